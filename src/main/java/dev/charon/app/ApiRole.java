@@ -1,0 +1,27 @@
+package dev.charon.app;
+
+import dev.charon.api.HttpApi;
+import dev.charon.api.Json;
+import dev.charon.config.HttpSettings;
+import dev.charon.customer.CustomerRepository;
+import dev.charon.customer.CustomerRoutes;
+import dev.charon.db.Database;
+import dev.charon.invoice.InvoiceRepository;
+import dev.charon.invoice.InvoiceRoutes;
+import java.util.List;
+
+/** Wires the REST API over a database: the part of {@code server} and {@code demo} that serves. */
+public final class ApiRole {
+  private ApiRole() {}
+
+  public static HttpApi start(Database db, HttpSettings http) {
+    var jdbi = db.jdbi();
+    return HttpApi.start(
+        http.host(),
+        http.port(),
+        Json.mapper(),
+        List.of(
+            new CustomerRoutes(new CustomerRepository(jdbi)),
+            new InvoiceRoutes(new InvoiceRepository(jdbi))));
+  }
+}

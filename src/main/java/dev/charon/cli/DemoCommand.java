@@ -1,0 +1,78 @@
+package dev.charon.cli;
+
+import dev.charon.app.ApiRole;
+import dev.charon.config.DatabaseSettings;
+import dev.charon.config.Env;
+import dev.charon.config.HttpSettings;
+import dev.charon.db.Database;
+import dev.charon.seed.Seeder;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "demo",
+    description = "Everything in one process on an embedded PostgreSQL, seeded, API on :7000.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--port", description = "HTTP port (default: CHARON_HTTP_PORT or 7000).")
+  Integer port;
+
+  @Option(names = "--exit-after", paramLabel = "SECONDS", description = "Stop after this many seconds (for scripts).")
+  Integer exitAfter;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    long started = System.nanoTime();
+    var env = Env.system();
+    var http = HttpSettings.from(env);
+    if (port != null) {
+      http = http.withPort(port);
+    }
+    var settings = DatabaseSettings.from(env);
+    var db = Database.open(settings, "demo");
+    var stopped = new CountDownLatch(1);
+    Runnable shutdown = () -> {};
+    try {
+      db.embedded().ifPresent(e -> System.out.println("embedded PostgreSQL data directory: " + e.dataDir()));
+      db.migrate();
+      seedIfEmpty(db);
+      var api = ApiRole.start(db, http);
+      shutdown =
+          () -> {
+            api.close();
+            db.close();
+            stopped.countDown();
+          };
+      System.out.printf(
+          "charon demo ready in %.1f s%n  API      http://localhost:%d/rest/v1/invoices%n"
+              + "  invoice  curl http://localhost:%d/rest/v1/invoices/1%n"
+              + "  history  curl http://localhost:%d/rest/v1/invoices/1/history%n",
+          (System.nanoTime() - started) / 1e9, api.port(), api.port(), api.port());
+    } catch (RuntimeException e) {
+      db.close();
+      throw e;
+    }
+    var stop = shutdown;
+    Runtime.getRuntime().addShutdownHook(new Thread(stop, "charon-shutdown"));
+    if (exitAfter != null) {
+      if (!stopped.await(exitAfter, TimeUnit.SECONDS)) {
+        System.out.println("charon demo: --exit-after " + exitAfter + " s reached, stopping");
+      }
+      return 0; // System.exit runs the shutdown hook, which stops the API and the database.
+    }
+    stopped.await();
+    return 0;
+  }
+
+  private static void seedIfEmpty(Database db) {
+    boolean empty =
+        db.jdbi().withHandle(h -> h.createQuery("select not exists (select 1 from customer)").mapTo(Boolean.class).one());
+    if (empty) {
+      var result = new Seeder(db.jdbi(), Clock.systemUTC()).seed(100, 10, 0.42);
+      System.out.printf("seeded %d customers and %d invoices (%d due)%n", result.customers(), result.invoices(), result.pending());
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package dev.charon.cli;
+
+import dev.charon.config.ConfigException;
+import dev.charon.db.DatabaseException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code charon} command line: one jar, one sub-command per process role. */
+@Command(
+    name = "charon",
+    mixinStandardHelpOptions = true,
+    version = "charon 0.1.0",
+    description = "Charges recurring subscription invoices exactly once, at any scale.",
+    subcommands = {
+      DemoCommand.class,
+      ServerCommand.class,
+      NotBuiltYet.Worker.class,
+      NotBuiltYet.Bill.class,
+      NotBuiltYet.Gateway.class,
+      MigrateCommand.class,
+      SeedCommand.class,
+      NotBuiltYet.Audit.class,
+      NotBuiltYet.ApiKey.class,
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.err);
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a role to run");
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  public static CommandLine commandLine() {
+    return new CommandLine(new Main())
+        .setExecutionExceptionHandler(
+            (e, cmd, parsed) -> {
+              // Bad settings and an unreachable database are the user's to fix: one clear line.
+              if (e instanceof ConfigException || e instanceof DatabaseException) {
+                cmd.getErr().println("charon " + cmd.getCommandName() + ": " + e.getMessage());
+                return 2;
+              }
+              throw e;
+            });
+  }
+}

@@ -1,0 +1,102 @@
+package dev.charon.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.charon.config.DatabaseSettings;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The connection pool and the JDBI handle over it, plus the embedded server when one was started.
+ * Closing it closes all of them in the right order.
+ */
+public final class Database implements AutoCloseable {
+  private final HikariDataSource dataSource;
+  private final Jdbi jdbi;
+  private final EmbeddedDatabase embedded;
+
+  private Database(HikariDataSource dataSource, EmbeddedDatabase embedded) {
+    this.dataSource = dataSource;
+    this.embedded = embedded;
+    this.jdbi = Jdbi.create(dataSource);
+  }
+
+  public static Database open(DatabaseSettings settings, String poolName) {
+    EmbeddedDatabase embedded = null;
+    String url;
+    String user = settings.user();
+    String password = settings.password();
+    if (settings.embedded()) {
+      embedded = EmbeddedDatabase.start(settings.embeddedDataDir());
+      url = embedded.jdbcUrl();
+      user = "postgres";
+      password = "";
+    } else {
+      url = settings.url().orElseThrow();
+    }
+    return new Database(pool(url, user, password, settings.poolSize(), poolName), embedded);
+  }
+
+  static HikariDataSource pool(String url, String user, String password, int size, String name) {
+    var config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setUsername(user);
+    config.setPassword(password);
+    config.setMaximumPoolSize(size);
+    config.setPoolName(name);
+    config.setConnectionTimeout(10_000);
+    // Fail at start, naming the URL, when the database is unreachable.
+    config.setInitializationFailTimeout(10_000);
+    config.addDataSourceProperty("reWriteBatchedInserts", "true");
+    config.addDataSourceProperty("ApplicationName", "charon-" + name);
+    try {
+      return new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      throw new DatabaseException("cannot connect to " + url + ": " + rootMessage(e), e);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    var cause = e;
+    while (cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause.getMessage();
+  }
+
+  /** Applies pending Flyway migrations; safe to call from every process at start. */
+  public static int migrate(DataSource dataSource) {
+    var result =
+        Flyway.configure()
+            .dataSource(dataSource)
+            .locations("classpath:db/migration")
+            .load()
+            .migrate();
+    return result.migrationsExecuted;
+  }
+
+  public int migrate() {
+    return migrate(dataSource);
+  }
+
+  public Jdbi jdbi() {
+    return jdbi;
+  }
+
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  public java.util.Optional<EmbeddedDatabase> embedded() {
+    return java.util.Optional.ofNullable(embedded);
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+    if (embedded != null) {
+      embedded.close();
+    }
+  }
+}

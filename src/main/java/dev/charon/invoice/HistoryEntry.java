@@ -1,0 +1,13 @@
+package dev.charon.invoice;
+
+import java.time.Instant;
+
+/** One status change of an invoice: from what to what, why, by whom, when. */
+public record HistoryEntry(
+    long id,
+    long invoiceId,
+    InvoiceStatus oldStatus,
+    InvoiceStatus newStatus,
+    String reason,
+    String actor,
+    Instant at) {}

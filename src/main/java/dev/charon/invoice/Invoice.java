@@ -1,0 +1,32 @@
+package dev.charon.invoice;
+
+import dev.charon.money.Money;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.Objects;
+
+/** One invoice as stored: the amount owed, where it stands, and when things happened. */
+public record Invoice(
+    long id,
+    long customerId,
+    Money amount,
+    InvoiceStatus status,
+    YearMonth billingPeriod,
+    LocalDate dueDate,
+    Instant createdAt,
+    Instant updatedAt,
+    Instant paidAt,
+    int attemptCount,
+    Instant nextAttemptAt,
+    String lastFailure,
+    long version) {
+
+  public Invoice {
+    Objects.requireNonNull(amount, "amount");
+    Objects.requireNonNull(status, "status");
+    if (amount.minorUnits() <= 0) {
+      throw new IllegalArgumentException("invoice " + id + " has a non-positive amount");
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package dev.charon.payment;
+
+/**
+ * Everything a provider call can end in. Business rejections are values, not exceptions, and a
+ * {@code switch} over this type must handle each one.
+ */
+public sealed interface ChargeOutcome {
+
+  /** The account was charged; {@code providerReference} identifies the charge at the provider. */
+  record Charged(String providerReference) implements ChargeOutcome {}
+
+  /** The account balance did not allow the charge. */
+  record Declined(String reason) implements ChargeOutcome {}
+
+  /** The provider does not know the customer. */
+  record CustomerNotFound(String detail) implements ChargeOutcome {}
+
+  /** The invoice's currency differs from the customer's account at the provider. */
+  record CurrencyMismatch(String detail) implements ChargeOutcome {}
+
+  /** The request is known not to have been processed (connection refused, 5xx before work). */
+  record Unavailable(String detail) implements ChargeOutcome {}
+
+  /** The request may or may not have been processed (timeout, lost response). */
+  record Unknown(String detail) implements ChargeOutcome {}
+}

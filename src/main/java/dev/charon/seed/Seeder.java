@@ -1,0 +1,90 @@
+package dev.charon.seed;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.YearMonth;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates data shaped like the original challenge's: customers with a random currency, each with
+ * one PENDING invoice for the current period and the rest PAID in the months before. Set-based
+ * SQL (two statements whatever the size), so a million invoices take seconds, not hours.
+ */
+public final class Seeder {
+  private static final Logger log = LoggerFactory.getLogger(Seeder.class);
+
+  /** What a seed run created. */
+  public record Result(long customers, long invoices, long pending, Duration elapsed) {}
+
+  private final Jdbi jdbi;
+  private final Clock clock;
+
+  public Seeder(Jdbi jdbi, Clock clock) {
+    this.jdbi = jdbi;
+    this.clock = clock;
+  }
+
+  /**
+   * Seeds {@code customers} customers with {@code invoicesPerCustomer} invoices each. The same
+   * {@code randomSeed} on an empty database gives the same data.
+   */
+  public Result seed(int customers, int invoicesPerCustomer, double randomSeed) {
+    if (customers < 0 || invoicesPerCustomer < 0) {
+      throw new IllegalArgumentException("sizes must not be negative");
+    }
+    long started = System.nanoTime();
+    var period = YearMonth.now(clock);
+    long invoices =
+        jdbi.inTransaction(
+            h -> {
+              h.createQuery("select setseed(:seed)").bind("seed", randomSeed).mapTo(String.class).one();
+              var range =
+                  h.createQuery(
+                          """
+                          with created as (
+                            insert into customer (currency)
+                            select (array['EUR','USD','DKK','SEK','GBP'])[1 + floor(random() * 5)::int]
+                            from generate_series(1, :customers)
+                            returning id)
+                          select coalesce(min(id), 0) as first, coalesce(max(id), -1) as last from created
+                          """)
+                      .bind("customers", customers)
+                      .map((rs, ctx) -> new long[] {rs.getLong("first"), rs.getLong("last")})
+                      .one();
+              // Invoice n = 1 is due now; n = 2.. were due (and paid) n - 1 months earlier.
+              return (long)
+                  h.createUpdate(
+                          """
+                          insert into invoice (customer_id, amount_minor, currency, status, billing_period,
+                                               due_date, created_at, paid_at, status_reason, status_actor)
+                          select c.id,
+                                 1000 + floor(random() * 49001)::bigint,
+                                 c.currency,
+                                 case when n = 1 then 'PENDING' else 'PAID' end,
+                                 to_char(p.start, 'YYYY-MM'),
+                                 p.start,
+                                 p.start - interval '3 days',
+                                 case when n = 1 then null
+                                      else p.start + random() * interval '48 hours' end,
+                                 'seeded', 'seed'
+                          from customer c
+                          cross join generate_series(1, :per_customer) as n
+                          cross join lateral (select (cast(:period_start as date)
+                                                      - make_interval(months => n - 1))::date as start) p
+                          where c.id between :first and :last
+                          order by c.id, n
+                          """)
+                      .bind("per_customer", invoicesPerCustomer)
+                      .bind("period_start", period.atDay(1))
+                      .bind("first", range[0])
+                      .bind("last", range[1])
+                      .execute();
+            });
+    var elapsed = Duration.ofNanos(System.nanoTime() - started);
+    long pending = invoicesPerCustomer > 0 ? customers : 0;
+    log.info("seeded {} customers, {} invoices ({} pending) in {} ms", customers, invoices, pending, elapsed.toMillis());
+    return new Result(customers, invoices, pending, elapsed);
+  }
+}
