@@ -41,7 +41,8 @@ public final class HttpApi implements AutoCloseable {
                   (ctx, ms) ->
                       log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.status().getCode(), ms));
               problems.register(config.routes);
-              config.routes.get("/rest/health", ctx -> ctx.json("ok"));
+              // The original answered the JSON string "ok"; Jackson's mapper in Javalin writes Strings raw.
+              config.routes.get("/rest/health", ctx -> ctx.contentType("application/json").result("\"ok\""));
               modules.forEach(module -> module.routes(config.routes));
             });
     app.start(host, port);

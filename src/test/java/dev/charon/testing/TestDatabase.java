@@ -1,0 +1,105 @@
+package dev.charon.testing;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.charon.db.Database;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A fresh, migrated PostgreSQL database per test class, on the server named by
+ * {@code CHARON_TEST_DB_URL} (default: the machine's PostgreSQL at 127.0.0.1:5432 as postgres).
+ * Dropped after the class. Register as a static {@code @RegisterExtension} field.
+ */
+public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
+  public static final String SERVER_URL =
+      env("CHARON_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/postgres");
+  public static final String USER = env("CHARON_TEST_DB_USER", "postgres");
+  public static final String PASSWORD = env("CHARON_TEST_DB_PASSWORD", "");
+
+  private final String name = "charon_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+  private HikariDataSource dataSource;
+  private Jdbi jdbi;
+
+  private static String env(String name, String fallback) {
+    var value = System.getenv(name);
+    return value == null || value.isBlank() ? fallback : value;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws SQLException {
+    admin("create database " + name);
+    var config = new HikariConfig();
+    config.setJdbcUrl(jdbcUrl());
+    config.setUsername(USER);
+    config.setPassword(PASSWORD);
+    config.setMaximumPoolSize(20);
+    config.setPoolName(name);
+    dataSource = new HikariDataSource(config);
+    Database.migrate(dataSource);
+    jdbi = Jdbi.create(dataSource);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws SQLException {
+    if (dataSource != null) {
+      dataSource.close();
+    }
+    admin("drop database if exists " + name + " with (force)");
+  }
+
+  private static void admin(String sql) throws SQLException {
+    try (var c = DriverManager.getConnection(SERVER_URL, USER, PASSWORD);
+        var s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  /** The JDBC URL of this class's database. */
+  public String jdbcUrl() {
+    var base = SERVER_URL.substring(0, SERVER_URL.lastIndexOf('/') + 1);
+    var query = SERVER_URL.contains("?") ? SERVER_URL.substring(SERVER_URL.indexOf('?')) : "";
+    return base + name + query;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  public Jdbi jdbi() {
+    return jdbi;
+  }
+
+  /** Empties every table Charon writes (not the migration history), restarting ids. */
+  public void clean() {
+    jdbi.useHandle(
+        h -> {
+          var tables =
+              h.createQuery(
+                      """
+                      select string_agg(format('%I.%I', schemaname, tablename), ', ')
+                      from pg_tables
+                      where schemaname in ('public') and tablename not in ('flyway_schema_history', 'currency')
+                      """)
+                  .mapTo(String.class)
+                  .one();
+          h.execute("truncate " + tables + " restart identity cascade");
+        });
+  }
+
+  /** Environment for a child process that should use this database. */
+  public java.util.Map<String, String> processEnv() {
+    return java.util.Map.of(
+        "CHARON_DB_URL", jdbcUrl(), "CHARON_DB_USER", USER, "CHARON_DB_PASSWORD", PASSWORD);
+  }
+}
