@@ -52,7 +52,31 @@ public final class Env {
 
   public Duration duration(String name, Duration defaultValue) {
     return optional(name)
-        .map(raw -> parse(name, raw, Env::parseDuration, "a duration such as 30s, 500ms or 5m"))
+        .map(raw -> parse(name, raw, Env::parseDuration, "a duration such as 500ms, 30s, 5m, 2h or 7d"))
+        .orElse(defaultValue);
+  }
+
+  /** A comma-separated list of durations, e.g. {@code 1d,3d,7d}. */
+  public java.util.List<Duration> durations(String name, java.util.List<Duration> defaultValue) {
+    return optional(name)
+        .map(
+            raw ->
+                java.util.Arrays.stream(raw.split(","))
+                    .map(part -> parse(name, part, Env::parseDuration, "durations such as 1d,3d,7d"))
+                    .toList())
+        .orElse(defaultValue);
+  }
+
+  public double rate(String name, double defaultValue) {
+    return optional(name)
+        .map(raw -> parse(name, raw, Double::parseDouble, "a number between 0 and 1"))
+        .map(
+            value -> {
+              if (!(value >= 0 && value <= 1)) {
+                throw new ConfigException(name + "=" + value + " is out of range: expected 0..1");
+              }
+              return value;
+            })
         .orElse(defaultValue);
   }
 
@@ -86,6 +110,7 @@ public final class Env {
       case 's' -> Duration.ofSeconds(amount);
       case 'm' -> Duration.ofMinutes(amount);
       case 'h' -> Duration.ofHours(amount);
+      case 'd' -> Duration.ofDays(amount);
       default -> throw new IllegalArgumentException("unknown unit");
     };
   }

@@ -1,0 +1,43 @@
+package dev.charon.app;
+
+import dev.charon.charging.ChargeEngine;
+import dev.charon.charging.ChargingSettings;
+import dev.charon.db.Database;
+import dev.charon.payment.PaymentProvider;
+import dev.charon.queue.ChargeQueue;
+import dev.charon.queue.ChargeWorker;
+import dev.charon.queue.PostgresChargeQueue;
+import dev.charon.queue.QueueSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+
+/** Wires a charge worker: queue transport, charge engine, provider. Used by worker, demo and bill. */
+public final class WorkerRole {
+  private WorkerRole() {}
+
+  public static String workerName() {
+    return "worker-" + hostname() + "-" + ProcessHandle.current().pid();
+  }
+
+  public static ChargeWorker start(
+      Database db, QueueSettings queueSettings, ChargingSettings charging, PaymentProvider provider, Clock clock,
+      MeterRegistry metrics) {
+    var name = workerName();
+    var engine = new ChargeEngine(db.jdbi(), provider, charging.policy(), charging.breaker(clock), clock, name, metrics);
+    ChargeQueue queue =
+        switch (queueSettings.transport()) {
+          case POSTGRES -> new PostgresChargeQueue(db.jdbi(), name, charging.lease(), Duration.ofMillis(100));
+          case RABBITMQ -> throw new dev.charon.config.ConfigException("CHARON_QUEUE=rabbitmq is not built yet");
+        };
+    return new ChargeWorker(queue, engine, charging.concurrency(), metrics).start();
+  }
+
+  private static String hostname() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "unknown-host";
+    }
+  }
+}

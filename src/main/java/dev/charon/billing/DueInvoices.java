@@ -1,0 +1,85 @@
+package dev.charon.billing;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Turns due invoices into charge requests: set-based, in batches, and in the same transaction as
+ * the invoice's move to PROCESSING (the transactional outbox). {@code SKIP LOCKED} lets several
+ * producers share the work; an invoice already PROCESSING is never picked again, so a producer
+ * cut by a crash is resumed by simply running it again.
+ */
+public final class DueInvoices {
+  private final Jdbi jdbi;
+
+  public DueInvoices(Jdbi jdbi) {
+    this.jdbi = jdbi;
+  }
+
+  /**
+   * Enqueues up to {@code batch} invoices of a run: PENDING, due on or before the cut-off, billed
+   * for the run's period or earlier. Returns how many were enqueued (0: nothing left).
+   */
+  public int enqueueForRun(long runId, YearMonth period, LocalDate cutoff, int batch) {
+    return jdbi.inTransaction(
+        h -> {
+          int n =
+              h.createUpdate(
+                      """
+                      with due as (
+                        select id from invoice
+                        where status = 'PENDING' and due_date <= :cutoff and billing_period <= :period
+                        order by id
+                        limit :batch
+                        for update skip locked),
+                      moved as (
+                        update invoice i
+                        set status = 'PROCESSING', billing_run_id = :run,
+                            status_reason = 'enqueued by billing run ' || :run, status_actor = 'billing-run'
+                        from due where i.id = due.id
+                        returning i.id)
+                      insert into charge_request (invoice_id, run_id)
+                      select id, :run from moved
+                      """)
+                  .bind("cutoff", cutoff)
+                  .bind("period", period.toString())
+                  .bind("batch", batch)
+                  .bind("run", runId)
+                  .execute();
+          h.createUpdate("update billing_run set enqueued = enqueued + :n where id = :run")
+              .bind("n", n)
+              .bind("run", runId)
+              .execute();
+          return n;
+        });
+  }
+
+  /** Enqueues up to {@code batch} invoices whose retry time has come. */
+  public int enqueueRetries(Instant now, int batch) {
+    return jdbi.inTransaction(
+        h ->
+            h.createUpdate(
+                    """
+                    with due as (
+                      select id from invoice
+                      where status = 'RETRY_SCHEDULED' and next_attempt_at <= :now
+                      order by next_attempt_at, id
+                      limit :batch
+                      for update skip locked),
+                    moved as (
+                      update invoice i
+                      set status = 'PROCESSING', next_attempt_at = null,
+                          status_reason = 'retry due ' || to_char(i.next_attempt_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                          status_actor = 'retry-task'
+                      from due where i.id = due.id
+                      returning i.id, i.billing_run_id)
+                    insert into charge_request (invoice_id, run_id)
+                    select id, billing_run_id from moved
+                    """)
+                .bind("now", now)
+                .bind("batch", batch)
+                .execute());
+  }
+}

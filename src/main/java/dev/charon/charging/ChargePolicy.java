@@ -1,0 +1,59 @@
+package dev.charon.charging;
+
+import dev.charon.payment.ChargeOutcome;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The settlement rules (DESIGN.md flow step 5) as a pure function: outcome + history counts +
+ * now → {@link Decision}. Declines follow the dunning schedule, then UNCOLLECTIBLE; an unknown
+ * customer or currency needs an operator; an unavailable provider is retried with backoff; an
+ * unknown result is reconciled with the same key, never charged afresh.
+ */
+public record ChargePolicy(List<Duration> dunningSchedule, Backoff unavailableBackoff, Backoff reconcileBackoff) {
+  public static final List<Duration> DEFAULT_DUNNING =
+      List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7));
+
+  public ChargePolicy {
+    dunningSchedule = List.copyOf(dunningSchedule);
+  }
+
+  /**
+   * @param declinesBefore declined attempts before this one
+   * @param unavailableBefore unavailable attempts before this one
+   * @param reconcileCalls calls already made with this attempt's key
+   */
+  public Decision decide(
+      ChargeOutcome outcome,
+      int declinesBefore,
+      int unavailableBefore,
+      int reconcileCalls,
+      Instant now,
+      DoubleSupplier random) {
+    return switch (outcome) {
+      case ChargeOutcome.Charged c -> new Decision.Paid(c.providerReference(), now);
+      case ChargeOutcome.Declined d -> {
+        if (declinesBefore < dunningSchedule.size()) {
+          var wait = dunningSchedule.get(declinesBefore);
+          yield new Decision.RetryAt(
+              now.plus(wait),
+              "declined (%s); dunning retry %d of %d".formatted(d.reason(), declinesBefore + 1, dunningSchedule.size()));
+        }
+        yield new Decision.Uncollectible(
+            "declined (%s) after %d dunning retries".formatted(d.reason(), dunningSchedule.size()));
+      }
+      case ChargeOutcome.CustomerNotFound n -> new Decision.NeedsAction("customer not found at provider: " + n.detail());
+      case ChargeOutcome.CurrencyMismatch m -> new Decision.NeedsAction("currency mismatch at provider: " + m.detail());
+      case ChargeOutcome.Unavailable u ->
+          new Decision.RetryAt(
+              now.plus(unavailableBackoff.delay(unavailableBefore + 1, random)),
+              "provider unavailable (" + u.detail() + ")");
+      case ChargeOutcome.Unknown u ->
+          new Decision.Reconcile(
+              now.plus(reconcileBackoff.delay(reconcileCalls, random)),
+              "result unknown (" + u.detail() + "); reconciling with the same key");
+    };
+  }
+}

@@ -1,0 +1,48 @@
+package dev.charon.charging;
+
+import dev.charon.config.Env;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/** How charges are retried and how hard a worker pushes the provider. */
+public record ChargingSettings(
+    List<Duration> dunningSchedule,
+    Duration retryBase,
+    Duration retryMax,
+    Duration reconcileBase,
+    Duration reconcileMax,
+    int breakerThreshold,
+    Duration breakerCooldown,
+    int concurrency,
+    Duration lease,
+    Duration drainDeadline) {
+
+  public static ChargingSettings from(Env env) {
+    return new ChargingSettings(
+        env.durations("CHARON_DUNNING_SCHEDULE", ChargePolicy.DEFAULT_DUNNING),
+        env.duration("CHARON_RETRY_BASE", Duration.ofSeconds(5)),
+        env.duration("CHARON_RETRY_MAX", Duration.ofMinutes(10)),
+        env.duration("CHARON_RECONCILE_BASE", Duration.ofSeconds(2)),
+        env.duration("CHARON_RECONCILE_MAX", Duration.ofMinutes(5)),
+        env.integer("CHARON_BREAKER_THRESHOLD", 20, 1, 100_000),
+        env.duration("CHARON_BREAKER_COOLDOWN", Duration.ofSeconds(10)),
+        env.integer("CHARON_WORKER_CONCURRENCY", 64, 1, 10_000),
+        env.duration("CHARON_LEASE", Duration.ofSeconds(60)),
+        env.duration("CHARON_DRAIN_DEADLINE", Duration.ofSeconds(30)));
+  }
+
+  public ChargePolicy policy() {
+    return new ChargePolicy(dunningSchedule, new Backoff(retryBase, retryMax), new Backoff(reconcileBase, reconcileMax));
+  }
+
+  public CircuitBreaker breaker(Clock clock) {
+    return new CircuitBreaker(breakerThreshold, breakerCooldown, clock);
+  }
+
+  public ChargingSettings withConcurrency(int n) {
+    return new ChargingSettings(
+        dunningSchedule, retryBase, retryMax, reconcileBase, reconcileMax, breakerThreshold, breakerCooldown, n, lease,
+        drainDeadline);
+  }
+}

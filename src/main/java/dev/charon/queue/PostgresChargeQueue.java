@@ -1,0 +1,82 @@
+package dev.charon.queue;
+
+import java.time.Duration;
+import java.util.List;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The PostgreSQL transport: workers claim batches of charge_request rows with
+ * {@code FOR UPDATE SKIP LOCKED} and a lease (owner + expiry). A worker that dies simply lets its
+ * leases lapse; the next claim takes those rows over.
+ */
+public final class PostgresChargeQueue implements ChargeQueue {
+  private final Jdbi jdbi;
+  private final String owner;
+  private final Duration lease;
+  private final Duration pollInterval;
+  private volatile boolean closed;
+
+  public PostgresChargeQueue(Jdbi jdbi, String owner, Duration lease, Duration pollInterval) {
+    this.jdbi = jdbi;
+    this.owner = owner;
+    this.lease = lease;
+    this.pollInterval = pollInterval;
+  }
+
+  @Override
+  public List<Delivery> take(int max, Duration wait) throws InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (!closed) {
+      var claimed = claim(max);
+      if (!claimed.isEmpty() || System.nanoTime() >= deadline) {
+        return claimed;
+      }
+      Thread.sleep(Math.min(pollInterval.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+    }
+    return List.of();
+  }
+
+  List<Delivery> claim(int max) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    """
+                    update charge_request r
+                    set lease_owner = :owner, lease_until = now() + :lease * interval '1 millisecond',
+                        deliveries = deliveries + 1
+                    where r.id in (
+                      select id from charge_request
+                      where available_at <= now() and (lease_until is null or lease_until < now())
+                      order by id
+                      limit :max
+                      for update skip locked)
+                    returning r.id, r.invoice_id
+                    """)
+                .bind("owner", owner)
+                .bind("lease", lease.toMillis())
+                .bind("max", max)
+                .map((rs, ctx) -> new Delivery(rs.getLong("id"), rs.getLong("invoice_id"), 0))
+                .list());
+  }
+
+  @Override
+  public void done(Delivery delivery) {
+    // The engine deleted or rescheduled the row in its own transaction.
+  }
+
+  @Override
+  public void handBack(Delivery delivery) {
+    jdbi.useHandle(
+        h ->
+            h.createUpdate(
+                    "update charge_request set lease_owner = null, lease_until = null where id = :id and lease_owner = :owner")
+                .bind("id", delivery.requestId())
+                .bind("owner", owner)
+                .execute());
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+}

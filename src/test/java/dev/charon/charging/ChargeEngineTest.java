@@ -1,0 +1,239 @@
+package dev.charon.charging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.charon.billing.DueInvoices;
+import dev.charon.money.Currency;
+import dev.charon.payment.ChargeOutcome;
+import dev.charon.testing.Fixtures;
+import dev.charon.testing.MutableClock;
+import dev.charon.testing.ScriptedProvider;
+import dev.charon.testing.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ChargeEngineTest {
+  @RegisterExtension static final TestDatabase db = new TestDatabase();
+  private final Fixtures fixtures = new Fixtures(db.jdbi());
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-01T00:00:00Z"));
+  private final ScriptedProvider provider = new ScriptedProvider();
+  private final ChargePolicy policy =
+      new ChargePolicy(
+          ChargePolicy.DEFAULT_DUNNING,
+          new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
+          new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)));
+  private CircuitBreaker breaker = new CircuitBreaker(100, Duration.ofSeconds(10), clock);
+  private ChargeEngine engine;
+
+  @BeforeEach
+  void setUp() {
+    db.clean();
+    engine = engine(provider);
+  }
+
+  private ChargeEngine engine(dev.charon.payment.PaymentProvider p) {
+    return new ChargeEngine(db.jdbi(), p, policy, breaker, clock, "test-worker", new SimpleMeterRegistry());
+  }
+
+  static Stream<Arguments> outcomes() {
+    return Stream.of(
+        Arguments.of(new ChargeOutcome.Charged("ch_1"), "PAID", "CHARGED"),
+        Arguments.of(new ChargeOutcome.Declined("insufficient_funds"), "RETRY_SCHEDULED", "DECLINED"),
+        Arguments.of(new ChargeOutcome.CustomerNotFound("cus_x"), "ACTION_REQUIRED", "CUSTOMER_NOT_FOUND"),
+        Arguments.of(new ChargeOutcome.CurrencyMismatch("EUR vs USD"), "ACTION_REQUIRED", "CURRENCY_MISMATCH"),
+        Arguments.of(new ChargeOutcome.Unavailable("connection refused"), "RETRY_SCHEDULED", "UNAVAILABLE"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("outcomes")
+  void every_outcome_moves_the_invoice_records_the_attempt_and_writes_history(
+      ChargeOutcome outcome, String status, String attemptOutcome) {
+    long invoice = enqueuedInvoice();
+    provider.then(outcome);
+
+    var result = engine.process(invoice);
+
+    assertThat(result).isInstanceOf(ChargeEngine.Result.Settled.class);
+    var row = invoice(invoice);
+    assertThat(row.get("status")).isEqualTo(status);
+    assertThat(row.get("attempt_count")).isEqualTo(1);
+    assertThat(row.get("paid_at") != null).isEqualTo(status.equals("PAID"));
+    assertThat(row.get("next_attempt_at") != null).isEqualTo(status.equals("RETRY_SCHEDULED"));
+    if (!status.equals("PAID")) {
+      assertThat((String) row.get("last_failure")).isNotBlank();
+    }
+    assertThat(attempts(invoice)).singleElement().satisfies(a -> {
+      assertThat(a.get("outcome")).isEqualTo(attemptOutcome);
+      assertThat((String) a.get("idempotency_key")).startsWith("inv" + invoice + "-att1-");
+      assertThat(a.get("completed_at")).isNotNull();
+    });
+    var last = history(invoice).getLast();
+    assertThat(last).containsEntry("old_status", "PROCESSING").containsEntry("new_status", status).containsEntry("actor", "test-worker");
+    assertThat(requests(invoice)).as("the outbox row goes in the same transaction").isZero();
+  }
+
+  @Test
+  void a_charged_invoice_keeps_the_provider_reference() {
+    long invoice = enqueuedInvoice();
+    provider.then(new ChargeOutcome.Charged("ch_abc"));
+    engine.process(invoice);
+    assertThat(attempts(invoice).getFirst()).containsEntry("provider_reference", "ch_abc");
+    assertThat((java.sql.Timestamp) invoice(invoice).get("paid_at")).isEqualTo(java.sql.Timestamp.from(clock.instant()));
+  }
+
+  @Test
+  void an_unknown_result_is_reconciled_with_the_same_key_and_charges_nothing_new() {
+    long invoice = enqueuedInvoice();
+    provider.then(new ChargeOutcome.Unknown("read timed out"), new ChargeOutcome.Charged("ch_7"));
+
+    var first = engine.process(invoice);
+    assertThat(first).isInstanceOf(ChargeEngine.Result.Rescheduled.class);
+    assertThat(invoice(invoice)).containsEntry("status", "PROCESSING");
+    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
+    assertThat(requests(invoice)).isEqualTo(1);
+
+    var second = engine.process(invoice);
+    assertThat(second).isInstanceOf(ChargeEngine.Result.Settled.class);
+    assertThat(invoice(invoice)).containsEntry("status", "PAID");
+    assertThat(provider.calls()).hasSize(2);
+    assertThat(provider.calls().get(1).idempotencyKey()).isEqualTo(provider.calls().get(0).idempotencyKey());
+    assertThat(attempts(invoice)).singleElement().satisfies(a -> {
+      assertThat(a.get("outcome")).isEqualTo("CHARGED");
+      assertThat(a.get("calls")).isEqualTo(2);
+    });
+    assertThat(provider.successfulCharges(invoice)).isEqualTo(1);
+  }
+
+  @Test
+  void a_crash_between_attempt_and_outcome_is_reconciled_without_a_second_charge() {
+    long invoice = enqueuedInvoice();
+    provider.then(new ChargeOutcome.Charged("ch_9")).crashAfterProcessing(new IllegalStateException("worker killed"));
+
+    assertThatThrownBy(() -> engine.process(invoice)).hasMessageContaining("worker killed");
+    assertThat(invoice(invoice)).containsEntry("status", "PROCESSING");
+    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
+
+    // The redelivery (another worker, after the lease lapsed) finds the open attempt.
+    var redelivered = engine(provider).process(invoice);
+    assertThat(redelivered).isInstanceOf(ChargeEngine.Result.Settled.class);
+    assertThat(invoice(invoice)).containsEntry("status", "PAID");
+    assertThat(provider.calls()).extracting(c -> c.idempotencyKey()).containsOnly(provider.calls().getFirst().idempotencyKey());
+    assertThat(provider.successfulCharges(invoice)).isEqualTo(1);
+  }
+
+  @Test
+  void declines_follow_the_dunning_schedule_then_the_invoice_is_uncollectible() {
+    long invoice = enqueuedInvoice();
+    var due = new DueInvoices(db.jdbi());
+    for (int i = 0; i < 4; i++) {
+      provider.then(new ChargeOutcome.Declined("insufficient_funds"));
+    }
+    var expectedWaits = List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7));
+    for (var wait : expectedWaits) {
+      engine.process(invoice);
+      var row = invoice(invoice);
+      assertThat(row.get("status")).isEqualTo("RETRY_SCHEDULED");
+      var next = ((java.sql.Timestamp) row.get("next_attempt_at")).toInstant();
+      assertThat(next).isEqualTo(clock.instant().plus(wait));
+
+      clock.set(next.minusSeconds(1));
+      assertThat(due.enqueueRetries(clock.instant(), 100)).as("not before its time").isZero();
+      clock.set(next);
+      assertThat(due.enqueueRetries(clock.instant(), 100)).isEqualTo(1);
+    }
+    engine.process(invoice);
+    assertThat(invoice(invoice)).containsEntry("status", "UNCOLLECTIBLE").containsEntry("attempt_count", 4);
+    assertThat(attempts(invoice)).extracting(a -> a.get("outcome")).containsOnly("DECLINED").hasSize(4);
+    assertThat(attempts(invoice)).extracting(a -> a.get("idempotency_key")).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void a_request_for_an_invoice_no_longer_processing_is_stale_and_calls_nobody() {
+    long invoice = enqueuedInvoice();
+    db.jdbi().useHandle(h -> h.execute("update invoice set status = 'VOID', status_reason = 'voided' where id = ?", invoice));
+    assertThat(engine.process(invoice)).isInstanceOf(ChargeEngine.Result.Stale.class);
+    assertThat(provider.calls()).isEmpty();
+    assertThat(requests(invoice)).isZero();
+  }
+
+  @Test
+  void concurrent_deliveries_of_one_request_charge_once() throws Exception {
+    long invoice = enqueuedInvoice();
+    try (var pool = Executors.newFixedThreadPool(4)) {
+      List<Future<ChargeEngine.Result>> results =
+          pool.invokeAll(List.of(() -> engine.process(invoice), () -> engine(provider).process(invoice),
+              () -> engine(provider).process(invoice), () -> engine(provider).process(invoice)));
+      long settled = 0;
+      for (var r : results) {
+        if (r.get() instanceof ChargeEngine.Result.Settled) {
+          settled++;
+        }
+      }
+      assertThat(settled).isEqualTo(1);
+    }
+    assertThat(invoice(invoice)).containsEntry("status", "PAID");
+    assertThat(provider.successfulCharges(invoice)).isEqualTo(1);
+    assertThat(history(invoice)).filteredOn(h -> "PAID".equals(h.get("new_status"))).hasSize(1);
+  }
+
+  @Test
+  void an_open_breaker_reschedules_without_calling_the_provider() {
+    breaker = new CircuitBreaker(2, Duration.ofSeconds(30), clock);
+    engine = engine(provider);
+    long a = enqueuedInvoice();
+    long b = enqueuedInvoice();
+    long c = enqueuedInvoice();
+    provider.then(new ChargeOutcome.Unavailable("down"), new ChargeOutcome.Unavailable("down"));
+    engine.process(a);
+    engine.process(b);
+    var result = engine.process(c);
+    assertThat(result).isInstanceOfSatisfying(ChargeEngine.Result.Rescheduled.class, r ->
+        assertThat(r.at()).isEqualTo(clock.instant().plusSeconds(30)));
+    assertThat(provider.calls()).hasSize(2);
+    assertThat(attempts(c)).isEmpty();
+    assertThat(invoice(c)).containsEntry("status", "PROCESSING");
+  }
+
+  private long enqueuedInvoice() {
+    long customer = fixtures.customer(Currency.EUR);
+    long id = fixtures.invoice().forCustomer(customer).amount(4_200).period(YearMonth.of(2026, 11)).create();
+    db.jdbi().useHandle(h -> h.execute("update invoice set status = 'PROCESSING', status_reason = 'enqueued' where id = ?", id));
+    db.jdbi().useHandle(h -> h.execute("insert into charge_request (invoice_id) values (?)", id));
+    return id;
+  }
+
+  private Map<String, Object> invoice(long id) {
+    return db.jdbi().withHandle(h -> h.createQuery("select * from invoice where id = :id").bind("id", id).mapToMap().one());
+  }
+
+  private List<Map<String, Object>> attempts(long id) {
+    return db.jdbi().withHandle(h -> h.createQuery("select * from charge_attempt where invoice_id = :id order by id").bind("id", id).mapToMap().list());
+  }
+
+  private List<Map<String, Object>> history(long id) {
+    return db.jdbi().withHandle(h -> h.createQuery("select * from invoice_history where invoice_id = :id order by id").bind("id", id).mapToMap().list());
+  }
+
+  private long requests(long id) {
+    return db.jdbi().withHandle(h -> h.createQuery("select count(*) from charge_request where invoice_id = :id").bind("id", id).mapTo(Long.class).one());
+  }
+
+  static LocalDate unused() {
+    return LocalDate.MIN;
+  }
+}
