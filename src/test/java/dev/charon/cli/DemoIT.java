@@ -17,13 +17,13 @@ class DemoIT {
     var dataDir = CharonProcess.sharedTempDir("charon-demo-it").resolve("db");
     long started = System.nanoTime();
     try (var demo =
-        CharonProcess.start(Map.of("CHARON_DATA_DIR", dataDir.toString()), "demo", "--port", String.valueOf(port), "--exit-after", "120")) {
+        CharonProcess.viaLauncher(Map.of("CHARON_DATA_DIR", dataDir.toString()), "demo", "--port", String.valueOf(port), "--exit-after", "120")) {
       var http = new Http("http://127.0.0.1:" + port);
       await()
           .atMost(Duration.ofSeconds(90))
           .pollInterval(Duration.ofMillis(250))
           .ignoreExceptions()
-          .failFast("demo exited:\n" + demo.output(), () -> !demo.isAlive())
+          .failFast("demo exited; see " + demo.logFile(), () -> !demo.isAlive())
           .until(() -> http.get("/rest/health").status() == 200);
       System.out.printf("demo answered /rest/health after %.1f s%n", (System.nanoTime() - started) / 1e9);
 
@@ -40,7 +40,7 @@ class DemoIT {
     int port = CharonProcess.freePort();
     var dataDir = CharonProcess.sharedTempDir("charon-demo-it").resolve("db");
     try (var demo =
-        CharonProcess.start(Map.of("CHARON_DATA_DIR", dataDir.toString()), "demo", "--port", String.valueOf(port), "--exit-after", "3")) {
+        CharonProcess.viaLauncher(Map.of("CHARON_DATA_DIR", dataDir.toString()), "demo", "--port", String.valueOf(port), "--exit-after", "3")) {
       assertThat(demo.waitFor(90)).as(demo.output()).isZero();
       assertThat(demo.output()).contains("--exit-after 3 s reached");
     }

@@ -25,13 +25,30 @@ public final class CharonProcess implements AutoCloseable {
     this.log = log;
   }
 
+  /**
+   * Starts the packaged jar directly with this JVM's java (tests run after {@code package}). Use
+   * {@link #viaLauncher} where the launcher's own behaviour is under test.
+   */
   public static CharonProcess start(Map<String, String> env, String... args) {
+    var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    var jar = projectRoot().resolve("target/charon.jar").toString();
+    var command = new ArrayList<>(List.of(java, "-Xmx512m", "-jar", jar));
+    command.addAll(List.of(args));
+    return launch(env, args[0], command);
+  }
+
+  /** Starts a role through {@code ./charon}, exactly as a user would. */
+  public static CharonProcess viaLauncher(Map<String, String> env, String... args) {
+    var command = new ArrayList<>(List.of(projectRoot().resolve("charon").toString()));
+    command.addAll(List.of(args));
+    return launch(env, args[0], command);
+  }
+
+  private static CharonProcess launch(Map<String, String> env, String role, List<String> command) {
     try {
       var root = projectRoot();
       var logs = Files.createDirectories(root.resolve("target/process-logs"));
-      var log = logs.resolve(args[0] + "-" + System.nanoTime() + ".log");
-      var command = new ArrayList<>(List.of(root.resolve("charon").toString()));
-      command.addAll(List.of(args));
+      var log = logs.resolve(role + "-" + System.nanoTime() + ".log");
       var builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
       builder.redirectOutput(log.toFile());
       builder.environment().putAll(env);
@@ -77,6 +94,10 @@ public final class CharonProcess implements AutoCloseable {
     } catch (IOException e) {
       return "(no output: " + e.getMessage() + ")";
     }
+  }
+
+  public Path logFile() {
+    return log;
   }
 
   public boolean isAlive() {

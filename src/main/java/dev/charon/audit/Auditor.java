@@ -1,0 +1,116 @@
+package dev.charon.audit;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Reconciles Charon's database with the provider's ledger (DESIGN.md invariants 1, 2 and 6): the
+ * ledger is loaded into a temporary table and compared in SQL, so a million charges cost a few
+ * seconds and little memory.
+ */
+public final class Auditor {
+
+  /** One check: its name and the invoices (up to 20 shown) that break it. */
+  public record Check(String name, long violations, List<Long> examples) {
+    public boolean ok() {
+      return violations == 0;
+    }
+  }
+
+  /** Totals per currency on both sides, in minor units. */
+  public record CurrencyLine(String currency, long providerCount, long providerMinor, long paidCount, long paidMinor) {
+    public boolean ok() {
+      return providerCount == paidCount && providerMinor == paidMinor;
+    }
+  }
+
+  public record Report(List<Check> checks, List<CurrencyLine> currencies, long providerCharges, long inFlight) {
+    public boolean reconciles() {
+      return checks.stream().allMatch(Check::ok) && currencies.stream().allMatch(CurrencyLine::ok);
+    }
+  }
+
+  private static final List<Map.Entry<String, String>> CHECKS =
+      List.of(
+          Map.entry(
+              "invoices charged more than once at the provider",
+              "select invoice_id from ledger group by invoice_id having count(*) > 1"),
+          Map.entry(
+              "PAID invoices without exactly one provider charge",
+              """
+              select i.id from invoice i
+              where i.status = 'PAID' and exists (select 1 from charge_attempt a where a.invoice_id = i.id)
+                and (select count(*) from ledger l where l.invoice_id = i.id) <> 1"""),
+          Map.entry(
+              "provider charges on invoices not recorded as PAID",
+              "select l.invoice_id from ledger l left join invoice i on i.id = l.invoice_id where i.status is distinct from 'PAID'"),
+          Map.entry(
+              "provider charges that differ from the recorded attempt (key, reference or amount)",
+              """
+              select l.invoice_id from ledger l
+              left join charge_attempt a on a.invoice_id = l.invoice_id and a.outcome = 'CHARGED'
+              where a.id is null or a.idempotency_key <> l.key or a.provider_reference <> l.charge_id
+                 or a.amount_minor <> l.amount_minor or a.currency <> l.currency"""),
+          Map.entry(
+              "PAID invoices whose attempt amount differs from the invoice",
+              """
+              select i.id from invoice i join charge_attempt a on a.invoice_id = i.id and a.outcome = 'CHARGED'
+              where i.amount_minor <> a.amount_minor or i.currency <> a.currency or i.status <> 'PAID'"""));
+
+  private final Jdbi jdbi;
+  private final URI gateway;
+
+  public Auditor(Jdbi jdbi, URI gateway) {
+    this.jdbi = jdbi;
+    this.gateway = gateway;
+  }
+
+  public Report run() throws IOException, InterruptedException {
+    var ledger = new GatewayLedger(gateway);
+    try (var h = jdbi.open()) {
+      h.begin();
+      h.execute(
+          "create temp table ledger (invoice_id bigint, key text, charge_id text, amount_minor bigint, currency char(3)) on commit drop");
+      var loaded = new long[1];
+      ledger.forEachPage(page -> loaded[0] += load(h, page));
+      h.execute("create index on ledger (invoice_id)");
+      h.execute("analyze ledger");
+      var checks = new ArrayList<Check>();
+      for (var check : CHECKS) {
+        var ids = h.createQuery("select id from (" + check.getValue() + ") v(id) order by id").mapTo(Long.class).list();
+        checks.add(new Check(check.getKey(), ids.size(), ids.stream().limit(20).toList()));
+      }
+      var currencies =
+          h.createQuery(
+                  """
+                  with provider as (select currency, count(*) n, sum(amount_minor) s from ledger group by currency),
+                       paid as (select i.currency, count(*) n, sum(i.amount_minor) s from invoice i
+                                where i.status = 'PAID'
+                                  and exists (select 1 from charge_attempt a where a.invoice_id = i.id and a.outcome = 'CHARGED')
+                                group by i.currency)
+                  select coalesce(p.currency, d.currency) as currency, coalesce(p.n, 0) as pn, coalesce(p.s, 0) as ps,
+                         coalesce(d.n, 0) as dn, coalesce(d.s, 0) as ds
+                  from provider p full join paid d on d.currency = p.currency order by 1
+                  """)
+              .map((rs, ctx) -> new CurrencyLine(rs.getString("currency"), rs.getLong("pn"), rs.getLong("ps"), rs.getLong("dn"), rs.getLong("ds")))
+              .list();
+      long inFlight = h.createQuery("select count(*) from invoice where status = 'PROCESSING'").mapTo(Long.class).one();
+      h.rollback();
+      return new Report(checks, currencies, loaded[0], inFlight);
+    }
+  }
+
+  private static int load(Handle h, List<GatewayLedger.Charge> page) {
+    var batch = h.prepareBatch("insert into ledger values (:invoice, :key, :charge, :amount, :currency)");
+    for (var c : page) {
+      batch.bind("invoice", c.invoiceId()).bind("key", c.idempotencyKey()).bind("charge", c.chargeId())
+          .bind("amount", c.amountMinor()).bind("currency", c.currency()).add();
+    }
+    return batch.execute().length;
+  }
+}

@@ -1,0 +1,61 @@
+package dev.charon.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** Reads the provider's own truth: every successful charge in the gateway's ledger, page by page. */
+final class GatewayLedger {
+  /** One successful charge as the provider recorded it. */
+  record Charge(long invoiceId, String idempotencyKey, String chargeId, long amountMinor, String currency) {}
+
+  private static final int PAGE = 5000;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final ObjectMapper json = new ObjectMapper();
+  private final URI base;
+
+  GatewayLedger(URI base) {
+    this.base = base;
+  }
+
+  /** Streams all successful charges to {@code sink} in pages of up to 5,000. */
+  void forEachPage(Consumer<List<Charge>> sink) throws IOException, InterruptedException {
+    long after = 0;
+    while (true) {
+      var page = get("/ledger/charges?after=" + after + "&limit=" + PAGE);
+      var charges = new ArrayList<Charge>();
+      for (var c : page.get("charges")) {
+        charges.add(
+            new Charge(
+                c.get("invoiceId").asLong(), c.get("key").asText(), c.get("chargeId").asText(),
+                c.get("amountMinor").asLong(), c.get("currency").asText()));
+      }
+      if (!charges.isEmpty()) {
+        sink.accept(charges);
+      }
+      var next = page.get("nextAfter");
+      if (next == null || next.isNull() || charges.isEmpty()) {
+        return;
+      }
+      after = next.asLong();
+    }
+  }
+
+  private JsonNode get(String path) throws IOException, InterruptedException {
+    var response =
+        http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException("gateway answered " + response.statusCode() + " to GET " + path + ": " + response.body());
+    }
+    return json.readTree(response.body());
+  }
+}

@@ -1,0 +1,47 @@
+package dev.charon.cli;
+
+import dev.charon.audit.Auditor;
+import dev.charon.config.ConfigException;
+import dev.charon.config.DatabaseSettings;
+import dev.charon.config.Env;
+import dev.charon.db.Database;
+import java.io.PrintStream;
+import java.net.URI;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "audit", description = "Reconcile the database with the provider's ledger; exit 0 only when everything matches.")
+final class AuditCommand implements Callable<Integer> {
+  @Option(names = "--gateway-url", description = "Gateway base URL (default: CHARON_GATEWAY_URL).")
+  String gatewayUrl;
+
+  @Override
+  public Integer call() throws Exception {
+    var env = Env.system();
+    var url =
+        gatewayUrl != null
+            ? gatewayUrl
+            : env.optional("CHARON_GATEWAY_URL")
+                .orElseThrow(() -> new ConfigException("audit needs --gateway-url or CHARON_GATEWAY_URL"));
+    try (var db = Database.open(DatabaseSettings.from(env), "audit")) {
+      var report = new Auditor(db.jdbi(), URI.create(url.endsWith("/") ? url : url + "/")).run();
+      print(report, System.out);
+      return report.reconciles() ? 0 : 1;
+    }
+  }
+
+  static void print(Auditor.Report report, PrintStream out) {
+    out.printf("provider charges: %d, invoices still in flight: %d%n", report.providerCharges(), report.inFlight());
+    for (var check : report.checks()) {
+      out.printf("%-4s %-82s %d%s%n", check.ok() ? "ok" : "FAIL", check.name(), check.violations(),
+          check.ok() ? "" : " e.g. invoices " + check.examples());
+    }
+    out.printf("%-8s %14s %20s %14s %20s%n", "currency", "provider n", "provider minor", "paid n", "paid minor");
+    for (var line : report.currencies()) {
+      out.printf("%-8s %14d %20d %14d %20d %s%n", line.currency(), line.providerCount(), line.providerMinor(),
+          line.paidCount(), line.paidMinor(), line.ok() ? "ok" : "MISMATCH");
+    }
+    out.println(report.reconciles() ? "audit: everything reconciles" : "audit: DIFFERENCES FOUND");
+  }
+}

@@ -1,0 +1,68 @@
+package dev.charon.cli;
+
+import dev.charon.app.WorkerRole;
+import dev.charon.charging.ChargingSettings;
+import dev.charon.config.DatabaseSettings;
+import dev.charon.config.Env;
+import dev.charon.db.Database;
+import dev.charon.payment.PaymentProviders;
+import dev.charon.payment.PaymentSettings;
+import dev.charon.queue.QueueSettings;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "worker", description = "Charge consumer: takes charge requests, calls the provider, records outcomes.")
+final class WorkerCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(WorkerCommand.class);
+
+  @Option(names = "--concurrency", description = "Charges in flight at once (default: CHARON_WORKER_CONCURRENCY or 64).")
+  Integer concurrency;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    var env = Env.system();
+    var charging = ChargingSettings.from(env);
+    if (concurrency != null) {
+      if (concurrency < 1) {
+        System.err.println("charon worker: --concurrency must be >= 1");
+        return 2;
+      }
+      charging = charging.withConcurrency(concurrency);
+    }
+    var queue = QueueSettings.from(env);
+    var clock = Clock.systemUTC();
+    var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
+    var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    var db = Database.open(DatabaseSettings.from(env), "worker");
+    db.migrate();
+    var worker = WorkerRole.start(db, queue, charging, provider, clock, metrics);
+    System.out.printf(
+        "charon worker %s: %s transport, concurrency %d%n",
+        WorkerRole.workerName(), queue.transport().name().toLowerCase(java.util.Locale.ROOT), charging.concurrency());
+    var deadline = charging.drainDeadline();
+    var stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  // A deploy: stop taking, finish in-flight charges, hand back the rest, exit 0.
+                  log.info("SIGTERM: draining (deadline {} s)", deadline.toSeconds());
+                  boolean clean = worker.drain(deadline);
+                  worker.close();
+                  db.close();
+                  stopped.countDown();
+                  log.info("worker stopped {}", clean ? "cleanly" : "with charges still in flight (they will be redelivered)");
+                  Runtime.getRuntime().halt(0);
+                },
+                "charon-drain"));
+    stopped.await();
+    return 0;
+  }
+}
