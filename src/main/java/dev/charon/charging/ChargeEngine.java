@@ -7,6 +7,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -14,24 +19,35 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Charges one invoice whose charge request was delivered (DESIGN.md flow step 4): write the attempt
- * (outcome UNKNOWN) before calling the provider, call it with the attempt's idempotency key, then
- * record the outcome and the invoice's new state in one transaction, guarded in SQL so that a
- * state already reached is never reached twice. Safe to call for the same invoice from any number
- * of workers and deliveries at once.
+ * Charges invoices whose charge requests were delivered (DESIGN.md flow step 4), in three steps:
+ * {@link #open} writes the attempts (outcome UNKNOWN, idempotency key) of a batch in one
+ * transaction before any provider call; {@link #call} calls the provider with the attempt's key
+ * and decides what the outcome means; {@link #record} writes the outcomes and the invoices' new
+ * states of a batch in one statement, guarded in SQL so a state already reached is never reached
+ * twice. Safe for any number of workers and deliveries of the same invoice at once.
  */
 public final class ChargeEngine {
   private static final Logger log = LoggerFactory.getLogger(ChargeEngine.class);
 
   /** How handling one delivery ended. */
   public sealed interface Result {
-    /** The invoice was settled by this call. */
+    /** The invoice was settled by this delivery. */
     record Settled(Decision decision) implements Result {}
-    /** Nothing to do: the invoice was not PROCESSING or another delivery settled it first. */
+    /** Nothing to do: the invoice was not PROCESSING, or another delivery settled it first. */
     record Stale() implements Result {}
     /** The request goes back to the queue until {@code at} (unknown result, or breaker open). */
     record Rescheduled(Instant at, String why) implements Result {}
   }
+
+  /** An opened attempt's provider call and what it means. */
+  public record Call(ChargeStore.OpenAttempt attempt, ChargeOutcome outcome, Decision decision) {
+    public long invoiceId() {
+      return attempt.invoiceId();
+    }
+  }
+
+  /** What {@link #open} produced: attempts to call, and invoices whose requests were stale. */
+  public record Opened(List<ChargeStore.OpenAttempt> attempts, java.util.Set<Long> stale) {}
 
   private final Jdbi jdbi;
   private final PaymentProvider provider;
@@ -54,102 +70,131 @@ public final class ChargeEngine {
     this.worker = worker;
     this.metrics = metrics;
     this.providerLatency =
-        Timer.builder("charon.provider.latency").publishPercentileHistogram().register(metrics);
+        Timer.builder("charon.provider.latency").description("Provider call latency").publishPercentileHistogram().register(metrics);
   }
 
-  public Result process(long invoiceId) {
-    MDC.put("invoice", Long.toString(invoiceId));
+  public CircuitBreaker breaker() {
+    return breaker;
+  }
+
+  /** Puts requests back until {@code at} without opening attempts (the breaker is open). */
+  public void postpone(List<Long> invoiceIds, Instant at) {
+    jdbi.useTransaction(h -> store.postpone(h, invoiceIds, at));
+    metrics.counter("charon.charges", "outcome", "breaker_open").increment(invoiceIds.size());
+  }
+
+  /** Step 1: opens (or reuses) the attempts of a batch of delivered invoices, in one transaction. */
+  public Opened open(List<Long> invoiceIds) {
+    var opened = jdbi.inTransaction(h -> store.open(h, invoiceIds, worker));
+    if (!opened.stale().isEmpty()) {
+      metrics.counter("charon.charges", "outcome", "stale").increment(opened.stale().size());
+      log.debug("stale charge requests dropped for invoices {}", opened.stale());
+    }
+    return new Opened(opened.attempts(), opened.stale());
+  }
+
+  /** Step 2: calls the provider with the attempt's key, unless the circuit breaker is open. */
+  public Call call(ChargeStore.OpenAttempt attempt) {
+    var blockedUntil = breaker.tryAcquire();
+    if (blockedUntil.isPresent()) {
+      metrics.counter("charon.charges", "outcome", "breaker_open").increment();
+      return new Call(attempt, null, new Decision.Reconcile(blockedUntil.get(), "circuit breaker open; not called"));
+    }
+    MDC.put("invoice", Long.toString(attempt.invoiceId()));
+    MDC.put("attempt", Long.toString(attempt.attemptId()));
     try {
-      return charge(invoiceId);
+      var request = new ChargeRequest(attempt.invoiceId(), attempt.customerId(), attempt.amount(), attempt.idempotencyKey());
+      var sample = Timer.start(metrics);
+      ChargeOutcome outcome = provider.charge(request);
+      sample.stop(providerLatency);
+      switch (outcome) {
+        case ChargeOutcome.Unavailable u -> breaker.onFailure();
+        case ChargeOutcome.Unknown u -> breaker.onFailure();
+        default -> breaker.onSuccess();
+      }
+      metrics.counter("charon.charges", "outcome", outcomeName(outcome).toLowerCase(Locale.ROOT)).increment();
+      var decision =
+          policy.decide(outcome, attempt.declinesBefore(), attempt.unavailableBefore(), attempt.calls(), clock.instant(),
+              ThreadLocalRandom.current()::nextDouble);
+      return new Call(attempt, outcome, decision);
     } finally {
       MDC.remove("invoice");
       MDC.remove("attempt");
     }
   }
 
-  private Result charge(long invoiceId) {
-    var blockedUntil = breaker.tryAcquire();
+  /** Step 3: records a batch of calls in one transaction; returns each invoice's result. */
+  public Map<Long, Result> record(List<Call> calls) {
+    var finals = new ArrayList<ChargeStore.Final>();
+    var deferred = new ArrayList<ChargeStore.Deferred>();
+    for (var call : calls) {
+      var a = call.attempt();
+      switch (call.decision()) {
+        case Decision.Reconcile r -> deferred.add(new ChargeStore.Deferred(a.invoiceId(), a.attemptId(), r.at(), r.reason()));
+        case Decision.Paid p -> finals.add(fin(call, "PAID", p.paidAt(), null, null));
+        case Decision.RetryAt r -> finals.add(fin(call, "RETRY_SCHEDULED", null, r.at(), r.reason()));
+        case Decision.NeedsAction n -> finals.add(fin(call, "ACTION_REQUIRED", null, null, n.reason()));
+        case Decision.Uncollectible u -> finals.add(fin(call, "UNCOLLECTIBLE", null, null, u.reason()));
+      }
+    }
+    var settled =
+        jdbi.inTransaction(
+            h -> {
+              if (!deferred.isEmpty()) {
+                store.defer(h, deferred);
+              }
+              return finals.isEmpty() ? java.util.Set.<Long>of() : store.settle(h, finals, worker);
+            });
+    var results = new HashMap<Long, Result>();
+    for (var call : calls) {
+      var a = call.attempt();
+      Result result =
+          switch (call.decision()) {
+            case Decision.Reconcile r -> new Result.Rescheduled(r.at(), r.reason());
+            default -> settled.contains(a.invoiceId()) ? new Result.Settled(call.decision()) : new Result.Stale();
+          };
+      results.put(a.invoiceId(), result);
+      logResult(call, result);
+    }
+    return results;
+  }
+
+  /** Open, call and record one invoice: the whole flow for a single delivery. */
+  public Result process(long invoiceId) {
+    var blockedUntil = breaker.openUntil();
     if (blockedUntil.isPresent()) {
-      var at = blockedUntil.get();
-      jdbi.useTransaction(h -> store.rescheduleRequest(h, invoiceId, at));
-      count("breaker_open");
-      return new Result.Rescheduled(at, "circuit breaker open");
+      jdbi.useTransaction(h -> store.postpone(h, List.of(invoiceId), blockedUntil.get()));
+      metrics.counter("charon.charges", "outcome", "breaker_open").increment();
+      return new Result.Rescheduled(blockedUntil.get(), "circuit breaker open; not called");
     }
-    var opened = jdbi.inTransaction(h -> store.openAttempt(h, invoiceId, worker));
-    if (opened.isEmpty()) {
-      breaker.onSuccess(); // no provider call was made; release a half-open trial
-      jdbi.useTransaction(h -> store.deleteRequest(h, invoiceId));
-      count("stale");
+    var opened = open(List.of(invoiceId));
+    if (opened.attempts().isEmpty()) {
       return new Result.Stale();
     }
-    var attempt = opened.get();
-    MDC.put("attempt", Long.toString(attempt.attemptId()));
-    var request = new ChargeRequest(invoiceId, attempt.customerId(), attempt.amount(), attempt.idempotencyKey());
-    var sample = Timer.start(metrics);
-    ChargeOutcome outcome = provider.charge(request);
-    sample.stop(providerLatency);
-    switch (outcome) {
-      case ChargeOutcome.Unavailable u -> breaker.onFailure();
-      case ChargeOutcome.Unknown u -> breaker.onFailure();
-      default -> breaker.onSuccess();
-    }
-    var decision =
-        policy.decide(
-            outcome, attempt.declinesBefore(), attempt.unavailableBefore(), attempt.calls(), clock.instant(),
-            ThreadLocalRandom.current()::nextDouble);
-    count(outcomeName(outcome));
-    return record(attempt, outcome, decision);
+    var call = call(opened.attempts().getFirst());
+    return record(List.of(call)).get(invoiceId);
   }
 
-  private Result record(ChargeStore.OpenAttempt attempt, ChargeOutcome outcome, Decision decision) {
-    long invoiceId = attempt.invoiceId();
-    if (decision instanceof Decision.Reconcile reconcile) {
-      jdbi.useTransaction(
-          h -> {
-            store.lockInvoice(h, invoiceId);
-            store.noteUnknown(h, attempt.attemptId(), reconcile.reason());
-            store.rescheduleRequest(h, invoiceId, reconcile.at());
-          });
-      log.info("invoice {} attempt {}: {}; next call at {}", invoiceId, attempt.attemptId(), reconcile.reason(), reconcile.at());
-      return new Result.Rescheduled(reconcile.at(), reconcile.reason());
-    }
-    boolean settled;
+  private ChargeStore.Final fin(Call call, String status, Instant paidAt, Instant next, String failure) {
+    var a = call.attempt();
+    return new ChargeStore.Final(
+        a.invoiceId(), a.attemptId(), outcomeName(call.outcome()), reference(call.outcome()), status, paidAt, next, failure,
+        call.decision().reason());
+  }
+
+  private void logResult(Call call, Result result) {
+    var a = call.attempt();
+    MDC.put("invoice", Long.toString(a.invoiceId()));
+    MDC.put("attempt", Long.toString(a.attemptId()));
     try {
-      jdbi.useTransaction(
-          h -> {
-            store.lockInvoice(h, invoiceId);
-            // Both guards must hold, or nothing of this transaction stays.
-            if (!store.completeAttempt(h, attempt.attemptId(), outcomeName(outcome), reference(outcome), decision.reason())
-                || !settle(h, invoiceId, decision)) {
-              throw new AlreadySettled();
-            }
-            store.deleteRequest(h, invoiceId);
-          });
-      settled = true;
-    } catch (AlreadySettled e) {
-      settled = false;
-    }
-    if (!settled) {
-      log.info("invoice {} attempt {} was already settled by another delivery", invoiceId, attempt.attemptId());
-      return new Result.Stale();
-    }
-    log.info("invoice {} attempt {} {}: {}", invoiceId, attempt.attemptId(), outcomeName(outcome), decision.reason());
-    return new Result.Settled(decision);
-  }
-
-  private boolean settle(org.jdbi.v3.core.Handle h, long invoiceId, Decision decision) {
-    return switch (decision) {
-      case Decision.Paid p -> store.settleInvoice(h, invoiceId, "PAID", p.paidAt(), null, null, p.reason(), worker);
-      case Decision.RetryAt r -> store.settleInvoice(h, invoiceId, "RETRY_SCHEDULED", null, r.at(), r.reason(), r.reason(), worker);
-      case Decision.NeedsAction n -> store.settleInvoice(h, invoiceId, "ACTION_REQUIRED", null, null, n.reason(), n.reason(), worker);
-      case Decision.Uncollectible u -> store.settleInvoice(h, invoiceId, "UNCOLLECTIBLE", null, null, u.reason(), u.reason(), worker);
-      case Decision.Reconcile r -> throw new IllegalStateException("reconciliation does not settle");
-    };
-  }
-
-  private static final class AlreadySettled extends RuntimeException {
-    AlreadySettled() {
-      super(null, null, false, false);
+      switch (result) {
+        case Result.Settled s -> log.info("invoice {} attempt {}: {}", a.invoiceId(), a.attemptId(), s.decision().reason());
+        case Result.Rescheduled r -> log.info("invoice {} attempt {}: {}; next call at {}", a.invoiceId(), a.attemptId(), r.why(), r.at());
+        case Result.Stale s -> log.info("invoice {} attempt {} was already settled by another delivery", a.invoiceId(), a.attemptId());
+      }
+    } finally {
+      MDC.remove("invoice");
+      MDC.remove("attempt");
     }
   }
 
@@ -166,9 +211,5 @@ public final class ChargeEngine {
 
   private static String reference(ChargeOutcome outcome) {
     return outcome instanceof ChargeOutcome.Charged c ? c.providerReference() : null;
-  }
-
-  private void count(String outcome) {
-    metrics.counter("charon.charges", "outcome", outcome.toLowerCase(java.util.Locale.ROOT)).increment();
   }
 }

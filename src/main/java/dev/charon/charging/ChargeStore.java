@@ -3,152 +3,235 @@ package dev.charon.charging;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Optional;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Handle;
 
-/** The SQL of one charge: open or reuse an attempt, record its outcome, move the invoice. */
-final class ChargeStore {
+/**
+ * The SQL of charging, set-based: one transaction opens the attempts of a whole batch of
+ * deliveries, one statement records the outcomes of a whole batch. Every transaction locks the
+ * invoices first, in id order, so concurrent deliveries of one invoice queue on its row instead
+ * of deadlocking.
+ */
+public final class ChargeStore {
 
-  /** An attempt ready to be sent: its key, what to charge, and how often the key was sent. */
-  record OpenAttempt(
+  /** An attempt ready to be sent: its key, what to charge, how often the key was handed out. */
+  public record OpenAttempt(
       long attemptId, long invoiceId, long customerId, Money amount, String idempotencyKey, int calls,
       int declinesBefore, int unavailableBefore) {}
 
-  /**
-   * Locks the invoice and returns the attempt to send: the one left UNKNOWN by an earlier delivery
-   * (reconciliation: same key) or a new one. Empty when the invoice is no longer PROCESSING, i.e.
-   * the request is stale (already settled, voided, or a duplicate delivery).
-   */
-  Optional<OpenAttempt> openAttempt(Handle h, long invoiceId, String worker) {
-    var invoice =
-        h.createQuery(
-                "select customer_id, amount_minor, currency, status, attempt_count from invoice where id = :id for update")
-            .bind("id", invoiceId)
-            .mapToMap()
-            .findOne();
-    if (invoice.isEmpty() || !"PROCESSING".equals(invoice.get().get("status"))) {
-      return Optional.empty();
+  /** What a batch open found: attempts to send and invoices that are no longer PROCESSING. */
+  record Opened(List<OpenAttempt> attempts, Set<Long> stale) {}
+
+  /** A final outcome to record: the attempt's outcome and the invoice's new state. */
+  record Final(
+      long invoiceId, long attemptId, String outcome, String reference, String status, Instant paidAt,
+      Instant nextAttemptAt, String failure, String reason) {}
+
+  /** An unknown result: keep the attempt open, offer the request again at {@code at}. */
+  record Deferred(long invoiceId, long attemptId, Instant at, String reason) {}
+
+  private record Row(long id, long customerId, Money amount, int attemptCount, int declines, int unavailable) {}
+
+  Opened open(Handle h, List<Long> invoiceIds, String worker) {
+    var ids = invoiceIds.stream().distinct().sorted().toArray(Long[]::new);
+    var rows = new HashMap<Long, Row>();
+    h.createQuery(
+            """
+            select i.id, i.customer_id, i.amount_minor, i.currency, i.attempt_count,
+                   (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'DECLINED') as declines,
+                   (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'UNAVAILABLE') as unavailable
+            from invoice i
+            where i.id = any(:ids) and i.status = 'PROCESSING'
+            order by i.id
+            for update of i
+            """)
+        .bind("ids", ids)
+        .map((rs, ctx) -> new Row(
+            rs.getLong("id"), rs.getLong("customer_id"),
+            Money.ofMinor(rs.getLong("amount_minor"), Currency.valueOf(rs.getString("currency"))),
+            rs.getInt("attempt_count"), rs.getInt("declines"), rs.getInt("unavailable")))
+        .forEach(row -> rows.put(row.id(), row));
+    var stale = new java.util.HashSet<Long>();
+    for (var id : ids) {
+      if (!rows.containsKey(id)) {
+        stale.add(id);
+      }
     }
-    var row = invoice.get();
-    var amount = Money.ofMinor((Long) row.get("amount_minor"), Currency.valueOf((String) row.get("currency")));
-    long customerId = (Long) row.get("customer_id");
-    var counts =
-        h.createQuery(
-                """
-                select count(*) filter (where outcome = 'DECLINED') as declines,
-                       count(*) filter (where outcome = 'UNAVAILABLE') as unavailable
-                from charge_attempt where invoice_id = :id
-                """)
-            .bind("id", invoiceId)
-            .map((rs, ctx) -> new int[] {rs.getInt("declines"), rs.getInt("unavailable")})
-            .one();
-    var open =
-        h.createQuery(
-                """
-                update charge_attempt set calls = calls + 1, worker = :worker
-                where invoice_id = :id and outcome = 'UNKNOWN'
-                returning id, idempotency_key, calls
-                """)
-            .bind("id", invoiceId)
-            .bind("worker", worker)
-            .map(
-                (rs, ctx) ->
-                    new OpenAttempt(
-                        rs.getLong("id"), invoiceId, customerId, amount, rs.getString("idempotency_key"),
-                        rs.getInt("calls"), counts[0], counts[1]))
-            .findOne();
-    if (open.isPresent()) {
-      return open;
+    if (!stale.isEmpty()) {
+      h.createUpdate("delete from charge_request where invoice_id = any(:ids)").bind("ids", stale.toArray(Long[]::new)).execute();
     }
-    int attemptNo = ((Integer) row.get("attempt_count")) + 1;
-    // Unique across databases too: a provider's key store may outlive a demo database.
-    var key = "inv%d-att%d-%s".formatted(invoiceId, attemptNo, HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()));
-    long attemptId =
+    var attempts = new ArrayList<OpenAttempt>();
+    if (rows.isEmpty()) {
+      return new Opened(attempts, stale);
+    }
+    // Reconciliation: an attempt left UNKNOWN by an earlier delivery is sent again with its key.
+    h.createQuery(
+            """
+            update charge_attempt set calls = calls + 1, worker = :worker
+            where invoice_id = any(:ids) and outcome = 'UNKNOWN'
+            returning id, invoice_id, idempotency_key, calls
+            """)
+        .bind("ids", rows.keySet().toArray(Long[]::new))
+        .bind("worker", worker)
+        .map((rs, ctx) -> {
+          var row = rows.remove(rs.getLong("invoice_id"));
+          return new OpenAttempt(rs.getLong("id"), row.id(), row.customerId(), row.amount(),
+              rs.getString("idempotency_key"), rs.getInt("calls"), row.declines(), row.unavailable());
+        })
+        .forEach(attempts::add);
+    if (!rows.isEmpty()) {
+      attempts.addAll(insertAttempts(h, new ArrayList<>(rows.values()), worker));
+    }
+    return new Opened(attempts, stale);
+  }
+
+  private List<OpenAttempt> insertAttempts(Handle h, List<Row> rows, String worker) {
+    var byId = new HashMap<Long, Row>();
+    var ids = new Long[rows.size()];
+    var numbers = new Integer[rows.size()];
+    var keys = new String[rows.size()];
+    var amounts = new Long[rows.size()];
+    var currencies = new String[rows.size()];
+    var random = ThreadLocalRandom.current();
+    for (int i = 0; i < rows.size(); i++) {
+      var row = rows.get(i);
+      byId.put(row.id(), row);
+      ids[i] = row.id();
+      numbers[i] = row.attemptCount() + 1;
+      // Unique across databases too: a provider's key store may outlive a demo database.
+      keys[i] = "inv%d-att%d-%s".formatted(row.id(), numbers[i], HexFormat.of().toHexDigits(random.nextLong()));
+      amounts[i] = row.amount().minorUnits();
+      currencies[i] = row.amount().currency().name();
+    }
+    var created =
         h.createQuery(
                 """
                 insert into charge_attempt (invoice_id, attempt_no, idempotency_key, amount_minor, currency, worker, calls)
-                values (:id, :no, :key, :amount, :currency, :worker, 1)
-                returning id
+                select t.invoice_id, t.no, t.key, t.amount, t.currency, :worker, 1
+                from unnest(:ids, :numbers, :keys, :amounts, :currencies) as t(invoice_id, no, key, amount, currency)
+                returning id, invoice_id, idempotency_key
                 """)
-            .bind("id", invoiceId)
-            .bind("no", attemptNo)
-            .bind("key", key)
-            .bind("amount", amount.minorUnits())
-            .bind("currency", amount.currency().name())
-            .bind("worker", worker)
-            .mapTo(Long.class)
-            .one();
-    h.createUpdate("update invoice set attempt_count = :no where id = :id").bind("no", attemptNo).bind("id", invoiceId).execute();
-    return Optional.of(new OpenAttempt(attemptId, invoiceId, customerId, amount, key, 1, counts[0], counts[1]));
+            .bind("ids", ids).bind("numbers", numbers).bind("keys", keys).bind("amounts", amounts)
+            .bind("currencies", currencies).bind("worker", worker)
+            .map((rs, ctx) -> {
+              var row = byId.get(rs.getLong("invoice_id"));
+              return new OpenAttempt(rs.getLong("id"), row.id(), row.customerId(), row.amount(),
+                  rs.getString("idempotency_key"), 1, row.declines(), row.unavailable());
+            })
+            .list();
+    h.createUpdate(
+            """
+            update invoice i set attempt_count = t.no
+            from unnest(:ids, :numbers) as t(id, no) where i.id = t.id
+            """)
+        .bind("ids", ids).bind("numbers", numbers).execute();
+    return created;
   }
 
   /**
-   * Every transaction of a charge locks the invoice first, so that concurrent deliveries of the
-   * same invoice queue up on one row instead of deadlocking on invoice and attempt rows.
+   * Records final outcomes, guarded: an attempt is completed only while still UNKNOWN, and its
+   * invoice moves only from PROCESSING, in the same statement; the outbox row goes with it.
+   * Returns the invoices this call settled (others were settled by another delivery).
    */
-  void lockInvoice(Handle h, long invoiceId) {
-    h.createQuery("select id from invoice where id = :id for update").bind("id", invoiceId).mapTo(Long.class).findOne();
-  }
-
-  /** Records a final outcome on the attempt; false when another delivery already did. */
-  boolean completeAttempt(Handle h, long attemptId, String outcome, String reference, String detail) {
-    return h.createUpdate(
+  Set<Long> settle(Handle h, List<Final> finals, String worker) {
+    int n = finals.size();
+    var invoices = new Long[n];
+    var attempts = new Long[n];
+    var outcomes = new String[n];
+    var references = new String[n];
+    var statuses = new String[n];
+    var paid = new String[n];
+    var next = new String[n];
+    var failures = new String[n];
+    var reasons = new String[n];
+    for (int i = 0; i < n; i++) {
+      var f = finals.get(i);
+      invoices[i] = f.invoiceId();
+      attempts[i] = f.attemptId();
+      outcomes[i] = f.outcome();
+      references[i] = f.reference();
+      statuses[i] = f.status();
+      paid[i] = f.paidAt() == null ? null : f.paidAt().toString();
+      next[i] = f.nextAttemptAt() == null ? null : f.nextAttemptAt().toString();
+      failures[i] = f.failure();
+      reasons[i] = f.reason();
+    }
+    lockInvoices(h, invoices);
+    return new java.util.HashSet<>(
+        h.createQuery(
                 """
-                update charge_attempt set outcome = :outcome, provider_reference = :ref, detail = :detail,
-                                          completed_at = now()
-                where id = :id and outcome = 'UNKNOWN'
+                with input as (
+                  select * from unnest(:invoices, :attempts, :outcomes, :refs, :statuses, :paid, :next, :failures, :reasons)
+                    as t(invoice_id, attempt_id, outcome, ref, status, paid_at, next_at, failure, reason)),
+                att as (
+                  update charge_attempt a
+                  set outcome = i.outcome, provider_reference = i.ref, detail = i.reason, completed_at = now()
+                  from input i where a.id = i.attempt_id and a.outcome = 'UNKNOWN'
+                  returning a.invoice_id),
+                inv as (
+                  update invoice v
+                  set status = i.status, paid_at = i.paid_at::timestamptz, next_attempt_at = i.next_at::timestamptz,
+                      last_failure = coalesce(i.failure, v.last_failure), status_reason = i.reason, status_actor = :worker
+                  from input i join att on att.invoice_id = i.invoice_id
+                  where v.id = i.invoice_id and v.status = 'PROCESSING'
+                  returning v.id),
+                done as (delete from charge_request r using inv where r.invoice_id = inv.id)
+                select id from inv
                 """)
-            .bind("id", attemptId)
-            .bind("outcome", outcome)
-            .bind("ref", reference)
-            .bind("detail", detail)
-            .execute()
-        == 1;
+            .bind("invoices", invoices).bind("attempts", attempts).bind("outcomes", outcomes).bind("refs", references)
+            .bind("statuses", statuses).bind("paid", paid).bind("next", next).bind("failures", failures)
+            .bind("reasons", reasons).bind("worker", worker)
+            .mapTo(Long.class)
+            .list());
   }
 
-  /** Moves a PROCESSING invoice to its settled state; false when it was no longer PROCESSING. */
-  boolean settleInvoice(
-      Handle h, long invoiceId, String status, Instant paidAt, Instant nextAttemptAt, String failure, String reason, String actor) {
-    return h.createUpdate(
-                """
-                update invoice set status = :status, paid_at = :paid_at, next_attempt_at = :next,
-                                   last_failure = coalesce(:failure, last_failure),
-                                   status_reason = :reason, status_actor = :actor
-                where id = :id and status = 'PROCESSING'
-                """)
-            .bind("id", invoiceId)
-            .bind("status", status)
-            .bind("paid_at", paidAt)
-            .bind("next", nextAttemptAt)
-            .bind("failure", failure)
-            .bind("reason", reason)
-            .bind("actor", actor)
-            .execute()
-        == 1;
+  /** Keeps unknown attempts open and offers their requests again later (no lease, not published). */
+  void defer(Handle h, List<Deferred> deferred) {
+    int n = deferred.size();
+    var invoices = new Long[n];
+    var attempts = new Long[n];
+    var at = new String[n];
+    var reasons = new String[n];
+    for (int i = 0; i < n; i++) {
+      var d = deferred.get(i);
+      invoices[i] = d.invoiceId();
+      attempts[i] = d.attemptId();
+      at[i] = d.at().toString();
+      reasons[i] = d.reason();
+    }
+    lockInvoices(h, invoices);
+    h.createUpdate(
+            """
+            with input as (select * from unnest(:invoices, :attempts, :at, :reasons) as t(invoice_id, attempt_id, at, reason)),
+            noted as (update charge_attempt a set detail = i.reason from input i where a.id = i.attempt_id and a.outcome = 'UNKNOWN')
+            update charge_request r set available_at = i.at::timestamptz, lease_owner = null, lease_until = null, published_at = null
+            from input i where r.invoice_id = i.invoice_id
+            """)
+        .bind("invoices", invoices).bind("attempts", attempts).bind("at", at).bind("reasons", reasons)
+        .execute();
   }
 
-  void deleteRequest(Handle h, long invoiceId) {
-    h.createUpdate("delete from charge_request where invoice_id = :id").bind("id", invoiceId).execute();
-  }
-
-  /** Puts a request back for later: no lease, not published, available at {@code at}. */
-  void rescheduleRequest(Handle h, long invoiceId, Instant at) {
+  /** Offers requests again at {@code at} without touching attempts (circuit breaker open). */
+  void postpone(Handle h, List<Long> invoiceIds, Instant at) {
     h.createUpdate(
             """
             update charge_request set available_at = :at, lease_owner = null, lease_until = null, published_at = null
-            where invoice_id = :id
+            where invoice_id = any(:ids)
             """)
-        .bind("id", invoiceId)
+        .bind("ids", invoiceIds.toArray(Long[]::new))
         .bind("at", at)
         .execute();
   }
 
-  void noteUnknown(Handle h, long attemptId, String detail) {
-    h.createUpdate("update charge_attempt set detail = :detail where id = :id and outcome = 'UNKNOWN'")
-        .bind("id", attemptId)
-        .bind("detail", detail)
-        .execute();
+  private static void lockInvoices(Handle h, Long[] ids) {
+    var sorted = ids.clone();
+    java.util.Arrays.sort(sorted);
+    h.createQuery("select id from invoice where id = any(:ids) order by id for update")
+        .bind("ids", sorted).mapTo(Long.class).list();
   }
 }

@@ -42,6 +42,11 @@ public final class CircuitBreaker {
     return Optional.empty();
   }
 
+  /** When the breaker is open (not yet half-open): until when. Does not take the trial call. */
+  public synchronized Optional<Instant> openUntil() {
+    return openUntil != null && clock.instant().isBefore(openUntil) ? Optional.of(openUntil) : Optional.empty();
+  }
+
   public synchronized void onSuccess() {
     consecutiveFailures = 0;
     openUntil = null;

@@ -80,6 +80,15 @@ public final class Database implements AutoCloseable {
     return migrate(dataSource);
   }
 
+  /** True when a connection answers within two seconds: the readiness check. */
+  public boolean isReachable() {
+    try (var connection = dataSource.getConnection()) {
+      return connection.isValid(2);
+    } catch (java.sql.SQLException e) {
+      return false;
+    }
+  }
+
   public Jdbi jdbi() {
     return jdbi;
   }

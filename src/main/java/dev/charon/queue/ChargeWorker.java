@@ -3,8 +3,13 @@ package dev.charon.queue;
 import dev.charon.charging.ChargeEngine;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,92 +17,166 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes deliveries from a queue and charges them on virtual threads, never more than
- * {@code concurrency} at once: it only asks the queue for as many requests as it has free slots,
- * so nothing piles up in memory (backpressure). {@link #drain} stops taking, waits for in-flight
- * charges up to a deadline and hands back anything not started.
+ * Charges what a queue delivers with at most {@code concurrency} provider calls in flight. A taker
+ * thread asks the queue only for as many requests as there are free slots (backpressure: nothing
+ * piles up in memory) and opens their attempts in one transaction; each call runs on a virtual
+ * thread; a recorder thread writes finished calls in batches (group commit), then acknowledges
+ * them and frees their slots. {@link #drain} stops taking, lets in-flight calls finish and be
+ * recorded up to a deadline, and hands back anything not started.
  */
 public final class ChargeWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChargeWorker.class);
+  private static final int RECORD_BATCH = 256;
+
+  private record Finished(ChargeQueue.Delivery delivery, ChargeEngine.Call call) {}
 
   private final ChargeQueue queue;
   private final ChargeEngine engine;
-  private final int concurrency;
   private final Semaphore slots;
-  private final ExecutorService charges = Executors.newVirtualThreadPerTaskExecutor();
+  private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+  private final BlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Thread taker;
-  private volatile boolean running = true;
+  private final Thread recorder;
+  private volatile boolean taking = true;
+  private volatile boolean recording = true;
 
   public ChargeWorker(ChargeQueue queue, ChargeEngine engine, int concurrency, MeterRegistry metrics) {
     this.queue = queue;
     this.engine = engine;
-    this.concurrency = concurrency;
     this.slots = new Semaphore(concurrency);
     metrics.gauge("charon.charges.in_flight", inFlight);
     this.taker = Thread.ofPlatform().name("charge-taker").daemon(true).unstarted(this::takeLoop);
+    this.recorder = Thread.ofPlatform().name("charge-recorder").daemon(true).unstarted(this::recordLoop);
   }
 
   public ChargeWorker start() {
+    recorder.start();
     taker.start();
     return this;
   }
 
   private void takeLoop() {
-    while (running) {
+    while (taking) {
       try {
+        var open = engine.breaker().openUntil();
+        if (open.isPresent()) {
+          // A dead provider is not hammered: take nothing until the breaker lets a trial through.
+          Thread.sleep(Math.max(1, Math.min(1000, Duration.between(Instant.now(), open.get()).toMillis())));
+          continue;
+        }
         slots.acquire();
         int free = 1 + slots.drainPermits();
-        java.util.List<ChargeQueue.Delivery> deliveries;
+        List<ChargeQueue.Delivery> deliveries;
         try {
           deliveries = queue.take(free, Duration.ofMillis(500));
         } catch (RuntimeException e) {
           slots.release(free);
           log.warn("taking charge requests failed; retrying in 1 s", e);
-          pause();
+          Thread.sleep(1000);
           continue;
         }
         slots.release(free - deliveries.size());
-        for (var delivery : deliveries) {
-          if (!running) {
-            queue.handBack(delivery);
-            slots.release();
-            continue;
-          }
-          inFlight.incrementAndGet();
-          charges.submit(() -> handle(delivery));
+        if (!deliveries.isEmpty()) {
+          start(deliveries);
         }
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
         return;
       }
     }
   }
 
-  private void handle(ChargeQueue.Delivery delivery) {
+  private void start(List<ChargeQueue.Delivery> deliveries) {
+    ChargeEngine.Opened opened;
     try {
-      engine.process(delivery.invoiceId());
-      queue.done(delivery);
+      opened = engine.open(deliveries.stream().map(ChargeQueue.Delivery::invoiceId).toList());
     } catch (RuntimeException e) {
-      // The database or the transport failed mid-way: the lease lapses or the message is
-      // redelivered, and the next delivery reconciles with the attempt's key.
-      log.warn("charging invoice {} failed; it will be redelivered", delivery.invoiceId(), e);
-      try {
-        queue.handBack(delivery);
-      } catch (RuntimeException handBackFailed) {
-        log.debug("hand-back failed too; relying on lease expiry/redelivery", handBackFailed);
+      log.warn("opening {} attempt(s) failed; handing them back", deliveries.size(), e);
+      deliveries.forEach(this::handBackQuietly);
+      slots.release(deliveries.size());
+      return;
+    }
+    var byInvoice = new java.util.HashMap<Long, ChargeQueue.Delivery>();
+    for (var delivery : deliveries) {
+      var previous = byInvoice.put(delivery.invoiceId(), delivery);
+      if (previous != null) {
+        finish(previous); // a duplicate in the same batch: the other delivery does the work
       }
-    } finally {
-      inFlight.decrementAndGet();
-      slots.release();
+    }
+    for (var stale : opened.stale()) {
+      var delivery = byInvoice.remove(stale);
+      if (delivery != null) {
+        finish(delivery);
+      }
+    }
+    for (var attempt : opened.attempts()) {
+      var delivery = byInvoice.remove(attempt.invoiceId());
+      inFlight.incrementAndGet();
+      calls.submit(
+          () -> {
+            try {
+              finished.add(new Finished(delivery, engine.call(attempt)));
+            } catch (RuntimeException e) {
+              // The attempt stays UNKNOWN; the redelivery reconciles it with the same key.
+              log.warn("calling the provider for invoice {} failed", attempt.invoiceId(), e);
+              inFlight.decrementAndGet();
+              handBackQuietly(delivery);
+              slots.release();
+            }
+          });
+    }
+    byInvoice.values().forEach(this::finish); // opened by nobody: nothing to do
+  }
+
+  private void recordLoop() {
+    var batch = new ArrayList<Finished>(RECORD_BATCH);
+    while (recording || !finished.isEmpty() || inFlight.get() > 0) {
+      try {
+        var first = finished.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        finished.drainTo(batch, RECORD_BATCH - 1);
+        record(batch);
+      } catch (InterruptedException e) {
+        return;
+      } finally {
+        batch.clear();
+      }
     }
   }
 
-  private static void pause() {
+  private void record(List<Finished> batch) {
     try {
-      Thread.sleep(1000); // back off after an infrastructure failure instead of spinning
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      engine.record(batch.stream().map(Finished::call).toList());
+      for (var f : batch) {
+        finish(f.delivery());
+      }
+    } catch (RuntimeException e) {
+      // Nothing of the batch was written: its attempts stay UNKNOWN and redelivery reconciles them.
+      log.warn("recording {} outcome(s) failed; they will be reconciled on redelivery", batch.size(), e);
+      batch.forEach(f -> handBackQuietly(f.delivery()));
+      slots.release(batch.size());
+    } finally {
+      inFlight.addAndGet(-batch.size());
+    }
+  }
+
+  private void finish(ChargeQueue.Delivery delivery) {
+    try {
+      queue.done(delivery);
+    } catch (RuntimeException e) {
+      log.debug("acknowledging request {} failed; it will be redelivered and found settled", delivery.requestId(), e);
+    }
+    slots.release();
+  }
+
+  private void handBackQuietly(ChargeQueue.Delivery delivery) {
+    try {
+      queue.handBack(delivery);
+    } catch (RuntimeException e) {
+      log.debug("hand-back of request {} failed; relying on lease expiry or redelivery", delivery.requestId(), e);
     }
   }
 
@@ -105,16 +184,20 @@ public final class ChargeWorker implements AutoCloseable {
     return inFlight.get();
   }
 
-  /** Stops taking work and waits up to {@code deadline} for charges in flight; true if all finished. */
+  /** Stops taking work, waits up to {@code deadline} for in-flight calls to be recorded; true if all were. */
   public boolean drain(Duration deadline) {
-    running = false;
+    long until = System.nanoTime() + deadline.toNanos();
+    taking = false;
     taker.interrupt();
     try {
-      taker.join(deadline.toMillis());
-      charges.shutdown();
-      boolean finished = charges.awaitTermination(deadline.toMillis(), TimeUnit.MILLISECONDS);
+      taker.join(Math.max(1, deadline.toMillis()));
+      calls.shutdown();
+      calls.awaitTermination(Math.max(1, (until - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+      recording = false;
+      recorder.join(Math.max(1, (until - System.nanoTime()) / 1_000_000));
+      boolean clean = inFlight.get() == 0;
       log.info("worker drained: {} charge(s) still in flight", inFlight.get());
-      return finished;
+      return clean;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
@@ -123,7 +206,10 @@ public final class ChargeWorker implements AutoCloseable {
 
   @Override
   public void close() {
-    drain(Duration.ofSeconds(30));
+    if (taking) {
+      drain(Duration.ofSeconds(30));
+    }
+    recording = false;
     queue.close();
   }
 }
