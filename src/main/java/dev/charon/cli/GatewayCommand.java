@@ -1,0 +1,96 @@
+package dev.charon.cli;
+
+import dev.charon.config.ConfigException;
+import dev.charon.config.Env;
+import dev.charon.gateway.GatewayServer;
+import dev.charon.gateway.GatewaySettings;
+import dev.charon.payment.FaultProfile;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "gateway",
+    mixinStandardHelpOptions = true,
+    description = "Fake payment provider over HTTP: idempotency keys, a durable ledger, fault knobs.")
+final class GatewayCommand implements Callable<Integer> {
+  @Option(names = "--host", description = "Interface to listen on (default: CHARON_GATEWAY_HOST or 0.0.0.0).")
+  String host;
+
+  @Option(names = "--port", description = "HTTP port (default: CHARON_GATEWAY_PORT or 7070).")
+  Integer port;
+
+  @Option(names = "--state-file", paramLabel = "PATH", description = "Journal file (default: CHARON_GATEWAY_STATE or ${java.io.tmpdir}/charon/gateway-journal.jsonl).")
+  Path stateFile;
+
+  @Option(names = "--reset", description = "Start from an empty journal.")
+  boolean reset;
+
+  @Option(names = "--latency-ms", description = "Mean latency of a charge (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  long latencyMs;
+
+  @Option(names = "--latency-jitter-ms", description = "Latency is uniform in mean +/- jitter (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  long latencyJitterMs;
+
+  @Option(names = "--decline-rate", paramLabel = "R", description = "Share of charges declined (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  double declineRate;
+
+  @Option(names = "--network-error-rate", paramLabel = "R", description = "Share of requests failed with 503 before processing (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  double networkErrorRate;
+
+  @Option(names = "--timeout-rate", paramLabel = "R", description = "Share of charges processed whose connection is then aborted (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  double timeoutRate;
+
+  @Option(names = "--customer-not-found", paramLabel = "IDS", split = ",", description = "Customer ids the provider does not know.")
+  Set<Long> customersNotFound = Set.of();
+
+  @Option(names = "--currency-mismatch", paramLabel = "IDS", split = ",", description = "Customer ids whose account is in another currency.")
+  Set<Long> currencyMismatch = Set.of();
+
+  @Option(names = "--seed", description = "Seed of every random decision (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+  long seed;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    var settings = GatewaySettings.from(Env.system());
+    FaultProfile faults;
+    try {
+      faults = new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed);
+    } catch (IllegalArgumentException e) {
+      // FaultProfile names its fields (declineRate); the user typed the flag (--decline-rate).
+      throw new ConfigException("--" + e.getMessage().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT));
+    }
+    var options =
+        new GatewayServer.Options(
+            host != null ? host : settings.host(),
+            port != null ? port : settings.port(),
+            stateFile != null ? stateFile : settings.journal(),
+            reset,
+            faults);
+    GatewayServer gateway;
+    try {
+      gateway = GatewayServer.start(options, Clock.systemUTC());
+    } catch (UncheckedIOException e) { // a bad or busy --state-file is the user's to fix
+      throw new ConfigException(e.getMessage());
+    }
+    System.out.printf(
+        "charon gateway listening on %s%n  journal  %s (%d results replayed)%n  faults   %s%n",
+        gateway.url(), gateway.journalPath().toAbsolutePath(), gateway.replayed(), faults);
+    var stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  gateway.close();
+                  stopped.countDown();
+                },
+                "charon-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,85 @@
+package dev.charon.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.charon.payment.FaultProfile;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Changes the gateway's behaviour while it runs: fault knobs and the outage switch. */
+final class AdminRoutes {
+  private final ChargeHandler charges;
+  private final ObjectMapper json;
+
+  /** Fields present replace the current value; absent fields keep it. */
+  record ConfigPatch(
+      Long latencyMs,
+      Long latencyJitterMs,
+      Double declineRate,
+      Double networkErrorRate,
+      Double timeoutRate,
+      Set<Long> customersNotFound,
+      Set<Long> currencyMismatch,
+      Long seed) {
+
+    FaultProfile applyTo(FaultProfile f) {
+      return new FaultProfile(
+          Optional.ofNullable(latencyMs).orElse(f.latencyMs()),
+          Optional.ofNullable(latencyJitterMs).orElse(f.latencyJitterMs()),
+          Optional.ofNullable(declineRate).orElse(f.declineRate()),
+          Optional.ofNullable(networkErrorRate).orElse(f.networkErrorRate()),
+          Optional.ofNullable(timeoutRate).orElse(f.timeoutRate()),
+          Optional.ofNullable(customersNotFound).orElse(f.customersNotFound()),
+          Optional.ofNullable(currencyMismatch).orElse(f.currencyMismatch()),
+          Optional.ofNullable(seed).orElse(f.seed()));
+    }
+  }
+
+  record Outage(Boolean enabled) {}
+
+  AdminRoutes(ChargeHandler charges, ObjectMapper json) {
+    this.charges = charges;
+    this.json = json;
+  }
+
+  void register(RoutesConfig routes) {
+    routes.get("/admin/config", ctx -> ctx.json(charges.faults()));
+    routes.put("/admin/config", this::configure);
+    routes.get("/admin/outage", ctx -> ctx.json(Map.of("enabled", charges.outage())));
+    routes.post("/admin/outage", this::outage);
+  }
+
+  private void configure(Context ctx) {
+    var patch = read(ctx, ConfigPatch.class);
+    try {
+      charges.configure(patch.applyTo(charges.faults()));
+    } catch (IllegalArgumentException e) {
+      throw GatewayError.badRequest("invalid_config", e.getMessage());
+    }
+    ctx.json(charges.faults());
+  }
+
+  private void outage(Context ctx) {
+    var outage = read(ctx, Outage.class);
+    if (outage.enabled() == null) {
+      throw GatewayError.badRequest("invalid_body", "expected {\"enabled\": true|false}");
+    }
+    charges.outage(outage.enabled());
+    ctx.json(Map.of("enabled", charges.outage()));
+  }
+
+  private <T> T read(Context ctx, Class<T> type) {
+    try {
+      var value = json.readValue(ctx.bodyAsBytes(), type);
+      if (value == null) {
+        throw GatewayError.badRequest("invalid_body", "the body is empty");
+      }
+      return value;
+    } catch (IOException e) {
+      throw GatewayError.badRequest("invalid_body", "cannot read the body: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package dev.charon.gateway;
+
+/**
+ * A request the gateway answers with an error: the HTTP status and a stable {@code code} that
+ * clients switch on. Thrown by handlers, rendered in one place by {@link GatewayServer}.
+ */
+final class GatewayError extends RuntimeException {
+  private final int status;
+  private final String code;
+
+  GatewayError(int status, String code, String message) {
+    super(message, null, false, false);
+    this.status = status;
+    this.code = code;
+  }
+
+  static GatewayError badRequest(String code, String message) {
+    return new GatewayError(400, code, message);
+  }
+
+  int status() {
+    return status;
+  }
+
+  String code() {
+    return code;
+  }
+}

@@ -1,0 +1,135 @@
+package dev.charon.gateway;
+
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
+import dev.charon.api.Json;
+import dev.charon.payment.FaultProfile;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.json.JavalinJackson;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code charon gateway}: a fake payment provider over HTTP with idempotency keys, a durable
+ * ledger and fault knobs. Plain constructors: the CLI and tests start it the same way.
+ */
+public final class GatewayServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+  /** How to start: where to listen, where the journal lives, how to misbehave. */
+  public record Options(String host, int port, Path journal, boolean reset, FaultProfile faults) {
+    public Options {
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(journal, "journal");
+      Objects.requireNonNull(faults, "faults");
+    }
+  }
+
+  private final Javalin app;
+  private final Journal journal;
+  private final ChargeHandler charges;
+
+  private GatewayServer(Javalin app, Journal journal, ChargeHandler charges) {
+    this.app = app;
+    this.journal = journal;
+    this.charges = charges;
+  }
+
+  public static GatewayServer start(Options options, Clock clock) {
+    var json = Json.mapper();
+    // Jackson's default buffer pool is per thread; with a virtual thread per request it never reuses.
+    json.getFactory().setRecyclerPool(JsonRecyclerPools.newConcurrentDequePool());
+    var book = new ChargeBook();
+    Journal journal;
+    try {
+      journal = Journal.open(options.journal(), options.reset(), json, book::apply);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the gateway journal " + options.journal() + ": " + e.getMessage(), e);
+    }
+    var charges = new ChargeHandler(book, journal, json, clock, options.faults());
+    try {
+      var app =
+          Javalin.create(
+              config -> {
+                config.concurrency.useVirtualThreads = true;
+                config.startup.showJavalinBanner = false;
+                config.startup.showOldJavalinVersionWarning = false;
+                config.http.maxRequestSize = 64_000;
+                config.jsonMapper(new JavalinJackson(json, true));
+                config.routes.exception(GatewayError.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
+                config.routes.exception(
+                    Exception.class,
+                    (e, ctx) -> {
+                      log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
+                      error(ctx, 500, "internal_error", "the gateway failed; it is logged");
+                    });
+                config.routes.post("/charges", charges::handle);
+                new ReadRoutes(book, journal, charges::processing).register(config.routes);
+                new AdminRoutes(charges, json).register(config.routes);
+              });
+      app.start(options.host(), options.port());
+      return new GatewayServer(app, journal, charges);
+    } catch (RuntimeException e) {
+      closeQuietly(journal);
+      throw e;
+    }
+  }
+
+  static void error(Context ctx, int status, String code, String message) {
+    var body = new LinkedHashMap<String, Object>();
+    body.put("outcome", "error");
+    body.put("code", code);
+    body.put("message", message);
+    ctx.status(status).json(body);
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  public String url() {
+    return "http://localhost:" + port();
+  }
+
+  public Path journalPath() {
+    return journal.path();
+  }
+
+  /** Results read back from the journal at start. */
+  public long replayed() {
+    return journal.replayed();
+  }
+
+  public FaultProfile faults() {
+    return charges.faults();
+  }
+
+  public void configure(FaultProfile faults) {
+    charges.configure(Objects.requireNonNull(faults, "faults"));
+  }
+
+  public void outage(boolean enabled) {
+    charges.outage(enabled);
+  }
+
+  /** Stops taking requests, then lets the journal write what it was given. */
+  @Override
+  public void close() {
+    app.stop();
+    closeQuietly(journal);
+  }
+
+  private static void closeQuietly(Journal journal) {
+    try {
+      journal.close();
+    } catch (IOException e) {
+      log.warn("closing the journal {} failed", journal.path(), e);
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package dev.charon.gateway;
+
+import dev.charon.config.Env;
+import java.nio.file.Path;
+
+/**
+ * Where the gateway listens and keeps its journal: {@code CHARON_GATEWAY_HOST} (default 0.0.0.0),
+ * {@code CHARON_GATEWAY_PORT} (default 7070), {@code CHARON_GATEWAY_STATE} (default {@code
+ * ${java.io.tmpdir}/charon/gateway-journal.jsonl}).
+ */
+public record GatewaySettings(String host, int port, Path journal) {
+  public static GatewaySettings from(Env env) {
+    return new GatewaySettings(
+        env.string("CHARON_GATEWAY_HOST", "0.0.0.0"),
+        env.integer("CHARON_GATEWAY_PORT", 7070, 0, 65535),
+        env.optional("CHARON_GATEWAY_STATE")
+            .map(Path::of)
+            .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "charon", "gateway-journal.jsonl")));
+  }
+}

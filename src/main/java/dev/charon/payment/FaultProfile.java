@@ -1,0 +1,146 @@
+package dev.charon.payment;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * How a fake provider (the in-process simulator or {@code charon gateway}) misbehaves. Every
+ * decision is a pure function of the seed, the idempotency key and, for network errors, how many
+ * times that key already failed: a run's outcomes do not depend on the order or concurrency of its
+ * requests, and a new key (a later dunning attempt) gets a fresh roll.
+ *
+ * <p>Latency is uniform in {@code [latencyMs - latencyJitterMs, latencyMs + latencyJitterMs]},
+ * never below zero.
+ */
+public record FaultProfile(
+    long latencyMs,
+    long latencyJitterMs,
+    double declineRate,
+    double networkErrorRate,
+    double timeoutRate,
+    Set<Long> customersNotFound,
+    Set<Long> currencyMismatch,
+    long seed) {
+
+  /** What the provider decides for a request it processes. */
+  public enum Verdict {
+    CHARGED,
+    DECLINED,
+    CUSTOMER_NOT_FOUND,
+    CURRENCY_MISMATCH
+  }
+
+  // Each decision hashes its own salt so that, say, declines and timeouts are independent.
+  private static final int NETWORK = 1, DECLINE = 2, TIMEOUT = 3, LATENCY = 4, CHARGE_ID = 5;
+
+  public FaultProfile {
+    nonNegative("latencyMs", latencyMs);
+    nonNegative("latencyJitterMs", latencyJitterMs);
+    rate("declineRate", declineRate);
+    rate("networkErrorRate", networkErrorRate);
+    rate("timeoutRate", timeoutRate);
+    customersNotFound = Set.copyOf(customersNotFound);
+    currencyMismatch = Set.copyOf(currencyMismatch);
+  }
+
+  /** A provider that answers at once and charges everyone. */
+  public static FaultProfile none() {
+    return new FaultProfile(0, 0, 0, 0, 0, Set.of(), Set.of(), 1);
+  }
+
+  public FaultProfile withLatency(long meanMs, long jitterMs) {
+    return new FaultProfile(meanMs, jitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed);
+  }
+
+  public FaultProfile withDeclineRate(double rate) {
+    return new FaultProfile(latencyMs, latencyJitterMs, rate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed);
+  }
+
+  public FaultProfile withNetworkErrorRate(double rate) {
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, rate, timeoutRate, customersNotFound, currencyMismatch, seed);
+  }
+
+  public FaultProfile withTimeoutRate(double rate) {
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, rate, customersNotFound, currencyMismatch, seed);
+  }
+
+  public FaultProfile withCustomersNotFound(Set<Long> ids) {
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, ids, currencyMismatch, seed);
+  }
+
+  public FaultProfile withCurrencyMismatch(Set<Long> ids) {
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, ids, seed);
+  }
+
+  public FaultProfile withSeed(long newSeed) {
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, newSeed);
+  }
+
+  /** Whether delivery number {@code priorFailures} of this key is lost before any processing. */
+  public boolean networkError(String key, int priorFailures) {
+    return roll(key, NETWORK, priorFailures) < networkErrorRate;
+  }
+
+  public Verdict verdict(String key, long customerId) {
+    if (customersNotFound.contains(customerId)) {
+      return Verdict.CUSTOMER_NOT_FOUND;
+    }
+    if (currencyMismatch.contains(customerId)) {
+      return Verdict.CURRENCY_MISMATCH;
+    }
+    return roll(key, DECLINE, 0) < declineRate ? Verdict.DECLINED : Verdict.CHARGED;
+  }
+
+  /** Whether the response to the first processing of this key is lost after the result is stored. */
+  public boolean timeout(String key) {
+    return roll(key, TIMEOUT, 0) < timeoutRate;
+  }
+
+  public Duration latency(String key, int delivery) {
+    if (latencyMs == 0 && latencyJitterMs == 0) {
+      return Duration.ZERO;
+    }
+    double offset = (2 * roll(key, LATENCY, delivery) - 1) * latencyJitterMs;
+    return Duration.ofMillis(Math.max(0, Math.round(latencyMs + offset)));
+  }
+
+  /** A stable charge id for the key: 96 bits, so ids of distinct keys do not collide in practice. */
+  public String chargeId(String key) {
+    long high = hash(key, CHARGE_ID, 0);
+    long low = hash(key, CHARGE_ID, 1);
+    return "ch_%016x%08x".formatted(high, low >>> 32);
+  }
+
+  private double roll(String key, int salt, int n) {
+    return (hash(key, salt, n) >>> 11) * 0x1.0p-53;
+  }
+
+  private long hash(String key, int salt, int n) {
+    long h = 0xcbf29ce484222325L; // FNV-1a over the key's chars, then SplitMix64 rounds
+    for (int i = 0; i < key.length(); i++) {
+      h = (h ^ key.charAt(i)) * 0x100000001b3L;
+    }
+    h = mix(h ^ mix(seed));
+    h = mix(h ^ ((long) salt << 32 | (n & 0xffffffffL)));
+    return h;
+  }
+
+  private static long mix(long z) {
+    z += 0x9e3779b97f4a7c15L;
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+
+  private static void nonNegative(String name, long value) {
+    if (value < 0) {
+      throw new IllegalArgumentException(name + " must be >= 0, was " + value);
+    }
+  }
+
+  private static void rate(String name, double value) {
+    if (!(value >= 0 && value <= 1)) {
+      throw new IllegalArgumentException(name + " must be between 0 and 1, was " + value);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package dev.charon.payment;
+
+import dev.charon.config.ConfigException;
+import dev.charon.config.Env;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Which provider a process charges through. {@code CHARON_GATEWAY_URL} set: the HTTP gateway,
+ * with {@code CHARON_GATEWAY_CONNECT_TIMEOUT} (default 2s) and {@code CHARON_GATEWAY_TIMEOUT}
+ * (default 10s). Unset: the in-process simulator, tuned by {@code CHARON_SIM_LATENCY_MS},
+ * {@code CHARON_SIM_LATENCY_JITTER_MS}, {@code CHARON_SIM_DECLINE_RATE}, {@code
+ * CHARON_SIM_NETWORK_ERROR_RATE}, {@code CHARON_SIM_TIMEOUT_RATE}, {@code
+ * CHARON_SIM_CUSTOMERS_NOT_FOUND}, {@code CHARON_SIM_CURRENCY_MISMATCH} (comma-separated customer
+ * ids) and {@code CHARON_SIM_SEED}; all default to a fault-free provider.
+ */
+public record PaymentSettings(
+    Optional<URI> gatewayUrl, Duration connectTimeout, Duration requestTimeout, FaultProfile simulator) {
+
+  public static PaymentSettings from(Env env) {
+    var none = FaultProfile.none();
+    var simulator =
+        new FaultProfile(
+            env.integer("CHARON_SIM_LATENCY_MS", 0, 0, 600_000),
+            env.integer("CHARON_SIM_LATENCY_JITTER_MS", 0, 0, 600_000),
+            rate(env, "CHARON_SIM_DECLINE_RATE"),
+            rate(env, "CHARON_SIM_NETWORK_ERROR_RATE"),
+            rate(env, "CHARON_SIM_TIMEOUT_RATE"),
+            ids(env, "CHARON_SIM_CUSTOMERS_NOT_FOUND"),
+            ids(env, "CHARON_SIM_CURRENCY_MISMATCH"),
+            longValue(env, "CHARON_SIM_SEED", none.seed()));
+    return new PaymentSettings(
+        env.optional("CHARON_GATEWAY_URL").map(raw -> url("CHARON_GATEWAY_URL", raw)),
+        positive(env, "CHARON_GATEWAY_CONNECT_TIMEOUT", Duration.ofSeconds(2)),
+        positive(env, "CHARON_GATEWAY_TIMEOUT", Duration.ofSeconds(10)),
+        simulator);
+  }
+
+  private static URI url(String name, String raw) {
+    try {
+      var uri = URI.create(raw);
+      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+        return uri;
+      }
+    } catch (IllegalArgumentException e) {
+      // reported below
+    }
+    throw new ConfigException(name + "=" + raw + " is not valid: expected an http(s) URL such as http://localhost:7070");
+  }
+
+  private static Duration positive(Env env, String name, Duration defaultValue) {
+    var value = env.duration(name, defaultValue);
+    if (value.isNegative() || value.isZero()) {
+      throw new ConfigException(name + "=" + value + " is not valid: expected a positive duration");
+    }
+    return value;
+  }
+
+  static double rate(Env env, String name) {
+    return env.optional(name)
+        .map(
+            raw -> {
+              try {
+                double value = Double.parseDouble(raw);
+                if (value >= 0 && value <= 1) {
+                  return value;
+                }
+              } catch (NumberFormatException e) {
+                // reported below
+              }
+              throw new ConfigException(name + "=" + raw + " is not valid: expected a rate between 0 and 1");
+            })
+        .orElse(0.0);
+  }
+
+  static Set<Long> ids(Env env, String name) {
+    return env.optional(name)
+        .map(
+            raw -> {
+              try {
+                return Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Long::valueOf).collect(Collectors.toSet());
+              } catch (NumberFormatException e) {
+                throw new ConfigException(name + "=" + raw + " is not valid: expected comma-separated customer ids");
+              }
+            })
+        .orElse(Set.of());
+  }
+
+  private static long longValue(Env env, String name, long defaultValue) {
+    return env.optional(name)
+        .map(
+            raw -> {
+              try {
+                return Long.parseLong(raw);
+              } catch (NumberFormatException e) {
+                throw new ConfigException(name + "=" + raw + " is not valid: expected an integer");
+              }
+            })
+        .orElse(defaultValue);
+  }
+}

@@ -1,0 +1,76 @@
+package dev.charon.payment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.charon.config.ConfigException;
+import dev.charon.config.Env;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PaymentProvidersTest {
+  @Test
+  void without_a_gateway_url_the_fault_free_simulator_is_used() {
+    var settings = PaymentSettings.from(new Env(Map.of()));
+
+    assertThat(settings.gatewayUrl()).isEmpty();
+    assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(settings.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(settings.simulator()).isEqualTo(FaultProfile.none());
+    assertThat(PaymentProviders.create(settings, Clock.systemUTC())).isInstanceOf(SimulatedPaymentProvider.class);
+  }
+
+  @Test
+  void a_gateway_url_selects_the_http_provider_with_its_timeouts() {
+    var settings =
+        PaymentSettings.from(
+            new Env(Map.of("CHARON_GATEWAY_URL", "http://gw:7070", "CHARON_GATEWAY_CONNECT_TIMEOUT", "500ms", "CHARON_GATEWAY_TIMEOUT", "3s")));
+
+    assertThat(settings.gatewayUrl()).contains(URI.create("http://gw:7070"));
+    assertThat(settings.connectTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(settings.requestTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(PaymentProviders.create(settings, Clock.systemUTC())).isInstanceOf(HttpPaymentProvider.class);
+  }
+
+  @Test
+  void simulator_knobs_come_from_the_environment() {
+    var settings =
+        PaymentSettings.from(
+            new Env(
+                Map.of(
+                    "CHARON_SIM_LATENCY_MS", "30",
+                    "CHARON_SIM_LATENCY_JITTER_MS", "10",
+                    "CHARON_SIM_DECLINE_RATE", "0.05",
+                    "CHARON_SIM_NETWORK_ERROR_RATE", "0.02",
+                    "CHARON_SIM_TIMEOUT_RATE", "0.01",
+                    "CHARON_SIM_CUSTOMERS_NOT_FOUND", "4, 5",
+                    "CHARON_SIM_CURRENCY_MISMATCH", "6",
+                    "CHARON_SIM_SEED", "99")));
+
+    assertThat(settings.simulator())
+        .isEqualTo(new FaultProfile(30, 10, 0.05, 0.02, 0.01, Set.of(4L, 5L), Set.of(6L), 99));
+  }
+
+  @Test
+  void bad_values_refuse_to_start_and_name_the_variable() {
+    assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_SIM_DECLINE_RATE", "1.2"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CHARON_SIM_DECLINE_RATE");
+    assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_SIM_CUSTOMERS_NOT_FOUND", "4,x"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CHARON_SIM_CUSTOMERS_NOT_FOUND");
+    assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_GATEWAY_URL", "gw:7070"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CHARON_GATEWAY_URL");
+    assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_GATEWAY_TIMEOUT", "0s"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CHARON_GATEWAY_TIMEOUT");
+    assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_SIM_SEED", "abc"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CHARON_SIM_SEED");
+  }
+}
