@@ -28,7 +28,7 @@ public final class WorkerRole {
     ChargeQueue queue =
         switch (queueSettings.transport()) {
           case POSTGRES -> new PostgresChargeQueue(db.jdbi(), name, charging.lease(), Duration.ofMillis(100));
-          case RABBITMQ -> throw new dev.charon.config.ConfigException("CHARON_QUEUE=rabbitmq is not built yet");
+          case RABBITMQ -> dev.charon.queue.RabbitChargeQueue.start(dev.charon.queue.AmqpSettings.from(dev.charon.config.Env.system()), name, metrics);
         };
     return new ChargeWorker(queue, engine, charging.concurrency(), metrics).start();
   }

@@ -1,0 +1,89 @@
+package dev.charon.queue;
+
+import dev.charon.invoice.InvoiceStatus;
+import dev.charon.money.Currency;
+import dev.charon.testing.Fixtures;
+import java.util.List;
+import org.jdbi.v3.core.Jdbi;
+
+/** The charge_request outbox as tests see it: enqueue like a billing run does, read the rows back. */
+final class ChargeRequests {
+  /** One outbox row, as the relay and the queues see it. */
+  record Row(long requestId, long invoiceId) {}
+
+  private final Jdbi jdbi;
+  private final Fixtures fixtures;
+
+  ChargeRequests(Jdbi jdbi) {
+    this.jdbi = jdbi;
+    this.fixtures = new Fixtures(jdbi);
+  }
+
+  /** A PROCESSING invoice with its charge request, as a billing run leaves it. */
+  Row enqueue() {
+    long invoice = fixtures.invoice().status(InvoiceStatus.PROCESSING).create();
+    long request =
+        jdbi.withHandle(
+            h ->
+                h.createQuery("insert into charge_request (invoice_id) values (:invoice) returning id")
+                    .bind("invoice", invoice)
+                    .mapTo(Long.class)
+                    .one());
+    return new Row(request, invoice);
+  }
+
+  /** {@code n} PROCESSING invoices of one customer and their charge requests, set-based. */
+  List<Row> enqueue(int n) {
+    long customer = fixtures.customer(Currency.EUR);
+    return jdbi.inTransaction(
+        h ->
+            h.createQuery(
+                    """
+                    with invoices as (
+                      insert into invoice (customer_id, amount_minor, currency, status, billing_period, due_date)
+                      select :customer, 1000, 'EUR', 'PROCESSING', '2026-11', date '2026-11-01'
+                      from generate_series(1, :n)
+                      returning id)
+                    insert into charge_request (invoice_id) select id from invoices order by id
+                    returning id, invoice_id
+                    """)
+                .bind("customer", customer)
+                .bind("n", n)
+                .map((rs, ctx) -> new Row(rs.getLong("id"), rs.getLong("invoice_id")))
+                .list());
+  }
+
+  /** What the engine does when it records a final outcome. */
+  void delete(long requestId) {
+    jdbi.useHandle(h -> h.execute("delete from charge_request where id = ?", requestId));
+  }
+
+  long unpublished() {
+    return jdbi.withHandle(
+        h -> h.createQuery("select count(*) from charge_request where published_at is null").mapTo(Long.class).one());
+  }
+
+  long published() {
+    return jdbi.withHandle(
+        h -> h.createQuery("select count(*) from charge_request where published_at is not null").mapTo(Long.class).one());
+  }
+
+  /** Pretends the row was published {@code minutes} ago and its message has gone since. */
+  void publishedMinutesAgo(long requestId, int minutes) {
+    jdbi.useHandle(
+        h ->
+            h.createUpdate("update charge_request set published_at = now() - :m * interval '1 minute' where id = :id")
+                .bind("m", minutes)
+                .bind("id", requestId)
+                .execute());
+  }
+
+  java.time.OffsetDateTime publishedAt(long requestId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("select published_at from charge_request where id = :id")
+                .bind("id", requestId)
+                .mapTo(java.time.OffsetDateTime.class)
+                .one());
+  }
+}
