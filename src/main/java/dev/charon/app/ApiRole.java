@@ -22,6 +22,7 @@ public final class ApiRole {
         Json.mapper(),
         List.of(
             new CustomerRoutes(new CustomerRepository(jdbi)),
-            new InvoiceRoutes(new InvoiceRepository(jdbi))));
+            new InvoiceRoutes(new InvoiceRepository(jdbi)),
+            dev.charon.billing.BillingRunRoutes.create(jdbi)));
   }
 }

@@ -1,5 +1,6 @@
 package dev.charon.billing;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -19,5 +20,11 @@ public record BillingRun(
 
   public boolean finished() {
     return state == State.FINISHED;
+  }
+
+  /** How long the run took, or has taken so far when it is not finished at {@code now}. */
+  public Duration elapsed(Instant now) {
+    var end = finishedAt != null ? finishedAt : now;
+    return end.isBefore(startedAt) ? Duration.ZERO : Duration.between(startedAt, end);
   }
 }

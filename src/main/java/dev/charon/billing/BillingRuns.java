@@ -1,13 +1,20 @@
 package dev.charon.billing;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneId;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,10 +22,15 @@ import org.slf4j.LoggerFactory;
  * Billing runs: exactly one per period (a unique key on the period, so a second scheduler, a
  * retried execution or a manual start joins the existing run), produced in resumable batches and
  * finished when none of its invoices is in flight any more.
+ *
+ * <p>Due for a run: PENDING, due on or before the run's cut-off (the day it started, in the
+ * billing zone), billed for the run's period or earlier. Invoices in flight (PROCESSING) are never
+ * picked again; those waiting for a retry come back through {@link #enqueueRetries}.
  */
 public final class BillingRuns {
   private static final Logger log = LoggerFactory.getLogger(BillingRuns.class);
   private static final String COLUMNS = "id, period, state, cutoff, started_by, enqueued, started_at, finished_at";
+  private static final BooleanSupplier NEVER = () -> false;
 
   /** The run of the period and whether this call created it. */
   public record Started(BillingRun run, boolean created) {}
@@ -28,13 +40,31 @@ public final class BillingRuns {
   private final Clock clock;
   private final ZoneId zone;
   private final int batchSize;
+  private final MeterRegistry metrics;
 
   public BillingRuns(Jdbi jdbi, Clock clock, ZoneId zone, int batchSize) {
+    this(jdbi, clock, zone, batchSize, new SimpleMeterRegistry());
+  }
+
+  public BillingRuns(Jdbi jdbi, Clock clock, ZoneId zone, int batchSize, MeterRegistry metrics) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batchSize must be >= 1, was " + batchSize);
+    }
     this.jdbi = jdbi;
     this.due = new DueInvoices(jdbi);
     this.clock = clock;
     this.zone = zone;
     this.batchSize = batchSize;
+    this.metrics = metrics;
+  }
+
+  public static BillingRuns of(Jdbi jdbi, Clock clock, BillingSettings settings, MeterRegistry metrics) {
+    return new BillingRuns(jdbi, clock, settings.zone(), settings.batchSize(), metrics);
+  }
+
+  /** The period a run started now belongs to: this month in the billing zone. */
+  public YearMonth currentPeriod() {
+    return YearMonth.now(clock.withZone(zone));
   }
 
   /** Creates the run of {@code period}, or returns the existing one. Cut-off: today in the billing zone. */
@@ -53,10 +83,18 @@ public final class BillingRuns {
                     .map((rs, ctx) -> map(rs))
                     .findOne());
     if (created.isPresent()) {
+      Counter.builder("charon.billing.runs.started")
+          .description("Billing runs created, by who started them")
+          .tag("started_by", startedBy)
+          .register(metrics)
+          .increment();
       log.info("billing run {} for {} started by {} (cut-off {})", created.get().id(), period, startedBy, today);
       return new Started(created.get(), true);
     }
-    return new Started(find(period).orElseThrow(), false);
+    var existing = find(period).orElseThrow();
+    log.info("billing run {} for {} already exists ({}, started by {}); {} joins it",
+        existing.id(), period, existing.state(), existing.startedBy(), startedBy);
+    return new Started(existing, false);
   }
 
   /**
@@ -64,35 +102,58 @@ public final class BillingRuns {
    * resumable: run it again after a crash and it continues where it stopped.
    */
   public BillingRun produce(BillingRun run) {
-    if (run.state() == BillingRun.State.CHARGING || run.finished()) {
+    return produce(run, NEVER);
+  }
+
+  /**
+   * As {@link #produce(BillingRun)}, but returns between two batches once {@code stopRequested}
+   * says so (a shutdown): the run stays PRODUCING and the next producer continues it. A CHARGING run
+   * is swept once more, so an invoice that became due late still joins it.
+   */
+  public BillingRun produce(BillingRun run, BooleanSupplier stopRequested) {
+    if (run.finished()) {
       return run;
     }
     setState(run.id(), "PRODUCING", "STARTED");
     long total = 0;
     int n;
-    do {
-      n = due.enqueueForRun(run.id(), run.period(), run.cutoff(), batchSize);
+    while ((n = due.enqueueForRun(run.id(), run.period(), run.cutoff(), batchSize)) > 0) {
       total += n;
-    } while (n > 0);
+      if (stopRequested.getAsBoolean()) {
+        log.info("billing run {} for {}: producer stopped after {} invoice(s); the next producer resumes it",
+            run.id(), run.period(), total);
+        return find(run.id()).orElseThrow();
+      }
+    }
     setState(run.id(), "CHARGING", "PRODUCING");
-    log.info("billing run {} for {}: {} invoice(s) enqueued by this producer", run.id(), run.period(), total);
-    return find(run.period()).orElseThrow();
+    if (total > 0 || run.state() != BillingRun.State.CHARGING) {
+      log.info("billing run {} for {}: {} invoice(s) enqueued by this producer", run.id(), run.period(), total);
+    }
+    return find(run.id()).orElseThrow();
   }
 
-  /** Marks the run FINISHED once none of its invoices is in flight; true if it is finished. */
+  /**
+   * Marks the run FINISHED once none of its invoices is in flight; true if it is finished. Not
+   * while a producer's batch is being written (its rows are not visible yet): such a batch holds
+   * the run's lock, so this answers "not yet" and the next call decides.
+   */
   public boolean finishIfDone(long runId) {
     int updated =
-        jdbi.withHandle(
-            h ->
-                h.createUpdate(
-                        """
-                        update billing_run r set state = 'FINISHED', finished_at = :now
-                        where id = :id and state = 'CHARGING'
-                          and not exists (select 1 from invoice where billing_run_id = r.id and status = 'PROCESSING')
-                        """)
-                    .bind("id", runId)
-                    .bind("now", clock.instant())
-                    .execute());
+        jdbi.inTransaction(
+            h -> {
+              if (!RunLock.tryExclusiveInTransaction(h, runId)) {
+                return 0;
+              }
+              return h.createUpdate(
+                      """
+                      update billing_run r set state = 'FINISHED', finished_at = :now
+                      where id = :id and state = 'CHARGING'
+                        and not exists (select 1 from invoice where billing_run_id = r.id and status = 'PROCESSING')
+                      """)
+                  .bind("id", runId)
+                  .bind("now", clock.instant())
+                  .execute();
+            });
     if (updated == 1) {
       log.info("billing run {} finished", runId);
     }
@@ -101,42 +162,75 @@ public final class BillingRuns {
 
   /** Resumes every run a crash left unfinished: produce what is left, finish what is done. */
   public void resumeUnfinished() {
+    resumeUnfinished(NEVER);
+  }
+
+  public void resumeUnfinished(BooleanSupplier stopRequested) {
     for (var run : unfinished()) {
-      produce(run);
-      finishIfDone(run.id());
+      if (stopRequested.getAsBoolean()) {
+        return;
+      }
+      var produced = produce(run, stopRequested);
+      if (produced.state() == BillingRun.State.CHARGING) {
+        finishIfDone(run.id());
+      }
     }
   }
 
+  /** Enqueues every invoice whose retry time has come; returns how many. */
   public int enqueueRetries() {
+    return enqueueRetries(NEVER);
+  }
+
+  public int enqueueRetries(BooleanSupplier stopRequested) {
     int total = 0;
     int n;
-    do {
-      n = due.enqueueRetries(clock.instant(), batchSize);
+    while ((n = due.enqueueRetries(clock.instant(), batchSize)) > 0) {
       total += n;
-    } while (n > 0);
+      if (stopRequested.getAsBoolean()) {
+        break;
+      }
+    }
     if (total > 0) {
       log.info("{} invoice(s) with a due retry enqueued", total);
     }
     return total;
   }
 
+  /** The run and its invoices' counts and totals, read in one snapshot. */
   public RunProgress progress(long runId) {
-    var run = find(runId).orElseThrow(() -> new IllegalArgumentException("no billing run " + runId));
-    return jdbi.withHandle(
+    return jdbi.inTransaction(
+        TransactionIsolationLevel.REPEATABLE_READ,
         h -> {
-          var byStatus = new LinkedHashMap<String, Long>();
-          h.createQuery("select status, count(*) as n from invoice where billing_run_id = :id group by status order by status")
-              .bind("id", runId)
-              .map((rs, ctx) -> byStatus.put(rs.getString("status"), rs.getLong("n")))
-              .list();
-          var paid = new LinkedHashMap<String, Long>();
+          var run =
+              h.createQuery("select " + COLUMNS + " from billing_run where id = :id")
+                  .bind("id", runId)
+                  .map((rs, ctx) -> map(rs))
+                  .findOne()
+                  .orElseThrow(() -> new IllegalArgumentException("no billing run " + runId));
+          var byStatus = new HashMap<String, Long>();
+          var paid = new HashMap<String, Long>();
+          var billed = new HashMap<String, Long>();
           h.createQuery(
-                  "select currency, sum(amount_minor) as total from invoice where billing_run_id = :id and status = 'PAID' "
-                      + "group by currency order by currency")
+                  """
+                  select status, currency, count(*) as n, sum(amount_minor) as amount
+                  from invoice where billing_run_id = :id group by status, currency
+                  """)
               .bind("id", runId)
-              .map((rs, ctx) -> paid.put(rs.getString("currency"), rs.getLong("total")))
+              .map(
+                  (rs, ctx) -> {
+                    var status = rs.getString("status");
+                    var currency = rs.getString("currency");
+                    long amount = rs.getLong("amount");
+                    byStatus.merge(status, rs.getLong("n"), Long::sum);
+                    billed.merge(currency, amount, Math::addExact);
+                    if (status.equals("PAID")) {
+                      paid.merge(currency, amount, Math::addExact);
+                    }
+                    return status;
+                  })
               .list();
-          return new RunProgress(run, byStatus, paid);
+          return new RunProgress(run, byStatus, paid, billed);
         });
   }
 
@@ -169,7 +263,7 @@ public final class BillingRuns {
         .bind("to", to).bind("from", from).bind("id", id).execute());
   }
 
-  private static BillingRun map(java.sql.ResultSet rs) throws java.sql.SQLException {
+  private static BillingRun map(ResultSet rs) throws SQLException {
     var finished = rs.getTimestamp("finished_at");
     return new BillingRun(
         rs.getLong("id"),

@@ -25,12 +25,15 @@ public final class DueInvoices {
   public int enqueueForRun(long runId, YearMonth period, LocalDate cutoff, int batch) {
     return jdbi.inTransaction(
         h -> {
+          // Shared with every other batch of the run, exclusive with finishing it (see RunLock).
+          RunLock.shareInTransaction(h, runId);
           int n =
               h.createUpdate(
                       """
                       with due as (
                         select id from invoice
                         where status = 'PENDING' and due_date <= :cutoff and billing_period <= :period
+                          and exists (select 1 from billing_run where id = :run and state <> 'FINISHED')
                         order by id
                         limit :batch
                         for update skip locked),
@@ -48,10 +51,12 @@ public final class DueInvoices {
                   .bind("batch", batch)
                   .bind("run", runId)
                   .execute();
-          h.createUpdate("update billing_run set enqueued = enqueued + :n where id = :run")
-              .bind("n", n)
-              .bind("run", runId)
-              .execute();
+          if (n > 0) { // a sweep that finds nothing does not rewrite the run's row
+            h.createUpdate("update billing_run set enqueued = enqueued + :n where id = :run")
+                .bind("n", n)
+                .bind("run", runId)
+                .execute();
+          }
           return n;
         });
   }

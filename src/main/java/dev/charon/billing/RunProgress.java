@@ -3,10 +3,22 @@ package dev.charon.billing;
 import java.util.Map;
 
 /**
- * Where a run's invoices stand now: counts by invoice status and collected totals (minor units)
- * per currency, derived from the invoices themselves so they can never drift.
+ * Where a run's invoices stand now: counts by invoice status, and per currency the amount billed
+ * (every invoice of the run) and collected (PAID), in minor units. Derived from the invoices
+ * themselves, in one snapshot, so they can never drift from them.
  */
-public record RunProgress(BillingRun run, Map<String, Long> byStatus, Map<String, Long> paidMinorByCurrency) {
+public record RunProgress(
+    BillingRun run,
+    Map<String, Long> byStatus,
+    Map<String, Long> paidMinorByCurrency,
+    Map<String, Long> billedMinorByCurrency) {
+
+  public RunProgress {
+    byStatus = Map.copyOf(byStatus);
+    paidMinorByCurrency = Map.copyOf(paidMinorByCurrency);
+    billedMinorByCurrency = Map.copyOf(billedMinorByCurrency);
+  }
+
   public long total() {
     return byStatus.values().stream().mapToLong(Long::longValue).sum();
   }
@@ -15,7 +27,21 @@ public record RunProgress(BillingRun run, Map<String, Long> byStatus, Map<String
     return byStatus.getOrDefault("PROCESSING", 0L);
   }
 
+  /** Invoices whose charge reached an outcome: paid, or in a named failure or retry state. */
   public long settled() {
     return total() - inFlight();
+  }
+
+  /** Share settled, 0..1. With no invoices (yet): complete once finished, nothing before. */
+  public double fractionSettled() {
+    if (total() == 0) {
+      return run.finished() ? 1.0 : 0.0;
+    }
+    return (double) settled() / total();
+  }
+
+  /** Still enqueueing invoices, so the total can grow. */
+  public boolean producing() {
+    return run.state() == BillingRun.State.STARTED || run.state() == BillingRun.State.PRODUCING;
   }
 }

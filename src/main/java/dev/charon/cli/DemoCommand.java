@@ -1,12 +1,23 @@
 package dev.charon.cli;
 
 import dev.charon.app.ApiRole;
+import dev.charon.app.WorkerRole;
+import dev.charon.billing.BillingRuns;
+import dev.charon.billing.BillingScheduler;
+import dev.charon.billing.BillingSettings;
+import dev.charon.charging.ChargingSettings;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
 import dev.charon.db.Database;
+import dev.charon.payment.PaymentProviders;
+import dev.charon.payment.PaymentSettings;
+import dev.charon.queue.QueueSettings;
 import dev.charon.seed.Seeder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintWriter;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +43,9 @@ final class DemoCommand implements Callable<Integer> {
       http = http.withPort(port);
     }
     var settings = DatabaseSettings.from(env);
+    var billing = BillingSettings.from(env);
+    var charging = ChargingSettings.from(env);
+    var clock = Clock.systemUTC();
     var db = Database.open(settings, "demo");
     var stopped = new CountDownLatch(1);
     Runnable shutdown = () -> {};
@@ -39,10 +53,17 @@ final class DemoCommand implements Callable<Integer> {
       db.embedded().ifPresent(e -> System.out.println("embedded PostgreSQL data directory: " + e.dataDir()));
       db.migrate();
       seedIfEmpty(db);
+      var metrics = new SimpleMeterRegistry();
+      var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
+      var scheduler = new BillingScheduler(db.dataSource(), runs, billing, clock, BillingScheduler.defaultName()).start();
+      var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
+      var worker = WorkerRole.start(db, QueueSettings.from(env), charging, provider, clock, metrics);
       var api = ApiRole.start(db, http);
       shutdown =
           () -> {
             api.close();
+            scheduler.stop();
+            worker.close();
             db.close();
             stopped.countDown();
           };
@@ -51,6 +72,7 @@ final class DemoCommand implements Callable<Integer> {
               + "  invoice  curl http://localhost:%d/rest/v1/invoices/1%n"
               + "  history  curl http://localhost:%d/rest/v1/invoices/1/history%n",
           (System.nanoTime() - started) / 1e9, api.port(), api.port(), api.port());
+      billCurrentPeriod(runs, clock);
     } catch (RuntimeException e) {
       db.close();
       throw e;
@@ -65,6 +87,26 @@ final class DemoCommand implements Callable<Integer> {
     }
     stopped.await();
     return 0;
+  }
+
+  /** Bills this month at once, printing progress lines (not a redrawn bar: logs share stdout). */
+  private static void billCurrentPeriod(BillingRuns runs, Clock clock) {
+    var out = new PrintWriter(System.out, true);
+    Thread.ofPlatform()
+        .daemon(true)
+        .name("demo-billing")
+        .start(
+            () -> {
+              try {
+                BillCommand.startAndFollow(
+                    runs, runs.currentPeriod(), "demo", "charging in-process", new BillProgress(out, false), out, null,
+                    Duration.ofSeconds(1), clock);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              } catch (RuntimeException e) { // shutting down under it; the next start resumes the run
+                out.println("demo billing run stopped: " + e.getMessage());
+              }
+            });
   }
 
   private static void seedIfEmpty(Database db) {

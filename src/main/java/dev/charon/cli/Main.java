@@ -14,12 +14,12 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class,
       ServerCommand.class,
-      NotBuiltYet.Worker.class,
-      NotBuiltYet.Bill.class,
-      NotBuiltYet.Gateway.class,
+      WorkerCommand.class,
+      BillCommand.class,
+      GatewayCommand.class,
       MigrateCommand.class,
       SeedCommand.class,
-      NotBuiltYet.Audit.class,
+      AuditCommand.class,
       NotBuiltYet.ApiKey.class,
     })
 public final class Main implements Runnable {

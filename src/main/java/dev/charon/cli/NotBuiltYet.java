@@ -15,18 +15,6 @@ abstract class NotBuiltYet implements Callable<Integer> {
     return 3;
   }
 
-  @Command(name = "worker", description = "Charge consumers (not built yet).")
-  static final class Worker extends NotBuiltYet {}
-
-  @Command(name = "bill", description = "Start or resume the billing run for a period (not built yet).")
-  static final class Bill extends NotBuiltYet {}
-
-  @Command(name = "gateway", description = "Fake payment provider over HTTP (not built yet).")
-  static final class Gateway extends NotBuiltYet {}
-
-  @Command(name = "audit", description = "Reconcile the database with the provider's ledger (not built yet).")
-  static final class Audit extends NotBuiltYet {}
-
   @Command(name = "api-key", description = "Create or revoke API keys (not built yet).")
   static final class ApiKey extends NotBuiltYet {}
 }

@@ -1,10 +1,16 @@
 package dev.charon.cli;
 
 import dev.charon.app.ApiRole;
+import dev.charon.billing.BillingRuns;
+import dev.charon.billing.BillingScheduler;
+import dev.charon.billing.BillingSettings;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
 import dev.charon.db.Database;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -22,8 +28,13 @@ final class ServerCommand implements Callable<Integer> {
     if (port != null) {
       http = http.withPort(port);
     }
+    var billing = BillingSettings.from(env);
+    var clock = Clock.systemUTC();
+    var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var db = Database.open(DatabaseSettings.from(env), "server");
     db.migrate();
+    var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
+    var scheduler = new BillingScheduler(db.dataSource(), runs, billing, clock, BillingScheduler.defaultName()).start();
     var api = ApiRole.start(db, http);
     System.out.println("charon server listening on http://localhost:" + api.port() + "/rest/v1/invoices");
     var stopped = new CountDownLatch(1);
@@ -32,6 +43,7 @@ final class ServerCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   api.close();
+                  scheduler.stop(); // waits for a running producer to reach a batch boundary
                   db.close();
                   stopped.countDown();
                 },
