@@ -14,15 +14,14 @@ import java.util.List;
 public final class ApiRole {
   private ApiRole() {}
 
-  public static HttpApi start(Database db, HttpSettings http) {
+  /** The REST API plus {@code extra} modules (ops endpoints) on one port. */
+  public static HttpApi start(Database db, HttpSettings http, HttpApi.Module... extra) {
     var jdbi = db.jdbi();
-    return HttpApi.start(
-        http.host(),
-        http.port(),
-        Json.mapper(),
-        List.of(
-            new CustomerRoutes(new CustomerRepository(jdbi)),
-            new InvoiceRoutes(new InvoiceRepository(jdbi)),
-            dev.charon.billing.BillingRunRoutes.create(jdbi)));
+    var modules = new java.util.ArrayList<HttpApi.Module>(List.of(
+        new CustomerRoutes(new CustomerRepository(jdbi)),
+        new InvoiceRoutes(new InvoiceRepository(jdbi)),
+        dev.charon.billing.BillingRunRoutes.create(jdbi)));
+    modules.addAll(List.of(extra));
+    return HttpApi.start(http.host(), http.port(), Json.mapper(), modules);
   }
 }

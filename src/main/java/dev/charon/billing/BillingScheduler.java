@@ -139,6 +139,12 @@ public final class BillingScheduler implements AutoCloseable {
     return this;
   }
 
+  /** Readiness: the scheduler is polling (started and not shutting down). */
+  public boolean running() {
+    var state = scheduler.getSchedulerState();
+    return state.isStarted() && !state.isShuttingDown();
+  }
+
   /** Stops polling and waits (up to 2 x {@link #SHUTDOWN_MAX_WAIT}) for executions to return. */
   public void stop() {
     scheduler.stop();

@@ -14,7 +14,6 @@ import dev.charon.payment.PaymentProviders;
 import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.QueueSettings;
 import dev.charon.seed.Seeder;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,12 +52,13 @@ final class DemoCommand implements Callable<Integer> {
       db.embedded().ifPresent(e -> System.out.println("embedded PostgreSQL data directory: " + e.dataDir()));
       db.migrate();
       seedIfEmpty(db);
-      var metrics = new SimpleMeterRegistry();
+      var metrics = dev.charon.ops.Metrics.registry("demo");
       var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
       var scheduler = new BillingScheduler(db.dataSource(), runs, billing, clock, BillingScheduler.defaultName()).start();
       var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
       var worker = WorkerRole.start(db, QueueSettings.from(env), charging, provider, clock, metrics);
-      var api = ApiRole.start(db, http);
+      var api = ApiRole.start(db, http, new dev.charon.ops.OpsRoutes(metrics,
+          java.util.Map.<String, java.util.function.BooleanSupplier>of("database", db::isReachable)));
       shutdown =
           () -> {
             api.close();

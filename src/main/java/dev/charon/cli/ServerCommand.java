@@ -8,8 +8,14 @@ import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
 import dev.charon.db.Database;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.charon.app.WorkerRole;
+import dev.charon.ops.Metrics;
+import dev.charon.ops.OpsRoutes;
+import dev.charon.queue.AmqpSettings;
+import dev.charon.queue.OutboxRelay;
+import dev.charon.queue.QueueSettings;
+import java.util.LinkedHashMap;
+import java.util.function.BooleanSupplier;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -30,12 +36,23 @@ final class ServerCommand implements Callable<Integer> {
     }
     var billing = BillingSettings.from(env);
     var clock = Clock.systemUTC();
-    var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    var metrics = Metrics.registry("server");
+    var queue = QueueSettings.from(env);
+    var amqp = queue.transport() == QueueSettings.Transport.RABBITMQ ? AmqpSettings.from(env) : null;
     var db = Database.open(DatabaseSettings.from(env), "server");
     db.migrate();
     var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
     var scheduler = new BillingScheduler(db.dataSource(), runs, billing, clock, BillingScheduler.defaultName()).start();
-    var api = ApiRole.start(db, http);
+    // With RabbitMQ the server relays the charge-request outbox to the broker; with PostgreSQL
+    // workers claim the outbox rows directly.
+    var relay = amqp == null ? null : new OutboxRelay(db.jdbi(), amqp, "relay-" + WorkerRole.workerName(), metrics).start();
+    var readiness = new LinkedHashMap<String, BooleanSupplier>();
+    readiness.put("database", db::isReachable);
+    readiness.put("scheduler", scheduler::running);
+    if (relay != null) {
+      readiness.put("broker", relay::connected);
+    }
+    var api = ApiRole.start(db, http, new OpsRoutes(metrics, readiness));
     System.out.println("charon server listening on http://localhost:" + api.port() + "/rest/v1/invoices");
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -43,6 +60,9 @@ final class ServerCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   api.close();
+                  if (relay != null) {
+                    relay.close();
+                  }
                   scheduler.stop(); // waits for a running producer to reach a batch boundary
                   db.close();
                   stopped.countDown();

@@ -8,8 +8,14 @@ import dev.charon.db.Database;
 import dev.charon.payment.PaymentProviders;
 import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.QueueSettings;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.charon.api.HttpApi;
+import dev.charon.api.Json;
+import dev.charon.app.OpsSettings;
+import dev.charon.ops.Metrics;
+import dev.charon.ops.OpsRoutes;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -39,13 +45,16 @@ final class WorkerCommand implements Callable<Integer> {
     var queue = QueueSettings.from(env);
     var clock = Clock.systemUTC();
     var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
-    var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    var metrics = Metrics.registry("worker");
+    var opsSettings = OpsSettings.from(env);
     var db = Database.open(DatabaseSettings.from(env), "worker");
     db.migrate();
     var worker = WorkerRole.start(db, queue, charging, provider, clock, metrics);
+    var ops = HttpApi.start(opsSettings.host(), opsSettings.port(), Json.mapper(),
+        List.of(new OpsRoutes(metrics, Map.<String, BooleanSupplier>of("database", db::isReachable))));
     System.out.printf(
-        "charon worker %s: %s transport, concurrency %d%n",
-        WorkerRole.workerName(), queue.transport().name().toLowerCase(java.util.Locale.ROOT), charging.concurrency());
+        "charon worker %s: %s transport, concurrency %d, metrics on :%d/metrics%n",
+        WorkerRole.workerName(), queue.transport().name().toLowerCase(java.util.Locale.ROOT), charging.concurrency(), ops.port());
     var deadline = charging.drainDeadline();
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -56,6 +65,7 @@ final class WorkerCommand implements Callable<Integer> {
                   log.info("SIGTERM: draining (deadline {} s)", deadline.toSeconds());
                   boolean clean = worker.drain(deadline);
                   worker.close();
+                  ops.close();
                   db.close();
                   stopped.countDown();
                   log.info("worker stopped {}", clean ? "cleanly" : "with charges still in flight (they will be redelivered)");

@@ -215,6 +215,12 @@ public final class OutboxRelay implements AutoCloseable {
   }
 
   /** Rows waiting to be published, as of the last refresh (a few seconds old at most). */
+  /** Readiness: the broker connection is open and not blocked by a resource alarm. */
+  public boolean connected() {
+    var c = connection;
+    return c != null && c.isOpen() && !blocked;
+  }
+
   public long depth() {
     return depth.get();
   }

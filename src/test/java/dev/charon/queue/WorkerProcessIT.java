@@ -31,6 +31,7 @@ class WorkerProcessIT {
     env.put("CHARON_GATEWAY_URL", gateway.url());
     env.put("CHARON_QUEUE", "postgres");
     env.put("CHARON_DB_POOL_SIZE", "8");
+    env.put("CHARON_METRICS_PORT", "0");
     env.put("CHARON_RETRY_BASE", "200ms");
     env.put("CHARON_RECONCILE_BASE", "200ms");
     for (int i = 0; i < extra.length; i += 2) {
