@@ -1,0 +1,138 @@
+package dev.charon.chaos;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.charon.testing.CharonProcess;
+import dev.charon.testing.GatewayProcess;
+import dev.charon.testing.Http;
+import dev.charon.testing.TestDatabase;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The real roles as OS processes for one chaos scenario: a faulty gateway, servers, workers, on
+ * one test database and (for rabbitmq) a queue of its own. Closing it stops everything.
+ */
+final class ChaosCluster implements AutoCloseable {
+  enum Transport { POSTGRES, RABBITMQ }
+
+  final Transport transport;
+  final Random random;
+  private final TestDatabase db;
+  private final Map<String, String> env = new HashMap<>();
+  final List<CharonProcess> servers = new ArrayList<>();
+  final List<Integer> serverPorts = new ArrayList<>();
+  final List<CharonProcess> workers = new ArrayList<>();
+  GatewayProcess gateway;
+
+  ChaosCluster(TestDatabase db, Transport transport, long seed, String queueName) {
+    this.db = db;
+    this.transport = transport;
+    this.random = new Random(seed);
+    env.putAll(db.processEnv());
+    env.put("CHARON_LOG_LEVEL", "WARN");
+    env.put("CHARON_METRICS_PORT", "0");
+    env.put("CHARON_DB_POOL_SIZE", "6");
+    env.put("CHARON_QUEUE", transport.name().toLowerCase(java.util.Locale.ROOT));
+    env.put("CHARON_AMQP_EXCHANGE", queueName);
+    env.put("CHARON_AMQP_QUEUE", queueName);
+    env.put("CHARON_AMQP_RECOVERY_INTERVAL", "500ms");
+    env.put("CHARON_RELAY_REPUBLISH_AFTER", "20s");
+    env.put("CHARON_RETRY_POLL", "1s");
+    env.put("CHARON_BILLING_BATCH", "25");
+    env.put("CHARON_RETRY_BASE", "300ms");
+    env.put("CHARON_RETRY_MAX", "3s");
+    env.put("CHARON_RECONCILE_BASE", "300ms");
+    env.put("CHARON_RECONCILE_MAX", "3s");
+    env.put("CHARON_BREAKER_COOLDOWN", "2s");
+    env.put("CHARON_LEASE", "5s");
+    env.put("CHARON_DRAIN_DEADLINE", "10s");
+    env.put("CHARON_GATEWAY_TIMEOUT", "2s");
+  }
+
+  ChaosCluster gateway(String... flags) {
+    gateway = GatewayProcess.start(flags);
+    env.put("CHARON_GATEWAY_URL", gateway.url());
+    return this;
+  }
+
+  /** Restarts the gateway on the same port and journal (its state must survive). */
+  void killAndRestartGateway() {
+    var journal = gateway.journal();
+    int port = gateway.port();
+    gateway.process().kill();
+    gateway.process().waitFor(10);
+    gateway = GatewayProcess.start(journal, port, "--decline-rate", "0.05", "--network-error-rate", "0.02", "--timeout-rate", "0.02", "--latency-ms", "5");
+  }
+
+  void outage(boolean on) {
+    var response = new Http(gateway.url()).send(HttpRequest.newBuilder(URI.create(gateway.url() + "/admin/outage"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"enabled\":" + on + "}")));
+    if (response.status() != 200) {
+      throw new IllegalStateException("outage switch answered " + response.status() + ": " + response.body());
+    }
+  }
+
+  CharonProcess startServer(String... extraEnv) {
+    int port = CharonProcess.freePort();
+    var serverEnv = new HashMap<>(env);
+    for (int i = 0; i < extraEnv.length; i += 2) {
+      serverEnv.put(extraEnv[i], extraEnv[i + 1]);
+    }
+    var server = CharonProcess.start(serverEnv, "server", "--port", String.valueOf(port));
+    servers.add(server);
+    serverPorts.add(port);
+    var http = new Http("http://127.0.0.1:" + port);
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .failFast("server exited; see " + server.logFile(), () -> !server.isAlive())
+        .until(() -> http.get("/health/ready").status() == 200);
+    return server;
+  }
+
+  CharonProcess startWorker() {
+    var worker = CharonProcess.start(env, "worker", "--concurrency", "24");
+    workers.add(worker);
+    // Ready once it has printed its banner (its drain hook is installed by then), as a deploy
+    // waits for readiness before moving on.
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .failFast("worker exited; see " + worker.logFile(), () -> !worker.isAlive())
+        .until(() -> worker.output().contains("charon worker "));
+    return worker;
+  }
+
+  /** Starts the run of the current period through a server's API, as an operator would. */
+  void startRun(String period) {
+    var port = serverPorts.getFirst();
+    var response = new Http("http://127.0.0.1:" + port).send("POST", "/rest/v1/billing-runs", "{\"period\":\"" + period + "\"}", "application/json");
+    if (response.status() != 201 && response.status() != 200) {
+      throw new IllegalStateException("starting the run answered " + response.status() + ": " + response.body());
+    }
+  }
+
+  CharonProcess randomWorker() {
+    var alive = workers.stream().filter(CharonProcess::isAlive).toList();
+    return alive.get(random.nextInt(alive.size()));
+  }
+
+  @Override
+  public void close() {
+    workers.forEach(CharonProcess::close);
+    servers.forEach(CharonProcess::close);
+    if (gateway != null) {
+      gateway.close();
+    }
+    try {
+      ChaosIT.rabbitmqctl("delete_queue", env.get("CHARON_AMQP_QUEUE"));
+      ChaosIT.rabbitmqctl("delete_queue", env.get("CHARON_AMQP_QUEUE") + ".dead");
+    } catch (Exception e) {
+      // best effort: the queue may not exist for the postgres transport
+    }
+  }
+}

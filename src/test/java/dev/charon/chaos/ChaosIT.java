@@ -1,0 +1,298 @@
+package dev.charon.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.charon.audit.Auditor;
+import dev.charon.chaos.ChaosCluster.Transport;
+import dev.charon.seed.Seeder;
+import dev.charon.testing.TestDatabase;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Process-level chaos (issue 6): the real server, workers and gateway under faults, each scenario
+ * audited against the gateway's ledger. Sizes come from the environment so CI runs a small,
+ * fixed-seed version: CHARON_CHAOS_INVOICES (default 300), CHARON_CHAOS_ROUNDS (default 2),
+ * CHARON_CHAOS_FULL=true adds the broker and database restarts and a one-minute outage,
+ * CHARON_CHAOS_REPORT=path writes the results table (docs/reliability.md).
+ */
+@Tag("chaos")
+class ChaosIT {
+  @RegisterExtension static final TestDatabase db = new TestDatabase();
+
+  static final int INVOICES = Integer.parseInt(env("CHARON_CHAOS_INVOICES", "300"));
+  static final int ROUNDS = Integer.parseInt(env("CHARON_CHAOS_ROUNDS", "2"));
+  static final boolean FULL = Boolean.parseBoolean(env("CHARON_CHAOS_FULL", "false"));
+  static final long SEED = Long.parseLong(env("CHARON_CHAOS_SEED", "42"));
+  static final List<String> RESULTS = new ArrayList<>();
+
+  record Outcome(long duplicates, long lost, long stuck, long currencyMismatches, boolean auditOk) {}
+
+  static String env(String name, String fallback) {
+    var value = System.getenv(name);
+    return value == null || value.isBlank() ? fallback : value;
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void sigkill_a_random_worker_repeatedly(Transport transport) {
+    scenario("1 SIGKILL random worker", transport, ROUNDS, c -> {
+      for (int round = 0; round < ROUNDS; round++) {
+        pause(c, 300, 1500);
+        c.randomWorker().kill();
+        c.startWorker();
+      }
+    });
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void rolling_deploy_of_every_worker(Transport transport) {
+    scenario("2 rolling deploy (SIGTERM)", transport, 1, c -> {
+      for (var worker : List.copyOf(c.workers)) {
+        pause(c, 200, 800);
+        worker.terminate();
+        assertThat(worker.waitFor(30)).as("drained worker exits 0; see " + worker.logFile()).isZero();
+        c.startWorker();
+      }
+    });
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void sigkill_the_server_while_it_produces(Transport transport) {
+    scenario("3 SIGKILL server while producing", transport, 1, c -> {
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> enqueued() > 0);
+      c.servers.getFirst().kill();
+      long atKill = enqueued();
+      c.startServer();
+      RESULTS.add("  (server killed with " + atKill + " of " + INVOICES + " enqueued)");
+    });
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Transport.class, names = "POSTGRES")
+  void three_servers_race_the_same_period(Transport transport) {
+    var name = "4 three servers racing";
+    long started = System.nanoTime();
+    Outcome outcome = null;
+    for (int round = 0; round < Math.max(1, ROUNDS - 1); round++) {
+      db.clean();
+      seed();
+      try (var c = cluster(transport)) {
+        for (int i = 0; i < 3; i++) {
+          c.startServer("CHARON_BILLING_CRON", "*/1 * * * * *");
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> enqueued() == INVOICES);
+        assertThat(count("select count(*) from billing_run")).isEqualTo(1);
+        assertThat(count("select count(*) from charge_request")).isEqualTo(INVOICES);
+        c.startWorker();
+        c.startWorker();
+        outcome = settleAndCheck(c);
+      }
+    }
+    report(name, transport, Math.max(1, ROUNDS - 1), outcome, started);
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Transport.class, names = "RABBITMQ")
+  void broker_connections_closed_and_broker_restarted(Transport transport) {
+    scenario("5 RabbitMQ " + (FULL ? "restart + " : "") + "close_all_connections", transport, ROUNDS, c -> {
+      for (int round = 0; round < ROUNDS; round++) {
+        pause(c, 300, 1200);
+        closeBrokerConnectionsOf(c);
+      }
+      if (FULL) {
+        rabbitmqctl("stop_app");
+        rabbitmqctl("start_app");
+        rabbitmqctl("await_startup");
+      }
+    });
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void database_connections_terminated(Transport transport) {
+    scenario("6 pg_terminate_backend workers" + (FULL ? " + PostgreSQL restart" : ""), transport, ROUNDS, c -> {
+      for (int round = 0; round < ROUNDS; round++) {
+        pause(c, 300, 1200);
+        db.jdbi().useHandle(h -> h.createQuery(
+            "select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = :db and application_name like 'charon-worker%'")
+            .bind("db", db.name()).mapTo(Long.class).one());
+      }
+      if (FULL) {
+        run("bash", "-c", "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -1) main restart");
+      }
+    });
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void gateway_outage_then_recovery(Transport transport) {
+    scenario("7 gateway outage " + (FULL ? "60" : "8") + " s", transport, 1, c -> {
+      pause(c, 300, 800);
+      c.outage(true);
+      pause(c, FULL ? 60_000 : 8_000, FULL ? 60_001 : 8_001);
+      c.outage(false);
+    });
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void gateway_sigkill_and_restart(Transport transport) {
+    scenario("8 gateway SIGKILL + restart", transport, 1, c -> {
+      pause(c, 300, 1000);
+      c.killAndRestartGateway();
+    });
+  }
+
+  private void scenario(String name, Transport transport, int rounds, Consumer<ChaosCluster> faults) {
+    long started = System.nanoTime();
+    db.clean();
+    seed();
+    try (var c = cluster(transport)) {
+      c.startServer();
+      for (int i = 0; i < 3; i++) {
+        c.startWorker();
+      }
+      c.startRun(YearMonth.now(Clock.systemUTC()).toString());
+      faults.accept(c);
+      report(name, transport, rounds, settleAndCheck(c), started);
+    }
+  }
+
+  private ChaosCluster cluster(Transport transport) {
+    var c = new ChaosCluster(db, transport, SEED, "charon.chaos." + UUID.randomUUID().toString().substring(0, 8));
+    return c.gateway("--decline-rate", "0.05", "--network-error-rate", "0.02", "--timeout-rate", "0.02", "--latency-ms", "5",
+        "--seed", String.valueOf(SEED));
+  }
+
+  private void seed() {
+    new Seeder(db.jdbi(), Clock.systemUTC()).seed(INVOICES, 1, 0.5);
+  }
+
+  /** Waits for the run to finish, then counts duplicates, lost, stuck and currency mismatches. */
+  private Outcome settleAndCheck(ChaosCluster c) {
+    try {
+      await().atMost(Duration.ofMinutes(FULL ? 10 : 4)).pollInterval(Duration.ofMillis(500)).until(() ->
+          count("select count(*) from invoice where status = 'PROCESSING'") == 0
+              && count("select count(*) from invoice where status = 'RETRY_SCHEDULED' and last_failure like 'provider unavailable%'") == 0
+              && count("select count(*) from billing_run where state <> 'FINISHED'") == 0);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      // reported as stuck below
+    }
+    Auditor.Report audit;
+    try {
+      audit = new Auditor(db.jdbi(), URI.create(c.gateway.url() + "/")).run();
+    } catch (Exception e) {
+      throw new IllegalStateException("audit could not run", e);
+    }
+    long duplicates = audit.checks().getFirst().violations();
+    long lost = count(
+        """
+        select count(*) from invoice where due_date <= current_date and (billing_run_id is null
+          or (status <> 'PAID' and status <> 'PROCESSING' and last_failure is null)
+          or (status = 'RETRY_SCHEDULED' and next_attempt_at is null))
+        """);
+    long stuck = count("select count(*) from invoice where status = 'PROCESSING'");
+    long mismatches = audit.currencies().stream().filter(l -> !l.ok()).count();
+    var outcome = new Outcome(duplicates, lost, stuck, mismatches, audit.reconciles());
+    assertThat(outcome).as(audit.toString()).isEqualTo(new Outcome(0, 0, 0, 0, true));
+    return outcome;
+  }
+
+  private static void report(String name, Transport transport, int rounds, Outcome o, long startedNanos) {
+    var line = "| %s | %s | %d | %d | %d | %d | %d | %d | %.1f s |".formatted(
+        name, transport.name().toLowerCase(java.util.Locale.ROOT), INVOICES, rounds, o.duplicates(), o.lost(), o.stuck(),
+        o.currencyMismatches(), (System.nanoTime() - startedNanos) / 1e9);
+    System.out.println("chaos " + line);
+    RESULTS.add(line);
+  }
+
+  @AfterAll
+  static void writeReport() throws IOException {
+    var path = System.getenv("CHARON_CHAOS_REPORT");
+    if (path == null || path.isBlank()) {
+      return;
+    }
+    var text = new StringBuilder()
+        .append("# Reliability\n\nProduced by the chaos suite (`src/test/java/dev/charon/chaos/ChaosIT.java`), ")
+        .append("real processes against this machine's PostgreSQL and RabbitMQ; gateway with 5% declines, 2% network errors, ")
+        .append("2% timeouts, 5 ms latency; 3 workers x 24 concurrency. Seed ").append(SEED).append(", full mode: ").append(FULL)
+        .append(".\n\nCommand: `CHARON_CHAOS_INVOICES=").append(INVOICES).append(" CHARON_CHAOS_ROUNDS=").append(ROUNDS)
+        .append(" CHARON_CHAOS_FULL=").append(FULL).append(" CHARON_CHAOS_REPORT=docs/reliability.md ./scripts/chaos.sh`\n\n")
+        .append("| scenario | transport | invoices | rounds | duplicates | lost | stuck | currency mismatches | wall time |\n")
+        .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    RESULTS.forEach(line -> text.append(line).append('\n'));
+    Files.writeString(dev.charon.testing.CharonProcess.projectRoot().resolve(path), text);
+  }
+
+  private static void pause(ChaosCluster c, long minMillis, long maxMillis) {
+    long millis = minMillis + (long) (c.random.nextDouble() * (maxMillis - minMillis));
+    await().pollDelay(Duration.ofMillis(millis)).atMost(Duration.ofMillis(millis + 1000)).until(() -> true);
+  }
+
+  private static long enqueued() {
+    return count("select count(*) from invoice where billing_run_id is not null");
+  }
+
+  private static long count(String sql) {
+    return db.jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
+  }
+
+  static void rabbitmqctl(String... args) {
+    var command = new ArrayList<>(List.of("rabbitmqctl", "-q"));
+    command.addAll(List.of(args));
+    run(command.toArray(String[]::new));
+  }
+
+  /**
+   * Closes, from the broker side, every connection of this cluster's processes (their connection
+   * names end in their pid) — close_all_connections without touching other users of the broker.
+   */
+  private static void closeBrokerConnectionsOf(ChaosCluster c) {
+    var pids = new ArrayList<String>();
+    c.servers.forEach(p -> pids.add("-" + p.pid() + "\""));
+    c.workers.forEach(p -> pids.add("-" + p.pid() + "\""));
+    var listing = run("rabbitmqctl", "-q", "list_connections", "pid", "client_properties");
+    for (var line : listing.split("\n")) {
+      var columns = line.split("\t", 2);
+      if (columns.length == 2 && pids.stream().anyMatch(columns[1]::contains)) {
+        run("rabbitmqctl", "-q", "close_connection", columns[0].trim(), "chaos test");
+      }
+    }
+  }
+
+  private static String run(String... command) {
+    try {
+      var process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      var output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (!process.waitFor(120, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IllegalStateException(String.join(" ", command) + " timed out");
+      }
+      return output;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+}
