@@ -20,7 +20,8 @@ public final class ApiRole {
     var modules = new java.util.ArrayList<HttpApi.Module>(List.of(
         new CustomerRoutes(new CustomerRepository(jdbi)),
         new InvoiceRoutes(new InvoiceRepository(jdbi)),
-        dev.charon.billing.BillingRunRoutes.create(jdbi)));
+        dev.charon.billing.BillingRunRoutes.create(jdbi),
+        new dev.charon.events.EventRoutes(new dev.charon.events.EventFeed(jdbi, Json.mapper()))));
     modules.addAll(List.of(extra));
     return HttpApi.start(http.host(), http.port(), Json.mapper(), modules);
   }

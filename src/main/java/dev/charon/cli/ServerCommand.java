@@ -8,7 +8,9 @@ import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
 import dev.charon.db.Database;
+import dev.charon.api.Json;
 import dev.charon.app.WorkerRole;
+import dev.charon.events.EventRelay;
 import dev.charon.ops.Metrics;
 import dev.charon.ops.OpsRoutes;
 import dev.charon.queue.AmqpSettings;
@@ -46,6 +48,10 @@ final class ServerCommand implements Callable<Integer> {
     // With RabbitMQ the server relays the charge-request outbox to the broker; with PostgreSQL
     // workers claim the outbox rows directly.
     var relay = amqp == null ? null : new OutboxRelay(db.jdbi(), amqp, "relay-" + WorkerRole.workerName(), metrics).start();
+    // Events go to a topic exchange when a broker is configured; the feed serves them either way.
+    var events = amqp == null ? null
+        : new EventRelay(db.jdbi(), amqp, env.string("CHARON_EVENTS_EXCHANGE", "charon.events"),
+            "events-" + WorkerRole.workerName(), Json.mapper(), metrics).start();
     var readiness = new LinkedHashMap<String, BooleanSupplier>();
     readiness.put("database", db::isReachable);
     readiness.put("scheduler", scheduler::running);
@@ -62,6 +68,7 @@ final class ServerCommand implements Callable<Integer> {
                   api.close();
                   if (relay != null) {
                     relay.close();
+                    events.close();
                   }
                   scheduler.stop(); // waits for a running producer to reach a batch boundary
                   db.close();

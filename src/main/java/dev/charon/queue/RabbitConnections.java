@@ -13,13 +13,13 @@ import org.slf4j.LoggerFactory;
  * the relay and the consumer re-declare and re-subscribe themselves after a recovery, so that
  * deliveries and confirms of the old channel can never be mistaken for those of the new one.
  */
-final class RabbitConnections {
+public final class RabbitConnections {
   private static final Logger log = LoggerFactory.getLogger(RabbitConnections.class);
 
   private RabbitConnections() {}
 
   /** A connection named {@code name} (shown by {@code rabbitmqctl list_connections}); calls {@code onRecovered}. */
-  static Connection open(AmqpSettings settings, String name, Runnable onRecovered) {
+  public static Connection open(AmqpSettings settings, String name, Runnable onRecovered) {
     var factory = new ConnectionFactory();
     try {
       factory.setUri(settings.url());

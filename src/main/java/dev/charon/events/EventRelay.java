@@ -1,0 +1,137 @@
+package dev.charon.events;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import dev.charon.queue.AmqpSettings;
+import dev.charon.queue.RabbitConnections;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes the event outbox to a durable topic exchange (routing key = event type, e.g.
+ * {@code invoice.paid}) as CloudEvents JSON, at least once: a batch is marked published only after
+ * the broker confirmed all of it; anything unconfirmed goes again, under the same event id.
+ */
+public final class EventRelay implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EventRelay.class);
+  private static final int BATCH = 500;
+
+  private final Jdbi jdbi;
+  private final AmqpSettings amqp;
+  private final String exchange;
+  private final String name;
+  private final EventFeed feed;
+  private final ObjectMapper json;
+  private final Counter published;
+  private final Thread loop;
+  private volatile boolean running = true;
+  private Connection connection;
+
+  public EventRelay(Jdbi jdbi, AmqpSettings amqp, String exchange, String name, ObjectMapper json, MeterRegistry metrics) {
+    this.jdbi = jdbi;
+    this.amqp = amqp;
+    this.exchange = exchange;
+    this.name = name;
+    this.json = json;
+    this.feed = new EventFeed(jdbi, json);
+    this.published = Counter.builder("charon.events.published").register(metrics);
+    this.loop = Thread.ofPlatform().name("event-relay").daemon(true).unstarted(this::run);
+  }
+
+  public EventRelay start() {
+    connection = RabbitConnections.open(amqp, name, () -> log.info("event relay {} reconnected", name));
+    try (var channel = connection.createChannel()) {
+      channel.exchangeDeclare(exchange, BuiltinExchangeType.TOPIC, true);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot declare topic exchange " + exchange, e);
+    }
+    loop.start();
+    log.info("event relay publishing to topic exchange {}", exchange);
+    return this;
+  }
+
+  private void run() {
+    Channel channel = null;
+    while (running) {
+      try {
+        if (channel == null || !channel.isOpen()) {
+          channel = connection.createChannel();
+          channel.confirmSelect();
+        }
+        if (!publishBatch(channel)) {
+          Thread.sleep(200);
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        // Unconfirmed events stay unpublished and go again with the same id; consumers dedupe.
+        log.warn("publishing events failed; retrying in 1 s: {}", e.toString());
+        channel = null;
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException interrupted) {
+          return;
+        }
+      }
+    }
+  }
+
+  /** Publishes one batch inside a transaction holding its rows; true when a full batch went. */
+  private boolean publishBatch(Channel channel) throws Exception {
+    return jdbi.inTransaction(
+        h -> {
+          List<Long> ids =
+              h.createQuery("select id from event_outbox where published_at is null order by id limit :n for update skip locked")
+                  .bind("n", BATCH)
+                  .mapTo(Long.class)
+                  .list();
+          if (ids.isEmpty()) {
+            return false;
+          }
+          var events = feed.after(ids.getFirst() - 1, ids.size()).stream().filter(e -> ids.contains(e.position())).toList();
+          for (var positioned : events) {
+            var event = positioned.event();
+            var props = new AMQP.BasicProperties.Builder()
+                .contentType("application/cloudevents+json")
+                .deliveryMode(2)
+                .messageId(event.id())
+                .type(event.type())
+                .build();
+            channel.basicPublish(exchange, event.type(), props, json.writeValueAsString(event).getBytes(StandardCharsets.UTF_8));
+          }
+          channel.waitForConfirmsOrDie(Duration.ofSeconds(30).toMillis());
+          h.createUpdate("update event_outbox set published_at = now() where id = any(:ids)")
+              .bind("ids", ids.toArray(Long[]::new))
+              .execute();
+          published.increment(events.size());
+          return ids.size() == BATCH;
+        });
+  }
+
+  public boolean connected() {
+    return connection != null && connection.isOpen();
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    loop.interrupt();
+    try {
+      loop.join(5000);
+      if (connection != null && connection.isOpen()) {
+        connection.close();
+      }
+    } catch (Exception e) {
+      log.debug("closing the event relay", e);
+    }
+  }
+}
