@@ -31,6 +31,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
           EmbeddedPostgres.builder()
               .setDataDirectory(dataDir)
               .setCleanDataDirectory(false)
+              // Our own shutdown closes it after the workers drained; its hook would race them.
+              .setRegisterShutdownHook(false)
               .setPGStartupWait(Duration.ofSeconds(30))
               .setServerConfig("max_connections", "200")
               .setServerConfig("fsync", "on")
