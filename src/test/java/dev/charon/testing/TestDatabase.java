@@ -40,6 +40,7 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     config.setUsername(USER);
     config.setPassword(PASSWORD);
     config.setMaximumPoolSize(20);
+    config.setMinimumIdle(1); // many test classes share one server: hold only what is used
     config.setPoolName(name);
     dataSource = new HikariDataSource(config);
     Database.migrate(dataSource);
