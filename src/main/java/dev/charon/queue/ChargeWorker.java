@@ -76,6 +76,12 @@ public final class ChargeWorker implements AutoCloseable {
           Thread.sleep(1000);
           continue;
         }
+        if (deliveries.size() > free) {
+          // A transport must never deliver more than asked; if one does, hand the excess back.
+          log.error("queue delivered {} requests for {} free slots; handing back the excess", deliveries.size(), free);
+          deliveries.subList(free, deliveries.size()).forEach(this::handBackQuietly);
+          deliveries = deliveries.subList(0, free);
+        }
         slots.release(free - deliveries.size());
         if (!deliveries.isEmpty()) {
           start(deliveries);

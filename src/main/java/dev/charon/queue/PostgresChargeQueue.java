@@ -36,20 +36,25 @@ public final class PostgresChargeQueue implements ChargeQueue {
     return List.of();
   }
 
+  // A materialized CTE runs the SKIP LOCKED pick exactly once. As `WHERE id IN (subquery)` the
+  // planner may re-run the subquery per row (a nested-loop semi join under a generic plan) and
+  // lease far more than `max` rows (found by bench/repro-claim-overlease.sh).
   List<Delivery> claim(int max) {
     return jdbi.withHandle(
         h ->
             h.createQuery(
                     """
-                    update charge_request r
-                    set lease_owner = :owner, lease_until = now() + :lease * interval '1 millisecond',
-                        deliveries = deliveries + 1
-                    where r.id in (
+                    with picked as materialized (
                       select id from charge_request
                       where available_at <= now() and (lease_until is null or lease_until < now())
                       order by id
                       limit :max
                       for update skip locked)
+                    update charge_request r
+                    set lease_owner = :owner, lease_until = now() + :lease * interval '1 millisecond',
+                        deliveries = deliveries + 1
+                    from picked
+                    where r.id = picked.id
                     returning r.id, r.invoice_id
                     """)
                 .bind("owner", owner)
