@@ -1,6 +1,6 @@
 // Draws the worker-scaling chart with the JDK alone (no gnuplot or matplotlib on this machine):
 //
-//   java bench/Chart.java <scaling.tsv> <out.png> <title>
+//   java bench/Chart.java <scaling.tsv> <out.png> <title> [subtitle]
 //
 // scaling.tsv lines: <series> <workers> <invoices/s>. Each series is drawn as measured (solid) and
 // as perfectly linear from its 1-worker point (dashed).
@@ -53,9 +53,14 @@ public class Chart {
     java.util.function.IntUnaryOperator xOf = k -> left + (int) Math.round((k - 0.5) / (fMaxWorkers + 0.5 - 0.5) * plotW * 0.95);
     java.util.function.DoubleUnaryOperator yOf = v -> top + plotH - v / yMax * plotH;
 
-    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 17));
     g.setColor(Color.BLACK);
-    g.drawString(args.length > 2 ? args[2] : "Worker scaling", left, 35);
+    g.drawString(args.length > 2 ? args[2] : "Worker scaling", left, 28);
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    g.setColor(Color.DARK_GRAY);
+    if (args.length > 3) {
+      g.drawString(args[3], left, 47);
+    }
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
     // grid and y ticks
     for (int i = 0; i <= 5; i++) {
@@ -109,11 +114,12 @@ public class Chart {
       for (var p : pts) {
         g.fillOval(p[0] - 5, p[1] - 5, 10, 10);
       }
-      int dy = idx % 2 == 1 ? -8 : 20; // the second series labels below its points
+      // The highest series at a worker count is labelled above its point, the others below.
       s.forEach((k, v) -> {
+        boolean highest = series.values().stream().allMatch(o -> o.getOrDefault(k, 0.0) <= v);
         var label = String.format("%,.0f (%.2f)", v, v / (perWorker * k));
-        g.setColor(Color.BLACK);
-        g.drawString(label, xOf.applyAsInt(k) + 8, (int) yOf.applyAsDouble(v) + dy);
+        g.setColor(color.darker());
+        g.drawString(label, xOf.applyAsInt(k) + 8, (int) yOf.applyAsDouble(v) + (highest ? -10 : 20));
       });
       g.setColor(color);
       g.setStroke(new BasicStroke(2.5f));
