@@ -37,7 +37,7 @@ public record RunProgress(
     if (total() == 0) {
       return run.finished() ? 1.0 : 0.0;
     }
-    return (double) settled() / total();
+    return (double) settled() / total(); // a progress fraction of invoice counts, not money
   }
 
   /** Still enqueueing invoices, so the total can grow. */

@@ -226,7 +226,7 @@ final class BillCommand implements Callable<Integer> {
         hints.flush();
         hinted = true;
       }
-      Thread.sleep(refresh.toMillis());
+      Thread.sleep(refresh.toMillis()); // the progress display's refresh interval
     }
   }
 

@@ -68,7 +68,7 @@ public final class EventRelay implements AutoCloseable {
           channel.confirmSelect();
         }
         if (!publishBatch(channel)) {
-          Thread.sleep(200);
+          Thread.sleep(200); // outbox empty: poll again shortly rather than spin
         }
       } catch (InterruptedException e) {
         return;

@@ -31,6 +31,7 @@ public final class PostgresChargeQueue implements ChargeQueue {
       if (!claimed.isEmpty() || System.nanoTime() >= deadline) {
         return claimed;
       }
+      // Nothing ready: poll again after a short pause (bounded by the caller's wait), not spin.
       Thread.sleep(Math.min(pollInterval.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
     }
     return List.of();
