@@ -23,11 +23,23 @@ public final class ApiError extends RuntimeException {
   }
 
   public static ApiError invalid(List<Problem.FieldError> errors) {
-    var detail =
-        errors.size() == 1
-            ? errors.getFirst().field() + ": " + errors.getFirst().message()
-            : errors.size() + " fields are invalid";
-    return new ApiError(400, "Invalid request", detail, errors);
+    return new ApiError(400, "Invalid request", summary(errors), errors);
+  }
+
+  private static String summary(List<Problem.FieldError> errors) {
+    return errors.size() == 1
+        ? errors.getFirst().field() + ": " + errors.getFirst().message()
+        : errors.size() + " fields are invalid: " + String.join(", ", errors.stream().map(Problem.FieldError::field).toList());
+  }
+
+  /** The caller must say who it is: no, a malformed, an unknown or a revoked API key. */
+  public static ApiError unauthorized(String detail) {
+    return new ApiError(401, "Unauthorized", detail, List.of());
+  }
+
+  /** The caller is known but its role does not allow this request. */
+  public static ApiError forbidden(String detail) {
+    return new ApiError(403, "Forbidden", detail, List.of());
   }
 
   public static ApiError notFound(String detail) {
@@ -44,6 +56,11 @@ public final class ApiError extends RuntimeException {
 
   public static ApiError unprocessable(String detail) {
     return new ApiError(422, "Unprocessable request", detail, List.of());
+  }
+
+  /** Well-formed input that refers to something that does not fit (a customer, a currency). */
+  public static ApiError unprocessable(List<Problem.FieldError> errors) {
+    return new ApiError(422, "Unprocessable request", summary(errors), errors);
   }
 
   public int status() {

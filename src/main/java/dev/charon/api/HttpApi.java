@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.json.JavalinJackson;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,14 +22,23 @@ public final class HttpApi implements AutoCloseable {
     void routes(RoutesConfig routes);
   }
 
-  private final Javalin app;
+  private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
 
-  private HttpApi(Javalin app) {
+  private final Javalin app;
+  private final List<String> routes;
+
+  private HttpApi(Javalin app, List<String> routes) {
     this.app = app;
+    this.routes = List.copyOf(routes);
   }
 
-  public static HttpApi start(String host, int port, ObjectMapper json, List<Module> modules) {
+  /** Request bodies above this size are refused with 413 before any handler reads them. */
+  public static final long MAX_BODY_BYTES = 64 * 1024;
+
+  /** Serves {@code modules}; {@code access} decides about every request before its handler. */
+  public static HttpApi start(String host, int port, ObjectMapper json, Access access, List<Module> modules) {
     var problems = new ProblemMapper(json);
+    var routes = new ArrayList<String>();
     var app =
         Javalin.create(
             config -> {
@@ -35,18 +46,34 @@ public final class HttpApi implements AutoCloseable {
               config.startup.showJavalinBanner = false;
               config.startup.showOldJavalinVersionWarning = false;
               config.http.prefer405over404 = true;
-              config.http.maxRequestSize = 1_000_000;
+              config.http.maxRequestSize = MAX_BODY_BYTES;
               config.jsonMapper(new JavalinJackson(json, true));
+              var jettyErrors = new ProblemErrorHandler(json);
+              config.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
+              config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyErrors));
+              config.events.handlerAdded(
+                  handler -> {
+                    if (METHODS.contains(handler.getHttpMethod().name())) {
+                      routes.add(handler.getHttpMethod().name() + " " + handler.getPath());
+                    }
+                  });
               config.requestLogger.http(
                   (ctx, ms) ->
                       log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.status().getCode(), ms));
               problems.register(config.routes);
+              config.routes.before(access::authenticate);
+              config.routes.beforeMatched(access::authorize);
               // The original answered the JSON string "ok"; Jackson's mapper in Javalin writes Strings raw.
               config.routes.get("/rest/health", ctx -> ctx.contentType("application/json").result("\"ok\""));
               modules.forEach(module -> module.routes(config.routes));
             });
     app.start(host, port);
-    return new HttpApi(app);
+    return new HttpApi(app, routes);
+  }
+
+  /** Every route served, as {@code "METHOD /path/{param}"}, in the order they were added. */
+  public List<String> routes() {
+    return routes;
   }
 
   public int port() {

@@ -37,7 +37,12 @@ final class ProblemMapper {
   void register(RoutesConfig routes) {
     routes.exception(
         ApiError.class,
-        (e, ctx) -> write(ctx, e.status(), e.title(), e.getMessage(), e.errors()));
+        (e, ctx) -> {
+          if (e.status() == 401) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"charon\"");
+          }
+          write(ctx, e.status(), e.title(), e.getMessage(), e.errors());
+        });
     routes.exception(
         HttpResponseException.class,
         (e, ctx) -> write(ctx, e.getStatus(), title(e.getStatus()), detail(e, ctx), List.of()));

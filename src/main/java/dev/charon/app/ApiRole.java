@@ -1,28 +1,61 @@
 package dev.charon.app;
 
+import dev.charon.api.Access;
 import dev.charon.api.HttpApi;
 import dev.charon.api.Json;
+import dev.charon.api.Writes;
+import dev.charon.auth.ApiKeyAccess;
+import dev.charon.auth.ApiKeys;
+import dev.charon.auth.AuthSettings;
+import dev.charon.billing.BillingRunRoutes;
+import dev.charon.billing.BillingRuns;
+import dev.charon.billing.BillingSettings;
+import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
 import dev.charon.customer.CustomerRepository;
 import dev.charon.customer.CustomerRoutes;
-import dev.charon.db.Database;
+import org.jdbi.v3.core.Jdbi;
+import dev.charon.events.EventFeed;
+import dev.charon.events.EventRoutes;
 import dev.charon.invoice.InvoiceRepository;
 import dev.charon.invoice.InvoiceRoutes;
+import dev.charon.invoice.InvoiceWrites;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Wires the REST API over a database: the part of {@code server} and {@code demo} that serves. */
 public final class ApiRole {
   private ApiRole() {}
 
-  /** The REST API plus {@code extra} modules (ops endpoints) on one port. */
-  public static HttpApi start(Database db, HttpSettings http, HttpApi.Module... extra) {
-    var jdbi = db.jdbi();
-    var modules = new java.util.ArrayList<HttpApi.Module>(List.of(
-        new CustomerRoutes(new CustomerRepository(jdbi)),
-        new InvoiceRoutes(new InvoiceRepository(jdbi)),
-        dev.charon.billing.BillingRunRoutes.create(jdbi),
-        new dev.charon.events.EventRoutes(new dev.charon.events.EventFeed(jdbi, Json.mapper()))));
+  /** Where the API listens, which paths are open, and the billing zone and batch size it uses. */
+  public record Settings(HttpSettings http, AuthSettings auth, BillingSettings billing) {
+    public static Settings from(Env env) {
+      return new Settings(HttpSettings.from(env), AuthSettings.from(env), BillingSettings.from(env));
+    }
+
+    public Settings withPort(int port) {
+      return new Settings(http.withPort(port), auth, billing);
+    }
+  }
+
+  /** The REST API plus {@code extra} modules (ops endpoints) on one port, behind API keys. */
+  public static HttpApi start(Jdbi jdbi, Settings settings, Clock clock, MeterRegistry metrics, HttpApi.Module... extra) {
+    var json = Json.mapper();
+    var writes = new Writes(jdbi, json, clock, metrics);
+    var runs = BillingRuns.of(jdbi, clock, settings.billing(), metrics);
+    var modules = new ArrayList<HttpApi.Module>(List.of(
+        new CustomerRoutes(new CustomerRepository(jdbi), writes),
+        new InvoiceRoutes(new InvoiceRepository(jdbi), new InvoiceWrites(clock, metrics), writes, clock, settings.billing().zone()),
+        new BillingRunRoutes(runs, writes, clock),
+        new EventRoutes(new EventFeed(jdbi, json))));
     modules.addAll(List.of(extra));
-    return HttpApi.start(http.host(), http.port(), Json.mapper(), modules);
+    return HttpApi.start(settings.http().host(), settings.http().port(), json, access(jdbi, settings.auth(), clock, metrics), modules);
+  }
+
+  /** API keys checked against this database; every role that serves HTTP uses the same rules. */
+  public static Access access(Jdbi jdbi, AuthSettings auth, Clock clock, MeterRegistry metrics) {
+    return new ApiKeyAccess(new ApiKeys(jdbi, clock), auth, metrics);
   }
 }

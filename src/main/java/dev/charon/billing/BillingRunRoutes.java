@@ -1,26 +1,18 @@
 package dev.charon.billing;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.charon.api.ApiError;
+import dev.charon.api.Caller;
+import dev.charon.api.JsonBody;
+import dev.charon.api.Writes;
+import java.util.Optional;
 import dev.charon.api.HttpApi;
-import dev.charon.api.Json;
 import dev.charon.api.Page;
-import dev.charon.api.Problem;
 import dev.charon.api.Query;
 import dev.charon.api.Responses;
-import dev.charon.config.Env;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * {@code /rest/v1/billing-runs}: list runs, one run with live progress, and start (or join) the
@@ -32,26 +24,14 @@ public final class BillingRunRoutes implements HttpApi.Module {
   static final int MAX_LIMIT = 1000;
 
   private final BillingRuns runs;
+  private final Writes writes;
   private final Clock clock;
-  private final ObjectMapper json =
-      Json.mapper()
-          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-  public BillingRunRoutes(BillingRuns runs, Clock clock) {
+  public BillingRunRoutes(BillingRuns runs, Writes writes, Clock clock) {
     this.runs = runs;
+    this.writes = writes;
     this.clock = clock;
   }
-
-  /** The module as {@code server} and {@code demo} serve it: settings from the environment. */
-  public static BillingRunRoutes create(Jdbi jdbi) {
-    var settings = BillingSettings.from(Env.system());
-    var clock = Clock.systemUTC();
-    return new BillingRunRoutes(new BillingRuns(jdbi, clock, settings.zone(), settings.batchSize()), clock);
-  }
-
-  /** The body of {@code POST /rest/v1/billing-runs}. */
-  record StartRequest(java.time.YearMonth period) {}
 
   @Override
   public void routes(RoutesConfig routes) {
@@ -80,61 +60,31 @@ public final class BillingRunRoutes implements HttpApi.Module {
 
   /**
    * Starts the run of a period, or answers the existing one: 201 with a Location when this request
-   * created it, 200 when the period already had a run (started by anyone, finished or not).
+   * created it, 200 when the period already had a run (started by anyone, finished or not). The
+   * run is idempotent per period by itself; an Idempotency-Key also replays the first answer.
    */
   private void start(Context ctx) {
     Query.of(ctx, Set.of()).validate();
-    var request = parse(ctx);
-    var started = runs.startOrJoin(request.period(), "api");
-    var run = started.run();
-    if (started.created()) {
-      ctx.status(201).header("Location", "/rest/v1/billing-runs/" + run.id());
-    } else {
-      ctx.status(200);
-    }
-    ctx.json(RunViews.DetailView.of(runs.progress(run.id()), clock.instant()));
-  }
-
-  private StartRequest parse(Context ctx) {
-    var contentType = ctx.contentType();
-    if (contentType == null
-        || !contentType.toLowerCase(Locale.ROOT).split(";")[0].trim().equals("application/json")) {
-      throw ApiError.unsupportedMediaType(
-          "Send the request as application/json, not " + (contentType == null ? "without a Content-Type" : contentType));
-    }
-    JsonNode body;
-    try {
-      body = json.readTree(ctx.body());
-    } catch (JsonProcessingException e) {
-      throw ApiError.badRequest("The body is not valid JSON: " + e.getOriginalMessage());
-    }
-    if (body == null || !body.isObject()) {
-      throw ApiError.badRequest("The body must be a JSON object such as {\"period\":\"" + runs.currentPeriod() + "\"}");
-    }
-    var errors = new ArrayList<Problem.FieldError>();
-    body.fieldNames()
-        .forEachRemaining(
-            name -> {
-              if (!name.equals("period")) {
-                errors.add(new Problem.FieldError(name, "unknown field; allowed: period"));
-              }
-            });
-    java.time.YearMonth period = null;
-    var raw = body.get("period");
-    if (raw == null || raw.isNull()) {
-      errors.add(new Problem.FieldError("period", "required, a period like " + runs.currentPeriod()));
-    } else if (!raw.isTextual()) {
-      errors.add(new Problem.FieldError("period", "must be a string like \"" + runs.currentPeriod() + "\""));
-    } else {
-      try {
-        period = BillingPeriods.parse(raw.asText(), runs.currentPeriod());
-      } catch (IllegalArgumentException e) {
-        errors.add(new Problem.FieldError("period", e.getMessage()));
-      }
-    }
-    if (!errors.isEmpty()) {
-      throw ApiError.invalid(List.copyOf(errors));
-    }
-    return new StartRequest(period);
+    var body = JsonBody.of(ctx, Set.of("period"));
+    var period =
+        body.text("period", true, 20)
+            .flatMap(
+                raw -> {
+                  try {
+                    return Optional.of(BillingPeriods.parse(raw, runs.currentPeriod()));
+                  } catch (IllegalArgumentException e) {
+                    return body.fail("period", e.getMessage());
+                  }
+                });
+    body.validate();
+    writes.handle(
+        ctx,
+        h -> {
+          var started = runs.startOrJoin(period.orElseThrow(), Caller.of(ctx).actor());
+          var view = RunViews.DetailView.of(runs.progress(h, started.run().id()), clock.instant());
+          return started.created()
+              ? Writes.Reply.created(view, "/rest/v1/billing-runs/" + started.run().id())
+              : Writes.Reply.ok(view);
+        });
   }
 }

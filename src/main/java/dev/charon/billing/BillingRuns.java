@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 import org.slf4j.Logger;
@@ -199,39 +200,40 @@ public final class BillingRuns {
 
   /** The run and its invoices' counts and totals, read in one snapshot. */
   public RunProgress progress(long runId) {
-    return jdbi.inTransaction(
-        TransactionIsolationLevel.REPEATABLE_READ,
-        h -> {
-          var run =
-              h.createQuery("select " + COLUMNS + " from billing_run where id = :id")
-                  .bind("id", runId)
-                  .map((rs, ctx) -> map(rs))
-                  .findOne()
-                  .orElseThrow(() -> new IllegalArgumentException("no billing run " + runId));
-          var byStatus = new HashMap<String, Long>();
-          var paid = new HashMap<String, Long>();
-          var billed = new HashMap<String, Long>();
-          h.createQuery(
-                  """
-                  select status, currency, count(*) as n, sum(amount_minor) as amount
-                  from invoice where billing_run_id = :id group by status, currency
-                  """)
-              .bind("id", runId)
-              .map(
-                  (rs, ctx) -> {
-                    var status = rs.getString("status");
-                    var currency = rs.getString("currency");
-                    long amount = rs.getLong("amount");
-                    byStatus.merge(status, rs.getLong("n"), Long::sum);
-                    billed.merge(currency, amount, Math::addExact);
-                    if (status.equals("PAID")) {
-                      paid.merge(currency, amount, Math::addExact);
-                    }
-                    return status;
-                  })
-              .list();
-          return new RunProgress(run, byStatus, paid, billed);
-        });
+    return jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> progress(h, runId));
+  }
+
+  /** {@link #progress(long)} inside the caller's transaction (a write that answers with it). */
+  public RunProgress progress(Handle h, long runId) {
+    var run =
+        h.createQuery("select " + COLUMNS + " from billing_run where id = :id")
+            .bind("id", runId)
+            .map((rs, ctx) -> map(rs))
+            .findOne()
+            .orElseThrow(() -> new IllegalArgumentException("no billing run " + runId));
+    var byStatus = new HashMap<String, Long>();
+    var paid = new HashMap<String, Long>();
+    var billed = new HashMap<String, Long>();
+    h.createQuery(
+            """
+            select status, currency, count(*) as n, sum(amount_minor) as amount
+            from invoice where billing_run_id = :id group by status, currency
+            """)
+        .bind("id", runId)
+        .map(
+            (rs, ctx) -> {
+              var status = rs.getString("status");
+              var currency = rs.getString("currency");
+              long amount = rs.getLong("amount");
+              byStatus.merge(status, rs.getLong("n"), Long::sum);
+              billed.merge(currency, amount, Math::addExact);
+              if (status.equals("PAID")) {
+                paid.merge(currency, amount, Math::addExact);
+              }
+              return status;
+            })
+        .list();
+    return new RunProgress(run, byStatus, paid, billed);
   }
 
   public Optional<BillingRun> find(YearMonth period) {

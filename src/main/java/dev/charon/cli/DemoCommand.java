@@ -1,6 +1,8 @@
 package dev.charon.cli;
 
 import dev.charon.app.ApiRole;
+import dev.charon.auth.ApiKeys;
+import dev.charon.auth.Role;
 import dev.charon.app.WorkerRole;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingScheduler;
@@ -8,7 +10,6 @@ import dev.charon.billing.BillingSettings;
 import dev.charon.charging.ChargingSettings;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
-import dev.charon.config.HttpSettings;
 import dev.charon.db.Database;
 import dev.charon.payment.PaymentProviders;
 import dev.charon.payment.PaymentSettings;
@@ -37,9 +38,9 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     long started = System.nanoTime();
     var env = Env.system();
-    var http = HttpSettings.from(env);
+    var apiSettings = ApiRole.Settings.from(env);
     if (port != null) {
-      http = http.withPort(port);
+      apiSettings = apiSettings.withPort(port);
     }
     var settings = DatabaseSettings.from(env);
     var billing = BillingSettings.from(env);
@@ -57,7 +58,8 @@ final class DemoCommand implements Callable<Integer> {
       var scheduler = new BillingScheduler(db.dataSource(), runs, billing, clock, BillingScheduler.defaultName()).start();
       var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
       var worker = WorkerRole.start(db, QueueSettings.from(env), charging, provider, clock, metrics);
-      var api = ApiRole.start(db, http, new dev.charon.ops.OpsRoutes(metrics,
+      var operatorKey = new ApiKeys(db.jdbi(), clock).create(Role.OPERATOR, "demo-operator-" + clock.millis());
+      var api = ApiRole.start(db.jdbi(), apiSettings, clock, metrics, new dev.charon.ops.OpsRoutes(metrics,
           java.util.Map.<String, java.util.function.BooleanSupplier>of("database", db::isReachable)));
       shutdown =
           () -> {
@@ -68,10 +70,13 @@ final class DemoCommand implements Callable<Integer> {
             stopped.countDown();
           };
       System.out.printf(
-          "charon demo ready in %.1f s%n  API      http://localhost:%d/rest/v1/invoices%n"
-              + "  invoice  curl http://localhost:%d/rest/v1/invoices/1%n"
-              + "  history  curl http://localhost:%d/rest/v1/invoices/1/history%n",
-          (System.nanoTime() - started) / 1e9, api.port(), api.port(), api.port());
+          "charon demo ready in %.1f s%n"
+              + "  API key  %s   (operator; shown once, stored only as a hash)%n"
+              + "  API      http://localhost:%d/rest/v1/invoices%n"
+              + "  invoice  curl -H 'Authorization: Bearer %s' http://localhost:%d/rest/v1/invoices/1%n"
+              + "  history  curl -H 'Authorization: Bearer %s' http://localhost:%d/rest/v1/invoices/1/history%n",
+          (System.nanoTime() - started) / 1e9, operatorKey.secret(), api.port(), operatorKey.secret(), api.port(),
+          operatorKey.secret(), api.port());
       billCurrentPeriod(runs, clock);
     } catch (RuntimeException e) {
       db.close();

@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
       MigrateCommand.class,
       SeedCommand.class,
       AuditCommand.class,
-      NotBuiltYet.ApiKey.class,
+      ApiKeyCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -6,7 +6,6 @@ import dev.charon.billing.BillingScheduler;
 import dev.charon.billing.BillingSettings;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
-import dev.charon.config.HttpSettings;
 import dev.charon.db.Database;
 import dev.charon.api.Json;
 import dev.charon.app.WorkerRole;
@@ -32,9 +31,9 @@ final class ServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     var env = Env.system();
-    var http = HttpSettings.from(env);
+    var apiSettings = ApiRole.Settings.from(env);
     if (port != null) {
-      http = http.withPort(port);
+      apiSettings = apiSettings.withPort(port);
     }
     var billing = BillingSettings.from(env);
     var clock = Clock.systemUTC();
@@ -58,7 +57,7 @@ final class ServerCommand implements Callable<Integer> {
     if (relay != null) {
       readiness.put("broker", relay::connected);
     }
-    var api = ApiRole.start(db, http, new OpsRoutes(metrics, readiness));
+    var api = ApiRole.start(db.jdbi(), apiSettings, clock, metrics, new OpsRoutes(metrics, readiness));
     System.out.println("charon server listening on http://localhost:" + api.port() + "/rest/v1/invoices");
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime()

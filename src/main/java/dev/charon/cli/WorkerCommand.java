@@ -9,6 +9,8 @@ import dev.charon.payment.PaymentProviders;
 import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.QueueSettings;
 import dev.charon.api.HttpApi;
+import dev.charon.app.ApiRole;
+import dev.charon.auth.AuthSettings;
 import dev.charon.api.Json;
 import dev.charon.app.OpsSettings;
 import dev.charon.ops.Metrics;
@@ -51,7 +53,7 @@ final class WorkerCommand implements Callable<Integer> {
     db.migrate();
     var worker = WorkerRole.start(db, queue, charging, provider, clock, metrics);
     var ops = HttpApi.start(opsSettings.host(), opsSettings.port(), Json.mapper(),
-        List.of(new OpsRoutes(metrics, Map.<String, BooleanSupplier>of("database", db::isReachable))));
+        ApiRole.access(db.jdbi(), AuthSettings.from(env), clock, metrics), List.of(new OpsRoutes(metrics, Map.<String, BooleanSupplier>of("database", db::isReachable))));
     System.out.printf(
         "charon worker %s: %s transport, concurrency %d, metrics on :%d/metrics%n",
         WorkerRole.workerName(), queue.transport().name().toLowerCase(java.util.Locale.ROOT), charging.concurrency(), ops.port());

@@ -5,10 +5,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Reads customers. */
+/** Reads and creates customers. */
 public final class CustomerRepository {
+  private static final Logger log = LoggerFactory.getLogger(CustomerRepository.class);
   private static final String COLUMNS = "id, currency, name, created_at, updated_at";
 
   private final Jdbi jdbi;
@@ -43,6 +47,18 @@ public final class CustomerRepository {
                 .bind("limit", limit)
                 .map((rs, ctx) -> map(rs))
                 .list());
+  }
+
+  /** Inserts a customer in the caller's transaction. */
+  public Customer create(Handle h, Currency currency, String name, String actor) {
+    var created =
+        h.createQuery("insert into customer (currency, name) values (:currency, :name) returning " + COLUMNS)
+            .bind("currency", currency.name())
+            .bind("name", name)
+            .map((rs, ctx) -> map(rs))
+            .one();
+    log.info("customer {} created ({}) by {}", created.id(), currency, actor);
+    return created;
   }
 
   static Customer map(ResultSet rs) throws SQLException {

@@ -1,6 +1,10 @@
 package dev.charon.customer;
 
 import dev.charon.api.ApiError;
+import dev.charon.api.Caller;
+import dev.charon.api.JsonBody;
+import dev.charon.api.Writes;
+import java.util.Arrays;
 import dev.charon.api.HttpApi;
 import dev.charon.api.Page;
 import dev.charon.api.Query;
@@ -15,15 +19,35 @@ public final class CustomerRoutes implements HttpApi.Module {
   static final int MAX_LIMIT = 1000;
 
   private final CustomerRepository customers;
+  private final Writes writes;
 
-  public CustomerRoutes(CustomerRepository customers) {
+  public CustomerRoutes(CustomerRepository customers, Writes writes) {
     this.customers = customers;
+    this.writes = writes;
   }
 
   @Override
   public void routes(RoutesConfig routes) {
     routes.get("/rest/v1/customers", this::list);
     routes.get("/rest/v1/customers/{id}", this::get);
+    routes.post("/rest/v1/customers", this::create);
+  }
+
+  /** Creates a customer billed in one currency, with an optional display name. */
+  private void create(Context ctx) {
+    Query.of(ctx, Set.of()).validate();
+    var body = JsonBody.of(ctx, Set.of("currency", "name"));
+    var currency =
+        body.text("currency", true, 3)
+            .flatMap(c -> Currency.parse(c).or(() -> body.fail("currency", "'" + c + "' is not one of " + Arrays.toString(Currency.values()))));
+    var name = body.text("name", false, 200);
+    body.validate();
+    writes.handle(
+        ctx,
+        h -> {
+          var created = customers.create(h, currency.orElseThrow(), name.orElse(null), Caller.of(ctx).actor());
+          return Writes.Reply.created(created, "/rest/v1/customers/" + created.id());
+        });
   }
 
   private void list(Context ctx) {

@@ -1,6 +1,15 @@
 package dev.charon.invoice;
 
 import dev.charon.api.ApiError;
+import dev.charon.api.Caller;
+import dev.charon.api.JsonBody;
+import dev.charon.api.Writes;
+import dev.charon.money.Currency;
+import dev.charon.money.Money;
+import java.time.Clock;
+import java.time.ZoneId;
+import java.util.Arrays;
+import java.util.Optional;
 import dev.charon.api.HttpApi;
 import dev.charon.api.Page;
 import dev.charon.api.Query;
@@ -17,10 +26,20 @@ import java.util.Set;
 public final class InvoiceRoutes implements HttpApi.Module {
   static final int MAX_LIMIT = 1000;
 
-  private final InvoiceRepository invoices;
+  static final int MAX_REASON = 500;
 
-  public InvoiceRoutes(InvoiceRepository invoices) {
+  private final InvoiceRepository invoices;
+  private final InvoiceWrites changes;
+  private final Writes writes;
+  private final Clock clock;
+  private final ZoneId zone;
+
+  public InvoiceRoutes(InvoiceRepository invoices, InvoiceWrites changes, Writes writes, Clock clock, ZoneId zone) {
     this.invoices = invoices;
+    this.changes = changes;
+    this.writes = writes;
+    this.clock = clock;
+    this.zone = zone;
   }
 
   /** The original {@code {value, currency}} amount; value carries the currency's scale. */
@@ -65,6 +84,67 @@ public final class InvoiceRoutes implements HttpApi.Module {
     routes.get("/rest/v1/invoices", this::list);
     routes.get("/rest/v1/invoices/{id}", this::get);
     routes.get("/rest/v1/invoices/{id}/history", this::history);
+    routes.post("/rest/v1/invoices", this::create);
+    for (var action : InvoiceWrites.Action.values()) {
+      routes.post("/rest/v1/invoices/{id}/" + action.path(), ctx -> act(ctx, action));
+    }
+  }
+
+  /**
+   * Creates a PENDING invoice. The amount is a decimal string in the currency's scale, never a
+   * JSON number (no binary floating point on the way); the period defaults to the current one in
+   * the billing zone, the due date to the period's first day.
+   */
+  private void create(Context ctx) {
+    Query.of(ctx, Set.of()).validate();
+    var body = JsonBody.of(ctx, Set.of("customerId", "amount", "billingPeriod", "dueDate"));
+    var customerId = body.id("customerId", true);
+    var amount =
+        body.object("amount", true, Set.of("value", "currency"))
+            .flatMap(
+                a -> {
+                  var value = a.text("value", true, 40);
+                  var currency =
+                      a.text("currency", true, 3)
+                          .flatMap(c -> Currency.parse(c).or(() -> a.fail("currency", "'" + c + "' is not one of " + Arrays.toString(Currency.values()))));
+                  if (value.isEmpty() || currency.isEmpty()) {
+                    return Optional.empty();
+                  }
+                  try {
+                    var money = Money.parse(value.get(), currency.get());
+                    return money.minorUnits() > 0 ? Optional.of(money) : a.fail("value", "must be greater than 0");
+                  } catch (IllegalArgumentException e) {
+                    return a.fail("value", e.getMessage());
+                  }
+                });
+    var period =
+        body.text("billingPeriod", false, 7)
+            .flatMap(
+                p ->
+                    p.matches("[0-9]{4}-(0[1-9]|1[0-2])")
+                        ? Optional.of(YearMonth.parse(p))
+                        : body.fail("billingPeriod", "'" + p + "' is not a period like 2026-11"))
+            .orElse(YearMonth.now(clock.withZone(zone)));
+    var dueDate = body.date("dueDate", false).orElse(period.atDay(1));
+    body.validate();
+    var invoice = new InvoiceWrites.NewInvoice(customerId.orElseThrow(), amount.orElseThrow(), period, dueDate);
+    writes.handle(
+        ctx,
+        h -> {
+          var created = changes.create(h, invoice, Caller.of(ctx).actor());
+          return Writes.Reply.created(InvoiceView.of(created), "/rest/v1/invoices/" + created.id());
+        });
+  }
+
+  /** An operator action with its reason, which lands in the invoice's history. */
+  private void act(Context ctx, InvoiceWrites.Action action) {
+    long id = Query.pathId(ctx, "id");
+    Query.of(ctx, Set.of()).validate();
+    var body = JsonBody.of(ctx, Set.of("reason"));
+    var reason = body.text("reason", true, MAX_REASON);
+    body.validate();
+    writes.handle(
+        ctx, h -> Writes.Reply.ok(InvoiceView.of(changes.apply(h, id, action, reason.orElseThrow(), Caller.of(ctx).actor()))));
   }
 
   private void list(Context ctx) {

@@ -3,11 +3,10 @@ package dev.charon.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.charon.app.ApiRole;
-import dev.charon.config.HttpSettings;
 import dev.charon.db.Database;
 import dev.charon.seed.Seeder;
 import dev.charon.testing.Http;
+import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
 import java.time.Clock;
 import java.time.Instant;
@@ -26,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ReadApiTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
   static Database database;
-  static HttpApi api;
+  static TestApi api;
   static Http http;
 
   @BeforeAll
@@ -37,8 +36,8 @@ class ReadApiTest {
                 java.util.Optional.of(db.jdbcUrl()), TestDatabase.USER, TestDatabase.PASSWORD, 4, java.nio.file.Path.of("unused")),
             "api-test");
     new Seeder(database.jdbi(), Clock.fixed(Instant.parse("2026-11-01T00:00:00Z"), ZoneOffset.UTC)).seed(100, 10, 0.3);
-    api = ApiRole.start(database, new HttpSettings("127.0.0.1", 0));
-    http = new Http("http://127.0.0.1:" + api.port());
+    api = TestApi.start(database.jdbi(), Clock.systemUTC());
+    http = api.reader();
   }
 
   @AfterAll

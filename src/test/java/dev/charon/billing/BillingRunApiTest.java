@@ -8,6 +8,7 @@ import dev.charon.api.Json;
 import dev.charon.money.Currency;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.Http;
+import dev.charon.testing.TestApi;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.TestDatabase;
 import java.math.BigDecimal;
@@ -28,7 +29,7 @@ class BillingRunApiTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
   static final MutableClock clock = new MutableClock(Instant.parse("2026-11-20T10:00:00Z"));
   static BillingRuns runs;
-  static HttpApi api;
+  static TestApi api;
   static Http http;
 
   private final Fixtures fixtures = new Fixtures(db.jdbi());
@@ -36,8 +37,8 @@ class BillingRunApiTest {
   @BeforeAll
   static void start() {
     runs = new BillingRuns(db.jdbi(), clock, java.time.ZoneOffset.UTC, 100);
-    api = HttpApi.start("127.0.0.1", 0, Json.mapper(), List.of(new BillingRunRoutes(runs, clock)));
-    http = new Http("http://127.0.0.1:" + api.port());
+    api = TestApi.start(db.jdbi(), clock);
+    http = api.operator();
   }
 
   @AfterAll
@@ -58,7 +59,7 @@ class BillingRunApiTest {
     assertThat(created.header("Location")).isEqualTo("/rest/v1/billing-runs/" + run.get("id").asLong());
     assertThat(run.get("period").asText()).isEqualTo("2026-11");
     assertThat(run.get("state").asText()).isEqualTo("STARTED");
-    assertThat(run.get("startedBy").asText()).isEqualTo("api");
+    assertThat(run.get("startedBy").asText()).isEqualTo("api-key:test-operator");
     assertThat(run.get("cutoff").asText()).isEqualTo("2026-11-20");
 
     var again = post("{\"period\":\"2026-11\"}");

@@ -2,12 +2,15 @@ package dev.charon.chaos;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.charon.auth.ApiKeys;
+import dev.charon.auth.Role;
 import dev.charon.testing.CharonProcess;
 import dev.charon.testing.GatewayProcess;
 import dev.charon.testing.Http;
 import dev.charon.testing.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,6 +28,7 @@ final class ChaosCluster implements AutoCloseable {
   final Transport transport;
   final Random random;
   private final TestDatabase db;
+  private String operatorKey;
   private final Map<String, String> env = new HashMap<>();
   final List<CharonProcess> servers = new ArrayList<>();
   final List<Integer> serverPorts = new ArrayList<>();
@@ -110,7 +114,10 @@ final class ChaosCluster implements AutoCloseable {
   /** Starts the run of the current period through a server's API, as an operator would. */
   void startRun(String period) {
     var port = serverPorts.getFirst();
-    var response = new Http("http://127.0.0.1:" + port).send("POST", "/rest/v1/billing-runs", "{\"period\":\"" + period + "\"}", "application/json");
+    if (operatorKey == null) {
+      operatorKey = new ApiKeys(db.jdbi(), Clock.systemUTC()).create(Role.OPERATOR, "chaos-operator").secret();
+    }
+    var response = new Http("http://127.0.0.1:" + port).bearer(operatorKey).post("/rest/v1/billing-runs", "{\"period\":\"" + period + "\"}");
     if (response.status() != 201 && response.status() != 200) {
       throw new IllegalStateException("starting the run answered " + response.status() + ": " + response.body());
     }

@@ -7,6 +7,7 @@ import dev.charon.testing.CharonProcess;
 import dev.charon.testing.Http;
 import java.time.Duration;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** Starts the real jar's demo role through ./charon, as a user would, on embedded PostgreSQL. */
@@ -27,10 +28,14 @@ class DemoIT {
           .until(() -> http.get("/rest/health").status() == 200);
       System.out.printf("demo answered /rest/health after %.1f s%n", (System.nanoTime() - started) / 1e9);
 
-      var invoice = http.get("/rest/v1/invoices/1");
+      var key = Pattern.compile("API key +(chk_[A-Za-z0-9_-]+)").matcher(demo.output());
+      assertThat(key.find()).as("the demo prints an operator key: " + demo.output()).isTrue();
+      assertThat(http.get("/rest/v1/invoices/1").status()).as("no key, no invoices").isEqualTo(401);
+      var operator = http.bearer(key.group(1));
+      var invoice = operator.get("/rest/v1/invoices/1");
       assertThat(invoice.status()).isEqualTo(200);
       assertThat(invoice.json().get("amount").get("currency").asText()).isNotBlank();
-      assertThat(http.get("/rest/v1/invoices").json()).hasSize(1000);
+      assertThat(operator.get("/rest/v1/invoices").json()).hasSize(1000);
       assertThat(demo.output()).contains("data directory: " + dataDir).contains("/rest/v1/invoices");
     }
   }

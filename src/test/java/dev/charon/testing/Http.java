@@ -9,16 +9,50 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** A small blocking HTTP client for tests that talk to a real server. */
 public final class Http {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient client =
+  private static final HttpClient CLIENT =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
   private final String base;
+  private final Map<String, String> headers;
 
   public Http(String base) {
+    this(base, Map.of());
+  }
+
+  private Http(String base, Map<String, String> headers) {
     this.base = base;
+    this.headers = Map.copyOf(headers);
+  }
+
+  /** The same client, sending {@code Authorization: Bearer key} with every request. */
+  public Http bearer(String key) {
+    return withHeader("Authorization", "Bearer " + key);
+  }
+
+  /** The same client, sending {@code name: value} with every request. */
+  public Http withHeader(String name, String value) {
+    var more = new LinkedHashMap<>(headers);
+    more.put(name, value);
+    return new Http(base, more);
+  }
+
+  /** A header this client sends with every request, or null. */
+  public String headerValue(String name) {
+    return headers.get(name);
+  }
+
+  public String base() {
+    return base;
+  }
+
+  /** POSTs a JSON body. */
+  public Response post(String path, String json) {
+    return send("POST", path, json, "application/json");
   }
 
   /** A response with its body parsed as JSON when it is JSON. */
@@ -60,7 +94,8 @@ public final class Http {
 
   public Response send(HttpRequest.Builder request) {
     try {
-      var response = client.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+      headers.forEach(request::setHeader);
+      var response = CLIENT.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
       return new Response(response.statusCode(), response);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

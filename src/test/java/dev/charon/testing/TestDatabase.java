@@ -81,7 +81,7 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     return jdbi;
   }
 
-  /** Empties every table Charon writes (not the migration history), restarting ids. */
+  /** Empties every table Charon writes (not the migration history, currencies or API keys), restarting ids. */
   public void clean() {
     jdbi.useHandle(
         h -> {
@@ -90,7 +90,7 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
                       """
                       select string_agg(format('%I.%I', schemaname, tablename), ', ')
                       from pg_tables
-                      where schemaname in ('public') and tablename not in ('flyway_schema_history', 'currency')
+                      where schemaname in ('public') and tablename not in ('flyway_schema_history', 'currency', 'api_key')
                       """)
                   .mapTo(String.class)
                   .one();

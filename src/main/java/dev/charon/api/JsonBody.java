@@ -1,0 +1,168 @@
+package dev.charon.api;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A request's JSON object body, read field by field like {@link Query} reads parameters: unknown
+ * fields, missing and mistyped values are all collected and reported together by {@link
+ * #validate()}. The parser bounds what a client can make the server hold: nesting depth, string
+ * and number lengths; duplicate keys and trailing content are errors. Body size is capped by
+ * {@link HttpApi}.
+ */
+public final class JsonBody {
+  static final int MAX_DEPTH = 8;
+  static final int MAX_STRING = 10_000;
+  private static final ObjectMapper STRICT =
+      new ObjectMapper(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxNestingDepth(MAX_DEPTH)
+                          .maxStringLength(MAX_STRING)
+                          .maxNumberLength(40)
+                          .maxNameLength(200)
+                          .build())
+                  .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                  .build())
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+  private final JsonNode node;
+  private final String prefix;
+  private final List<Problem.FieldError> errors;
+
+  private JsonBody(JsonNode node, String prefix, List<Problem.FieldError> errors, Set<String> allowed) {
+    this.node = node;
+    this.prefix = prefix;
+    this.errors = errors;
+    var names = new TreeSet<String>();
+    node.fieldNames().forEachRemaining(names::add);
+    for (var name : names) {
+      if (!allowed.contains(name)) {
+        error(name, "unknown field; allowed: " + String.join(", ", new TreeSet<>(allowed)));
+      }
+    }
+  }
+
+  /** The body of {@code ctx}, which must be an {@code application/json} object. */
+  public static JsonBody of(Context ctx, Set<String> allowed) {
+    var contentType = ctx.contentType();
+    if (contentType == null
+        || !contentType.toLowerCase(Locale.ROOT).split(";")[0].trim().equals("application/json")) {
+      throw ApiError.unsupportedMediaType(
+          "Send the request as application/json, not "
+              + (contentType == null ? "without a Content-Type" : Query.truncate(contentType)));
+    }
+    return parse(ctx.body(), allowed);
+  }
+
+  static JsonBody parse(String text, Set<String> allowed) {
+    JsonNode node;
+    try {
+      node = STRICT.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw ApiError.badRequest("The body is not acceptable JSON: " + Query.truncate(e.getOriginalMessage()));
+    }
+    if (node == null || !node.isObject()) {
+      throw ApiError.badRequest("The body must be a JSON object");
+    }
+    return new JsonBody(node, "", new ArrayList<>(), allowed);
+  }
+
+  /** A string field of at most {@code maxLength} characters, not blank. */
+  public Optional<String> text(String name, boolean required, int maxLength) {
+    return value(name, required, "a string")
+        .flatMap(
+            value -> {
+              if (!value.isTextual()) {
+                return fail(name, "must be a string");
+              }
+              var text = value.asText().strip();
+              if (text.isEmpty()) {
+                return fail(name, "must not be blank");
+              }
+              if (text.length() > maxLength) {
+                return fail(name, "must be at most " + maxLength + " characters");
+              }
+              if (text.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n' && c != '\t')) {
+                return fail(name, "must not contain control characters");
+              }
+              return Optional.of(text);
+            });
+  }
+
+  /** A positive integer id, given as a JSON number. */
+  public Optional<Long> id(String name, boolean required) {
+    return value(name, required, "a positive integer id")
+        .flatMap(
+            value ->
+                value.isIntegralNumber() && value.canConvertToLong() && value.asLong() > 0
+                    ? Optional.of(value.asLong())
+                    : fail(name, "must be a positive integer id"));
+  }
+
+  /** An ISO date such as {@code 2026-12-01}. */
+  public Optional<LocalDate> date(String name, boolean required) {
+    return text(name, required, 10)
+        .flatMap(
+            value -> {
+              try {
+                return Optional.of(LocalDate.parse(value));
+              } catch (DateTimeParseException e) {
+                return fail(name, "'" + value + "' is not a date like 2026-12-01");
+              }
+            });
+  }
+
+  /** A nested object whose problems are reported as {@code name.field}. */
+  public Optional<JsonBody> object(String name, boolean required, Set<String> allowed) {
+    return value(name, required, "an object")
+        .flatMap(
+            value ->
+                value.isObject()
+                    ? Optional.of(new JsonBody(value, prefix + name + ".", errors, allowed))
+                    : fail(name, "must be an object"));
+  }
+
+  /** Records a problem found by the caller's own checks, in the same list. */
+  public <T> Optional<T> fail(String name, String message) {
+    error(name, message);
+    return Optional.empty();
+  }
+
+  /** Throws one 400 listing every problem found so far. */
+  public void validate() {
+    if (!errors.isEmpty()) {
+      throw ApiError.invalid(errors);
+    }
+  }
+
+  private Optional<JsonNode> value(String name, boolean required, String expected) {
+    var value = node.get(name);
+    if (value == null || value.isNull()) {
+      if (required) {
+        error(name, "required, " + expected);
+      }
+      return Optional.empty();
+    }
+    return Optional.of(value);
+  }
+
+  private void error(String name, String message) {
+    errors.add(new Problem.FieldError(prefix + name, message));
+  }
+}

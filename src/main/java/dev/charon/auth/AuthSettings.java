@@ -1,0 +1,39 @@
+package dev.charon.auth;
+
+import dev.charon.config.ConfigException;
+import dev.charon.config.Env;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Which paths need no API key: {@code CHARON_AUTH_OPEN_PATHS}, comma-separated, each an exact
+ * path or a prefix ending in {@code *}. The default keeps probes, scraping and the API description
+ * open: {@code /rest/health,/health/*,/metrics,/openapi.json}.
+ */
+public record AuthSettings(List<String> openPaths) {
+  public static final String DEFAULT_OPEN_PATHS = "/rest/health,/health/*,/metrics,/openapi.json";
+
+  public AuthSettings {
+    openPaths = List.copyOf(openPaths);
+    for (var path : openPaths) {
+      if (!path.startsWith("/") || path.indexOf('*') >= 0 && path.indexOf('*') != path.length() - 1) {
+        throw new ConfigException(
+            "CHARON_AUTH_OPEN_PATHS: '" + path + "' must start with / and may only end in *");
+      }
+    }
+  }
+
+  public static AuthSettings from(Env env) {
+    var raw = env.string("CHARON_AUTH_OPEN_PATHS", DEFAULT_OPEN_PATHS);
+    return new AuthSettings(Arrays.stream(raw.split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList());
+  }
+
+  public boolean isOpen(String path) {
+    for (var open : openPaths) {
+      if (open.endsWith("*") ? path.startsWith(open.substring(0, open.length() - 1)) : path.equals(open)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
