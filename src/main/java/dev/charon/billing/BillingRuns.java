@@ -1,5 +1,6 @@
 package dev.charon.billing;
 
+import dev.charon.ops.LogContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -89,12 +90,14 @@ public final class BillingRuns {
           .tag("started_by", startedBy)
           .register(metrics)
           .increment();
-      log.info("billing run {} for {} started by {} (cut-off {})", created.get().id(), period, startedBy, today);
+      LogContext.inRun(created.get().id(),
+          () -> log.info("billing run {} for {} started by {} (cut-off {})", created.get().id(), period, startedBy, today));
       return new Started(created.get(), true);
     }
     var existing = find(period).orElseThrow();
-    log.info("billing run {} for {} already exists ({}, started by {}); {} joins it",
-        existing.id(), period, existing.state(), existing.startedBy(), startedBy);
+    LogContext.inRun(existing.id(),
+        () -> log.info("billing run {} for {} already exists ({}, started by {}); {} joins it",
+            existing.id(), period, existing.state(), existing.startedBy(), startedBy));
     return new Started(existing, false);
   }
 
@@ -115,6 +118,10 @@ public final class BillingRuns {
     if (run.finished()) {
       return run;
     }
+    return LogContext.inRun(run.id(), () -> produceUnfinished(run, stopRequested));
+  }
+
+  private BillingRun produceUnfinished(BillingRun run, BooleanSupplier stopRequested) {
     setState(run.id(), "PRODUCING", "STARTED");
     long total = 0;
     int n;
@@ -139,6 +146,10 @@ public final class BillingRuns {
    * the run's lock, so this answers "not yet" and the next call decides.
    */
   public boolean finishIfDone(long runId) {
+    return LogContext.inRun(runId, () -> finishInContext(runId));
+  }
+
+  private boolean finishInContext(long runId) {
     int updated =
         jdbi.inTransaction(
             h -> {

@@ -1,5 +1,6 @@
 package dev.charon.charging;
 
+import dev.charon.ops.LogContext;
 import dev.charon.payment.ChargeOutcome;
 import dev.charon.payment.ChargeRequest;
 import dev.charon.payment.PaymentProvider;
@@ -16,7 +17,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Charges invoices whose charge requests were delivered (DESIGN.md flow step 4), in three steps:
@@ -100,27 +100,25 @@ public final class ChargeEngine {
       metrics.counter("charon.charges", "outcome", "breaker_open").increment();
       return new Call(attempt, null, new Decision.Reconcile(blockedUntil.get(), "circuit breaker open; not called"));
     }
-    MDC.put("invoice", Long.toString(attempt.invoiceId()));
-    MDC.put("attempt", Long.toString(attempt.attemptId()));
-    try {
-      var request = new ChargeRequest(attempt.invoiceId(), attempt.customerId(), attempt.amount(), attempt.idempotencyKey());
-      var sample = Timer.start(metrics);
-      ChargeOutcome outcome = provider.charge(request);
-      sample.stop(providerLatency);
-      switch (outcome) {
-        case ChargeOutcome.Unavailable u -> breaker.onFailure();
-        case ChargeOutcome.Unknown u -> breaker.onFailure();
-        default -> breaker.onSuccess();
-      }
-      metrics.counter("charon.charges", "outcome", outcomeName(outcome).toLowerCase(Locale.ROOT)).increment();
-      var decision =
-          policy.decide(outcome, attempt.declinesBefore(), attempt.unavailableBefore(), attempt.calls(), clock.instant(),
-              ThreadLocalRandom.current()::nextDouble);
-      return new Call(attempt, outcome, decision);
-    } finally {
-      MDC.remove("invoice");
-      MDC.remove("attempt");
+    // The provider adapter's own log lines (and any exception's) carry the invoice and attempt.
+    return LogContext.inAttempt(attempt.invoiceId(), attempt.attemptId(), () -> callProvider(attempt));
+  }
+
+  private Call callProvider(ChargeStore.OpenAttempt attempt) {
+    var request = new ChargeRequest(attempt.invoiceId(), attempt.customerId(), attempt.amount(), attempt.idempotencyKey());
+    var sample = Timer.start(metrics);
+    ChargeOutcome outcome = provider.charge(request);
+    sample.stop(providerLatency);
+    switch (outcome) {
+      case ChargeOutcome.Unavailable u -> breaker.onFailure();
+      case ChargeOutcome.Unknown u -> breaker.onFailure();
+      default -> breaker.onSuccess();
     }
+    metrics.counter("charon.charges", "outcome", outcomeName(outcome).toLowerCase(Locale.ROOT)).increment();
+    var decision =
+        policy.decide(outcome, attempt.declinesBefore(), attempt.unavailableBefore(), attempt.calls(), clock.instant(),
+            ThreadLocalRandom.current()::nextDouble);
+    return new Call(attempt, outcome, decision);
   }
 
   /** Step 3: records a batch of calls in one transaction; returns each invoice's result. */
@@ -183,19 +181,20 @@ public final class ChargeEngine {
   }
 
   private void logResult(Call call, Result result) {
-    var a = call.attempt();
-    MDC.put("invoice", Long.toString(a.invoiceId()));
-    MDC.put("attempt", Long.toString(a.attemptId()));
-    try {
-      switch (result) {
-        case Result.Settled s -> log.info("invoice {} attempt {}: {}", a.invoiceId(), a.attemptId(), s.decision().reason());
-        case Result.Rescheduled r -> log.info("invoice {} attempt {}: {}; next call at {}", a.invoiceId(), a.attemptId(), r.why(), r.at());
-        case Result.Stale s -> log.info("invoice {} attempt {} was already settled by another delivery", a.invoiceId(), a.attemptId());
-      }
-    } finally {
-      MDC.remove("invoice");
-      MDC.remove("attempt");
+    if (!log.isInfoEnabled()) {
+      return; // benchmarks run at WARN: no MDC work per charge for nothing
     }
+    var a = call.attempt();
+    LogContext.inAttempt(
+        a.invoiceId(),
+        a.attemptId(),
+        () -> {
+          switch (result) {
+            case Result.Settled s -> log.info("invoice {} attempt {}: {}", a.invoiceId(), a.attemptId(), s.decision().reason());
+            case Result.Rescheduled r -> log.info("invoice {} attempt {}: {}; next call at {}", a.invoiceId(), a.attemptId(), r.why(), r.at());
+            case Result.Stale s -> log.info("invoice {} attempt {} was already settled by another delivery", a.invoiceId(), a.attemptId());
+          }
+        });
   }
 
   static String outcomeName(ChargeOutcome outcome) {

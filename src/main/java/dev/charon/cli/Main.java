@@ -1,7 +1,9 @@
 package dev.charon.cli;
 
 import dev.charon.config.ConfigException;
+import dev.charon.config.Env;
 import dev.charon.db.DatabaseException;
+import dev.charon.ops.LogFormat;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -36,7 +38,22 @@ public final class Main implements Runnable {
   }
 
   public static CommandLine commandLine() {
+    return commandLine(Env.system());
+  }
+
+  /** {@code env}: what every role's shared settings (the log format) are checked against before it runs. */
+  static CommandLine commandLine(Env env) {
     return new CommandLine(new Main())
+        .setExecutionStrategy(
+            parsed -> {
+              // logback.xml reads CHARON_LOG_FORMAT itself and cannot refuse to start; this does.
+              try {
+                LogFormat.from(env);
+              } catch (ConfigException e) {
+                throw new CommandLine.ExecutionException(parsed.asCommandLineList().getLast(), e.getMessage(), e);
+              }
+              return new CommandLine.RunLast().execute(parsed);
+            })
         .setExecutionExceptionHandler(
             (e, cmd, parsed) -> {
               // Bad settings and an unreachable database are the user's to fix: one clear line.

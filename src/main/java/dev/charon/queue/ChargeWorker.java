@@ -1,6 +1,7 @@
 package dev.charon.queue;
 
 import dev.charon.charging.ChargeEngine;
+import dev.charon.ops.LogContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -124,7 +125,8 @@ public final class ChargeWorker implements AutoCloseable {
               finished.add(new Finished(delivery, engine.call(attempt)));
             } catch (RuntimeException e) {
               // The attempt stays UNKNOWN; the redelivery reconciles it with the same key.
-              log.warn("calling the provider for invoice {} failed", attempt.invoiceId(), e);
+              LogContext.inAttempt(attempt.invoiceId(), attempt.attemptId(),
+                  () -> log.warn("calling the provider for invoice {} failed", attempt.invoiceId(), e));
               inFlight.decrementAndGet();
               handBackQuietly(delivery);
               slots.release();
@@ -173,7 +175,8 @@ public final class ChargeWorker implements AutoCloseable {
     try {
       queue.done(delivery);
     } catch (RuntimeException e) {
-      log.debug("acknowledging request {} failed; it will be redelivered and found settled", delivery.requestId(), e);
+      LogContext.inInvoice(delivery.invoiceId(),
+          () -> log.debug("acknowledging request {} failed; it will be redelivered and found settled", delivery.requestId(), e));
     }
     slots.release();
   }
@@ -182,7 +185,8 @@ public final class ChargeWorker implements AutoCloseable {
     try {
       queue.handBack(delivery);
     } catch (RuntimeException e) {
-      log.debug("hand-back of request {} failed; relying on lease expiry or redelivery", delivery.requestId(), e);
+      LogContext.inInvoice(delivery.invoiceId(),
+          () -> log.debug("hand-back of request {} failed; relying on lease expiry or redelivery", delivery.requestId(), e));
     }
   }
 

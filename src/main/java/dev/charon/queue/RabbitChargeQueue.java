@@ -1,6 +1,7 @@
 package dev.charon.queue;
 
 import com.rabbitmq.client.Connection;
+import dev.charon.ops.LogContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -148,7 +149,8 @@ public final class RabbitChargeQueue implements ChargeQueue {
   private Optional<RabbitSubscription> current(Delivery delivery) {
     var current = subscription;
     if (current == null || generationOf(delivery) != current.generation()) {
-      log.debug("delivery of request {} came from an older subscription; the broker redelivers it", delivery.requestId());
+      LogContext.inInvoice(delivery.invoiceId(),
+          () -> log.debug("delivery of request {} came from an older subscription; the broker redelivers it", delivery.requestId()));
       return Optional.empty();
     }
     return Optional.of(current);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.charon.billing.DueInvoices;
 import dev.charon.money.Currency;
 import dev.charon.payment.ChargeOutcome;
+import dev.charon.testing.CapturedLogs;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.ScriptedProvider;
@@ -207,6 +208,32 @@ class ChargeEngineTest {
     assertThat(provider.calls()).hasSize(2);
     assertThat(attempts(c)).isEmpty();
     assertThat(invoice(c)).containsEntry("status", "PROCESSING");
+  }
+
+  @Test
+  void the_settle_line_and_the_provider_call_carry_the_invoice_and_attempt_in_mdc() {
+    long invoice = enqueuedInvoice();
+    var seenByProvider = new java.util.concurrent.atomic.AtomicReference<Map<String, String>>();
+    engine =
+        engine(
+            request -> {
+              seenByProvider.set(org.slf4j.MDC.getCopyOfContextMap());
+              return new ChargeOutcome.Charged("ch_mdc");
+            });
+
+    try (var logs = new CapturedLogs(ChargeEngine.class)) {
+      engine.process(invoice);
+
+      long attempt = (Long) attempts(invoice).getFirst().get("id");
+      var settled = logs.events().stream().filter(e -> e.getFormattedMessage().startsWith("invoice " + invoice)).toList();
+      assertThat(settled).singleElement().satisfies(e -> assertThat(e.getMDCPropertyMap())
+          .containsEntry("invoiceId", Long.toString(invoice))
+          .containsEntry("attemptId", Long.toString(attempt)));
+      assertThat(seenByProvider.get())
+          .containsEntry("invoiceId", Long.toString(invoice))
+          .containsEntry("attemptId", Long.toString(attempt));
+    }
+    assertThat(org.slf4j.MDC.get("invoiceId")).as("cleared on the calling thread").isNull();
   }
 
   private long enqueuedInvoice() {

@@ -11,7 +11,10 @@ class MainTest {
   private final StringWriter err = new StringWriter();
 
   private int run(String... args) {
-    var cli = Main.commandLine();
+    return run(Main.commandLine(), args);
+  }
+
+  private int run(picocli.CommandLine cli, String... args) {
     cli.setOut(new PrintWriter(out));
     cli.setErr(new PrintWriter(err));
     return cli.execute(args);
@@ -33,5 +36,12 @@ class MainTest {
   void an_unknown_role_is_a_usage_error() {
     assertThat(run("frobnicate")).isNotZero();
     assertThat(err.toString()).contains("frobnicate");
+  }
+
+  @Test
+  void an_unknown_log_format_stops_any_role_before_it_starts_naming_the_variable() {
+    var cli = Main.commandLine(new dev.charon.config.Env(java.util.Map.of("CHARON_LOG_FORMAT", "yaml")));
+    assertThat(run(cli, "migrate")).isEqualTo(2);
+    assertThat(err.toString()).contains("charon migrate: CHARON_LOG_FORMAT=yaml is not one of [text, json]");
   }
 }
