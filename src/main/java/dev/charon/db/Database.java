@@ -81,10 +81,28 @@ public final class Database implements AutoCloseable {
   }
 
   /** True when a connection answers within two seconds: the readiness check. */
+  /**
+   * Whether a pooled connection answers within a second: readiness probes have short timeouts,
+   * so a database that does not answer is reported DOWN rather than making the probe wait for
+   * the pool's own connection timeout.
+   */
   public boolean isReachable() {
-    try (var connection = dataSource.getConnection()) {
-      return connection.isValid(2);
-    } catch (java.sql.SQLException e) {
+    var probe =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try (var connection = dataSource.getConnection()) {
+                return connection.isValid(1);
+              } catch (java.sql.SQLException e) {
+                return false;
+              }
+            },
+            task -> Thread.ofVirtual().name("db-probe").start(task));
+    try {
+      return probe.get(1500, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       return false;
     }
   }
