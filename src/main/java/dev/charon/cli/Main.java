@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       SeedCommand.class,
       AuditCommand.class,
       ApiKeyCommand.class,
+      WatchEventsCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

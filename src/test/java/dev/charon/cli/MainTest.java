@@ -24,7 +24,7 @@ class MainTest {
   void help_lists_every_role() {
     assertThat(run("--help")).isZero();
     assertThat(out.toString())
-        .contains("demo", "server", "worker", "bill", "gateway", "migrate", "seed", "audit", "api-key");
+        .contains("demo", "server", "worker", "bill", "gateway", "migrate", "seed", "audit", "api-key", "watch-events");
   }
 
   @Test
