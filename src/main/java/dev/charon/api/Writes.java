@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class Writes {
   public static final Duration TTL = Duration.ofHours(24);
   public static final String HEADER = "Idempotency-Key";
+  static final int PURGE_BATCH = 100;
   private static final Logger log = LoggerFactory.getLogger(Writes.class);
 
   private final Jdbi jdbi;
@@ -102,14 +103,27 @@ public final class Writes {
     ctx.status(stored.status()).contentType("application/json").result(stored.body());
   }
 
-  /** Inserts the key's row (status 0 until the write's reply is known); false if it exists. */
+  /**
+   * Inserts the key's row (status 0 until the write's reply is known); false if it exists. Every
+   * keyed request also removes up to {@link #PURGE_BATCH} expired keys of anyone, so the table
+   * stays about one TTL of traffic big without a separate cleanup job.
+   */
   private boolean claim(Handle h, Caller caller, String key, Context ctx, byte[] hash) {
     var now = clock.instant();
+    var expired = Timestamp.from(now.minus(TTL));
     // An expired key is free again: drop its old result first (this row lock serializes too).
     h.createUpdate("delete from idempotency_key where api_key_id = :caller and key = :key and created_at < :expired")
         .bind("caller", caller.keyId())
         .bind("key", key)
-        .bind("expired", Timestamp.from(now.minus(TTL)))
+        .bind("expired", expired)
+        .execute();
+    h.createUpdate(
+            """
+            delete from idempotency_key where (api_key_id, key) in (
+                select api_key_id, key from idempotency_key where created_at < :expired
+                order by created_at limit :batch for update skip locked)""")
+        .bind("expired", expired)
+        .bind("batch", PURGE_BATCH)
         .execute();
     return h.createUpdate(
                 "insert into idempotency_key (api_key_id, key, method, path, request_hash, status, body, created_at) "

@@ -218,14 +218,18 @@ class WriteApiTest {
   }
 
   @Test
-  void an_expired_key_is_a_new_request() {
+  void an_expired_key_is_a_new_request_and_expired_keys_are_purged() {
     var keyed = operator.withHeader("Idempotency-Key", UUID.randomUUID().toString());
     keyed.post("/rest/v1/customers", "{\"currency\":\"EUR\",\"name\":\"Expiring\"}");
+    operator.withHeader("Idempotency-Key", "another-" + UUID.randomUUID()).post("/rest/v1/customers", "{\"currency\":\"EUR\"}");
     clock.advance(Writes.TTL.plusMinutes(1));
     try {
       var later = keyed.post("/rest/v1/customers", "{\"currency\":\"EUR\",\"name\":\"Expiring\"}");
       assertThat(later.header("Idempotent-Replayed")).isNull();
       assertThat(customersNamed("Expiring")).isEqualTo(2);
+      long stale = db.jdbi().withHandle(h -> h.createQuery("select count(*) from idempotency_key where created_at < :cut")
+          .bind("cut", java.sql.Timestamp.from(clock.instant().minus(Writes.TTL))).mapTo(Long.class).one());
+      assertThat(stale).as("expired keys left after a keyed request").isZero();
     } finally {
       clock.set(Instant.parse("2026-11-20T10:00:00Z"));
     }
