@@ -105,6 +105,20 @@ public final class JsonBody {
             });
   }
 
+  /** One of an enum's constants, given as a string in any case (like {@link Query#enumValue}). */
+  public <E extends Enum<E>> Optional<E> enumValue(String name, boolean required, Class<E> type) {
+    return text(name, required, 40)
+        .flatMap(
+            value -> {
+              for (var constant : type.getEnumConstants()) {
+                if (constant.name().equals(value.toUpperCase(Locale.ROOT))) {
+                  return Optional.of(constant);
+                }
+              }
+              return fail(name, "'" + Query.truncate(value) + "' is not one of " + java.util.Arrays.toString(type.getEnumConstants()));
+            });
+  }
+
   /** A positive integer id, given as a JSON number. */
   public Optional<Long> id(String name, boolean required) {
     return value(name, required, "a positive integer id")

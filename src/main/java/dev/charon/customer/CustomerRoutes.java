@@ -4,7 +4,6 @@ import dev.charon.api.ApiError;
 import dev.charon.api.Caller;
 import dev.charon.api.JsonBody;
 import dev.charon.api.Writes;
-import java.util.Arrays;
 import dev.charon.api.HttpApi;
 import dev.charon.api.Page;
 import dev.charon.api.Query;
@@ -37,9 +36,7 @@ public final class CustomerRoutes implements HttpApi.Module {
   private void create(Context ctx) {
     Query.of(ctx, Set.of()).validate();
     var body = JsonBody.of(ctx, Set.of("currency", "name"));
-    var currency =
-        body.text("currency", true, 3)
-            .flatMap(c -> Currency.parse(c).or(() -> body.fail("currency", "'" + c + "' is not one of " + Arrays.toString(Currency.values()))));
+    var currency = body.enumValue("currency", true, Currency.class);
     var name = body.text("name", false, 200);
     body.validate();
     writes.handle(

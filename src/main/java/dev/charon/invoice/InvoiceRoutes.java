@@ -8,7 +8,6 @@ import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import java.time.Clock;
 import java.time.ZoneId;
-import java.util.Arrays;
 import java.util.Optional;
 import dev.charon.api.HttpApi;
 import dev.charon.api.Page;
@@ -105,8 +104,7 @@ public final class InvoiceRoutes implements HttpApi.Module {
                 a -> {
                   var value = a.text("value", true, 40);
                   var currency =
-                      a.text("currency", true, 3)
-                          .flatMap(c -> Currency.parse(c).or(() -> a.fail("currency", "'" + c + "' is not one of " + Arrays.toString(Currency.values()))));
+                      a.enumValue("currency", true, Currency.class);
                   if (value.isEmpty() || currency.isEmpty()) {
                     return Optional.empty();
                   }
