@@ -14,7 +14,6 @@ import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
 import dev.charon.customer.CustomerRepository;
 import dev.charon.customer.CustomerRoutes;
-import org.jdbi.v3.core.Jdbi;
 import dev.charon.events.EventFeed;
 import dev.charon.events.EventRoutes;
 import dev.charon.invoice.InvoiceRepository;
@@ -24,6 +23,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import org.jdbi.v3.core.Jdbi;
 
 /** Wires the REST API over a database: the part of {@code server} and {@code demo} that serves. */
 public final class ApiRole {

@@ -2,16 +2,16 @@ package dev.charon.billing;
 
 import dev.charon.api.ApiError;
 import dev.charon.api.Caller;
-import dev.charon.api.JsonBody;
-import dev.charon.api.Writes;
-import java.util.Optional;
 import dev.charon.api.HttpApi;
+import dev.charon.api.JsonBody;
 import dev.charon.api.Page;
 import dev.charon.api.Query;
 import dev.charon.api.Responses;
+import dev.charon.api.Writes;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.Set;
 
 /**

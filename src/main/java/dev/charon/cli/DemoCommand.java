@@ -1,9 +1,9 @@
 package dev.charon.cli;
 
 import dev.charon.app.ApiRole;
+import dev.charon.app.WorkerRole;
 import dev.charon.auth.ApiKeys;
 import dev.charon.auth.Role;
-import dev.charon.app.WorkerRole;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingScheduler;
 import dev.charon.billing.BillingSettings;

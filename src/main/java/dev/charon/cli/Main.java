@@ -4,8 +4,8 @@ import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
 import dev.charon.db.DatabaseException;
 import dev.charon.ops.LogFormat;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code charon} command line: one jar, one sub-command per process role. */
 @Command(

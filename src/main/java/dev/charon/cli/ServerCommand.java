@@ -1,25 +1,25 @@
 package dev.charon.cli;
 
+import dev.charon.api.Json;
 import dev.charon.app.ApiRole;
+import dev.charon.app.WorkerRole;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingScheduler;
 import dev.charon.billing.BillingSettings;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.db.Database;
-import dev.charon.api.Json;
-import dev.charon.app.WorkerRole;
 import dev.charon.events.EventRelay;
 import dev.charon.ops.Metrics;
 import dev.charon.ops.OpsRoutes;
 import dev.charon.queue.AmqpSettings;
 import dev.charon.queue.OutboxRelay;
 import dev.charon.queue.QueueSettings;
-import java.util.LinkedHashMap;
-import java.util.function.BooleanSupplier;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

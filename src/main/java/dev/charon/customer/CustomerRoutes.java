@@ -2,12 +2,12 @@ package dev.charon.customer;
 
 import dev.charon.api.ApiError;
 import dev.charon.api.Caller;
-import dev.charon.api.JsonBody;
-import dev.charon.api.Writes;
 import dev.charon.api.HttpApi;
+import dev.charon.api.JsonBody;
 import dev.charon.api.Page;
 import dev.charon.api.Query;
 import dev.charon.api.Responses;
+import dev.charon.api.Writes;
 import dev.charon.money.Currency;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;

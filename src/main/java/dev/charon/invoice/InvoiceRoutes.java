@@ -2,23 +2,23 @@ package dev.charon.invoice;
 
 import dev.charon.api.ApiError;
 import dev.charon.api.Caller;
-import dev.charon.api.JsonBody;
-import dev.charon.api.Writes;
-import dev.charon.money.Currency;
-import dev.charon.money.Money;
-import java.time.Clock;
-import java.time.ZoneId;
-import java.util.Optional;
 import dev.charon.api.HttpApi;
+import dev.charon.api.JsonBody;
 import dev.charon.api.Page;
 import dev.charon.api.Query;
 import dev.charon.api.Responses;
+import dev.charon.api.Writes;
+import dev.charon.money.Currency;
+import dev.charon.money.Money;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.math.BigDecimal;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
+import java.time.ZoneId;
+import java.util.Optional;
 import java.util.Set;
 
 /** {@code /rest/v1/invoices}: the original shapes plus timestamps, period and history. */
@@ -103,10 +103,12 @@ public final class InvoiceRoutes implements HttpApi.Module {
             .flatMap(
                 a -> {
                   var value = a.text("value", true, 40);
-                  var currency =
-                      a.enumValue("currency", true, Currency.class);
+                  var currency = a.enumValue("currency", true, Currency.class);
                   if (value.isEmpty() || currency.isEmpty()) {
                     return Optional.empty();
+                  }
+                  if (!value.get().matches("-?[0-9]{1,30}(\\.[0-9]{1,10})?")) {
+                    return a.fail("value", "'" + value.get() + "' is not a decimal number like 12.50 (ASCII digits, optional point, no exponent)");
                   }
                   try {
                     var money = Money.parse(value.get(), currency.get());

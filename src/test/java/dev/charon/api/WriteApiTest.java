@@ -82,6 +82,9 @@ class WriteApiTest {
         "\"-3\"|EUR|amount.value|greater than 0",
         "12.5|EUR|amount.value|must be a string",
         "\"twelve\"|EUR|amount.value|not a decimal number",
+        "\"1e3\"|EUR|amount.value|no exponent",
+        "\"+5\"|EUR|amount.value|not a decimal number",
+        "\"\u0661\u0662\"|EUR|amount.value|ASCII digits",
         "\"99999999999999999999\"|EUR|amount.value|too large",
         "\"10\"|XYZ|amount.currency|not one of",
       })

@@ -3,13 +3,11 @@ package dev.charon.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.charon.api.HttpApi;
-import dev.charon.api.Json;
 import dev.charon.money.Currency;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.Http;
-import dev.charon.testing.TestApi;
 import dev.charon.testing.MutableClock;
+import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
 import java.math.BigDecimal;
 import java.time.Duration;

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DeliverCallback;
-import dev.charon.api.HttpApi;
 import dev.charon.api.Json;
 import dev.charon.config.Env;
 import dev.charon.money.Currency;

@@ -8,10 +8,10 @@ import dev.charon.auth.Role;
 import dev.charon.billing.BillingSettings;
 import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
-import org.jdbi.v3.core.Jdbi;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.util.Map;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * The whole REST API as {@code server} serves it, on a free port over a test database, with one
