@@ -44,6 +44,10 @@ final class ChaosCluster implements AutoCloseable {
     env.put("CHARON_METRICS_PORT", "0");
     env.put("CHARON_DB_POOL_SIZE", "6");
     env.put("CHARON_QUEUE", transport.name().toLowerCase(java.util.Locale.ROOT));
+    var amqpUrl = System.getenv("CHARON_TEST_AMQP_URL");
+    if (amqpUrl != null && !amqpUrl.isBlank()) {
+      env.put("CHARON_AMQP_URL", amqpUrl);
+    }
     env.put("CHARON_AMQP_EXCHANGE", queueName);
     env.put("CHARON_AMQP_QUEUE", queueName);
     env.put("CHARON_AMQP_RECOVERY_INTERVAL", "500ms");

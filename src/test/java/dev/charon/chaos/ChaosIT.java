@@ -137,7 +137,9 @@ class ChaosIT {
             .bind("db", db.name()).mapTo(Long.class).one());
       }
       if (FULL) {
-        run("bash", "-c", "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -1) main restart");
+        // CHARON_TEST_PG_CLUSTER ("15 chaos") restarts a cluster of its own instead of the machine's.
+        var cluster = env("CHARON_TEST_PG_CLUSTER", "$(ls /etc/postgresql | head -1) main");
+        run("bash", "-c", "pg_ctlcluster --skip-systemctl-redirect " + cluster + " restart");
       }
     });
   }
@@ -235,12 +237,24 @@ class ChaosIT {
         .append("# Reliability\n\nProduced by the chaos suite (`src/test/java/dev/charon/chaos/ChaosIT.java`), ")
         .append("real processes against this machine's PostgreSQL and RabbitMQ; gateway with 5% declines, 2% network errors, ")
         .append("2% timeouts, 5 ms latency; 3 workers x 24 concurrency. Seed ").append(SEED).append(", full mode: ").append(FULL)
-        .append(".\n\nCommand: `CHARON_CHAOS_INVOICES=").append(INVOICES).append(" CHARON_CHAOS_ROUNDS=").append(ROUNDS)
+        .append(".\n\nCommand: `").append(targets()).append("CHARON_CHAOS_INVOICES=").append(INVOICES).append(" CHARON_CHAOS_ROUNDS=").append(ROUNDS)
         .append(" CHARON_CHAOS_RACE_ROUNDS=").append(RACE_ROUNDS).append(" CHARON_CHAOS_FULL=").append(FULL).append(" CHARON_CHAOS_REPORT=docs/reliability.md ./scripts/chaos.sh`\n\n")
         .append("| scenario | transport | invoices | rounds | duplicates | lost | stuck | currency mismatches | wall time |\n")
         .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     RESULTS.forEach(line -> text.append(line).append('\n'));
     Files.writeString(dev.charon.testing.CharonProcess.projectRoot().resolve(path), text);
+  }
+
+  /** The test-target variables this run was given, as they must be set to repeat it. */
+  private static String targets() {
+    var set = new StringBuilder();
+    for (var name : List.of("CHARON_TEST_DB_URL", "CHARON_TEST_AMQP_URL", "CHARON_TEST_RABBIT_NODE", "CHARON_TEST_PG_CLUSTER")) {
+      var value = env(name, "");
+      if (!value.isBlank()) {
+        set.append(name).append("='").append(value).append("' ");
+      }
+    }
+    return set.toString();
   }
 
   private static void pause(ChaosCluster c, long minMillis, long maxMillis) {
@@ -256,10 +270,19 @@ class ChaosIT {
     return db.jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
   }
 
-  static void rabbitmqctl(String... args) {
+  static String rabbitmqctl(String... args) {
+    return run(rabbitmqctlCommand(args));
+  }
+
+  /** rabbitmqctl for the broker under test: {@code CHARON_TEST_RABBIT_NODE} names another node. */
+  static String[] rabbitmqctlCommand(String... args) {
     var command = new ArrayList<>(List.of("rabbitmqctl", "-q"));
+    var node = env("CHARON_TEST_RABBIT_NODE", "");
+    if (!node.isBlank()) {
+      command.addAll(List.of("-n", node));
+    }
     command.addAll(List.of(args));
-    run(command.toArray(String[]::new));
+    return command.toArray(String[]::new);
   }
 
   /**
@@ -270,11 +293,11 @@ class ChaosIT {
     var pids = new ArrayList<String>();
     c.servers.forEach(p -> pids.add("-" + p.pid() + "\""));
     c.workers.forEach(p -> pids.add("-" + p.pid() + "\""));
-    var listing = run("rabbitmqctl", "-q", "list_connections", "pid", "client_properties");
+    var listing = rabbitmqctl("list_connections", "pid", "client_properties");
     for (var line : listing.split("\n")) {
       var columns = line.split("\t", 2);
       if (columns.length == 2 && pids.stream().anyMatch(columns[1]::contains)) {
-        run("rabbitmqctl", "-q", "close_connection", columns[0].trim(), "chaos test");
+        rabbitmqctl("close_connection", columns[0].trim(), "chaos test");
       }
     }
   }
