@@ -95,6 +95,16 @@ class OpenApiConformanceTest {
   }
 
   @Test
+  void every_ref_resolves_and_every_schema_is_json_schema_2020_12() {
+    assertThat(doc.danglingRefs()).isEmpty();
+    assertThat(doc.invalidSchemas()).isEmpty();
+    var broken = new OpenApiDocument("{\"openapi\":\"3.1.0\",\"paths\":{},\"components\":{\"schemas\":"
+        + "{\"A\":{\"type\":\"thing\",\"required\":\"id\"},\"B\":{\"$ref\":\"#/components/schemas/C\"}}}}");
+    assertThat(broken.invalidSchemas()).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(broken.danglingRefs()).containsExactly("#/components/schemas/C");
+  }
+
+  @Test
   void every_post_takes_an_idempotency_key_and_a_closed_json_body() {
     var posts = doc.operations().stream().filter(o -> o.startsWith("POST ")).toList();
     assertThat(posts).isNotEmpty();

@@ -196,6 +196,55 @@ final class OpenApiDocument {
     return schemaErrors(requestBody.at("content", "application/json", "schema"), parse(body));
   }
 
+  /** Every {@code $ref} in the document that points at nothing in it. */
+  List<String> danglingRefs() {
+    var dangling = new ArrayList<String>();
+    collectRefs(root, dangling);
+    return dangling;
+  }
+
+  private void collectRefs(JsonNode node, List<String> dangling) {
+    var ref = node.path("$ref");
+    if (ref.isTextual() && (!ref.asText().startsWith("#/") || root.at(ref.asText().substring(1)).isMissingNode())) {
+      dangling.add(ref.asText());
+    }
+    node.elements().forEachRemaining(child -> collectRefs(child, dangling));
+  }
+
+  /**
+   * Every schema the document holds (components/schemas and each {@code schema} of a parameter,
+   * header or media type), each checked against the JSON Schema 2020-12 meta-schema, which the
+   * validator ships, so no network is needed.
+   */
+  List<String> invalidSchemas() {
+    var metaSchema =
+        SchemaRegistry.withDefaultDialect(com.networknt.schema.SpecificationVersion.DRAFT_2020_12)
+            .getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
+    var found = new java.util.LinkedHashMap<String, JsonNode>();
+    root.path("components").path("schemas").properties().forEach(e -> found.put("/components/schemas/" + e.getKey(), e.getValue()));
+    collectSchemas(root.path("paths"), "/paths", found);
+    collectSchemas(root.path("components"), "/components", found);
+    var problems = new ArrayList<String>();
+    found.forEach((pointer, schema) -> metaSchema.validate(schema).forEach(e -> problems.add(pointer + ": " + e)));
+    return problems;
+  }
+
+  private static void collectSchemas(JsonNode node, String pointer, Map<String, JsonNode> found) {
+    node.properties().forEach(e -> {
+      var at = pointer + "/" + e.getKey().replace("~", "~0").replace("/", "~1");
+      if (e.getKey().equals("schema")) {
+        found.put(at, e.getValue());
+      } else if (!at.equals("/components/schemas") && e.getValue().isContainerNode()) {
+        collectSchemas(e.getValue(), at, found);
+      }
+    });
+    if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        collectSchemas(node.get(i), pointer + "/" + i, found);
+      }
+    }
+  }
+
   /** Errors of {@code instance} against the schema at {@code schema}, validated in place. */
   List<String> schemaErrors(Located schema, JsonNode instance) {
     if (schema.missing()) {
