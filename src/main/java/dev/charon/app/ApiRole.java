@@ -3,6 +3,7 @@ package dev.charon.app;
 import dev.charon.api.Access;
 import dev.charon.api.HttpApi;
 import dev.charon.api.Json;
+import dev.charon.api.OpenApiRoutes;
 import dev.charon.api.Writes;
 import dev.charon.auth.ApiKeyAccess;
 import dev.charon.auth.ApiKeys;
@@ -49,7 +50,8 @@ public final class ApiRole {
         new CustomerRoutes(new CustomerRepository(jdbi), writes),
         new InvoiceRoutes(new InvoiceRepository(jdbi), new InvoiceWrites(clock, metrics), writes, clock, settings.billing().zone()),
         new BillingRunRoutes(runs, writes, clock),
-        new EventRoutes(new EventFeed(jdbi, json))));
+        new EventRoutes(new EventFeed(jdbi, json)),
+        new OpenApiRoutes()));
     modules.addAll(List.of(extra));
     return HttpApi.start(settings.http().host(), settings.http().port(), json, access(jdbi, settings.auth(), clock, metrics), modules);
   }

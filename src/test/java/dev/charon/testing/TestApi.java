@@ -30,13 +30,14 @@ public final class TestApi implements AutoCloseable {
     this.readerKey = readerKey;
   }
 
-  public static TestApi start(Jdbi jdbi, Clock clock) {
+  /** The API, plus {@code extra} modules on the same port as {@code server} adds its ops routes. */
+  public static TestApi start(Jdbi jdbi, Clock clock, HttpApi.Module... extra) {
     var env = new Env(Map.of());
     var settings = new ApiRole.Settings(new HttpSettings("127.0.0.1", 0), AuthSettings.from(env), BillingSettings.from(env));
     var keys = new ApiKeys(jdbi, clock);
     var operator = keys.create(Role.OPERATOR, "test-operator").secret();
     var reader = keys.create(Role.READER, "test-reader").secret();
-    return new TestApi(ApiRole.start(jdbi, settings, clock, new SimpleMeterRegistry()), keys, operator, reader);
+    return new TestApi(ApiRole.start(jdbi, settings, clock, new SimpleMeterRegistry(), extra), keys, operator, reader);
   }
 
   public ApiKeys keys() {
