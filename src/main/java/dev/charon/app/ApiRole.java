@@ -7,6 +7,7 @@ import dev.charon.api.Writes;
 import dev.charon.auth.ApiKeyAccess;
 import dev.charon.auth.ApiKeys;
 import dev.charon.auth.AuthSettings;
+import dev.charon.auth.WhoAmIRoutes;
 import dev.charon.billing.BillingRunRoutes;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingSettings;
@@ -17,6 +18,8 @@ import dev.charon.customer.CustomerRoutes;
 import org.jdbi.v3.core.Jdbi;
 import dev.charon.events.EventFeed;
 import dev.charon.events.EventRoutes;
+import dev.charon.invoice.CollectionRoutes;
+import dev.charon.invoice.CollectionStats;
 import dev.charon.invoice.InvoiceRepository;
 import dev.charon.invoice.InvoiceRoutes;
 import dev.charon.invoice.InvoiceWrites;
@@ -49,7 +52,9 @@ public final class ApiRole {
         new CustomerRoutes(new CustomerRepository(jdbi), writes),
         new InvoiceRoutes(new InvoiceRepository(jdbi), new InvoiceWrites(clock, metrics), writes, clock, settings.billing().zone()),
         new BillingRunRoutes(runs, writes, clock),
-        new EventRoutes(new EventFeed(jdbi, json))));
+        new CollectionRoutes(new CollectionStats(jdbi), clock, settings.billing().zone()),
+        new EventRoutes(new EventFeed(jdbi, json)),
+        new WhoAmIRoutes()));
     modules.addAll(List.of(extra));
     return HttpApi.start(settings.http().host(), settings.http().port(), json, access(jdbi, settings.auth(), clock, metrics), modules);
   }

@@ -103,6 +103,17 @@ class AuthTest {
   }
 
   @Test
+  void me_names_the_key_and_its_role_and_never_the_secret() {
+    var operator = api.operator().get("/rest/v1/me");
+    assertThat(operator.status()).isEqualTo(200);
+    assertThat(operator.json().get("name").asText()).isEqualTo("test-operator");
+    assertThat(operator.json().get("role").asText()).isEqualTo("operator");
+    assertThat(operator.json().get("actor").asText()).isEqualTo("api-key:test-operator");
+    assertThat(operator.json().get("prefix").asText()).startsWith("chk_").hasSize(10);
+    assertThat(api.reader().get("/rest/v1/me").json().get("role").asText()).isEqualTo("reader");
+  }
+
+  @Test
   void a_revoked_key_stops_working_at_once() {
     var key = api.keys().create(Role.READER, "short-lived").secret();
     var client = api.anonymous().bearer(key);
