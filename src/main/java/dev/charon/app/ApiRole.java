@@ -12,6 +12,7 @@ import dev.charon.billing.BillingRunRoutes;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingSettings;
 import dev.charon.config.Env;
+import dev.charon.console.ConsoleRoutes;
 import dev.charon.config.HttpSettings;
 import dev.charon.customer.CustomerRepository;
 import dev.charon.customer.CustomerRoutes;
@@ -43,7 +44,7 @@ public final class ApiRole {
     }
   }
 
-  /** The REST API plus {@code extra} modules (ops endpoints) on one port, behind API keys. */
+  /** The REST API, the operator console and {@code extra} modules (ops endpoints) on one port, behind API keys. */
   public static HttpApi start(Jdbi jdbi, Settings settings, Clock clock, MeterRegistry metrics, HttpApi.Module... extra) {
     var json = Json.mapper();
     var writes = new Writes(jdbi, json, clock, metrics);
@@ -54,7 +55,8 @@ public final class ApiRole {
         new BillingRunRoutes(runs, writes, clock),
         new CollectionRoutes(new CollectionStats(jdbi), clock, settings.billing().zone()),
         new EventRoutes(new EventFeed(jdbi, json)),
-        new WhoAmIRoutes()));
+        new WhoAmIRoutes(),
+        new ConsoleRoutes()));
     modules.addAll(List.of(extra));
     return HttpApi.start(settings.http().host(), settings.http().port(), json, access(jdbi, settings.auth(), clock, metrics), modules);
   }
