@@ -45,8 +45,8 @@ function signIn(main, error) {
         input.focus();
         return;
       }
-      if (!location.hash.startsWith('#/')) location.hash = '#/overview';
-      render();
+      if (location.hash.startsWith('#/')) render();
+      else location.hash = '#/overview'; // renders through hashchange
     },
   },
   h('h1', {}, 'Sign in'),

@@ -94,5 +94,10 @@ function showChart(section, collection) {
       { label: 'Rate %', scale: 'rate', stroke: '#111827', dash: [6, 4], width: 2, value: (u, v) => (v == null ? '—' : `${v.toFixed(1)}%`) },
     ],
   };
-  new uPlot(opts, data, plot);
+  const chart = new uPlot(opts, data, plot);
+  // Follow the page's width (a rotated phone, a resized window) without redrawing the data.
+  new ResizeObserver(() => {
+    const w = Math.max(280, Math.min(plot.clientWidth, 1100) - 8);
+    if (Math.abs(w - chart.width) > 4) chart.setSize({ width: w, height: 260 });
+  }).observe(plot);
 }
