@@ -36,6 +36,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 
@@ -109,6 +110,40 @@ class ConsoleBrowserTest {
     signedInAs(operatorKey, "console-operator (operator)");
     assertThat(browser.visible(By.tagName("h1")).getText()).isEqualTo("Overview");
     assertThat(browser.driver().findElement(By.id("nav")).isDisplayed()).isTrue();
+  }
+
+  @Test
+  void the_key_field_has_focus_and_enter_signs_in_without_a_mouse() {
+    browser.driver().get(api.url() + "/");
+    browser.visible(By.id("api-key"));
+    var focused = browser.driver().switchTo().activeElement();
+    assertThat(focused.getAttribute("id")).isEqualTo("api-key");
+    assertThat(browser.driver().findElement(By.cssSelector("label[for='api-key']")).getText()).isEqualTo("API key");
+    focused.sendKeys(operatorKey, Keys.ENTER);
+    browser.await(Duration.ofSeconds(15)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("who-name"), "console-operator"));
+    // Every form control on the pages has a label.
+    for (var page : List.of("/invoices", "/runs")) {
+      open(page);
+      browser.visible(By.cssSelector("form"));
+      assertThat(browser.driver().findElements(By.cssSelector("input, select, textarea")))
+          .allSatisfy(control -> assertThat(browser.driver().findElements(By.cssSelector("label[for='" + control.getAttribute("id") + "']")))
+              .as(control.getAttribute("id")).hasSize(1));
+    }
+  }
+
+  @Test
+  void every_page_fits_a_390_px_phone_without_sideways_scrolling() {
+    long invoice = fixtures.invoice().status(InvoiceStatus.ACTION_REQUIRED).create();
+    signedInAs(operatorKey, "console-operator");
+    browser.width(390, 844);
+    for (var page : List.of("/overview", "/invoices", "/invoices/" + invoice, "/needs-action", "/runs")) {
+      open(page);
+      browser.visible(By.tagName("h1"));
+      browser.await(Duration.ofSeconds(10)).until(d -> !d.findElements(By.cssSelector("table, .empty, .run")).isEmpty());
+      long overflow = (Long) browser.driver().executeScript(
+          "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+      assertThat(overflow).as(page).isLessThanOrEqualTo(0);
+    }
   }
 
   @Test
