@@ -3,34 +3,16 @@ package dev.charon.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.charon.auth.Role;
-import dev.charon.billing.BillingRuns;
-import dev.charon.billing.BillingScheduler;
-import dev.charon.billing.BillingSettings;
-import dev.charon.charging.ChargeEngine;
-import dev.charon.charging.ChargingSettings;
-import dev.charon.config.Env;
 import dev.charon.invoice.InvoiceStatus;
 import dev.charon.money.Currency;
-import dev.charon.payment.FaultProfile;
-import dev.charon.payment.SimulatedPaymentProvider;
-import dev.charon.queue.ChargeWorker;
-import dev.charon.queue.PostgresChargeQueue;
-import dev.charon.seed.Seeder;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.YearMonth;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,17 +23,16 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 
 /**
- * The console in headless Chromium against the API as {@code server} serves it, with a billing
- * scheduler and an in-process worker charging through the simulator, as {@code demo} wires them.
+ * The console in headless Chromium against {@link ConsoleStack}: the API as {@code server} serves
+ * it, with a billing scheduler and an in-process worker charging through the simulator.
  */
 class ConsoleBrowserTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
   @RegisterExtension static final Browser browser = new Browser();
 
-  static final Clock clock = Clock.systemUTC();
+  static ConsoleStack stack;
+  static Clock clock;
   static TestApi api;
-  static BillingScheduler scheduler;
-  static ChargeWorker worker;
   static String readerKey;
   static String operatorKey;
 
@@ -59,29 +40,16 @@ class ConsoleBrowserTest {
 
   @BeforeAll
   static void start() {
-    new Seeder(db.jdbi(), clock).seed(40, 12, 0.42);
-    var metrics = new SimpleMeterRegistry();
-    var billing = BillingSettings.from(new Env(Map.of("CHARON_RETRY_POLL", "1s")));
-    var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
-    scheduler = new BillingScheduler(db.dataSource(), runs, billing, clock, "browser-test").start();
-    // Slow enough (60 ms a charge, two at a time) that a run is seen in progress; customer 3 is
-    // unknown at the provider, so its invoice needs an operator.
-    var provider = new SimulatedPaymentProvider(
-        new FaultProfile(60, 20, 0.1, 0, 0, Set.of(3L), Set.of(), 7), clock, SimulatedPaymentProvider.Sleeper.REAL);
-    var charging = ChargingSettings.from(new Env(Map.of()));
-    var engine = new ChargeEngine(db.jdbi(), provider, charging.policy(), charging.breaker(clock), clock, "browser-worker", metrics);
-    worker = new ChargeWorker(new PostgresChargeQueue(db.jdbi(), "browser-worker", charging.lease(), Duration.ofMillis(100)),
-        engine, 2, metrics).start();
-    api = TestApi.start(db.jdbi(), clock);
-    operatorKey = api.keys().create(Role.OPERATOR, "console-operator").secret();
-    readerKey = api.keys().create(Role.READER, "console-reader").secret();
+    stack = new ConsoleStack(db);
+    clock = stack.clock;
+    api = stack.api;
+    readerKey = stack.readerKey;
+    operatorKey = stack.operatorKey;
   }
 
   @AfterAll
   static void stop() {
-    api.close();
-    worker.close();
-    scheduler.stop();
+    stack.close();
   }
 
   @BeforeEach
@@ -320,31 +288,6 @@ class ConsoleBrowserTest {
     var alert = browser.visible(By.cssSelector(".problem[role=alert]"));
     assertThat(alert.findElement(By.className("problem-title")).getText()).isEqualTo(expected.get("title").asText());
     assertThat(alert.getText()).contains("period");
-  }
-
-  /** {@code CHARON_CONSOLE_SCREENSHOTS=docs/img} refreshes the README's pictures from real data. */
-  @Test
-  void screenshots_for_the_readme() {
-    var target = System.getenv("CHARON_CONSOLE_SCREENSHOTS");
-    Assumptions.assumeTrue(target != null && !target.isBlank(), "CHARON_CONSOLE_SCREENSHOTS is not set");
-    var run = api.operator().post("/rest/v1/billing-runs", "{\"period\":\"" + YearMonth.now(clock) + "\"}").json();
-    signedInAs(operatorKey, "console-operator");
-    open("/runs/" + run.get("id").asText());
-    browser.await(Duration.ofSeconds(90)).until(d -> "FINISHED".equals(d.findElement(By.cssSelector(".run")).getAttribute("data-state")));
-    open("/overview");
-    browser.visible(By.cssSelector(".chart canvas"));
-    browser.fullPageScreenshot(Path.of(target, "console-overview.png"), 1280);
-    long charged = db.jdbi().withHandle(h -> h.createQuery(
-        "select invoice_id from charge_attempt group by invoice_id order by count(*) desc, invoice_id limit 1").mapTo(Long.class).one());
-    open("/invoices/" + charged);
-    browser.visible(By.id("timeline"));
-    browser.fullPageScreenshot(Path.of(target, "console-invoice.png"), 1280);
-    for (var page : new ArrayList<>(List.of("overview", "needs-action", "invoices/" + charged))) {
-      browser.width(390, 844);
-      open("/" + page);
-      browser.visible(By.tagName("h1"));
-      browser.fullPageScreenshot(Path.of("target/browser-screenshots/narrow-" + page.replace('/', '-') + ".png"), 390);
-    }
   }
 
   private static String plain(String shown) {
