@@ -3,6 +3,7 @@ package dev.charon.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
+import io.javalin.config.StaticFilesConfig;
 import io.javalin.json.JavalinJackson;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,9 @@ public final class HttpApi implements AutoCloseable {
   /** A resource's routes. Handlers parse input with {@link Query}, fail with {@link ApiError}. */
   public interface Module {
     void routes(RoutesConfig routes);
+
+    /** Static files this module serves (the console); most modules serve none. */
+    default void staticFiles(StaticFilesConfig files) {}
   }
 
   private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
@@ -66,6 +70,7 @@ public final class HttpApi implements AutoCloseable {
               // The original answered the JSON string "ok"; Jackson's mapper in Javalin writes Strings raw.
               config.routes.get("/rest/health", ctx -> ctx.contentType("application/json").result("\"ok\""));
               modules.forEach(module -> module.routes(config.routes));
+              modules.forEach(module -> module.staticFiles(config.staticFiles));
             });
     app.start(host, port);
     return new HttpApi(app, routes);

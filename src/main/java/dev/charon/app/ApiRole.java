@@ -8,15 +8,19 @@ import dev.charon.api.Writes;
 import dev.charon.auth.ApiKeyAccess;
 import dev.charon.auth.ApiKeys;
 import dev.charon.auth.AuthSettings;
+import dev.charon.auth.WhoAmIRoutes;
 import dev.charon.billing.BillingRunRoutes;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingSettings;
 import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
+import dev.charon.console.ConsoleRoutes;
 import dev.charon.customer.CustomerRepository;
 import dev.charon.customer.CustomerRoutes;
 import dev.charon.events.EventFeed;
 import dev.charon.events.EventRoutes;
+import dev.charon.invoice.CollectionRoutes;
+import dev.charon.invoice.CollectionStats;
 import dev.charon.invoice.InvoiceRepository;
 import dev.charon.invoice.InvoiceRoutes;
 import dev.charon.invoice.InvoiceWrites;
@@ -41,7 +45,7 @@ public final class ApiRole {
     }
   }
 
-  /** The REST API plus {@code extra} modules (ops endpoints) on one port, behind API keys. */
+  /** The REST API, the operator console and {@code extra} modules (ops endpoints) on one port, behind API keys. */
   public static HttpApi start(Jdbi jdbi, Settings settings, Clock clock, MeterRegistry metrics, HttpApi.Module... extra) {
     var json = Json.mapper();
     var writes = new Writes(jdbi, json, clock, metrics);
@@ -50,8 +54,11 @@ public final class ApiRole {
         new CustomerRoutes(new CustomerRepository(jdbi), writes),
         new InvoiceRoutes(new InvoiceRepository(jdbi), new InvoiceWrites(clock, metrics), writes, clock, settings.billing().zone()),
         new BillingRunRoutes(runs, writes, clock),
+        new CollectionRoutes(new CollectionStats(jdbi), clock, settings.billing().zone()),
         new EventRoutes(new EventFeed(jdbi, json)),
-        new OpenApiRoutes()));
+        new WhoAmIRoutes(),
+        new OpenApiRoutes(),
+        new ConsoleRoutes()));
     modules.addAll(List.of(extra));
     return HttpApi.start(settings.http().host(), settings.http().port(), json, access(jdbi, settings.auth(), clock, metrics), modules);
   }

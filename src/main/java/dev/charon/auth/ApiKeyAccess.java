@@ -65,6 +65,11 @@ public final class ApiKeyAccess implements Access {
     }
   }
 
+  /** The key that authenticated this request; empty on open paths. */
+  public static java.util.Optional<ApiKey> keyOf(Context ctx) {
+    return java.util.Optional.ofNullable(ctx.attribute(KEY));
+  }
+
   static Role requiredRole(String method) {
     return switch (method.toUpperCase(Locale.ROOT)) {
       case "GET", "HEAD", "OPTIONS" -> Role.READER;

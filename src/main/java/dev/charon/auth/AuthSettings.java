@@ -7,11 +7,13 @@ import java.util.List;
 
 /**
  * Which paths need no API key: {@code CHARON_AUTH_OPEN_PATHS}, comma-separated, each an exact
- * path or a prefix ending in {@code *}. The default keeps probes, scraping and the API description
- * open: {@code /rest/health,/health/*,/metrics,/openapi.json}.
+ * path or a prefix ending in {@code *}. The default keeps probes, scraping, the API description and
+ * the console's static files open (the console itself calls the API with the user's key); nothing
+ * under {@code /rest/v1} is open.
  */
 public record AuthSettings(List<String> openPaths) {
-  public static final String DEFAULT_OPEN_PATHS = "/rest/health,/health/*,/metrics,/openapi.json";
+  public static final String DEFAULT_OPEN_PATHS =
+      "/rest/health,/health/*,/metrics,/openapi.json,/,/docs,/console/*,/webjars/*";
 
   public AuthSettings {
     openPaths = List.copyOf(openPaths);

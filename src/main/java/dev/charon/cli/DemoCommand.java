@@ -71,12 +71,13 @@ final class DemoCommand implements Callable<Integer> {
           };
       System.out.printf(
           "charon demo ready in %.1f s%n"
+              + "  console  http://localhost:%d/#key=%s   (signs the demo operator in)%n"
               + "  API key  %s   (operator; shown once, stored only as a hash)%n"
-              + "  API      http://localhost:%d/rest/v1/invoices%n"
+              + "  API      http://localhost:%d/rest/v1/invoices   (docs: http://localhost:%d/docs)%n"
               + "  invoice  curl -H 'Authorization: Bearer %s' http://localhost:%d/rest/v1/invoices/1%n"
               + "  history  curl -H 'Authorization: Bearer %s' http://localhost:%d/rest/v1/invoices/1/history%n",
-          (System.nanoTime() - started) / 1e9, operatorKey.secret(), api.port(), operatorKey.secret(), api.port(),
-          operatorKey.secret(), api.port());
+          (System.nanoTime() - started) / 1e9, api.port(), operatorKey.secret(), operatorKey.secret(), api.port(),
+          api.port(), operatorKey.secret(), api.port(), operatorKey.secret(), api.port());
       billCurrentPeriod(runs, clock);
     } catch (RuntimeException e) {
       db.close();

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
-/** Reads invoices and their history. */
+/** Reads invoices, their history and their charge attempts. */
 public final class InvoiceRepository {
   static final String COLUMNS =
       """
@@ -79,6 +79,33 @@ public final class InvoiceRepository {
                             rs.getString("reason"),
                             rs.getString("actor"),
                             instant(rs, "at")))
+                .list());
+  }
+
+  /** The invoice's charge attempts, oldest first: what was sent to the provider and what came back. */
+  public List<ChargeAttempt> attempts(long invoiceId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select attempt_no, idempotency_key, amount_minor, currency, outcome, provider_reference,
+                           detail, worker, calls, created_at, completed_at
+                    from charge_attempt where invoice_id = :id order by attempt_no
+                    """)
+                .bind("id", invoiceId)
+                .map(
+                    (rs, ctx) ->
+                        new ChargeAttempt(
+                            rs.getInt("attempt_no"),
+                            rs.getString("idempotency_key"),
+                            Money.ofMinor(rs.getLong("amount_minor"), Currency.valueOf(rs.getString("currency"))),
+                            rs.getString("outcome"),
+                            rs.getString("provider_reference"),
+                            rs.getString("detail"),
+                            rs.getString("worker"),
+                            rs.getInt("calls"),
+                            instant(rs, "created_at"),
+                            instant(rs, "completed_at")))
                 .list());
   }
 

@@ -83,6 +83,7 @@ public final class InvoiceRoutes implements HttpApi.Module {
     routes.get("/rest/v1/invoices", this::list);
     routes.get("/rest/v1/invoices/{id}", this::get);
     routes.get("/rest/v1/invoices/{id}/history", this::history);
+    routes.get("/rest/v1/invoices/{id}/attempts", this::attempts);
     routes.post("/rest/v1/invoices", this::create);
     for (var action : InvoiceWrites.Action.values()) {
       routes.post("/rest/v1/invoices/{id}/" + action.path(), ctx -> act(ctx, action));
@@ -167,6 +168,30 @@ public final class InvoiceRoutes implements HttpApi.Module {
 
   private void history(Context ctx) {
     ctx.json(invoices.history(existing(ctx).id()));
+  }
+
+  /** An attempt with its amount in the invoice's shape rather than as the domain's Money. */
+  record AttemptView(
+      int attemptNo,
+      String idempotencyKey,
+      AmountView amount,
+      String outcome,
+      String providerReference,
+      String detail,
+      String worker,
+      int calls,
+      Instant createdAt,
+      Instant completedAt) {
+
+    static AttemptView of(ChargeAttempt a) {
+      var amount = new AmountView(a.amount().toDecimal(), a.amount().currency().name(), a.amount().minorUnits());
+      return new AttemptView(a.attemptNo(), a.idempotencyKey(), amount, a.outcome(), a.providerReference(), a.detail(),
+          a.worker(), a.calls(), a.createdAt(), a.completedAt());
+    }
+  }
+
+  private void attempts(Context ctx) {
+    ctx.json(invoices.attempts(existing(ctx).id()).stream().map(AttemptView::of).toList());
   }
 
   private Invoice existing(Context ctx) {

@@ -36,7 +36,8 @@ class AuthTest {
           "POST /rest/v1/invoices/{id}/void", "{\"reason\":\"auth test\"}",
           "POST /rest/v1/invoices/{id}/mark-uncollectible", "{\"reason\":\"auth test\"}");
 
-  static final List<String> OPEN = List.of("GET /rest/health", "GET /health/live", "GET /health/ready", "GET /metrics", "GET /openapi.json");
+  static final List<String> OPEN =
+      List.of("GET /rest/health", "GET /health/live", "GET /health/ready", "GET /metrics", "GET /openapi.json", "GET /", "GET /docs");
 
   @BeforeAll
   static void start() {
@@ -100,6 +101,34 @@ class AuthTest {
     for (var route : List.of("GET /rest/health", "GET /metrics")) {
       assertThat(call(api.anonymous(), route).status()).as(route).isNotIn(401, 403);
     }
+  }
+
+  @Test
+  void the_console_pages_and_assets_need_no_key_but_its_data_does() {
+    for (var path : List.of("/", "/docs", "/console/app.js", "/console/style.css", "/webjars/uplot/1.6.30/dist/uPlot.esm.js")) {
+      var response = api.anonymous().get(path);
+      assertThat(response.status()).as(path).isEqualTo(200);
+    }
+    assertThat(api.anonymous().get("/").contentType()).startsWith("text/html");
+    assertThat(api.anonymous().get("/console/app.js").contentType()).contains("javascript");
+    assertThat(api.anonymous().get("/").body()).contains("/webjars/uplot/1.6.30/").doesNotContain("${");
+    assertThat(api.anonymous().get("/console/nope.js").status()).isEqualTo(404);
+    for (var path : List.of("/rest/v1/me", "/rest/v1/collection", "/rest/v1/invoices/1/attempts")) {
+      assertThat(api.anonymous().get(path).status()).as(path).isEqualTo(401);
+    }
+    // An open prefix must not open what lies beside it.
+    assertThat(api.anonymous().get("/console/../rest/v1/invoices").status()).isIn(400, 401, 404);
+  }
+
+  @Test
+  void me_names_the_key_and_its_role_and_never_the_secret() {
+    var operator = api.operator().get("/rest/v1/me");
+    assertThat(operator.status()).isEqualTo(200);
+    assertThat(operator.json().get("name").asText()).isEqualTo("test-operator");
+    assertThat(operator.json().get("role").asText()).isEqualTo("operator");
+    assertThat(operator.json().get("actor").asText()).isEqualTo("api-key:test-operator");
+    assertThat(operator.json().get("prefix").asText()).startsWith("chk_").hasSize(10);
+    assertThat(api.reader().get("/rest/v1/me").json().get("role").asText()).isEqualTo("reader");
   }
 
   @Test

@@ -37,6 +37,12 @@ class DemoIT {
       assertThat(invoice.json().get("amount").get("currency").asText()).isNotBlank();
       assertThat(operator.get("/rest/v1/invoices").json()).hasSize(1000);
       assertThat(demo.output()).contains("data directory: " + dataDir).contains("/rest/v1/invoices");
+      // The console link signs the same operator in; the page itself comes from the jar.
+      assertThat(demo.output()).contains("console  http://localhost:" + port + "/#key=" + key.group(1));
+      var console = http.get("/");
+      assertThat(console.status()).isEqualTo(200);
+      assertThat(console.body()).contains("/console/app.js");
+      assertThat(http.get("/docs").body()).contains("swagger-ui");
     }
   }
 

@@ -1,0 +1,20 @@
+package dev.charon.invoice;
+
+import dev.charon.money.Money;
+import java.time.Instant;
+
+/**
+ * One charge attempt of an invoice as the API shows it: the idempotency key sent to the provider,
+ * the outcome ({@code UNKNOWN} until the provider answered), and the provider's reference.
+ */
+public record ChargeAttempt(
+    int attemptNo,
+    String idempotencyKey,
+    Money amount,
+    String outcome,
+    String providerReference,
+    String detail,
+    String worker,
+    int calls,
+    Instant createdAt,
+    Instant completedAt) {}

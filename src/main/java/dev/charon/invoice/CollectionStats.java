@@ -1,0 +1,68 @@
+package dev.charon.invoice;
+
+import java.time.YearMonth;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * What was billed and collected per billing period, and where all invoices stand: the numbers an
+ * operator looks at first. Money is summed per currency, never across currencies.
+ */
+public final class CollectionStats {
+  private final Jdbi jdbi;
+
+  public CollectionStats(Jdbi jdbi) {
+    this.jdbi = jdbi;
+  }
+
+  /** One billing period in one currency. */
+  public record Row(YearMonth period, String currency, long invoices, long paid, long voided, long billedMinor, long collectedMinor) {}
+
+  /** Per period and currency, for the periods from {@code first} to {@code last}; periods without invoices have no rows. */
+  public List<Row> byPeriod(YearMonth first, YearMonth last) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select billing_period, currency,
+                           count(*)                                          as invoices,
+                           count(*) filter (where status = 'PAID')           as paid,
+                           count(*) filter (where status = 'VOID')           as voided,
+                           coalesce(sum(amount_minor) filter (where status <> 'VOID'), 0)  as billed_minor,
+                           coalesce(sum(amount_minor) filter (where status = 'PAID'), 0)   as collected_minor
+                    from invoice
+                    where billing_period between :first and :last
+                    group by billing_period, currency
+                    order by billing_period, currency
+                    """)
+                .bind("first", first.toString())
+                .bind("last", last.toString())
+                .map(
+                    (rs, ctx) ->
+                        new Row(
+                            YearMonth.parse(rs.getString("billing_period")),
+                            rs.getString("currency"),
+                            rs.getLong("invoices"),
+                            rs.getLong("paid"),
+                            rs.getLong("voided"),
+                            rs.getLong("billed_minor"),
+                            rs.getLong("collected_minor")))
+                .list());
+  }
+
+  /** How many invoices are in each status, over all periods; every status is present. */
+  public Map<InvoiceStatus, Long> byStatus() {
+    var counts = new EnumMap<InvoiceStatus, Long>(InvoiceStatus.class);
+    for (var status : InvoiceStatus.values()) {
+      counts.put(status, 0L);
+    }
+    jdbi.useHandle(
+        h ->
+            h.createQuery("select status, count(*) as n from invoice group by status")
+                .map((rs, ctx) -> Map.entry(InvoiceStatus.valueOf(rs.getString("status")), rs.getLong("n")))
+                .forEach(e -> counts.put(e.getKey(), e.getValue())));
+    return counts;
+  }
+}
