@@ -48,7 +48,7 @@ final class WorkerCommand implements Callable<Integer> {
     var metrics = Metrics.registry("worker");
     var opsSettings = OpsSettings.from(env);
     var db = Database.open(DatabaseSettings.from(env), "worker");
-    db.migrate();
+    db.requireMigrated();
     var worker = WorkerRole.start(db, queue, charging, provider, clock, metrics);
     var ops = HttpApi.start(opsSettings.host(), opsSettings.port(), Json.mapper(),
         List.of(new OpsRoutes(metrics, Map.<String, BooleanSupplier>of("database", db::isReachable))));

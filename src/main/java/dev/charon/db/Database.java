@@ -65,19 +65,38 @@ public final class Database implements AutoCloseable {
     return cause.getMessage();
   }
 
+  private static Flyway flyway(DataSource dataSource) {
+    return Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load();
+  }
+
   /** Applies pending Flyway migrations; safe to call from every process at start. */
   public static int migrate(DataSource dataSource) {
-    var result =
-        Flyway.configure()
-            .dataSource(dataSource)
-            .locations("classpath:db/migration")
-            .load()
-            .migrate();
-    return result.migrationsExecuted;
+    return flyway(dataSource).migrate().migrationsExecuted;
   }
 
   public int migrate() {
     return migrate(dataSource);
+  }
+
+  /**
+   * Refuses to go on unless every migration of this build is applied (checksums included), without
+   * changing the schema: workers start faster and never race a deploy's migration. Migrations
+   * that a newer build applied are accepted, so old workers keep running through a rolling deploy.
+   */
+  public void requireMigrated() {
+    var result = flyway(dataSource).validateWithResult();
+    if (!result.validationSuccessful) {
+      var problems =
+          result.invalidMigrations.isEmpty()
+              ? result.getAllErrorMessages()
+              : result.invalidMigrations.stream()
+                  .map(m -> "V" + m.version + " " + m.errorDetails.errorMessage.lines().findFirst().orElse(""))
+                  .collect(java.util.stream.Collectors.joining("; "));
+      throw new DatabaseException(
+          "the database schema is not at this build's version; run `charon migrate` (or start `charon server`) first ("
+              + problems + ")",
+          null);
+    }
   }
 
   /** True when a connection answers within two seconds: the readiness check. */
