@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Charges what a queue delivers with at most {@code concurrency} provider calls in flight. A taker
  * thread asks the queue only for as many requests as there are free slots (backpressure: nothing
- * piles up in memory) and opens their attempts in one transaction; each call runs on a virtual
+ * piles up in memory) and has their attempts opened before any call; each call runs on a virtual
  * thread; a recorder thread writes finished calls in batches (group commit), then acknowledges
  * them and frees their slots. {@link #drain} stops taking, lets in-flight calls finish and be
  * recorded up to a deadline, and hands back anything not started.
@@ -67,24 +67,19 @@ public final class ChargeWorker implements AutoCloseable {
         }
         slots.acquire();
         int free = 1 + slots.drainPermits();
-        List<ChargeQueue.Delivery> deliveries;
+        ChargeQueue.Taken taken;
         try {
-          deliveries = queue.take(free, Duration.ofMillis(500));
+          taken = queue.takeOpened(free, Duration.ofMillis(500), engine);
         } catch (RuntimeException e) {
+          // Nothing is held: the transport rolled the claim back or handed the deliveries back.
           slots.release(free);
-          log.warn("taking charge requests failed; retrying in 1 s", e);
+          log.warn("taking and opening charge requests failed; retrying in 1 s", e);
           Thread.sleep(1000);
           continue;
         }
-        if (deliveries.size() > free) {
-          // A transport must never deliver more than asked; if one does, hand the excess back.
-          log.error("queue delivered {} requests for {} free slots; handing back the excess", deliveries.size(), free);
-          deliveries.subList(free, deliveries.size()).forEach(this::handBackQuietly);
-          deliveries = deliveries.subList(0, free);
-        }
-        slots.release(free - deliveries.size());
-        if (!deliveries.isEmpty()) {
-          start(deliveries);
+        slots.release(free - taken.deliveries().size());
+        if (!taken.deliveries().isEmpty()) {
+          start(taken);
         }
       } catch (InterruptedException e) {
         return;
@@ -92,30 +87,21 @@ public final class ChargeWorker implements AutoCloseable {
     }
   }
 
-  private void start(List<ChargeQueue.Delivery> deliveries) {
-    ChargeEngine.Opened opened;
-    try {
-      opened = engine.open(deliveries.stream().map(ChargeQueue.Delivery::invoiceId).toList());
-    } catch (RuntimeException e) {
-      log.warn("opening {} attempt(s) failed; handing them back", deliveries.size(), e);
-      deliveries.forEach(this::handBackQuietly);
-      slots.release(deliveries.size());
-      return;
-    }
+  private void start(ChargeQueue.Taken taken) {
     var byInvoice = new java.util.HashMap<Long, ChargeQueue.Delivery>();
-    for (var delivery : deliveries) {
+    for (var delivery : taken.deliveries()) {
       var previous = byInvoice.put(delivery.invoiceId(), delivery);
       if (previous != null) {
         finish(previous); // a duplicate in the same batch: the other delivery does the work
       }
     }
-    for (var stale : opened.stale()) {
+    for (var stale : taken.opened().stale()) {
       var delivery = byInvoice.remove(stale);
       if (delivery != null) {
         finish(delivery);
       }
     }
-    for (var attempt : opened.attempts()) {
+    for (var attempt : taken.opened().attempts()) {
       var delivery = byInvoice.remove(attempt.invoiceId());
       inFlight.incrementAndGet();
       calls.submit(
