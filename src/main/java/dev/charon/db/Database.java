@@ -108,6 +108,10 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  public int poolSize() {
+    return dataSource.getMaximumPoolSize();
+  }
+
   public Jdbi jdbi() {
     return jdbi;
   }
