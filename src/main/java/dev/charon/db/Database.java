@@ -79,22 +79,16 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Refuses to go on unless every migration of this build is applied (checksums included), without
-   * changing the schema: workers start faster and never race a deploy's migration. Migrations
-   * that a newer build applied are accepted, so old workers keep running through a rolling deploy.
+   * Refuses to go on unless every migration of this build is applied, without changing the schema
+   * or loading Flyway: workers start faster and never race a deploy's migration. Migrations that a
+   * newer build applied are accepted, so old workers keep running through a rolling deploy.
    */
   public void requireMigrated() {
-    var result = flyway(dataSource).validateWithResult();
-    if (!result.validationSuccessful) {
-      var problems =
-          result.invalidMigrations.isEmpty()
-              ? result.getAllErrorMessages()
-              : result.invalidMigrations.stream()
-                  .map(m -> "V" + m.version + " " + m.errorDetails.errorMessage.lines().findFirst().orElse(""))
-                  .collect(java.util.stream.Collectors.joining("; "));
+    var missing = SchemaCheck.missing(jdbi);
+    if (!missing.isEmpty()) {
       throw new DatabaseException(
-          "the database schema is not at this build's version; run `charon migrate` (or start `charon server`) first ("
-              + problems + ")",
+          "the database schema is not at this build's version; run `charon migrate` (or start `charon server`) first"
+              + " (not applied: V" + String.join(", V", missing) + ")",
           null);
     }
   }
