@@ -2,6 +2,7 @@ package dev.charon.app;
 
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargingSettings;
+import dev.charon.config.ConfigException;
 import dev.charon.db.Database;
 import dev.charon.payment.PaymentProvider;
 import dev.charon.queue.ChargeQueue;
@@ -23,6 +24,14 @@ public final class WorkerRole {
   public static ChargeWorker start(
       Database db, QueueSettings queueSettings, ChargingSettings charging, PaymentProvider provider, Clock clock,
       MeterRegistry metrics) {
+    // Each pipeline holds up to two connections at once (a claim and a record transaction); one
+    // more serves hand-backs and the health check.
+    int needed = 2 * Math.min(charging.pipelines(), charging.concurrency()) + 1;
+    if (db.poolSize() < needed) {
+      throw new ConfigException(
+          "CHARON_DB_POOL_SIZE=" + db.poolSize() + " is too small for CHARON_WORKER_PIPELINES=" + charging.pipelines()
+              + ": expected at least " + needed);
+    }
     var name = workerName();
     var engine = new ChargeEngine(db.jdbi(), provider, charging.policy(), charging.breaker(clock), clock, name, metrics);
     ChargeQueue queue =
@@ -30,7 +39,8 @@ public final class WorkerRole {
           case POSTGRES -> new PostgresChargeQueue(db.jdbi(), name, charging.lease(), Duration.ofMillis(100));
           case RABBITMQ -> dev.charon.queue.RabbitChargeQueue.start(dev.charon.queue.AmqpSettings.from(dev.charon.config.Env.system()), name, metrics);
         };
-    return new ChargeWorker(queue, engine, charging.concurrency(), metrics).start();
+    return new ChargeWorker(queue, engine, charging.concurrency(), charging.pipelines(), charging.claimLinger(), metrics)
+        .start();
   }
 
   private static String hostname() {

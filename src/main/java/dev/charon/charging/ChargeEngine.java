@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,7 +86,16 @@ public final class ChargeEngine {
 
   /** Step 1: opens (or reuses) the attempts of a batch of delivered invoices, in one transaction. */
   public Opened open(List<Long> invoiceIds) {
-    var opened = jdbi.inTransaction(h -> store.open(h, invoiceIds, worker));
+    return jdbi.inTransaction(h -> open(h, invoiceIds));
+  }
+
+  /**
+   * Step 1 inside the caller's transaction: the PostgreSQL transport claims the requests and
+   * opens their attempts in one transaction, so a batch costs one commit, and a failure rolls back
+   * the claim with the attempts.
+   */
+  public Opened open(Handle h, List<Long> invoiceIds) {
+    var opened = store.open(h, invoiceIds, worker);
     if (!opened.stale().isEmpty()) {
       metrics.counter("charon.charges", "outcome", "stale").increment(opened.stale().size());
       log.debug("stale charge requests dropped for invoices {}", opened.stale());

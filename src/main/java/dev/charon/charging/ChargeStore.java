@@ -37,14 +37,18 @@ public final class ChargeStore {
 
   private record Row(long id, long customerId, Money amount, int attemptCount, int declines, int unavailable) {}
 
+  // A first attempt (attempt_count 0, kept in step by insertAttempts) has no earlier outcomes to
+  // count: the batch's common case skips both subqueries.
   Opened open(Handle h, List<Long> invoiceIds, String worker) {
     var ids = invoiceIds.stream().distinct().sorted().toArray(Long[]::new);
     var rows = new HashMap<Long, Row>();
     h.createQuery(
             """
             select i.id, i.customer_id, i.amount_minor, i.currency, i.attempt_count,
-                   (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'DECLINED') as declines,
-                   (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'UNAVAILABLE') as unavailable
+                   case when i.attempt_count = 0 then 0 else
+                     (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'DECLINED') end as declines,
+                   case when i.attempt_count = 0 then 0 else
+                     (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'UNAVAILABLE') end as unavailable
             from invoice i
             where i.id = any(:ids) and i.status = 'PROCESSING'
             order by i.id

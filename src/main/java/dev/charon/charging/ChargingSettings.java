@@ -15,8 +15,17 @@ public record ChargingSettings(
     int breakerThreshold,
     Duration breakerCooldown,
     int concurrency,
+    int pipelines,
+    Duration claimLinger,
     Duration lease,
     Duration drainDeadline) {
+
+  public ChargingSettings {
+    if (claimLinger.isNegative() || claimLinger.compareTo(Duration.ofSeconds(1)) > 0) {
+      throw new dev.charon.config.ConfigException(
+          "CHARON_CLAIM_LINGER=" + claimLinger.toMillis() + "ms is out of range: expected 0ms..1s");
+    }
+  }
 
   public static ChargingSettings from(Env env) {
     return new ChargingSettings(
@@ -28,6 +37,8 @@ public record ChargingSettings(
         env.integer("CHARON_BREAKER_THRESHOLD", 20, 1, 100_000),
         env.duration("CHARON_BREAKER_COOLDOWN", Duration.ofSeconds(10)),
         env.integer("CHARON_WORKER_CONCURRENCY", 64, 1, 10_000),
+        env.integer("CHARON_WORKER_PIPELINES", 1, 1, 16),
+        env.duration("CHARON_CLAIM_LINGER", Duration.ofMillis(20)),
         env.duration("CHARON_LEASE", Duration.ofSeconds(60)),
         env.duration("CHARON_DRAIN_DEADLINE", Duration.ofSeconds(30)));
   }
@@ -42,7 +53,7 @@ public record ChargingSettings(
 
   public ChargingSettings withConcurrency(int n) {
     return new ChargingSettings(
-        dunningSchedule, retryBase, retryMax, reconcileBase, reconcileMax, breakerThreshold, breakerCooldown, n, lease,
-        drainDeadline);
+        dunningSchedule, retryBase, retryMax, reconcileBase, reconcileMax, breakerThreshold, breakerCooldown, n, pipelines,
+        claimLinger, lease, drainDeadline);
   }
 }

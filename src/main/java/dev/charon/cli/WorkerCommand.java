@@ -50,7 +50,7 @@ final class WorkerCommand implements Callable<Integer> {
     var metrics = Metrics.registry("worker");
     var opsSettings = OpsSettings.from(env);
     var db = Database.open(DatabaseSettings.from(env), "worker");
-    db.migrate();
+    db.requireMigrated();
     var worker = WorkerRole.start(db, queue, charging, provider, clock, metrics);
     var ops = HttpApi.start(opsSettings.host(), opsSettings.port(), Json.mapper(),
         ApiRole.access(db.jdbi(), AuthSettings.from(env), clock, metrics), List.of(new OpsRoutes(metrics, Map.<String, BooleanSupplier>of("database", db::isReachable))));

@@ -65,19 +65,32 @@ public final class Database implements AutoCloseable {
     return cause.getMessage();
   }
 
+  private static Flyway flyway(DataSource dataSource) {
+    return Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load();
+  }
+
   /** Applies pending Flyway migrations; safe to call from every process at start. */
   public static int migrate(DataSource dataSource) {
-    var result =
-        Flyway.configure()
-            .dataSource(dataSource)
-            .locations("classpath:db/migration")
-            .load()
-            .migrate();
-    return result.migrationsExecuted;
+    return flyway(dataSource).migrate().migrationsExecuted;
   }
 
   public int migrate() {
     return migrate(dataSource);
+  }
+
+  /**
+   * Refuses to go on unless every migration of this build is applied, without changing the schema
+   * or loading Flyway: workers start faster and never race a deploy's migration. Migrations that a
+   * newer build applied are accepted, so old workers keep running through a rolling deploy.
+   */
+  public void requireMigrated() {
+    var missing = SchemaCheck.missing(jdbi);
+    if (!missing.isEmpty()) {
+      throw new DatabaseException(
+          "the database schema is not at this build's version; run `charon migrate` (or start `charon server`) first"
+              + " (not applied: V" + String.join(", V", missing) + ")",
+          null);
+    }
   }
 
   /** True when a connection answers within two seconds: the readiness check. */
@@ -105,6 +118,10 @@ public final class Database implements AutoCloseable {
       Thread.currentThread().interrupt();
       return false;
     }
+  }
+
+  public int poolSize() {
+    return dataSource.getMaximumPoolSize();
   }
 
   public Jdbi jdbi() {
