@@ -93,7 +93,6 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** True when a connection answers within two seconds: the readiness check. */
   /**
    * Whether a pooled connection answers within a second: readiness probes have short timeouts,
    * so a database that does not answer is reported DOWN rather than making the probe wait for
