@@ -119,7 +119,7 @@ final class ChaosCluster implements AutoCloseable {
   void startRun(String period) {
     var port = serverPorts.getFirst();
     if (operatorKey == null) {
-      operatorKey = new ApiKeys(db.jdbi(), Clock.systemUTC()).create(Role.OPERATOR, "chaos-operator").secret();
+      operatorKey = new ApiKeys(db.jdbi(), Clock.systemUTC()).create(Role.OPERATOR, "chaos-operator-" + System.nanoTime()).secret();
     }
     var response = new Http("http://127.0.0.1:" + port).bearer(operatorKey).post("/rest/v1/billing-runs", "{\"period\":\"" + period + "\"}");
     if (response.status() != 201 && response.status() != 200) {
