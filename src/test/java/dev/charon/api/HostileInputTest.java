@@ -94,6 +94,10 @@ class HostileInputTest {
     if (attempt.idempotencyKey() != null) {
       request.header("Idempotency-Key", attempt.idempotencyKey());
     }
+    // A body over the limit is refused from its Content-Length, unread, and the connection closed.
+    // A client still uploading may then lose the 413 to a reset; asking first (Expect: 100-continue),
+    // as well-behaved clients do for large bodies, lets the 413 be read and checked like any error.
+    request.expectContinue(attempt.body() != null && attempt.body().length() > HttpApi.MAX_BODY_BYTES);
     // A fresh connection per request: the server rightly closes a connection after refusing an
     // oversized body unread, and a pooled client would then blame the next request on it.
     HttpResponse<String> raw;
@@ -124,7 +128,10 @@ class HostileInputTest {
     var path = Combinators.combine(Arbitraries.of(ROUTES), nasty(), query()).as((route, id, query) -> route.replace("{id}", encode(id)) + query);
     var contentType = Arbitraries.of("application/json", "application/json; charset=utf-8", "text/plain", "application/xml",
         "application/json; charset=latin1", "multipart/form-data; boundary=x", "*/*").injectNull(0.1);
-    var auth = Arbitraries.of("operator", "reader", "none", "garbage", "bearer-nasty");
+    // Mostly an operator, so that most requests get past access and reach parsing and validation.
+    var auth = Arbitraries.frequencyOf(
+        net.jqwik.api.Tuple.of(5, Arbitraries.just("operator")), net.jqwik.api.Tuple.of(1, Arbitraries.just("reader")),
+        net.jqwik.api.Tuple.of(1, Arbitraries.of("none", "garbage", "bearer-nasty")));
     // Only what an HTTP client can put in a header at all (no control characters, Latin-1).
     var key = Arbitraries.oneOf(Arbitraries.strings().ofMinLength(1).ofMaxLength(300), nasty(), Arbitraries.just("same-key"))
         .filter(k -> !k.isEmpty() && k.chars().allMatch(c -> c >= 0x21 && c <= 0xff && c != 0x7f))
@@ -171,7 +178,7 @@ class HostileInputTest {
         net.jqwik.api.Tuple.of(1, Arbitraries.just((String) null)),
         net.jqwik.api.Tuple.of(2, broken),
         net.jqwik.api.Tuple.of(1, deep),
-        net.jqwik.api.Tuple.of(1, huge),
+        net.jqwik.api.Tuple.of(2, huge),
         net.jqwik.api.Tuple.of(8, defectiveObject()));
   }
 

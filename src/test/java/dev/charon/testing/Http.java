@@ -2,6 +2,7 @@ package dev.charon.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.charon.api.HttpApi;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -89,6 +90,9 @@ public final class Http {
     if (contentType != null) {
       builder.header("Content-Type", contentType);
     }
+    // A body over the server's limit is refused unread and the connection closed; a client still
+    // uploading can lose the 413 to the reset. Asking first (Expect: 100-continue) lets it read it.
+    builder.expectContinue(body != null && body.length() > HttpApi.MAX_BODY_BYTES);
     return send(builder);
   }
 
