@@ -101,10 +101,10 @@ Every figure below comes from that run; ratios are between figures of the same r
 \`docs/img/worker-scaling.png\`. Raw results, logs and the command logs are in
 \`bench/out/$(basename "$RUN")/\`.
 
-> **This machine is small and shared.** $NPROC cores, and other engineers' test suites (chaos
-> tests with their own servers, workers and gateways) ran on the same cores and the same
-> PostgreSQL while this was measured: load average $(v machine.load_start) at the start,
-> $(v machine.load_end) at the end, $(v machine.other_java) other \`java\` processes at the start.
+> **This machine is small and shared.** $NPROC cores, which other engineers' builds and test
+> suites may use at the same time (the CPU table below shows who used them in each window): load
+> average $(v machine.load_start) at the start, $(v machine.load_end) at the end (the harness's own
+> scenario 7 runs five JVMs), $(v machine.other_java) other \`java\` processes at the start.
 > The CPU table below shows how much of the machine Charon actually got. Read every rate as a
 > floor for this box, not as Charon's number on a real server. Sizes were cut to keep the
 > whole harness under ~25 minutes: $SIZES.
