@@ -31,7 +31,9 @@ public final class ApiKeyAccess implements Access {
 
   @Override
   public void authenticate(Context ctx) {
-    if (settings.isOpen(ctx.path())) {
+    // Open paths are open for reading: a write always needs an operator key, so every write has
+    // a caller to record (history actor, idempotency scope) whatever CHARON_AUTH_OPEN_PATHS says.
+    if (settings.isOpen(ctx.path()) && requiredRole(ctx.method().name()) == Role.READER) {
       return;
     }
     var header = ctx.header("Authorization");

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Which paths need no API key: {@code CHARON_AUTH_OPEN_PATHS}, comma-separated, each an exact
+ * Which paths need no API key for reading (a write always needs an operator key): {@code CHARON_AUTH_OPEN_PATHS}, comma-separated, each an exact
  * path or a prefix ending in {@code *}. The default keeps probes, scraping, the API description and
  * the console's static files open (the console itself calls the API with the user's key); nothing
  * under {@code /rest/v1} is open.

@@ -26,6 +26,8 @@ public final class InvoiceRoutes implements HttpApi.Module {
   static final int MAX_LIMIT = 1000;
 
   static final int MAX_REASON = 500;
+  /** A billing period as the API writes it: {@code YYYY-MM}. */
+  private static final String PERIOD = "[0-9]{4}-(0[1-9]|1[0-2])";
 
   private final InvoiceRepository invoices;
   private final InvoiceWrites changes;
@@ -122,7 +124,7 @@ public final class InvoiceRoutes implements HttpApi.Module {
         body.text("billingPeriod", false, 7)
             .flatMap(
                 p ->
-                    p.matches("[0-9]{4}-(0[1-9]|1[0-2])")
+                    p.matches(PERIOD)
                         ? Optional.of(YearMonth.parse(p))
                         : body.fail("billingPeriod", "'" + p + "' is not a period like 2026-11"))
             .orElse(YearMonth.now(clock.withZone(zone)));
@@ -156,7 +158,7 @@ public final class InvoiceRoutes implements HttpApi.Module {
         new InvoiceFilter(
             query.enumValue("status", InvoiceStatus.class),
             query.positiveLong("customerId"),
-            query.matching("period", "[0-9]{4}-(0[1-9]|1[0-2])", "a period like 2026-11").map(YearMonth::parse));
+            query.matching("period", PERIOD, "a period like 2026-11").map(YearMonth::parse));
     query.validate();
     var page = Page.of(invoices.list(filter, after, limit + 1), limit, Invoice::id);
     Responses.page(ctx, new Page<>(page.items().stream().map(InvoiceView::of).toList(), page.nextAfter()));
