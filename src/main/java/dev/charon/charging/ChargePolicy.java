@@ -10,7 +10,8 @@ import java.util.function.DoubleSupplier;
  * The settlement rules (DESIGN.md flow step 5) as a pure function: outcome + history counts +
  * now → {@link Decision}. Declines follow the dunning schedule, then UNCOLLECTIBLE; an unknown
  * customer or currency needs an operator; an unavailable provider is retried with backoff; an
- * unknown result is reconciled with the same key, never charged afresh.
+ * unknown result is reconciled with the same key, never charged afresh, even when a reconciling
+ * call finds the provider unavailable.
  */
 public record ChargePolicy(List<Duration> dunningSchedule, Backoff unavailableBackoff, Backoff reconcileBackoff) {
   public static final List<Duration> DEFAULT_DUNNING =
@@ -23,7 +24,8 @@ public record ChargePolicy(List<Duration> dunningSchedule, Backoff unavailableBa
   /**
    * @param declinesBefore declined attempts before this one
    * @param unavailableBefore unavailable attempts before this one
-   * @param reconcileCalls calls already made with this attempt's key
+   * @param reconcileCalls calls made with this attempt's key, this one included (more than one: an
+   *     earlier call's result was never learned)
    */
   public Decision decide(
       ChargeOutcome outcome,
@@ -46,6 +48,15 @@ public record ChargePolicy(List<Duration> dunningSchedule, Backoff unavailableBa
       }
       case ChargeOutcome.CustomerNotFound n -> new Decision.NeedsAction("customer not found at provider: " + n.detail());
       case ChargeOutcome.CurrencyMismatch m -> new Decision.NeedsAction("currency mismatch at provider: " + m.detail());
+      // "Unavailable" means this call was refused before anything was processed. It says nothing
+      // about an earlier call with the same key whose result was lost: closing the attempt here
+      // and opening a new key later would charge twice (found by ChaosIT, gateway outage and
+      // gateway restart). Such an attempt stays open and is reconciled once the provider is back.
+      case ChargeOutcome.Unavailable u when reconcileCalls > 1 ->
+          new Decision.Reconcile(
+              now.plus(reconcileBackoff.delay(reconcileCalls, random)),
+              "provider unavailable (" + u.detail() + ") while reconciling; the earlier call's result is still unknown,"
+                  + " keeping the key");
       case ChargeOutcome.Unavailable u ->
           new Decision.RetryAt(
               now.plus(unavailableBackoff.delay(unavailableBefore + 1, random)),

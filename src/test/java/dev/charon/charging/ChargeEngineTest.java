@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.charon.billing.DueInvoices;
 import dev.charon.money.Currency;
 import dev.charon.payment.ChargeOutcome;
+import dev.charon.payment.FaultProfile;
+import dev.charon.payment.SimulatedPaymentProvider;
 import dev.charon.testing.CapturedLogs;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
@@ -118,6 +120,46 @@ class ChargeEngineTest {
       assertThat(a.get("calls")).isEqualTo(2);
     });
     assertThat(provider.successfulCharges(invoice)).isEqualTo(1);
+  }
+
+  @Test
+  void a_provider_outage_while_reconciling_keeps_the_key_and_charges_once() {
+    // The first call is processed and charged, but its response is lost (a timeout).
+    var gateway = new SimulatedPaymentProvider(FaultProfile.none().withTimeoutRate(1.0), clock, d -> {});
+    var engine = engine(gateway);
+    long invoice = enqueuedInvoice();
+    assertThat(engine.process(invoice)).isInstanceOf(ChargeEngine.Result.Rescheduled.class);
+
+    // The reconciling call meets an outage: that answer says nothing about the first call.
+    gateway.outage(true);
+    assertThat(engine.process(invoice)).isInstanceOf(ChargeEngine.Result.Rescheduled.class);
+    assertThat(invoice(invoice)).containsEntry("status", "PROCESSING");
+    assertThat(attempts(invoice)).singleElement().satisfies(a -> {
+      assertThat(a.get("outcome")).isEqualTo("UNKNOWN");
+      assertThat((String) a.get("detail")).contains("keeping the key");
+    });
+    assertThat(requests(invoice)).as("the request waits to be reconciled").isEqualTo(1);
+
+    gateway.outage(false);
+    assertThat(engine.process(invoice)).isInstanceOf(ChargeEngine.Result.Settled.class);
+    assertThat(invoice(invoice)).containsEntry("status", "PAID");
+    assertThat(attempts(invoice)).singleElement().satisfies(a -> {
+      assertThat(a.get("outcome")).isEqualTo("CHARGED");
+      assertThat(a.get("calls")).isEqualTo(3);
+    });
+    assertThat(gateway.successfulCharges(invoice)).isEqualTo(1);
+  }
+
+  @Test
+  void a_first_call_refused_as_unavailable_is_retried_later_with_a_new_key() {
+    var gateway = new SimulatedPaymentProvider(FaultProfile.none(), clock, d -> {});
+    gateway.outage(true);
+    long invoice = enqueuedInvoice();
+    engine(gateway).process(invoice);
+    // Nothing was processed, so nothing can be charged twice: the invoice waits for its retry.
+    assertThat(invoice(invoice)).containsEntry("status", "RETRY_SCHEDULED");
+    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNAVAILABLE"));
+    assertThat(gateway.ledger()).isEmpty();
   }
 
   @Test
