@@ -41,6 +41,14 @@ class ChaosIT {
   static final boolean FULL = Boolean.parseBoolean(env("CHARON_CHAOS_FULL", "false"));
   static final long SEED = Long.parseLong(env("CHARON_CHAOS_SEED", "42"));
   static final List<String> RESULTS = new ArrayList<>();
+  /** Share of charges whose response the gateway drops after storing the result. */
+  static final double TIMEOUT_RATE = 0.02;
+  /**
+   * The provider-failure scenarios lose many more responses, so that plenty of attempts are still
+   * being reconciled (same key, result unknown) when the outage or the kill strikes: the case
+   * that once ended in a second charge under a new key.
+   */
+  static final double RESULTS_LOST_BEFORE_FAULT = 0.2;
 
   record Outcome(long duplicates, long lost, long stuck, long currencyMismatches, boolean auditOk) {}
 
@@ -147,8 +155,8 @@ class ChaosIT {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void gateway_outage_then_recovery(Transport transport) {
-    scenario("7 gateway outage " + (FULL ? "60" : "8") + " s", transport, 1, c -> {
-      pause(c, 300, 800);
+    scenario("7 gateway outage " + (FULL ? "60" : "8") + " s", transport, 1, RESULTS_LOST_BEFORE_FAULT, c -> {
+      awaitResultsBeingReconciled();
       c.outage(true);
       pause(c, FULL ? 60_000 : 8_000, FULL ? 60_001 : 8_001);
       c.outage(false);
@@ -158,17 +166,21 @@ class ChaosIT {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void gateway_sigkill_and_restart(Transport transport) {
-    scenario("8 gateway SIGKILL + restart", transport, 1, c -> {
-      pause(c, 300, 1000);
+    scenario("8 gateway SIGKILL + restart", transport, 1, RESULTS_LOST_BEFORE_FAULT, c -> {
+      awaitResultsBeingReconciled();
       c.killAndRestartGateway();
     });
   }
 
   private void scenario(String name, Transport transport, int rounds, Consumer<ChaosCluster> faults) {
+    scenario(name, transport, rounds, TIMEOUT_RATE, faults);
+  }
+
+  private void scenario(String name, Transport transport, int rounds, double timeoutRate, Consumer<ChaosCluster> faults) {
     long started = System.nanoTime();
     db.clean();
     seed();
-    try (var c = cluster(transport)) {
+    try (var c = cluster(transport, timeoutRate)) {
       c.startServer();
       for (int i = 0; i < 3; i++) {
         c.startWorker();
@@ -180,8 +192,13 @@ class ChaosIT {
   }
 
   private ChaosCluster cluster(Transport transport) {
+    return cluster(transport, TIMEOUT_RATE);
+  }
+
+  private ChaosCluster cluster(Transport transport, double timeoutRate) {
     var c = new ChaosCluster(db, transport, SEED, "charon.chaos." + UUID.randomUUID().toString().substring(0, 8));
-    return c.gateway("--decline-rate", "0.05", "--network-error-rate", "0.02", "--timeout-rate", "0.02", "--latency-ms", "5",
+    return c.gateway("--decline-rate", "0.05", "--network-error-rate", "0.02", "--timeout-rate", String.valueOf(timeoutRate),
+        "--latency-ms", "5",
         "--seed", String.valueOf(SEED));
   }
 
@@ -255,6 +272,18 @@ class ChaosIT {
       }
     }
     return set.toString();
+  }
+
+  /**
+   * Waits until several charges' results were lost and are being reconciled under their keys, so
+   * that the provider fault that follows meets reconciling calls. A fixed pause could strike
+   * after a fast run had already reconciled everything.
+   */
+  private static void awaitResultsBeingReconciled() {
+    await("charge results lost and being reconciled")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> count("select count(*) from charge_attempt where outcome = 'UNKNOWN' and detail like 'result unknown%'") >= 5);
   }
 
   private static void pause(ChaosCluster c, long minMillis, long maxMillis) {
