@@ -25,6 +25,9 @@ import java.util.Random;
 final class ChaosCluster implements AutoCloseable {
   enum Transport { POSTGRES, RABBITMQ }
 
+  /** Provider calls in flight per worker: few enough that a run lasts long enough to be hit. */
+  static final int WORKER_CONCURRENCY = 4;
+
   final Transport transport;
   final Random random;
   private final TestDatabase db;
@@ -34,6 +37,7 @@ final class ChaosCluster implements AutoCloseable {
   final List<Integer> serverPorts = new ArrayList<>();
   final List<CharonProcess> workers = new ArrayList<>();
   GatewayProcess gateway;
+  private String[] gatewayFlags;
 
   ChaosCluster(TestDatabase db, Transport transport, long seed, String queueName) {
     this.db = db;
@@ -65,6 +69,7 @@ final class ChaosCluster implements AutoCloseable {
   }
 
   ChaosCluster gateway(String... flags) {
+    gatewayFlags = flags;
     gateway = GatewayProcess.start(flags);
     env.put("CHARON_GATEWAY_URL", gateway.url());
     return this;
@@ -76,7 +81,7 @@ final class ChaosCluster implements AutoCloseable {
     int port = gateway.port();
     gateway.process().kill();
     gateway.process().waitFor(10);
-    gateway = GatewayProcess.start(journal, port, "--decline-rate", "0.05", "--network-error-rate", "0.02", "--timeout-rate", "0.02", "--latency-ms", "5");
+    gateway = GatewayProcess.start(journal, port, gatewayFlags);
   }
 
   void outage(boolean on) {
@@ -104,15 +109,43 @@ final class ChaosCluster implements AutoCloseable {
     return server;
   }
 
+  /** Starts a worker and waits until it is ready, as a deploy waits for readiness before moving on. */
   CharonProcess startWorker() {
-    var worker = CharonProcess.start(env, "worker", "--concurrency", "24");
+    return startWorkers(1).getFirst();
+  }
+
+  /** Starts {@code n} workers at once and waits until all are ready. */
+  List<CharonProcess> startWorkers(int n) {
+    var started = new ArrayList<CharonProcess>();
+    for (int i = 0; i < n; i++) {
+      started.add(launchWorker());
+    }
+    for (var worker : started) {
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+          .failFast("worker exited; see " + worker.logFile(), () -> !worker.isAlive())
+          .until(() -> ready(worker));
+    }
+    return started;
+  }
+
+  /** Starts a worker without waiting for it. */
+  CharonProcess launchWorker() {
+    var worker = CharonProcess.start(env, "worker", "--concurrency", String.valueOf(WORKER_CONCURRENCY));
     workers.add(worker);
-    // Ready once it has printed its banner (its drain hook is installed by then), as a deploy
-    // waits for readiness before moving on.
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-        .failFast("worker exited; see " + worker.logFile(), () -> !worker.isAlive())
-        .until(() -> worker.output().contains("charon worker "));
     return worker;
+  }
+
+  // Ready once it has printed its banner: its drain hook is installed and it is consuming.
+  private static boolean ready(CharonProcess worker) {
+    return worker.isAlive() && worker.output().contains("charon worker ");
+  }
+
+  /** A random worker that is alive and ready, waiting for one if every worker is still starting. */
+  CharonProcess readyWorker() {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+        .until(() -> workers.stream().anyMatch(ChaosCluster::ready));
+    var ready = workers.stream().filter(ChaosCluster::ready).toList();
+    return ready.get(random.nextInt(ready.size()));
   }
 
   /** Starts the run of the current period through a server's API, as an operator would. */
@@ -125,11 +158,6 @@ final class ChaosCluster implements AutoCloseable {
     if (response.status() != 201 && response.status() != 200) {
       throw new IllegalStateException("starting the run answered " + response.status() + ": " + response.body());
     }
-  }
-
-  CharonProcess randomWorker() {
-    var alive = workers.stream().filter(CharonProcess::isAlive).toList();
-    return alive.get(random.nextInt(alive.size()));
   }
 
   @Override

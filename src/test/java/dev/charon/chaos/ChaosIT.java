@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -27,7 +26,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Process-level chaos (issue 6): the real server, workers and gateway under faults, each scenario
  * audited against the gateway's ledger. Sizes come from the environment so CI runs a small,
- * fixed-seed version: CHARON_CHAOS_INVOICES (default 300), CHARON_CHAOS_ROUNDS (default 2),
+ * fixed-seed version: CHARON_CHAOS_INVOICES (default 400), CHARON_CHAOS_ROUNDS (default 2),
  * CHARON_CHAOS_RACE_ROUNDS (default 1) repeats the three-server race, CHARON_CHAOS_FULL=true adds the broker and database restarts and a one-minute outage,
  * CHARON_CHAOS_REPORT=path writes the results table (docs/reliability.md).
  */
@@ -35,7 +34,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ChaosIT {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
 
-  static final int INVOICES = Integer.parseInt(env("CHARON_CHAOS_INVOICES", "300"));
+  static final int INVOICES = Integer.parseInt(env("CHARON_CHAOS_INVOICES", "400"));
   static final int ROUNDS = Integer.parseInt(env("CHARON_CHAOS_ROUNDS", "2"));
   static final int RACE_ROUNDS = Integer.parseInt(env("CHARON_CHAOS_RACE_ROUNDS", "1"));
   static final boolean FULL = Boolean.parseBoolean(env("CHARON_CHAOS_FULL", "false"));
@@ -49,6 +48,12 @@ class ChaosIT {
    * that once ended in a second charge under a new key.
    */
   static final double RESULTS_LOST_BEFORE_FAULT = 0.2;
+  /**
+   * The pace of a run: the gateway answers in 250 ms on average and each worker has
+   * {@link ChaosCluster#WORKER_CONCURRENCY} calls in flight, so three workers charge about 50
+   * invoices a second and the faults meet a run in progress rather than a finished one.
+   */
+  static final long LATENCY_MS = 250;
 
   record Outcome(long duplicates, long lost, long stuck, long currencyMismatches, boolean auditOk) {}
 
@@ -60,11 +65,12 @@ class ChaosIT {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void sigkill_a_random_worker_repeatedly(Transport transport) {
-    scenario("1 SIGKILL random worker", transport, ROUNDS, c -> {
+    scenario("1 SIGKILL random worker", transport, ROUNDS, (c, faults) -> {
       for (int round = 0; round < ROUNDS; round++) {
-        pause(c, 300, 1500);
-        c.randomWorker().kill();
-        c.startWorker();
+        faults.strike(round, ROUNDS, () -> {
+          c.readyWorker().kill();
+          c.launchWorker(); // as an orchestrator replaces a dead pod, without waiting for it
+        });
       }
     });
   }
@@ -72,10 +78,11 @@ class ChaosIT {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void rolling_deploy_of_every_worker(Transport transport) {
-    scenario("2 rolling deploy (SIGTERM)", transport, 1, c -> {
-      for (var worker : List.copyOf(c.workers)) {
-        pause(c, 200, 800);
-        worker.terminate();
+    scenario("2 rolling deploy (SIGTERM)", transport, 3, (c, faults) -> {
+      var old = List.copyOf(c.workers);
+      for (int round = 0; round < old.size(); round++) {
+        var worker = old.get(round);
+        faults.strike(round, old.size(), worker::terminate);
         assertThat(worker.waitFor(30)).as("drained worker exits 0; see " + worker.logFile()).isZero();
         c.startWorker();
       }
@@ -85,10 +92,11 @@ class ChaosIT {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void sigkill_the_server_while_it_produces(Transport transport) {
-    scenario("3 SIGKILL server while producing", transport, 1, c -> {
+    scenario("3 SIGKILL server while producing", transport, 1, (c, faults) -> {
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> enqueued() > 0);
       c.servers.getFirst().kill();
       long atKill = enqueued();
+      faults.struck(atKill < INVOICES);
       c.startServer();
       System.out.println("chaos: server killed with " + atKill + " of " + INVOICES + " enqueued");
     });
@@ -110,26 +118,27 @@ class ChaosIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> enqueued() == INVOICES);
         assertThat(count("select count(*) from billing_run")).isEqualTo(1);
         assertThat(count("select count(*) from charge_request")).isEqualTo(INVOICES);
-        c.startWorker();
-        c.startWorker();
+        c.startWorkers(2);
         outcome = settleAndCheck(c);
       }
     }
-    report(name, transport, RACE_ROUNDS, outcome, started);
+    report(name, transport, RACE_ROUNDS, outcome, null, started);
   }
 
   @ParameterizedTest
   @EnumSource(value = Transport.class, names = "RABBITMQ")
   void broker_connections_closed_and_broker_restarted(Transport transport) {
-    scenario("5 RabbitMQ " + (FULL ? "restart + " : "") + "close_all_connections", transport, ROUNDS, c -> {
+    scenario("5 RabbitMQ " + (FULL ? "restart + " : "") + "close_all_connections", transport, ROUNDS, (c, faults) -> {
+      int strikes = ROUNDS + (FULL ? 1 : 0);
       for (int round = 0; round < ROUNDS; round++) {
-        pause(c, 300, 1200);
-        closeBrokerConnectionsOf(c);
+        faults.strike(round, strikes, () -> closeBrokerConnectionsOf(c));
       }
       if (FULL) {
-        rabbitmqctl("stop_app");
-        rabbitmqctl("start_app");
-        rabbitmqctl("await_startup");
+        faults.strike(ROUNDS, strikes, () -> {
+          rabbitmqctl("stop_app");
+          rabbitmqctl("start_app");
+          rabbitmqctl("await_startup");
+        });
       }
     });
   }
@@ -137,17 +146,17 @@ class ChaosIT {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void database_connections_terminated(Transport transport) {
-    scenario("6 pg_terminate_backend workers" + (FULL ? " + PostgreSQL restart" : ""), transport, ROUNDS, c -> {
+    scenario("6 pg_terminate_backend workers" + (FULL ? " + PostgreSQL restart" : ""), transport, ROUNDS, (c, faults) -> {
+      int strikes = ROUNDS + (FULL ? 1 : 0);
       for (int round = 0; round < ROUNDS; round++) {
-        pause(c, 300, 1200);
-        db.jdbi().useHandle(h -> h.createQuery(
+        faults.strike(round, strikes, () -> db.jdbi().useHandle(h -> h.createQuery(
             "select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = :db and application_name like 'charon-worker%'")
-            .bind("db", db.name()).mapTo(Long.class).one());
+            .bind("db", db.name()).mapTo(Long.class).one()));
       }
       if (FULL) {
         // CHARON_TEST_PG_CLUSTER ("15 chaos") restarts a cluster of its own instead of the machine's.
         var cluster = env("CHARON_TEST_PG_CLUSTER", "$(ls /etc/postgresql | head -1) main");
-        run("bash", "-c", "pg_ctlcluster --skip-systemctl-redirect " + cluster + " restart");
+        faults.strike(ROUNDS, strikes, () -> run("bash", "-c", "pg_ctlcluster --skip-systemctl-redirect " + cluster + " restart"));
       }
     });
   }
@@ -155,9 +164,9 @@ class ChaosIT {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void gateway_outage_then_recovery(Transport transport) {
-    scenario("7 gateway outage " + (FULL ? "60" : "8") + " s", transport, 1, RESULTS_LOST_BEFORE_FAULT, c -> {
+    scenario("7 gateway outage " + (FULL ? "60" : "8") + " s", transport, 1, RESULTS_LOST_BEFORE_FAULT, (c, faults) -> {
       awaitResultsBeingReconciled();
-      c.outage(true);
+      faults.strike(() -> c.outage(true));
       pause(c, FULL ? 60_000 : 8_000, FULL ? 60_001 : 8_001);
       c.outage(false);
     });
@@ -166,28 +175,76 @@ class ChaosIT {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void gateway_sigkill_and_restart(Transport transport) {
-    scenario("8 gateway SIGKILL + restart", transport, 1, RESULTS_LOST_BEFORE_FAULT, c -> {
+    scenario("8 gateway SIGKILL + restart", transport, 1, RESULTS_LOST_BEFORE_FAULT, (c, faults) -> {
       awaitResultsBeingReconciled();
-      c.killAndRestartGateway();
+      faults.strike(c::killAndRestartGateway);
     });
   }
 
-  private void scenario(String name, Transport transport, int rounds, Consumer<ChaosCluster> faults) {
+  /**
+   * Counts the faults of a scenario and how many of them struck while invoices were still being
+   * charged: a fault that meets an idle system proves nothing, so a scenario needs all of them.
+   */
+  static final class Faults {
+    private final java.util.Random random;
+    int struck;
+    int midRun;
+
+    Faults(java.util.Random random) {
+      this.random = random;
+    }
+
+    /**
+     * Fault {@code round} of {@code rounds} strikes at a random point of its share of the first 90%
+     * of the run, measured in invoices charged, so the faults spread over the whole run.
+     */
+    void strike(int round, int rounds, Runnable fault) {
+      long target = (long) (INVOICES * 0.9 * (round + random.nextDouble()) / rounds);
+      await("run charged " + target + " of " + INVOICES + " invoices")
+          .atMost(Duration.ofMinutes(5))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> charged() >= target);
+      strike(fault);
+    }
+
+    /** Strikes now. */
+    void strike(Runnable fault) {
+      boolean charging = count("select count(*) from charge_request") > 0;
+      fault.run();
+      struck(charging);
+    }
+
+    void struck(boolean whileCharging) {
+      struck++;
+      if (whileCharging) {
+        midRun++;
+      }
+    }
+
+    @Override
+    public String toString() {
+      return midRun + "/" + struck;
+    }
+  }
+
+  private void scenario(String name, Transport transport, int rounds, java.util.function.BiConsumer<ChaosCluster, Faults> faults) {
     scenario(name, transport, rounds, TIMEOUT_RATE, faults);
   }
 
-  private void scenario(String name, Transport transport, int rounds, double timeoutRate, Consumer<ChaosCluster> faults) {
+  private void scenario(
+      String name, Transport transport, int rounds, double timeoutRate, java.util.function.BiConsumer<ChaosCluster, Faults> inject) {
     long started = System.nanoTime();
     db.clean();
     seed();
     try (var c = cluster(transport, timeoutRate)) {
       c.startServer();
-      for (int i = 0; i < 3; i++) {
-        c.startWorker();
-      }
+      c.startWorkers(3);
+      var faults = new Faults(c.random);
       c.startRun(YearMonth.now(Clock.systemUTC()).toString());
-      faults.accept(c);
-      report(name, transport, rounds, settleAndCheck(c), started);
+      inject.accept(c, faults);
+      var outcome = settleAndCheck(c);
+      report(name, transport, rounds, outcome, faults, started);
+      assertThat(faults.midRun).as("faults that struck while invoices were being charged, of " + faults.struck).isEqualTo(faults.struck);
     }
   }
 
@@ -198,8 +255,7 @@ class ChaosIT {
   private ChaosCluster cluster(Transport transport, double timeoutRate) {
     var c = new ChaosCluster(db, transport, SEED, "charon.chaos." + UUID.randomUUID().toString().substring(0, 8));
     return c.gateway("--decline-rate", "0.05", "--network-error-rate", "0.02", "--timeout-rate", String.valueOf(timeoutRate),
-        "--latency-ms", "5",
-        "--seed", String.valueOf(SEED));
+        "--latency-ms", String.valueOf(LATENCY_MS), "--latency-jitter-ms", String.valueOf(LATENCY_MS / 2), "--seed", String.valueOf(SEED));
   }
 
   private void seed() {
@@ -236,9 +292,10 @@ class ChaosIT {
     return outcome;
   }
 
-  private static void report(String name, Transport transport, int rounds, Outcome o, long startedNanos) {
-    var line = "| %s | %s | %d | %d | %d | %d | %d | %d | %.1f s |".formatted(
-        name, transport.name().toLowerCase(java.util.Locale.ROOT), INVOICES, rounds, o.duplicates(), o.lost(), o.stuck(),
+  private static void report(String name, Transport transport, int rounds, Outcome o, Faults faults, long startedNanos) {
+    var line = "| %s | %s | %d | %d | %s | %d | %d | %d | %d | %.1f s |".formatted(
+        name, transport.name().toLowerCase(java.util.Locale.ROOT), INVOICES, rounds, faults == null ? "-" : faults.toString(),
+        o.duplicates(), o.lost(), o.stuck(),
         o.currencyMismatches(), (System.nanoTime() - startedNanos) / 1e9);
     System.out.println("chaos " + line);
     RESULTS.add(line);
@@ -253,11 +310,14 @@ class ChaosIT {
     var text = new StringBuilder()
         .append("# Reliability\n\nProduced by the chaos suite (`src/test/java/dev/charon/chaos/ChaosIT.java`), ")
         .append("real processes against this machine's PostgreSQL and RabbitMQ; gateway with 5% declines, 2% network errors, ")
-        .append("2% timeouts, 5 ms latency; 3 workers x 24 concurrency. Seed ").append(SEED).append(", full mode: ").append(FULL)
+        .append("2% timeouts (20% in scenarios 7 and 8), ").append(LATENCY_MS).append(" ms mean latency; 3 workers x ")
+        .append(ChaosCluster.WORKER_CONCURRENCY).append(" concurrency. Seed ").append(SEED).append(", full mode: ").append(FULL)
         .append(".\n\nCommand: `").append(targets()).append("CHARON_CHAOS_INVOICES=").append(INVOICES).append(" CHARON_CHAOS_ROUNDS=").append(ROUNDS)
         .append(" CHARON_CHAOS_RACE_ROUNDS=").append(RACE_ROUNDS).append(" CHARON_CHAOS_FULL=").append(FULL).append(" CHARON_CHAOS_REPORT=docs/reliability.md ./scripts/chaos.sh`\n\n")
-        .append("| scenario | transport | invoices | rounds | duplicates | lost | stuck | currency mismatches | wall time |\n")
-        .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        .append("\"Faults mid-run\" counts the faults that struck while charge requests were still outstanding, of all ")
+        .append("struck; a scenario fails unless every fault did.\n\n")
+        .append("| scenario | transport | invoices | rounds | faults mid-run | duplicates | lost | stuck | currency mismatches | wall time |\n")
+        .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     RESULTS.forEach(line -> text.append(line).append('\n'));
     Files.writeString(dev.charon.testing.CharonProcess.projectRoot().resolve(path), text);
   }
@@ -289,6 +349,11 @@ class ChaosIT {
   private static void pause(ChaosCluster c, long minMillis, long maxMillis) {
     long millis = minMillis + (long) (c.random.nextDouble() * (maxMillis - minMillis));
     await().pollDelay(Duration.ofMillis(millis)).atMost(Duration.ofMillis(millis + 1000)).until(() -> true);
+  }
+
+  /** Invoices of the run whose charge has an outcome (paid or failed), for now. */
+  private static long charged() {
+    return count("select count(*) from invoice where billing_run_id is not null and status <> 'PROCESSING'");
   }
 
   private static long enqueued() {
