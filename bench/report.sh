@@ -230,9 +230,12 @@ Not measured: a 1,000,000-invoice run (scenario 2 ran $(n0 "$LARGE_N") to fit th
 heap figures are for that size.
 
 Cold start = from the shell starting \`java -jar charon.jar worker\` to the worker's first
-\`charge_attempt\` row (database clock; same machine), with requests already waiting; three
-workers started one after another (each stopped before the next). This includes JVM start,
-Flyway's check of the schema, the connection pool, and the first claim:
+\`charge_attempt\` row (database clock; same machine), with requests already waiting; workers
+started one after another (each stopped before the next), with the class-data sharing options
+\`./charon\` gives a worker (\`scripts/jvm-options.sh\`). This includes JVM start, the schema
+check, the connection pool, and the first claim. The first start on a new machine (or after a new
+jar) finds no archive: $(v coldfirst.cold-0) ms; it writes the archive ($(v coldfirst.archive_mb) MB)
+when it is stopped, and the three measured starts map it:
 
 | worker | ms |
 | --- | --- |

@@ -29,6 +29,7 @@ BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH/.." && pwd)"
 OUT="$BENCH/out"
 source "$ROOT/scripts/find-jdk.sh"
+source "$ROOT/scripts/jvm-options.sh"
 JAVA_HOME="$(find_jdk)"
 JAVA="$JAVA_HOME/bin/java"
 JAR="$OUT/charon.jar"
@@ -453,26 +454,31 @@ workers_ready() {
   sleep 1
 }
 
-# Scenario 5 (cold start): requests are waiting; a worker is started, and the time from its
-# process start to its first attempt row is taken; three times, one worker at a time.
+# Scenario 5 (cold start): requests are waiting; a worker is started with the JVM options
+# ./charon gives it (scripts/jvm-options.sh), and the time from its process start to its first
+# attempt row is taken. The first start finds no class-data archive and writes one when it is
+# stopped (a new machine, or a new jar); the three measured starts that follow map it, one worker
+# at a time.
 scenario_coldstart() {
-  local k="coldstart" i
+  local k="coldstart" i cds
   CMDLOG="$RUN/commands-5.txt"
-  log "scenario 5: worker cold start to first charge, 3 starts (load $(machine_load))"
+  log "scenario 5: worker cold start to first charge, 1 + 3 starts (load $(machine_load))"
   result "$k.load" "$(machine_load) / $(others) other java processes"
   SC="s5-coldstart"
+  read -r -a cds <<<"$(charon_cds_options worker "$RUN")"
   start_gateway 0
   fresh_db cold "$E2E_N"
   postgres_env
   gateway_ready
   start_bill
   wait_for 300 "run produced" produced
-  for i in 1 2 3; do
-    start_worker "cold-$i" "$E2E_C"
+  for i in 0 1 2 3; do
+    start_worker "cold-$i" "$E2E_C" "${cds[@]}"
     wait_for 120 "first attempt of cold-$i" first_attempt "cold-$i"
-    cold_start "cold-$i" "coldstart.cold-$i"
+    if [ "$i" = 0 ]; then cold_start "cold-$i" "coldfirst.cold-$i"; else cold_start "cold-$i" "coldstart.cold-$i"; fi
     stop_pid "$(pid_of "cold-$i")"
   done
+  result "coldfirst.archive_mb" "$(( $(stat -c %s "$RUN/charon-worker.jsa" 2>/dev/null || echo 0) / 1048576 ))"
   stop_all
   drop_db
 }

@@ -37,7 +37,7 @@ public final class WorkerRole {
     ChargeQueue queue =
         switch (queueSettings.transport()) {
           case POSTGRES -> new PostgresChargeQueue(db.jdbi(), name, charging.lease(), Duration.ofMillis(100));
-          case RABBITMQ -> dev.charon.queue.RabbitChargeQueue.start(dev.charon.queue.AmqpSettings.from(dev.charon.config.Env.system()), name, metrics);
+          case RABBITMQ -> dev.charon.queue.RabbitChargeQueue.start(queueSettings.amqp(), name, metrics);
         };
     return new ChargeWorker(queue, engine, charging.concurrency(), charging.pipelines(), charging.claimLinger(), metrics)
         .start();

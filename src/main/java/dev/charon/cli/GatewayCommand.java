@@ -16,7 +16,6 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "gateway",
-    mixinStandardHelpOptions = true,
     description = "Fake payment provider over HTTP: idempotency keys, a durable ledger, fault knobs.")
 final class GatewayCommand implements Callable<Integer> {
   @Option(names = "--host", description = "Interface to listen on (default: CHARON_GATEWAY_HOST or 0.0.0.0).")

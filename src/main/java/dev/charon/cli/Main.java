@@ -11,6 +11,7 @@ import picocli.CommandLine;
 @Command(
     name = "charon",
     mixinStandardHelpOptions = true,
+    scope = CommandLine.ScopeType.INHERIT, // --help and --version on every role, e.g. `charon seed --help`
     version = "charon 0.1.0",
     description = "Charges recurring subscription invoices exactly once, at any scale.",
     subcommands = {

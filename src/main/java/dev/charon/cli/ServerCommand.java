@@ -12,7 +12,6 @@ import dev.charon.db.Database;
 import dev.charon.events.EventRelay;
 import dev.charon.ops.Metrics;
 import dev.charon.ops.OpsRoutes;
-import dev.charon.queue.AmqpSettings;
 import dev.charon.queue.OutboxRelay;
 import dev.charon.queue.QueueSettings;
 import java.time.Clock;
@@ -23,7 +22,7 @@ import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "server", description = "REST API (and, as they land, the billing scheduler and outbox relay).")
+@Command(name = "server", description = "REST API, billing scheduler, and (with CHARON_QUEUE=rabbitmq) the outbox and event relays.")
 final class ServerCommand implements Callable<Integer> {
   @Option(names = "--port", description = "HTTP port (default: CHARON_HTTP_PORT or 7000).")
   Integer port;
@@ -39,7 +38,7 @@ final class ServerCommand implements Callable<Integer> {
     var clock = Clock.systemUTC();
     var metrics = Metrics.registry("server");
     var queue = QueueSettings.from(env);
-    var amqp = queue.transport() == QueueSettings.Transport.RABBITMQ ? AmqpSettings.from(env) : null;
+    var amqp = queue.amqp();
     var db = Database.open(DatabaseSettings.from(env), "server");
     db.migrate();
     var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);

@@ -301,6 +301,9 @@ class ChaosIT {
     RESULTS.add(line);
   }
 
+  /** The line from which docs/reliability.md is written by hand and kept by {@link #writeReport}. */
+  static final String NOTES_MARKER = "<!-- notes below are kept when the chaos suite rewrites this file -->";
+
   @AfterAll
   static void writeReport() throws IOException {
     var path = System.getenv("CHARON_CHAOS_REPORT");
@@ -319,7 +322,16 @@ class ChaosIT {
         .append("| scenario | transport | invoices | rounds | faults mid-run | duplicates | lost | stuck | currency mismatches | wall time |\n")
         .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     RESULTS.forEach(line -> text.append(line).append('\n'));
-    Files.writeString(dev.charon.testing.CharonProcess.projectRoot().resolve(path), text);
+    // What people wrote below the table (the reading of the run, findings) survives a new run.
+    var file = dev.charon.testing.CharonProcess.projectRoot().resolve(path);
+    if (Files.exists(file)) {
+      var old = Files.readString(file);
+      int notes = old.indexOf(NOTES_MARKER);
+      if (notes >= 0) {
+        text.append('\n').append(old.substring(notes));
+      }
+    }
+    Files.writeString(file, text);
   }
 
   /** The test-target variables this run was given, as they must be set to repeat it. */

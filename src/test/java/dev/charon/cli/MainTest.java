@@ -27,6 +27,14 @@ class MainTest {
         .contains("demo", "server", "worker", "bill", "gateway", "migrate", "seed", "audit", "api-key", "watch-events");
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"demo", "server", "worker", "bill", "gateway", "migrate", "seed", "audit", "api-key", "watch-events"})
+  void every_role_answers_help_with_its_usage_and_does_nothing_else(String role) {
+    assertThat(run(role, "--help")).isZero();
+    assertThat(out.toString()).contains("Usage: charon " + role);
+  }
+
   @Test
   void no_role_is_a_usage_error() {
     assertThat(run()).isNotZero();

@@ -27,14 +27,8 @@ class ServerProcessIT {
   }
 
   private Map<String, String> env(String... pairs) {
-    var env = new HashMap<>(db.processEnv());
-    env.put("CHARON_METRICS_PORT", "0");
-    env.put("CHARON_RETRY_BASE", "200ms");
-    env.put("CHARON_RECONCILE_BASE", "200ms");
-    env.put("CHARON_RETRY_POLL", "1s");
-    for (int i = 0; i < pairs.length; i += 2) {
-      env.put(pairs[i], pairs[i + 1]);
-    }
+    var env = new HashMap<>(db.processEnv(pairs));
+    env.putIfAbsent("CHARON_RETRY_POLL", "1s");
     return env;
   }
 

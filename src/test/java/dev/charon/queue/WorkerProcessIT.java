@@ -27,16 +27,10 @@ class WorkerProcessIT {
   }
 
   private Map<String, String> workerEnv(GatewayProcess gateway, String... extra) {
-    var env = new HashMap<>(db.processEnv());
-    env.put("CHARON_GATEWAY_URL", gateway.url());
-    env.put("CHARON_QUEUE", "postgres");
-    env.put("CHARON_DB_POOL_SIZE", "8");
-    env.put("CHARON_METRICS_PORT", "0");
-    env.put("CHARON_RETRY_BASE", "200ms");
-    env.put("CHARON_RECONCILE_BASE", "200ms");
-    for (int i = 0; i < extra.length; i += 2) {
-      env.put(extra[i], extra[i + 1]);
-    }
+    var env = new HashMap<>(db.processEnv(extra));
+    env.putIfAbsent("CHARON_GATEWAY_URL", gateway.url());
+    env.putIfAbsent("CHARON_QUEUE", "postgres");
+    env.putIfAbsent("CHARON_DB_POOL_SIZE", "8");
     return env;
   }
 

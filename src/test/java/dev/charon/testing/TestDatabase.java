@@ -103,4 +103,19 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     return java.util.Map.of(
         "CHARON_DB_URL", jdbcUrl(), "CHARON_DB_USER", USER, "CHARON_DB_PASSWORD", PASSWORD);
   }
+
+  /**
+   * The environment of a Charon process in a test: this database, metrics on a free port, retries
+   * and reconciliation after 200 ms instead of seconds; then {@code overrides} (name, value, ...).
+   */
+  public java.util.Map<String, String> processEnv(String... overrides) {
+    var env = new java.util.HashMap<>(processEnv());
+    env.put("CHARON_METRICS_PORT", "0");
+    env.put("CHARON_RETRY_BASE", "200ms");
+    env.put("CHARON_RECONCILE_BASE", "200ms");
+    for (int i = 0; i < overrides.length; i += 2) {
+      env.put(overrides[i], overrides[i + 1]);
+    }
+    return env;
+  }
 }
