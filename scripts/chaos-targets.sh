@@ -17,7 +17,7 @@ fi
 pg_ctlcluster --skip-systemctl-redirect "$pg_version" chaos start >&2 2>/dev/null || true
 pg_isready -q -h 127.0.0.1 -p "$pg_port"
 
-if ! rabbitmqctl -q -n "$node" await_startup --timeout 1 >/dev/null 2>&1; then
+if ! rabbitmqctl -q -n "$node" ping >/dev/null 2>&1; then
   mkdir -p "$rabbit_dir/mnesia" "$rabbit_dir/log"
   echo '[].' > "$rabbit_dir/enabled_plugins"
   # The machine's rabbitmq.conf binds 5672: this node needs a config of its own.
@@ -27,6 +27,8 @@ if ! rabbitmqctl -q -n "$node" await_startup --timeout 1 >/dev/null 2>&1; then
     RABBITMQ_CONFIG_FILE="$rabbit_dir/rabbitmq.conf" RABBITMQ_MNESIA_BASE="$rabbit_dir/mnesia" \
     RABBITMQ_LOG_BASE="$rabbit_dir/log" RABBITMQ_ENABLED_PLUGINS_FILE="$rabbit_dir/enabled_plugins" \
     RABBITMQ_PID_FILE="$rabbit_dir/pid" rabbitmq-server -detached)
+  # -detached returns before the node has registered: wait for it to answer, then to finish booting.
+  for _ in $(seq 1 60); do rabbitmqctl -q -n "$node" ping >/dev/null 2>&1 && break; sleep 1; done
   rabbitmqctl -q -n "$node" await_startup --timeout 60 >&2
 fi
 
