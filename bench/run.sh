@@ -8,7 +8,7 @@
 # Size flags (defaults in brackets; every one also reads BENCH_<NAME> from the environment):
 #   --e2e-invoices [20000]        scenario 1: zero-latency run, postgres transport, 1 and 2 workers
 #   --e2e-concurrency [64]        scenario 1: worker concurrency = claim batch = pgbench batch
-#   --large-invoices [50000]      scenario 2: 100 ms latency, one worker
+#   --large-invoices [1000000]    scenario 2: 100 ms latency, one worker
 #   --large-concurrency [512]
 #   --scale-invoices [6000]       scenario 3: 1, 2, 4 workers, both transports, 100 ms latency
 #   --scale-concurrency [64]      per worker
@@ -36,7 +36,7 @@ JAR="$OUT/charon.jar"
 
 E2E_N=${BENCH_E2E_INVOICES:-20000}
 E2E_C=${BENCH_E2E_CONCURRENCY:-64}
-LARGE_N=${BENCH_LARGE_INVOICES:-50000}
+LARGE_N=${BENCH_LARGE_INVOICES:-1000000}
 LARGE_C=${BENCH_LARGE_CONCURRENCY:-512}
 SCALE_N=${BENCH_SCALE_INVOICES:-6000}
 SCALE_C=${BENCH_SCALE_CONCURRENCY:-64}
@@ -216,13 +216,13 @@ gateway_ready() { wait_for 90 gateway grep -q listening "$RUN/$SC.gateway.log"; 
 
 start_server() { # start_server NAME (transport from CHARON_QUEUE)
   local port; port=$(free_port)
-  launch "$1" "$JAVA" "-Xlog:gc:file=$RUN/$SC.$1-gc.log" -jar "$JAR" server --port "$port"
+  launch "$1" "$JAVA" $(charon_heap_options server) "-Xlog:gc:file=$RUN/$SC.$1-gc.log" -jar "$JAR" server --port "$port"
   wait_for 90 "server health" curl -fsS "http://127.0.0.1:$port/rest/health"
 }
 
 start_worker() { # start_worker NAME CONCURRENCY [java options...]
   local name="$1" c="$2"; shift 2
-  launch "$name" env CHARON_METRICS_PORT=0 "$JAVA" "-Xlog:gc:file=$RUN/$SC.$name-gc.log" "$@" -jar "$JAR" worker --concurrency "$c"
+  launch "$name" env CHARON_METRICS_PORT=0 "$JAVA" $(charon_heap_options worker) "-Xlog:gc:file=$RUN/$SC.$name-gc.log" "$@" -jar "$JAR" worker --concurrency "$c"
 }
 
 start_bill() {

@@ -101,6 +101,36 @@ class WorkerProcessIT {
     }
   }
 
+  @Test
+  void a_worker_started_through_the_launcher_writes_a_class_archive_at_exit_that_the_next_start_maps() throws Exception {
+    billing.dueRun(50);
+    var archive = CharonProcess.projectRoot().resolve("target/charon-worker.jsa");
+    java.nio.file.Files.deleteIfExists(archive);
+    var classLog = java.nio.file.Files.createTempFile("charon-class-load", ".log");
+    try (var gateway = GatewayProcess.start()) {
+      var env = workerEnv(gateway);
+      try (var first = CharonProcess.viaLauncher(env, "worker", "--concurrency", "4")) {
+        await().atMost(Duration.ofMinutes(1)).until(() -> first.output().contains("charon worker "));
+        first.terminate();
+        assertThat(first.waitFor(30)).as(first.output()).isZero();
+        assertThat(first.output()).as("archiving is quiet").doesNotContain("[cds]");
+      }
+      assertThat(archive).as("written when the first worker exited").exists();
+
+      env.put("CHARON_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog);
+      try (var second = CharonProcess.viaLauncher(env, "worker", "--concurrency", "4")) {
+        await().atMost(Duration.ofMinutes(1)).until(() -> second.output().contains("charon worker "));
+        awaitAllSettled(Duration.ofMinutes(1));
+        assertThat(second.output()).doesNotContain("[cds]");
+      }
+      var loaded = java.nio.file.Files.readAllLines(classLog);
+      long fromArchive = loaded.stream().filter(l -> l.contains("source: shared objects file (top)")).count();
+      assertThat(fromArchive).as("classes the second worker mapped from the archive the first one wrote").isGreaterThan(1_000);
+    } finally {
+      java.nio.file.Files.deleteIfExists(classLog);
+    }
+  }
+
   /** Waits until nothing is in flight; plays the server's retry task for provider hiccups meanwhile. */
   private void awaitAllSettled(Duration atMost) {
     await().atMost(atMost).pollInterval(Duration.ofMillis(500)).until(() -> {
