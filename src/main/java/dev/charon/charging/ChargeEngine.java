@@ -162,6 +162,9 @@ public final class ChargeEngine {
             default -> settled.contains(a.invoiceId()) ? new Result.Settled(call.decision()) : new Result.Stale();
           };
       results.put(a.invoiceId(), result);
+      if (result instanceof Result.Stale) {
+        metrics.counter("charon.charges", "outcome", "stale").increment();
+      }
       logResult(call, result);
     }
     return results;
@@ -186,8 +189,8 @@ public final class ChargeEngine {
   private ChargeStore.Final fin(Call call, String status, Instant paidAt, Instant next, String failure) {
     var a = call.attempt();
     return new ChargeStore.Final(
-        a.invoiceId(), a.attemptId(), outcomeName(call.outcome()), reference(call.outcome()), status, paidAt, next, failure,
-        call.decision().reason());
+        a.invoiceId(), a.attemptId(), a.calls(), outcomeName(call.outcome()), reference(call.outcome()), status, paidAt, next,
+        failure, call.decision().reason());
   }
 
   private void logResult(Call call, Result result) {
@@ -202,7 +205,9 @@ public final class ChargeEngine {
           switch (result) {
             case Result.Settled s -> log.info("invoice {} attempt {}: {}", a.invoiceId(), a.attemptId(), s.decision().reason());
             case Result.Rescheduled r -> log.info("invoice {} attempt {}: {}; next call at {}", a.invoiceId(), a.attemptId(), r.why(), r.at());
-            case Result.Stale s -> log.info("invoice {} attempt {} was already settled by another delivery", a.invoiceId(), a.attemptId());
+            case Result.Stale s -> log.info(
+                "invoice {} attempt {}: {} not recorded; another delivery of the request settled it or has sent the key since",
+                a.invoiceId(), a.attemptId(), outcomeName(call.outcome()));
           }
         });
   }

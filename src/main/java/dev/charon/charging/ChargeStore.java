@@ -27,9 +27,12 @@ public final class ChargeStore {
   /** What a batch open found: attempts to send and invoices that are no longer PROCESSING. */
   record Opened(List<OpenAttempt> attempts, Set<Long> stale) {}
 
-  /** A final outcome to record: the attempt's outcome and the invoice's new state. */
+  /**
+   * A final outcome to record: the attempt's outcome and the invoice's new state. {@code calls}:
+   * the calls made with the attempt's key when this one was opened, this one included.
+   */
   record Final(
-      long invoiceId, long attemptId, String outcome, String reference, String status, Instant paidAt,
+      long invoiceId, long attemptId, int calls, String outcome, String reference, String status, Instant paidAt,
       Instant nextAttemptAt, String failure, String reason) {}
 
   /** An unknown result: keep the attempt open, offer the request again at {@code at}. */
@@ -140,12 +143,17 @@ public final class ChargeStore {
   /**
    * Records final outcomes, guarded: an attempt is completed only while still UNKNOWN, and its
    * invoice moves only from PROCESSING, in the same statement; the outbox row goes with it.
-   * Returns the invoices this call settled (others were settled by another delivery).
+   * UNAVAILABLE speaks only for the call that got it, so it completes an attempt only if no other
+   * delivery has sent the key since this call was opened: a duplicate delivery that did (after a
+   * broker redelivery or a lease takeover) may have been charged, and closing the attempt would
+   * let a retry charge again under a new key. That delivery settles the attempt instead.
+   * Returns the invoices this call settled (others were settled, or are being, by another delivery).
    */
   Set<Long> settle(Handle h, List<Final> finals, String worker) {
     int n = finals.size();
     var invoices = new Long[n];
     var attempts = new Long[n];
+    var calls = new Integer[n];
     var outcomes = new String[n];
     var references = new String[n];
     var statuses = new String[n];
@@ -157,6 +165,7 @@ public final class ChargeStore {
       var f = finals.get(i);
       invoices[i] = f.invoiceId();
       attempts[i] = f.attemptId();
+      calls[i] = f.calls();
       outcomes[i] = f.outcome();
       references[i] = f.reference();
       statuses[i] = f.status();
@@ -170,12 +179,13 @@ public final class ChargeStore {
         h.createQuery(
                 """
                 with input as (
-                  select * from unnest(:invoices, :attempts, :outcomes, :refs, :statuses, :paid, :next, :failures, :reasons)
-                    as t(invoice_id, attempt_id, outcome, ref, status, paid_at, next_at, failure, reason)),
+                  select * from unnest(:invoices, :attempts, :calls, :outcomes, :refs, :statuses, :paid, :next, :failures, :reasons)
+                    as t(invoice_id, attempt_id, calls, outcome, ref, status, paid_at, next_at, failure, reason)),
                 att as (
                   update charge_attempt a
                   set outcome = i.outcome, provider_reference = i.ref, detail = i.reason, completed_at = now()
                   from input i where a.id = i.attempt_id and a.outcome = 'UNKNOWN'
+                    and (i.outcome <> 'UNAVAILABLE' or a.calls = i.calls)
                   returning a.invoice_id),
                 inv as (
                   update invoice v
@@ -187,7 +197,8 @@ public final class ChargeStore {
                 done as (delete from charge_request r using inv where r.invoice_id = inv.id)
                 select id from inv
                 """)
-            .bind("invoices", invoices).bind("attempts", attempts).bind("outcomes", outcomes).bind("refs", references)
+            .bind("invoices", invoices).bind("attempts", attempts).bind("calls", calls).bind("outcomes", outcomes)
+            .bind("refs", references)
             .bind("statuses", statuses).bind("paid", paid).bind("next", next).bind("failures", failures)
             .bind("reasons", reasons).bind("worker", worker)
             .mapTo(Long.class)

@@ -151,6 +151,27 @@ class ChargeEngineTest {
   }
 
   @Test
+  void an_unavailable_answer_does_not_close_an_attempt_that_a_duplicate_delivery_has_sent_since() {
+    // Two deliveries of one request (a broker redelivery): both open the same attempt and key.
+    long invoice = enqueuedInvoice();
+    var first = engine.open(List.of(invoice)).attempts().getFirst();
+    var second = engine.open(List.of(invoice)).attempts().getFirst();
+    assertThat(second.idempotencyKey()).isEqualTo(first.idempotencyKey());
+    // The first call is refused before processing; the duplicate's call with the key is charged.
+    provider.then(new ChargeOutcome.Unavailable("network error before processing"), new ChargeOutcome.Charged("ch_dup"));
+    var refused = engine.call(first);
+    var charged = engine.call(second);
+
+    assertThat(engine.record(List.of(refused)).get(invoice)).isInstanceOf(ChargeEngine.Result.Stale.class);
+    assertThat(invoice(invoice)).as("no retry under a new key").containsEntry("status", "PROCESSING");
+    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
+
+    assertThat(engine.record(List.of(charged)).get(invoice)).isInstanceOf(ChargeEngine.Result.Settled.class);
+    assertThat(invoice(invoice)).containsEntry("status", "PAID");
+    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("CHARGED"));
+  }
+
+  @Test
   void a_first_call_refused_as_unavailable_is_retried_later_with_a_new_key() {
     var gateway = new SimulatedPaymentProvider(FaultProfile.none(), clock, d -> {});
     gateway.outage(true);
