@@ -117,7 +117,13 @@ public final class ChargeEngine {
   private Call callProvider(ChargeStore.OpenAttempt attempt) {
     var request = new ChargeRequest(attempt.invoiceId(), attempt.customerId(), attempt.amount(), attempt.idempotencyKey());
     var sample = Timer.start(metrics);
-    ChargeOutcome outcome = provider.charge(request);
+    ChargeOutcome outcome;
+    try {
+      outcome = provider.charge(request);
+    } catch (RuntimeException | Error e) {
+      breaker.onFailure(); // a half-open breaker's trial call must end either way
+      throw e;
+    }
     sample.stop(providerLatency);
     switch (outcome) {
       case ChargeOutcome.Unavailable u -> breaker.onFailure();
@@ -134,15 +140,23 @@ public final class ChargeEngine {
   /** Step 3: records a batch of calls in one transaction; returns each invoice's result. */
   public Map<Long, Result> record(List<Call> calls) {
     var finals = new ArrayList<ChargeStore.Final>();
+    var finalOf = new java.util.IdentityHashMap<Call, ChargeStore.Final>();
     var deferred = new ArrayList<ChargeStore.Deferred>();
     for (var call : calls) {
       var a = call.attempt();
-      switch (call.decision()) {
-        case Decision.Reconcile r -> deferred.add(new ChargeStore.Deferred(a.invoiceId(), a.attemptId(), r.at(), r.reason()));
-        case Decision.Paid p -> finals.add(fin(call, "PAID", p.paidAt(), null, null));
-        case Decision.RetryAt r -> finals.add(fin(call, "RETRY_SCHEDULED", null, r.at(), r.reason()));
-        case Decision.NeedsAction n -> finals.add(fin(call, "ACTION_REQUIRED", null, null, n.reason()));
-        case Decision.Uncollectible u -> finals.add(fin(call, "UNCOLLECTIBLE", null, null, u.reason()));
+      var f = switch (call.decision()) {
+        case Decision.Reconcile r -> {
+          deferred.add(new ChargeStore.Deferred(a.invoiceId(), a.attemptId(), r.at(), r.reason()));
+          yield null;
+        }
+        case Decision.Paid p -> fin(call, "PAID", p.paidAt(), null, null);
+        case Decision.RetryAt r -> fin(call, "RETRY_SCHEDULED", null, r.at(), r.reason());
+        case Decision.NeedsAction n -> fin(call, "ACTION_REQUIRED", null, null, n.reason());
+        case Decision.Uncollectible u -> fin(call, "UNCOLLECTIBLE", null, null, u.reason());
+      };
+      if (f != null) {
+        finals.add(f);
+        finalOf.put(call, f);
       }
     }
     var settled =
@@ -151,7 +165,7 @@ public final class ChargeEngine {
               if (!deferred.isEmpty()) {
                 store.defer(h, deferred);
               }
-              return finals.isEmpty() ? java.util.Set.<Long>of() : store.settle(h, finals, worker);
+              return finals.isEmpty() ? java.util.Set.<ChargeStore.Final>of() : store.settle(h, finals, worker);
             });
     var results = new HashMap<Long, Result>();
     for (var call : calls) {
@@ -159,9 +173,10 @@ public final class ChargeEngine {
       Result result =
           switch (call.decision()) {
             case Decision.Reconcile r -> new Result.Rescheduled(r.at(), r.reason());
-            default -> settled.contains(a.invoiceId()) ? new Result.Settled(call.decision()) : new Result.Stale();
+            default -> settled.contains(finalOf.get(call)) ? new Result.Settled(call.decision()) : new Result.Stale();
           };
-      results.put(a.invoiceId(), result);
+      // Two results for one invoice (duplicate deliveries in one batch): the one that settled it wins.
+      results.merge(a.invoiceId(), result, (old, mine) -> old instanceof Result.Settled ? old : mine);
       if (result instanceof Result.Stale) {
         metrics.counter("charon.charges", "outcome", "stale").increment();
       }

@@ -38,7 +38,8 @@ public final class ChargeStore {
   /** An unknown result: keep the attempt open, offer the request again at {@code at}. */
   record Deferred(long invoiceId, long attemptId, Instant at, String reason) {}
 
-  private record Row(long id, long customerId, Money amount, int attemptCount, int declines, int unavailable) {}
+  private record Row(
+      long id, long customerId, Money amount, int attemptCount, int declines, int unavailable, boolean processing) {}
 
   // A first attempt (attempt_count 0, kept in step by insertAttempts) has no earlier outcomes to
   // count: the batch's common case skips both subqueries.
@@ -47,13 +48,13 @@ public final class ChargeStore {
     var rows = new HashMap<Long, Row>();
     h.createQuery(
             """
-            select i.id, i.customer_id, i.amount_minor, i.currency, i.attempt_count,
+            select i.id, i.customer_id, i.amount_minor, i.currency, i.attempt_count, i.status = 'PROCESSING' as processing,
                    case when i.attempt_count = 0 then 0 else
                      (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'DECLINED') end as declines,
                    case when i.attempt_count = 0 then 0 else
                      (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'UNAVAILABLE') end as unavailable
             from invoice i
-            where i.id = any(:ids) and i.status = 'PROCESSING'
+            where i.id = any(:ids)
             order by i.id
             for update of i
             """)
@@ -61,8 +62,12 @@ public final class ChargeStore {
         .map((rs, ctx) -> new Row(
             rs.getLong("id"), rs.getLong("customer_id"),
             Money.ofMinor(rs.getLong("amount_minor"), Currency.valueOf(rs.getString("currency"))),
-            rs.getInt("attempt_count"), rs.getInt("declines"), rs.getInt("unavailable")))
-        .forEach(row -> rows.put(row.id(), row));
+            rs.getInt("attempt_count"), rs.getInt("declines"), rs.getInt("unavailable"), rs.getBoolean("processing")))
+        .forEach(row -> {
+          if (row.processing()) {
+            rows.put(row.id(), row);
+          }
+        });
     var stale = new java.util.HashSet<Long>();
     for (var id : ids) {
       if (!rows.containsKey(id)) {
@@ -70,7 +75,15 @@ public final class ChargeStore {
       }
     }
     if (!stale.isEmpty()) {
-      h.createUpdate("delete from charge_request where invoice_id = any(:ids)").bind("ids", stale.toArray(Long[]::new)).execute();
+      // Every invoice of the batch is locked, not only the PROCESSING ones: otherwise the retry
+      // task could move a stale one back to PROCESSING and enqueue a fresh request between the
+      // read above and this delete, which would then delete that request and strand the invoice.
+      h.createUpdate(
+              """
+              delete from charge_request r using invoice i
+              where r.invoice_id = any(:ids) and i.id = r.invoice_id and i.status <> 'PROCESSING'
+              """)
+          .bind("ids", stale.toArray(Long[]::new)).execute();
     }
     var attempts = new ArrayList<OpenAttempt>();
     if (rows.isEmpty()) {
@@ -147,9 +160,10 @@ public final class ChargeStore {
    * delivery has sent the key since this call was opened: a duplicate delivery that did (after a
    * broker redelivery or a lease takeover) may have been charged, and closing the attempt would
    * let a retry charge again under a new key. That delivery settles the attempt instead.
-   * Returns the invoices this call settled (others were settled, or are being, by another delivery).
+   * Returns the finals that settled their invoice (others were settled, or are being, by another
+   * delivery).
    */
-  Set<Long> settle(Handle h, List<Final> finals, String worker) {
+  Set<Final> settle(Handle h, List<Final> finals, String worker) {
     int n = finals.size();
     var invoices = new Long[n];
     var attempts = new Long[n];
@@ -175,34 +189,40 @@ public final class ChargeStore {
       reasons[i] = f.reason();
     }
     lockInvoices(h, invoices);
+    // The invoice takes its new state from the input row that completed its attempt (joined by
+    // position, not by invoice): a batch may hold two results for one attempt, from duplicate
+    // deliveries, of which the guard lets only one through.
     return new java.util.HashSet<>(
         h.createQuery(
                 """
                 with input as (
                   select * from unnest(:invoices, :attempts, :calls, :outcomes, :refs, :statuses, :paid, :next, :failures, :reasons)
-                    as t(invoice_id, attempt_id, calls, outcome, ref, status, paid_at, next_at, failure, reason)),
+                    with ordinality as t(invoice_id, attempt_id, calls, outcome, ref, status, paid_at, next_at, failure, reason, ord)),
                 att as (
                   update charge_attempt a
                   set outcome = i.outcome, provider_reference = i.ref, detail = i.reason, completed_at = now()
                   from input i where a.id = i.attempt_id and a.outcome = 'UNKNOWN'
                     and (i.outcome <> 'UNAVAILABLE' or a.calls = i.calls)
-                  returning a.invoice_id),
+                  returning i.ord),
                 inv as (
                   update invoice v
                   set status = i.status, paid_at = i.paid_at::timestamptz, next_attempt_at = i.next_at::timestamptz,
                       last_failure = coalesce(i.failure, v.last_failure), status_reason = i.reason, status_actor = :worker
-                  from input i join att on att.invoice_id = i.invoice_id
+                  from input i join att on att.ord = i.ord
                   where v.id = i.invoice_id and v.status = 'PROCESSING'
-                  returning v.id),
+                  returning v.id, i.ord),
                 done as (delete from charge_request r using inv where r.invoice_id = inv.id)
-                select id from inv
+                select ord from inv
                 """)
             .bind("invoices", invoices).bind("attempts", attempts).bind("calls", calls).bind("outcomes", outcomes)
             .bind("refs", references)
             .bind("statuses", statuses).bind("paid", paid).bind("next", next).bind("failures", failures)
             .bind("reasons", reasons).bind("worker", worker)
-            .mapTo(Long.class)
-            .list());
+            .mapTo(Integer.class)
+            .list()
+            .stream()
+            .map(ord -> finals.get(ord - 1))
+            .toList());
   }
 
   /** Keeps unknown attempts open and offers their requests again later (no lease, not published). */

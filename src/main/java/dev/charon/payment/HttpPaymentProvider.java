@@ -84,7 +84,12 @@ public final class HttpPaymentProvider implements PaymentProvider, AutoCloseable
             default -> throw new PaymentProviderException("request rejected (" + code + ")", request, status, body);
           };
       case 409 -> new ChargeOutcome.Unknown("the provider is still processing this key (" + code + ")");
-      case 503 -> new ChargeOutcome.Unavailable("provider unavailable (" + code + ")");
+      // Only the provider's own refusals say "nothing was processed"; a 503 from a proxy in front
+      // of it may come after the request was forwarded, so it is reconciled like any 5xx.
+      case 503 -> switch (code) {
+        case "outage", "network_error" -> new ChargeOutcome.Unavailable("provider unavailable (" + code + ")");
+        default -> new ChargeOutcome.Unknown("HTTP 503 without the provider's refusal code (" + code + ")");
+      };
       default -> {
         if (status >= 500) {
           yield new ChargeOutcome.Unknown("provider failed with HTTP " + status + " (" + code + ")");

@@ -155,8 +155,9 @@ public final class ChargeWorker implements AutoCloseable {
             () -> {
               try {
                 finished.add(new Finished(delivery, engine.call(attempt)));
-              } catch (RuntimeException e) {
-                // The attempt stays UNKNOWN; the redelivery reconciles it with the same key.
+              } catch (RuntimeException | Error e) {
+                // The attempt stays UNKNOWN; the redelivery reconciles it with the same key. The
+                // slot and the delivery are given back whatever was thrown.
                 LogContext.inAttempt(attempt.invoiceId(), attempt.attemptId(),
                     () -> log.warn("calling the provider for invoice {} failed", attempt.invoiceId(), e));
                 inFlight.decrementAndGet();

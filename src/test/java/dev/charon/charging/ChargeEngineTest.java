@@ -172,6 +172,58 @@ class ChargeEngineTest {
   }
 
   @Test
+  void duplicate_results_for_one_attempt_in_one_batch_settle_the_invoice_from_the_one_recorded() {
+    long invoice = enqueuedInvoice();
+    var first = engine.open(List.of(invoice)).attempts().getFirst();
+    var second = engine.open(List.of(invoice)).attempts().getFirst();
+    provider.then(new ChargeOutcome.Unavailable("network error before processing"), new ChargeOutcome.Charged("ch_dup"));
+    var refused = engine.call(first);
+    var charged = engine.call(second);
+
+    // One recorder batch holds both: the refusal first.
+    var results = engine.record(List.of(refused, charged));
+
+    assertThat(results.get(invoice)).isInstanceOf(ChargeEngine.Result.Settled.class);
+    assertThat(invoice(invoice)).containsEntry("status", "PAID").containsEntry("next_attempt_at", null);
+    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("CHARGED"));
+    assertThat(requests(invoice)).isZero();
+  }
+
+  @Test
+  void a_stale_delivery_holds_its_invoice_so_the_retry_task_cannot_enqueue_it_underneath() throws Exception {
+    long invoice = enqueuedInvoice();
+    provider.then(new ChargeOutcome.Unavailable("outage"));
+    engine.process(invoice); // RETRY_SCHEDULED, its request deleted
+    clock.advance(Duration.ofHours(1));
+    var due = new DueInvoices(db.jdbi());
+    try (var h = db.jdbi().open()) {
+      h.begin();
+      // A late duplicate of the old request is opened: the invoice is not PROCESSING, so stale.
+      assertThat(engine.open(h, List.of(invoice)).stale()).containsExactly(invoice);
+      assertThat(Executors.newVirtualThreadPerTaskExecutor().submit(() -> due.enqueueRetries(clock.instant(), 100)).get())
+          .as("the retry task skips the invoice the stale delivery holds").isZero();
+      h.commit();
+    }
+    assertThat(due.enqueueRetries(clock.instant(), 100)).isEqualTo(1);
+    assertThat(requests(invoice)).as("the retry's request survived the stale delivery").isEqualTo(1);
+  }
+
+  @Test
+  void a_provider_call_that_throws_ends_the_breakers_trial_call() {
+    breaker = new CircuitBreaker(1, Duration.ofSeconds(10), clock);
+    engine = engine(provider);
+    long invoice = enqueuedInvoice();
+    breaker.onFailure();
+    clock.advance(Duration.ofSeconds(10)); // half-open: the next call is the trial
+    provider.crashAfterProcessing(new IllegalStateException("unexpected 429"));
+    var attempt = engine.open(List.of(invoice)).attempts().getFirst();
+    assertThatThrownBy(() -> engine.call(attempt)).hasMessageContaining("429");
+    assertThat(breaker.state()).as("the failed trial reopened the breaker").isEqualTo(CircuitBreaker.State.OPEN);
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(breaker.tryAcquire()).as("a new trial is allowed after the cooldown").isEmpty();
+  }
+
+  @Test
   void a_first_call_refused_as_unavailable_is_retried_later_with_a_new_key() {
     var gateway = new SimulatedPaymentProvider(FaultProfile.none(), clock, d -> {});
     gateway.outage(true);

@@ -137,12 +137,13 @@ class HttpPaymentProviderTest {
   }
 
   @Test
-  void other_server_errors_are_unknown_and_client_errors_are_bugs() {
+  void other_server_errors_and_a_proxys_503_are_unknown_and_client_errors_are_bugs() {
     var request = request("k-1", 2);
 
     assertThat(HttpPaymentProvider.outcome(request, 500, "{\"outcome\":\"error\",\"code\":\"journal_failed\"}")).isInstanceOf(ChargeOutcome.Unknown.class);
     assertThat(HttpPaymentProvider.outcome(request, 502, "<html>bad gateway</html>")).isInstanceOf(ChargeOutcome.Unknown.class);
-    assertThat(HttpPaymentProvider.outcome(request, 503, "")).isInstanceOf(ChargeOutcome.Unavailable.class);
+    assertThat(HttpPaymentProvider.outcome(request, 503, "{\"outcome\":\"error\",\"code\":\"outage\"}")).isInstanceOf(ChargeOutcome.Unavailable.class);
+    assertThat(HttpPaymentProvider.outcome(request, 503, "")).as("a proxy's 503").isInstanceOf(ChargeOutcome.Unknown.class);
     assertThatThrownBy(() -> HttpPaymentProvider.outcome(request, 400, "{\"code\":\"invalid_body\"}")).isInstanceOf(PaymentProviderException.class);
     assertThatThrownBy(() -> HttpPaymentProvider.outcome(request, 404, "")).isInstanceOf(PaymentProviderException.class);
   }
