@@ -40,20 +40,26 @@ class ChaosIT {
   static final boolean FULL = Boolean.parseBoolean(env("CHARON_CHAOS_FULL", "false"));
   static final long SEED = Long.parseLong(env("CHARON_CHAOS_SEED", "42"));
   static final List<String> RESULTS = new ArrayList<>();
-  /** Share of charges whose response the gateway drops after storing the result. */
-  static final double TIMEOUT_RATE = 0.02;
+  /**
+   * The gateway of a scenario: the share of charges whose response it drops after storing the
+   * result, and its mean latency, which sets the pace of the run: with
+   * {@link ChaosCluster#WORKER_CONCURRENCY} calls in flight per worker, three workers charge
+   * about 12 / latency-in-seconds invoices a second, so the faults meet a run in progress.
+   */
+  record Gateway(double timeoutRate, long latencyMs) {}
+
+  static final Gateway GATEWAY = new Gateway(0.02, 250);
   /**
    * The provider-failure scenarios lose many more responses, so that plenty of attempts are still
    * being reconciled (same key, result unknown) when the outage or the kill strikes: the case
    * that once ended in a second charge under a new key.
    */
-  static final double RESULTS_LOST_BEFORE_FAULT = 0.2;
+  static final Gateway RESULTS_LOST_BEFORE_FAULT = new Gateway(0.2, 250);
   /**
-   * The pace of a run: the gateway answers in 250 ms on average and each worker has
-   * {@link ChaosCluster#WORKER_CONCURRENCY} calls in flight, so three workers charge about 50
-   * invoices a second and the faults meet a run in progress rather than a finished one.
+   * Closing a scenario's broker connections takes rabbitmqctl several seconds, so 20 rounds of it
+   * need a run four times as long as the others to all strike while charges are outstanding.
    */
-  static final long LATENCY_MS = 250;
+  static final Gateway SLOW = new Gateway(0.02, 1000);
 
   record Outcome(long duplicates, long lost, long stuck, long currencyMismatches, boolean auditOk) {}
 
@@ -128,7 +134,7 @@ class ChaosIT {
   @ParameterizedTest
   @EnumSource(value = Transport.class, names = "RABBITMQ")
   void broker_connections_closed_and_broker_restarted(Transport transport) {
-    scenario("5 RabbitMQ " + (FULL ? "restart + " : "") + "close_all_connections", transport, ROUNDS, (c, faults) -> {
+    scenario("5 RabbitMQ " + (FULL ? "restart + " : "") + "close_all_connections", transport, ROUNDS, SLOW, (c, faults) -> {
       int strikes = ROUNDS + (FULL ? 1 : 0);
       for (int round = 0; round < ROUNDS; round++) {
         faults.strike(round, strikes, () -> closeBrokerConnectionsOf(c));
@@ -228,15 +234,15 @@ class ChaosIT {
   }
 
   private void scenario(String name, Transport transport, int rounds, java.util.function.BiConsumer<ChaosCluster, Faults> faults) {
-    scenario(name, transport, rounds, TIMEOUT_RATE, faults);
+    scenario(name, transport, rounds, GATEWAY, faults);
   }
 
   private void scenario(
-      String name, Transport transport, int rounds, double timeoutRate, java.util.function.BiConsumer<ChaosCluster, Faults> inject) {
+      String name, Transport transport, int rounds, Gateway gateway, java.util.function.BiConsumer<ChaosCluster, Faults> inject) {
     long started = System.nanoTime();
     db.clean();
     seed();
-    try (var c = cluster(transport, timeoutRate)) {
+    try (var c = cluster(transport, gateway)) {
       c.startServer();
       c.startWorkers(3);
       var faults = new Faults(c.random);
@@ -249,13 +255,14 @@ class ChaosIT {
   }
 
   private ChaosCluster cluster(Transport transport) {
-    return cluster(transport, TIMEOUT_RATE);
+    return cluster(transport, GATEWAY);
   }
 
-  private ChaosCluster cluster(Transport transport, double timeoutRate) {
+  private ChaosCluster cluster(Transport transport, Gateway gateway) {
     var c = new ChaosCluster(db, transport, SEED, "charon.chaos." + UUID.randomUUID().toString().substring(0, 8));
-    return c.gateway("--decline-rate", "0.05", "--network-error-rate", "0.02", "--timeout-rate", String.valueOf(timeoutRate),
-        "--latency-ms", String.valueOf(LATENCY_MS), "--latency-jitter-ms", String.valueOf(LATENCY_MS / 2), "--seed", String.valueOf(SEED));
+    return c.gateway("--decline-rate", "0.05", "--network-error-rate", "0.02", "--timeout-rate", String.valueOf(gateway.timeoutRate()),
+        "--latency-ms", String.valueOf(gateway.latencyMs()), "--latency-jitter-ms", String.valueOf(gateway.latencyMs() / 2),
+        "--seed", String.valueOf(SEED));
   }
 
   private void seed() {
@@ -313,7 +320,8 @@ class ChaosIT {
     var text = new StringBuilder()
         .append("# Reliability\n\nProduced by the chaos suite (`src/test/java/dev/charon/chaos/ChaosIT.java`), ")
         .append("real processes against this machine's PostgreSQL and RabbitMQ; gateway with 5% declines, 2% network errors, ")
-        .append("2% timeouts (20% in scenarios 7 and 8), ").append(LATENCY_MS).append(" ms mean latency; 3 workers x ")
+        .append("2% timeouts (20% in scenarios 7 and 8), ").append(GATEWAY.latencyMs()).append(" ms mean latency (")
+        .append(SLOW.latencyMs()).append(" ms in scenario 5); 3 workers x ")
         .append(ChaosCluster.WORKER_CONCURRENCY).append(" concurrency. Seed ").append(SEED).append(", full mode: ").append(FULL)
         .append(".\n\nCommand: `").append(targets()).append("CHARON_CHAOS_INVOICES=").append(INVOICES).append(" CHARON_CHAOS_ROUNDS=").append(ROUNDS)
         .append(" CHARON_CHAOS_RACE_ROUNDS=").append(RACE_ROUNDS).append(" CHARON_CHAOS_FULL=").append(FULL).append(" CHARON_CHAOS_REPORT=docs/reliability.md ./scripts/chaos.sh`\n\n")
