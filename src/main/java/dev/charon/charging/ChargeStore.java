@@ -75,15 +75,10 @@ public final class ChargeStore {
       }
     }
     if (!stale.isEmpty()) {
-      // Every invoice of the batch is locked, not only the PROCESSING ones: otherwise the retry
-      // task could move a stale one back to PROCESSING and enqueue a fresh request between the
-      // read above and this delete, which would then delete that request and strand the invoice.
-      h.createUpdate(
-              """
-              delete from charge_request r using invoice i
-              where r.invoice_id = any(:ids) and i.id = r.invoice_id and i.status <> 'PROCESSING'
-              """)
-          .bind("ids", stale.toArray(Long[]::new)).execute();
+      // Every invoice of the batch is locked above, not only the PROCESSING ones: otherwise the
+      // retry task could move a stale one back to PROCESSING and enqueue a fresh request between
+      // the read and this delete, which would then delete that request and strand the invoice.
+      h.createUpdate("delete from charge_request where invoice_id = any(:ids)").bind("ids", stale.toArray(Long[]::new)).execute();
     }
     var attempts = new ArrayList<OpenAttempt>();
     if (rows.isEmpty()) {

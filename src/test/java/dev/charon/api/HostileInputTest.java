@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.charon.invoice.InvoiceStatus;
 import dev.charon.seed.Seeder;
 import dev.charon.testing.Fixtures;
-import dev.charon.testing.Http;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
 import java.net.URI;

@@ -152,15 +152,10 @@ class ChargeEngineTest {
 
   @Test
   void an_unavailable_answer_does_not_close_an_attempt_that_a_duplicate_delivery_has_sent_since() {
-    // Two deliveries of one request (a broker redelivery): both open the same attempt and key.
     long invoice = enqueuedInvoice();
-    var first = engine.open(List.of(invoice)).attempts().getFirst();
-    var second = engine.open(List.of(invoice)).attempts().getFirst();
-    assertThat(second.idempotencyKey()).isEqualTo(first.idempotencyKey());
-    // The first call is refused before processing; the duplicate's call with the key is charged.
-    provider.then(new ChargeOutcome.Unavailable("network error before processing"), new ChargeOutcome.Charged("ch_dup"));
-    var refused = engine.call(first);
-    var charged = engine.call(second);
+    var pair = duplicateDeliveries(invoice);
+    var refused = pair.refused();
+    var charged = pair.charged();
 
     assertThat(engine.record(List.of(refused)).get(invoice)).isInstanceOf(ChargeEngine.Result.Stale.class);
     assertThat(invoice(invoice)).as("no retry under a new key").containsEntry("status", "PROCESSING");
@@ -174,11 +169,9 @@ class ChargeEngineTest {
   @Test
   void duplicate_results_for_one_attempt_in_one_batch_settle_the_invoice_from_the_one_recorded() {
     long invoice = enqueuedInvoice();
-    var first = engine.open(List.of(invoice)).attempts().getFirst();
-    var second = engine.open(List.of(invoice)).attempts().getFirst();
-    provider.then(new ChargeOutcome.Unavailable("network error before processing"), new ChargeOutcome.Charged("ch_dup"));
-    var refused = engine.call(first);
-    var charged = engine.call(second);
+    var pair = duplicateDeliveries(invoice);
+    var refused = pair.refused();
+    var charged = pair.charged();
 
     // One recorder batch holds both: the refusal first.
     var results = engine.record(List.of(refused, charged));
@@ -357,6 +350,20 @@ class ChargeEngineTest {
     db.jdbi().useHandle(h -> h.execute("update invoice set status = 'PROCESSING', status_reason = 'enqueued' where id = ?", id));
     db.jdbi().useHandle(h -> h.execute("insert into charge_request (invoice_id) values (?)", id));
     return id;
+  }
+
+  private record DuplicatePair(ChargeEngine.Call refused, ChargeEngine.Call charged) {}
+
+  /**
+   * Two deliveries of one request (a broker redelivery) open the same attempt and key; the first
+   * call is refused before processing, the duplicate's call with the same key is charged.
+   */
+  private DuplicatePair duplicateDeliveries(long invoice) {
+    var first = engine.open(List.of(invoice)).attempts().getFirst();
+    var second = engine.open(List.of(invoice)).attempts().getFirst();
+    assertThat(second.idempotencyKey()).isEqualTo(first.idempotencyKey());
+    provider.then(new ChargeOutcome.Unavailable("network error before processing"), new ChargeOutcome.Charged("ch_dup"));
+    return new DuplicatePair(engine.call(first), engine.call(second));
   }
 
   private Map<String, Object> invoice(long id) {

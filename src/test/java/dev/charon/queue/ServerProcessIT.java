@@ -10,7 +10,6 @@ import dev.charon.testing.Http;
 import dev.charon.testing.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +26,7 @@ class ServerProcessIT {
   }
 
   private Map<String, String> env(String... pairs) {
-    var env = new HashMap<>(db.processEnv(pairs));
+    var env = db.processEnv(pairs); // a fresh, mutable map
     env.putIfAbsent("CHARON_RETRY_POLL", "1s");
     return env;
   }

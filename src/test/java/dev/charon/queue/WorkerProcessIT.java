@@ -9,7 +9,6 @@ import dev.charon.testing.GatewayProcess;
 import dev.charon.testing.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,7 +26,7 @@ class WorkerProcessIT {
   }
 
   private Map<String, String> workerEnv(GatewayProcess gateway, String... extra) {
-    var env = new HashMap<>(db.processEnv(extra));
+    var env = db.processEnv(extra); // a fresh, mutable map
     env.putIfAbsent("CHARON_GATEWAY_URL", gateway.url());
     env.putIfAbsent("CHARON_QUEUE", "postgres");
     env.putIfAbsent("CHARON_DB_POOL_SIZE", "8");
