@@ -46,8 +46,8 @@ final class WorkerCommand implements Callable<Integer> {
     }
     var queue = QueueSettings.from(env);
     var clock = Clock.systemUTC();
-    var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
     var metrics = Metrics.registry("worker");
+    var provider = PaymentProviders.create(PaymentSettings.from(env), clock, metrics);
     var opsSettings = OpsSettings.from(env);
     var db = Database.open(DatabaseSettings.from(env), "worker");
     db.requireMigrated();
