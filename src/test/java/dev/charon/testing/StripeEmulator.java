@@ -123,7 +123,11 @@ public final class StripeEmulator implements AutoCloseable {
    */
   public String customer(String cardToken) {
     try {
-      return client().v1().customers().create(CustomerCreateParams.builder().setSource(cardToken).build()).getId();
+      var params = CustomerCreateParams.builder();
+      if (cardToken != null) { // null: a customer without a card
+        params.setSource(cardToken);
+      }
+      return client().v1().customers().create(params.build()).getId();
     } catch (StripeException e) {
       throw new IllegalStateException("emulator refused a customer with " + cardToken, e);
     }

@@ -30,6 +30,12 @@ final class StripeOutcomes {
     if (status == 409 || "idempotency_key_in_use".equals(code)) {
       return new ChargeOutcome.Unknown("Stripe is still processing this key (HTTP " + status + ", " + code + ")");
     }
+    // "Cannot charge a customer that has no active card" (code missing; a 404 card_error at the
+    // emulator, which the client parses as an invalid request): the customer exists but cannot pay
+    // until a card is added, which is the customer's or an operator's action, not a retry.
+    if ("missing".equals(code)) {
+      return new ChargeOutcome.CustomerNotFound("the Stripe customer " + request.customerReference() + " has no default card: " + message(e));
+    }
     return switch (e) {
       case CardException card -> card(card, code);
       // A reused key with other parameters: a bug in Charon (the attempt's amount or customer
@@ -51,11 +57,6 @@ final class StripeOutcomes {
   }
 
   private static ChargeOutcome card(CardException card, String code) {
-    // Stripe's "Cannot charge a customer that has no active card": the customer exists but cannot
-    // pay until a card is added, which is an operator's (or the customer's) action, not a retry.
-    if ("missing".equals(code)) {
-      return new ChargeOutcome.CustomerNotFound("the Stripe customer has no default card: " + message(card));
-    }
     // The reason is the decline code itself (insufficient_funds, expired_card, authentication_required,
     // ...), which payment/DeclineCode classifies as hard or soft. Some declines carry their cause in
     // `code` only (expired_card, incorrect_cvc, processing_error).
