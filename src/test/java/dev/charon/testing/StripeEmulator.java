@@ -4,6 +4,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.stripe.StripeClient;
 import com.stripe.exception.StripeException;
+import com.stripe.model.Charge;
+import com.stripe.param.ChargeListParams;
 import com.stripe.param.CustomerCreateParams;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -130,6 +133,32 @@ public final class StripeEmulator implements AutoCloseable {
       return client().v1().customers().create(params.build()).getId();
     } catch (StripeException e) {
       throw new IllegalStateException("emulator refused a customer with " + cardToken, e);
+    }
+  }
+
+  /**
+   * Every charge on the account, newest first, read page by page with {@code starting_after}. Not
+   * with the client's auto-paging: the emulator answers every list with {@code url: /v1/refunds},
+   * which the client follows for the next page.
+   */
+  public List<Charge> charges() {
+    var all = new ArrayList<Charge>();
+    String after = null;
+    try {
+      while (true) {
+        var params = ChargeListParams.builder().setLimit(100L);
+        if (after != null) {
+          params.setStartingAfter(after);
+        }
+        var page = client().v1().charges().list(params.build());
+        all.addAll(page.getData());
+        if (!Boolean.TRUE.equals(page.getHasMore()) || page.getData().isEmpty()) {
+          return all;
+        }
+        after = page.getData().getLast().getId();
+      }
+    } catch (StripeException e) {
+      throw new IllegalStateException("emulator refused to list charges", e);
     }
   }
 

@@ -48,6 +48,7 @@ public final class StripeFaultProxy implements AutoCloseable {
   private final AtomicReference<Fault> always = new AtomicReference<>();
   private final AtomicInteger struck = new AtomicInteger();
   private final AtomicInteger forwardedCharges = new AtomicInteger();
+  private volatile Duration latency = Duration.ZERO;
 
   private StripeFaultProxy(HttpServer server, URI upstream) {
     this.server = server;
@@ -79,6 +80,11 @@ public final class StripeFaultProxy implements AutoCloseable {
   /** Every charge POST meets {@code fault} until {@link #heal}. */
   public void failAll(Fault fault) {
     always.set(fault);
+  }
+
+  /** Every charge POST waits this long before it is forwarded (a run that lasts long enough to strike). */
+  public void latency(Duration perCharge) {
+    latency = perCharge;
   }
 
   public void heal() {
@@ -119,6 +125,14 @@ public final class StripeFaultProxy implements AutoCloseable {
           default -> throw new IllegalStateException();
         }
         return;
+      }
+      if (charge && !latency.isZero()) {
+        try {
+          Thread.sleep(latency);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException(e);
+        }
       }
       var forward = HttpRequest.newBuilder(upstream.resolve(exchange.getRequestURI().toString()))
           .timeout(Duration.ofSeconds(30))
