@@ -1,5 +1,6 @@
 package dev.charon.payment;
 
+import dev.charon.payment.domain.ChargeRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.money.Currency;

@@ -1,6 +1,8 @@
 package dev.charon.payment;
 
 import dev.charon.money.Money;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;

@@ -2,6 +2,7 @@ package dev.charon.payment;
 
 import com.stripe.model.Charge;
 import dev.charon.money.Money;
+import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.payment.stripe.StripeAmounts;
 import dev.charon.payment.stripe.StripePaymentProvider;
 import dev.charon.payment.stripe.StripeSettings;

@@ -6,9 +6,9 @@ import com.stripe.exception.IdempotencyException;
 import com.stripe.exception.InvalidRequestException;
 import com.stripe.exception.RateLimitException;
 import com.stripe.exception.StripeException;
-import dev.charon.payment.ChargeOutcome;
-import dev.charon.payment.ChargeRequest;
 import dev.charon.payment.PaymentProviderException;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
 import java.net.ConnectException;
 import java.util.Objects;
 
