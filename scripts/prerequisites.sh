@@ -4,6 +4,9 @@
 # it starts or installs what is missing (as root), or says what to do and fails (not root).
 # A new prerequisite: write a prereq_* function and add it to charon_test_prerequisites.
 
+# The checkout's root, for prerequisites that install from its files (e.g. into target/).
+charon_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
 charon_test_prerequisites() {
   local failed=0 prereq
   for prereq in prereq_jdk prereq_postgresql prereq_rabbitmq prereq_chromium; do
@@ -38,7 +41,7 @@ prereq_port_open() {
 
 # A JDK >= 21 (the machine's default java may be older): exports JAVA_HOME.
 prereq_jdk() {
-  source "$(dirname "${BASH_SOURCE[0]}")/find-jdk.sh"
+  source "$charon_root/scripts/find-jdk.sh"
   JAVA_HOME="$(find_jdk)" || return 1
   export JAVA_HOME
 }
