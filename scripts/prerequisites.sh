@@ -9,7 +9,7 @@ charon_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 charon_test_prerequisites() {
   local failed=0 prereq
-  for prereq in prereq_jdk prereq_postgresql prereq_rabbitmq prereq_chromium; do
+  for prereq in prereq_jdk prereq_postgresql prereq_rabbitmq prereq_chromium prereq_stripe_emulator; do
     "$prereq" || failed=1
   done
   if [ "$failed" != 0 ]; then
@@ -84,4 +84,27 @@ prereq_rabbitmq() {
 prereq_chromium() {
   [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && return 0
   prereq_apt_install chromium chromium-driver
+}
+
+# The Stripe emulator the Stripe adapter's tests run against: stripe-stateful-mock from the npm
+# registry, the version pinned in src/test/stripe-mock/package-lock.json, installed into
+# target/stripe-mock with the machine's Node.js and npm (testing/StripeEmulator starts it, and
+# installs it the same way when a test runs alone).
+prereq_stripe_emulator() {
+  local target="$charon_root/target/stripe-mock" source="$charon_root/src/test/stripe-mock"
+  if [ -f "$target/node_modules/stripe-stateful-mock/dist/cli.js" ] && cmp -s "$source/package-lock.json" "$target/package-lock.json"; then
+    return 0
+  fi
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    if prereq_root; then
+      prereq_apt_install nodejs npm || return 1
+    else
+      prereq_say "Node.js and npm are needed for the Stripe emulator: apt-get install nodejs npm (as root)"
+      return 1
+    fi
+  fi
+  prereq_say "installing the Stripe emulator (stripe-stateful-mock) into target/stripe-mock"
+  mkdir -p "$target" &&
+    cp "$source/package.json" "$source/package-lock.json" "$target/" &&
+    npm ci --prefix "$target" --no-audit --no-fund --loglevel=error >/dev/null
 }

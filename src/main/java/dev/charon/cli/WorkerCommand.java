@@ -47,8 +47,8 @@ final class WorkerCommand implements Callable<Integer> {
     }
     var queue = QueueSettings.from(env);
     var clock = Clock.systemUTC();
-    var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
     var metrics = Metrics.registry("worker");
+    var provider = PaymentProviders.create(PaymentSettings.from(env), clock, metrics);
     var opsSettings = OpsSettings.from(env);
     // A second worker on this host: say which setting to change before taking any work.
     Ports.requireFree(opsSettings.host(), opsSettings.port(), "CHARON_METRICS_PORT");
