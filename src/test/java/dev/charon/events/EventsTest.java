@@ -54,7 +54,7 @@ class EventsTest {
   @Test
   void every_state_change_writes_a_cloud_event_in_the_same_transaction() {
     var ids = changeStates();
-    var events = new EventFeed(db.jdbi(), json).after(0, 100);
+    var events = new EventFeed(db.jdbi(), json).after(EventPosition.START, 100);
     assertThat(events).extracting(e -> e.event().type()).containsExactly(
         "billing_run.started", "invoice.paid", "invoice.payment_failed", "invoice.action_required", "billing_run.finished");
     var paid = events.get(1).event();
@@ -67,7 +67,7 @@ class EventsTest {
     assertThat(events).extracting(e -> e.event().id()).doesNotHaveDuplicates();
 
     db.jdbi().useHandle(h -> h.execute("begin; update invoice set status = 'VOID', status_reason = 'x' where id = " + ids.get(2) + "; rollback"));
-    assertThat(new EventFeed(db.jdbi(), json).after(0, 100)).as("a rolled-back change publishes nothing").hasSize(5);
+    assertThat(new EventFeed(db.jdbi(), json).after(EventPosition.START, 100)).as("a rolled-back change publishes nothing").hasSize(5);
   }
 
   @Test
