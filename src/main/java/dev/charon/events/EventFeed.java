@@ -19,7 +19,7 @@ public final class EventFeed {
   public record Positioned(EventPosition position, CloudEvent event) {}
 
   /** The rows a reader may see: every transaction that could still add an earlier one has ended. */
-  static final String VISIBLE = "xid < pg_snapshot_xmin(pg_current_snapshot())";
+  public static final String VISIBLE = "xid < pg_snapshot_xmin(pg_current_snapshot())";
 
   static final String COLUMNS = "xid::text as xid, id, event_id, type, subject, occurred_at, data::text as data";
 
