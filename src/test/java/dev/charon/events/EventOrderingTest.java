@@ -9,7 +9,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import dev.charon.api.Json;
 import dev.charon.config.Env;
-import dev.charon.queue.AmqpSettings;
+import dev.charon.broker.AmqpSettings;
 import dev.charon.testing.Http;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
