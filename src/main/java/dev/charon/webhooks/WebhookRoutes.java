@@ -132,11 +132,13 @@ public final class WebhookRoutes implements HttpApi.Module {
   private void delete(Context ctx) {
     long id = Query.pathId(ctx, "id");
     Query.of(ctx, Set.of()).validate();
-    if (!jdbi.inTransaction(h -> Endpoints.delete(h, id))) {
-      throw notFound(id);
-    }
-    log.info("webhook endpoint {} deleted by {} with its deliveries", id, Caller.of(ctx).actor());
-    ctx.status(204);
+    var deleted = jdbi.inTransaction(h -> {
+      var endpoint = Endpoints.find(h, id).orElseThrow(() -> notFound(id));
+      Endpoints.delete(h, id);
+      return endpoint;
+    });
+    log.info("webhook endpoint {} ({}) deleted by {} with its deliveries", id, deleted.url(), Caller.of(ctx).actor());
+    ctx.json(deleted);
   }
 
   private void setEnabled(Context ctx, boolean enabled) {
@@ -230,7 +232,7 @@ public final class WebhookRoutes implements HttpApi.Module {
         throw ApiError.conflict("Delivery " + deliveryId + " has an attempt in flight; retry it once that ends");
       }
       log.info("webhook delivery {} of endpoint {} retried by {}", deliveryId, id, Caller.of(ctx).actor());
-      return new Writes.Reply(202, Deliveries.find(h, id, deliveryId).orElseThrow(), null);
+      return Writes.Reply.ok(Deliveries.find(h, id, deliveryId).orElseThrow());
     });
   }
 

@@ -253,6 +253,7 @@ class EventOrderingTest {
       assertThat(feed.after(EventPosition.START, 100)).as("later commits wait behind the open transaction").isEmpty();
       open.rollback();
     }
+    await().atMost(Duration.ofSeconds(60)).until(() -> feed.after(EventPosition.START, 100).size() == 3);
     assertThat(feed.after(EventPosition.START, 100)).extracting(e -> e.event().subject())
         .containsExactly("later/0", "later/1", "later/2");
   }
@@ -262,6 +263,8 @@ class EventOrderingTest {
     for (int i = 0; i < 5; i++) {
       commitEvents(1, "e" + i);
     }
+    var feed = new EventFeed(db.jdbi(), json);
+    await().atMost(Duration.ofSeconds(60)).until(() -> feed.after(EventPosition.START, 100).size() == 5);
     try (var api = TestApi.start(db.jdbi(), Clock.systemUTC())) {
       var page = api.reader().get("/rest/v1/events?after=" + dev.charon.api.Cursor.encode(2));
       assertThat(page.status()).isEqualTo(200);

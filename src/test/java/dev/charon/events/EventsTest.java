@@ -51,9 +51,15 @@ class EventsTest {
     return ids;
   }
 
+  /** Events show once no older writing transaction is open on the server, which other test classes share. */
+  private void awaitVisible(int count) {
+    await().atMost(Duration.ofSeconds(60)).until(() -> new EventFeed(db.jdbi(), json).after(EventPosition.START, 100).size() >= count);
+  }
+
   @Test
   void every_state_change_writes_a_cloud_event_in_the_same_transaction() {
     var ids = changeStates();
+    awaitVisible(5);
     var events = new EventFeed(db.jdbi(), json).after(EventPosition.START, 100);
     assertThat(events).extracting(e -> e.event().type()).containsExactly(
         "billing_run.started", "invoice.paid", "invoice.payment_failed", "invoice.action_required", "billing_run.finished");
@@ -73,6 +79,7 @@ class EventsTest {
   @Test
   void the_feed_pages_with_a_cursor_and_rejects_a_bad_one() {
     changeStates();
+    awaitVisible(5);
     try (var api = TestApi.start(db.jdbi(), java.time.Clock.systemUTC())) {
       var http = api.reader();
       var first = http.get("/rest/v1/events?limit=2");
