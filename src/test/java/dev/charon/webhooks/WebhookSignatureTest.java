@@ -61,15 +61,20 @@ class WebhookSignatureTest {
     var id = "6f1c0f8e-2b51-4c8e-9a0e-3d1c2b7a9f10";
     long timestamp = 1764547200;
     // The README's recipe, run by a shell: an implementation that shares no code with ours.
-    var hexKey = HexFormat.of().formatHex(java.util.Base64.getDecoder().decode(secret.reveal().substring("whsec_".length())));
-    var process = new ProcessBuilder("sh", "-c",
-        "printf '%s' \"$ID.$TS.$BODY\" | openssl dgst -sha256 -mac HMAC -macopt hexkey:$KEY -binary | openssl base64 -A")
-        .redirectErrorStream(true);
-    process.environment().putAll(java.util.Map.of("ID", id, "TS", Long.toString(timestamp), "BODY", body, "KEY", hexKey));
+    var process = new ProcessBuilder("sh", "-c", """
+        KEY=$(printf '%s' "${SECRET#whsec_}" | openssl base64 -d -A | od -An -vtx1 | tr -d ' \\n')
+        printf '%s.%s.' "$WEBHOOK_ID" "$WEBHOOK_TIMESTAMP" | cat - "$BODY_FILE" \\
+          | openssl dgst -sha256 -mac HMAC -macopt hexkey:$KEY -binary | openssl base64 -A
+        """).redirectErrorStream(true);
+    var bodyFile = java.nio.file.Files.createTempFile("webhook-body", ".json");
+    java.nio.file.Files.writeString(bodyFile, body);
+    process.environment().putAll(java.util.Map.of("WEBHOOK_ID", id, "WEBHOOK_TIMESTAMP", Long.toString(timestamp),
+        "BODY_FILE", bodyFile.toString(), "SECRET", secret.reveal()));
     var running = process.start();
     var output = new String(running.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     assertThat(running.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(running.exitValue()).as(output).isZero();
+    java.nio.file.Files.delete(bodyFile);
     assertThat("v1," + output).isEqualTo(secret.sign(id, timestamp, body.getBytes(StandardCharsets.UTF_8)));
   }
 
