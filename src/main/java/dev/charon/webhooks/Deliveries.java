@@ -170,15 +170,30 @@ public final class Deliveries {
   }
 
   /** Recent failed attempts across endpoints, newest first: what the console shows. */
-  public static List<Map<String, Object>> recentFailures(Handle h, int limit) {
+  public static List<Failure> recentFailures(Handle h, int limit) {
     return h.createQuery("""
-            select a.delivery_id as "deliveryId", d.endpoint_id as "endpointId", d.event_id::text as "eventId",
-                   d.event_type as "eventType", d.state, a.attempt_no as "attemptNo", a.outcome, a.status_code as "statusCode",
-                   a.latency_ms as "latencyMs", a.error, a.started_at as "startedAt", d.next_attempt_at as "nextAttemptAt"
+            select a.delivery_id, d.endpoint_id, d.event_id::text as event_id, d.event_type, d.state, a.attempt_no, a.outcome,
+                   a.status_code, a.latency_ms, a.error, a.started_at, d.next_attempt_at
             from webhook_attempt a join webhook_delivery d on d.id = a.delivery_id
             where a.outcome <> 'DELIVERED' order by a.id desc limit :limit""")
         .bind("limit", limit)
-        .mapToMap()
+        .map((rs, ctx) -> new Failure(
+            rs.getLong("delivery_id"), rs.getLong("endpoint_id"), rs.getString("event_id"), rs.getString("event_type"),
+            rs.getString("state"), rs.getInt("attempt_no"), rs.getString("outcome"), (Integer) rs.getObject("status_code"),
+            rs.getInt("latency_ms"), rs.getString("error"), Endpoints.instant(rs, "started_at"),
+            Endpoints.instant(rs, "next_attempt_at")))
+        .list();
+  }
+
+  /** Every attempt of a delivery, oldest first. */
+  public static List<Attempt> attempts(Handle h, long deliveryId) {
+    return h.createQuery("""
+            select attempt_no, started_at, outcome, status_code, latency_ms, error, deliverer
+            from webhook_attempt where delivery_id = :id order by id""")
+        .bind("id", deliveryId)
+        .map((rs, ctx) -> new Attempt(
+            rs.getInt("attempt_no"), Endpoints.instant(rs, "started_at"), rs.getString("outcome"),
+            (Integer) rs.getObject("status_code"), rs.getInt("latency_ms"), rs.getString("error"), rs.getString("deliverer")))
         .list();
   }
 

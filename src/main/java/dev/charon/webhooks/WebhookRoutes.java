@@ -213,10 +213,7 @@ public final class WebhookRoutes implements HttpApi.Module {
     Query.of(ctx, Set.of()).validate();
     var delivery = jdbi.withHandle(h -> Deliveries.find(h, id, deliveryId))
         .orElseThrow(() -> ApiError.notFound("No delivery " + deliveryId + " for webhook endpoint " + id));
-    var attempts = jdbi.withHandle(h -> h.createQuery("""
-            select attempt_no as "attemptNo", started_at as "startedAt", outcome, status_code as "statusCode",
-                   latency_ms as "latencyMs", error, deliverer
-            from webhook_attempt where delivery_id = :id order by id""").bind("id", deliveryId).mapToMap().list());
+    var attempts = jdbi.withHandle(h -> Deliveries.attempts(h, deliveryId));
     ctx.json(Map.of("delivery", delivery, "attempts", attempts));
   }
 

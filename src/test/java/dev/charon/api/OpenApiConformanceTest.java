@@ -273,7 +273,23 @@ class OpenApiConformanceTest {
     var rotated = post(operator, "POST " + base + "/{id}/rotate-secret", location + "/rotate-secret", "{\"overlapSeconds\":3600}", 200);
     assertThat(rotated.json().get("previousSecretExpiresAt").isNull()).isFalse();
     check("POST " + base + "/{id}/rotate-secret", operator.post(location + "/rotate-secret", "{\"overlapSeconds\":-1}"), 400);
-    check("GET " + base + "/{id}/deliveries", reader.get(location + "/deliveries?state=FAILED&limit=5"), 200);
+    long endpointId = created.json().get("id").asLong();
+    long deliveryId = db.jdbi().withHandle(h -> {
+      long event = h.createQuery("insert into event_outbox (type, subject, data) values ('invoice.paid', 'invoices/1', '{}') returning id")
+          .mapTo(Long.class).one();
+      long delivery = h.createQuery("""
+              insert into webhook_delivery (endpoint_id, event_outbox_id, event_id, event_type, state, attempts, last_status,
+                                            last_latency_ms, last_error, last_attempt_at, created_at)
+              select :endpoint, id, event_id, type, 'FAILED', 10, 500, 12, 'HTTP 500', now(), now() from event_outbox where id = :event
+              returning id""").bind("endpoint", endpointId).bind("event", event).mapTo(Long.class).one();
+      h.execute("insert into webhook_attempt (delivery_id, attempt_no, started_at, outcome, status_code, latency_ms, error, deliverer) "
+          + "values (?, 10, now(), 'FAILED', 500, 12, 'HTTP 500', 'test')", delivery);
+      return delivery;
+    });
+    assertThat(check("GET " + base + "/{id}/deliveries", reader.get(location + "/deliveries?state=FAILED&limit=5"), 200).json()).hasSize(1);
+    check("GET " + base + "/{id}/deliveries/{deliveryId}", reader.get(location + "/deliveries/" + deliveryId), 200);
+    assertThat(check("GET /rest/v1/webhook-failures", reader.get("/rest/v1/webhook-failures"), 200).json()).isNotEmpty();
+    post(operator, "POST " + base + "/{id}/deliveries/{deliveryId}/retry", location + "/deliveries/" + deliveryId + "/retry", "{}", 200);
     check("GET " + base + "/{id}/deliveries", reader.get(location + "/deliveries?state=LOST"), 400);
     check("GET " + base + "/{id}/deliveries/{deliveryId}", reader.get(location + "/deliveries/99999999"), 404);
     post(operator, "POST " + base + "/{id}/deliveries/{deliveryId}/retry", location + "/deliveries/99999999/retry", "{}", 404);

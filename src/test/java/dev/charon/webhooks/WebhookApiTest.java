@@ -138,6 +138,7 @@ class WebhookApiTest {
             "api-test", metrics)) {
       var location = api.operator().post(BASE, "{\"url\":\"" + receiver.url() + "\"}").header("Location");
       db.jdbi().useHandle(h -> h.execute("insert into event_outbox (type, subject, data) values ('invoice.paid', 'invoices/7', '{}')"));
+      awaitEventsVisible();
       for (int attempt = 0; attempt < RetrySchedule.ATTEMPTS; attempt++) {
         dispatcher.tick();
         await().until(() -> dispatcher.inFlight() == 0);
@@ -156,7 +157,11 @@ class WebhookApiTest {
       var detail = api.reader().get(location + "/deliveries/" + deliveryId).json();
       assertThat(detail.get("attempts")).hasSize(10);
       assertThat(detail.get("attempts").get(9).get("outcome").asText()).isEqualTo("FAILED");
-      assertThat(api.reader().get("/rest/v1/webhook-failures?limit=3").json()).hasSize(3);
+      var failures = api.reader().get("/rest/v1/webhook-failures?limit=3").json();
+      assertThat(failures).hasSize(3);
+      assertThat(failures.get(0).get("deliveryId").asLong()).isEqualTo(deliveryId);
+      assertThat(failures.get(0).get("statusCode").asInt()).isEqualTo(500);
+      assertThat(detail.get("attempts").get(0).get("attemptNo").asInt()).isEqualTo(1);
 
       receiver.behave(n -> TestReceiver.Answer.status(200));
       var retried = api.operator().post(location + "/deliveries/" + deliveryId + "/retry", "{}");
@@ -182,6 +187,7 @@ class WebhookApiTest {
           new SecretBox(key).seal(secret), "test", clock.instant())).id();
       db.jdbi().useHandle(h -> h.execute("insert into event_outbox (type, subject, data, occurred_at) values ('invoice.paid', 'invoices/1', '{}', ?)",
           java.sql.Timestamp.from(clock.instant())));
+      awaitEventsVisible();
       dispatcher.tick();
       await().until(() -> dispatcher.inFlight() == 0);
       clock.advance(Duration.ofMinutes(10));
@@ -190,5 +196,14 @@ class WebhookApiTest {
       assertThat(age).isNotNull();
       assertThat(age.value()).isEqualTo(600.0);
     }
+  }
+
+  /**
+   * Waits until every event is past the feed's horizon: other test classes share this PostgreSQL
+   * server, and any writing transaction open there holds events back (docs/architecture.md).
+   */
+  static void awaitEventsVisible() {
+    await().atMost(Duration.ofSeconds(60)).until(() -> db.jdbi().withHandle(h -> h.createQuery(
+        "select count(*) from event_outbox where not (" + dev.charon.events.EventFeed.VISIBLE + ")").mapTo(Long.class).one()) == 0);
   }
 }

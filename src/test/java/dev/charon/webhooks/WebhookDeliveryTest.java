@@ -78,6 +78,7 @@ class WebhookDeliveryTest {
                   + "jsonb_build_object('amountMinor', 1250, 'currency', 'EUR')) returning event_id::text")
           .bind("type", type).mapTo(String.class).one()));
     }
+    awaitEventsVisible();
     return ids;
   }
 
@@ -329,5 +330,14 @@ class WebhookDeliveryTest {
     var refused = db.jdbi().withHandle(h -> h.createQuery(
         "select count(*) from webhook_attempt where status_code is null and error like 'connection failed%'").mapTo(Long.class).one());
     assertThat(refused).as("the outage was met (connections refused)").isPositive();
+  }
+
+  /**
+   * Waits until every event is past the feed's horizon: other test classes share this PostgreSQL
+   * server, and any writing transaction open there holds events back (docs/architecture.md).
+   */
+  static void awaitEventsVisible() {
+    await().atMost(Duration.ofSeconds(60)).until(() -> db.jdbi().withHandle(h -> h.createQuery(
+        "select count(*) from event_outbox where not (" + dev.charon.events.EventFeed.VISIBLE + ")").mapTo(Long.class).one()) == 0);
   }
 }
