@@ -201,7 +201,7 @@ public final class Deliveries {
    * Makes a delivery due now, whatever its state (a delivered one is sent again: a replay). A
    * failed delivery gets one more attempt. False while an attempt is in flight.
    */
-  public static Optional<Boolean> retry(Handle h, long endpointId, long id, Instant now) {
+  public static Optional<Boolean> retry(Handle h, long endpointId, long id, Instant now, int lastAttempt) {
     var found = h.createQuery("select lease_until from webhook_delivery where endpoint_id = :endpoint and id = :id for update")
         .bind("endpoint", endpointId)
         .bind("id", id)
@@ -218,7 +218,7 @@ public final class Deliveries {
                    attempts = least(attempts, :last)
             where id = :id""")
         .bind("now", Timestamp.from(now))
-        .bind("last", RetrySchedule.ATTEMPTS - 1)
+        .bind("last", lastAttempt - 1)
         .bind("id", id)
         .execute();
     return Optional.of(true);

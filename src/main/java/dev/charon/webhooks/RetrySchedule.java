@@ -18,6 +18,8 @@ public final class RetrySchedule {
       Duration.ZERO, Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofHours(2),
       Duration.ofHours(5), Duration.ofHours(10), Duration.ofHours(14), Duration.ofHours(20), Duration.ofHours(24));
   public static final int ATTEMPTS = DELAYS.size();
+  /** The delays after each failed attempt (all but the first "now"). */
+  public static final List<Duration> SPEC_RETRIES = DELAYS.subList(1, DELAYS.size());
   static final double JITTER = 0.10;
   static final Duration MAX_RETRY_AFTER = Duration.ofHours(24);
 
@@ -28,10 +30,16 @@ public final class RetrySchedule {
    * empty when it was the last.
    */
   public static Optional<Instant> next(int attemptNo, Instant now, Optional<Duration> retryAfter, RandomGenerator random) {
-    if (attemptNo >= ATTEMPTS) {
+    return next(SPEC_RETRIES, attemptNo, now, retryAfter, random);
+  }
+
+  /** The same on another schedule ({@code CHARON_WEBHOOKS_RETRY_SCHEDULE}): {@code retries.size() + 1} attempts. */
+  public static Optional<Instant> next(
+      List<Duration> retries, int attemptNo, Instant now, Optional<Duration> retryAfter, RandomGenerator random) {
+    if (attemptNo > retries.size()) {
       return Optional.empty();
     }
-    var delay = DELAYS.get(attemptNo);
+    var delay = retries.get(attemptNo - 1);
     long jitterMillis = (long) (delay.toMillis() * JITTER * random.nextDouble());
     var planned = delay.plusMillis(jitterMillis);
     var asked = retryAfter.map(d -> d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d).orElse(Duration.ZERO);

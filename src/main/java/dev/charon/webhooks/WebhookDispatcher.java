@@ -37,7 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebhookDispatcher implements AutoCloseable {
   static final int MAX_PAYLOAD = 20 * 1024;
-  static final Duration LEASE = Duration.ofSeconds(60);
   private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
 
   private final Jdbi jdbi;
@@ -110,7 +109,7 @@ public final class WebhookDispatcher implements AutoCloseable {
   boolean tick() {
     var now = clock.instant();
     int read = jdbi.inTransaction(h -> Deliveries.fanOut(h, now));
-    var claims = jdbi.inTransaction(h -> Deliveries.claim(h, owner, now, LEASE, settings.endpointConcurrency()));
+    var claims = jdbi.inTransaction(h -> Deliveries.claim(h, owner, now, settings.lease(), settings.endpointConcurrency()));
     for (var claim : claims) {
       inFlight.incrementAndGet();
       Thread.ofVirtual().name("webhook-" + claim.id()).start(() -> {
@@ -138,7 +137,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     var started = clock.instant();
     var result = send(claim, started);
     var next = result instanceof AttemptResult.Failed f
-        ? RetrySchedule.next(claim.attemptNo(), clock.instant(), f.retryAfter(), random)
+        ? RetrySchedule.next(settings.retryDelays(), claim.attemptNo(), clock.instant(), f.retryAfter(), random)
         : Optional.<Instant>empty();
     boolean current = jdbi.inTransaction(h -> {
       if (result instanceof AttemptResult.Gone) {

@@ -36,6 +36,7 @@ public final class WebhookRoutes implements HttpApi.Module {
 
   private final Jdbi jdbi;
   private final Optional<SecretBox> box;
+  private final List<Duration> retryDelays;
   private final UrlGuard guard;
   private final Writes writes;
   private final Clock clock;
@@ -43,6 +44,7 @@ public final class WebhookRoutes implements HttpApi.Module {
   public WebhookRoutes(Jdbi jdbi, WebhookSettings settings, UrlGuard guard, Writes writes, Clock clock) {
     this.jdbi = jdbi;
     this.box = settings.box();
+    this.retryDelays = settings.retryDelays();
     this.guard = guard;
     this.writes = writes;
     this.clock = clock;
@@ -223,7 +225,7 @@ public final class WebhookRoutes implements HttpApi.Module {
     Query.of(ctx, Set.of()).validate();
     JsonBody.of(ctx, Set.of()).validate();
     writes.handle(ctx, h -> {
-      boolean retried = Deliveries.retry(h, id, deliveryId, clock.instant())
+      boolean retried = Deliveries.retry(h, id, deliveryId, clock.instant(), retryDelays.size() + 1)
           .orElseThrow(() -> ApiError.notFound("No delivery " + deliveryId + " for webhook endpoint " + id));
       if (!retried) {
         throw ApiError.conflict("Delivery " + deliveryId + " has an attempt in flight; retry it once that ends");
