@@ -2,7 +2,8 @@ package dev.charon.billing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.charon.invoice.InvoiceStatus;
+import dev.charon.billing.domain.BillingRun;
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.money.Currency;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
