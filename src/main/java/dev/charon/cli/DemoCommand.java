@@ -36,6 +36,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--exit-after", paramLabel = "SECONDS", description = "Stop after this many seconds (for scripts).")
   Integer exitAfter;
 
+  @Option(names = "--webhook-receiver", description = "Also run a local webhook receiver, registered for invoice events, that verifies and prints each delivery.")
+  boolean webhookReceiver;
+
   @Override
   public Integer call() throws InterruptedException {
     long started = System.nanoTime();
@@ -65,12 +68,23 @@ final class DemoCommand implements Callable<Integer> {
       var scheduler = new BillingScheduler(db.dataSource(), runs, billing, clock, BillingScheduler.defaultName()).start();
       var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
       var worker = WorkerRole.start(db, QueueSettings.from(env), charging, provider, clock, metrics);
+      var webhookSettings = DemoWebhooks.settings(apiSettings.webhooks(), db.embedded().map(e -> e.dataDir()),
+          env.optional(dev.charon.webhooks.WebhookSettings.ALLOW_PRIVATE).isPresent());
+      apiSettings = apiSettings.withWebhooks(webhookSettings);
+      var webhooks = new dev.charon.webhooks.WebhookDispatcher(db.jdbi(), webhookSettings,
+          new dev.charon.webhooks.UrlGuard(webhookSettings.allowPrivate()), clock, new java.util.Random(),
+          dev.charon.api.Json.mapper(), "webhooks-" + WorkerRole.workerName(), metrics).start();
+      var receiver = webhookReceiver ? DemoWebhooks.startReceiver(db.jdbi(), webhookSettings.box().orElseThrow(), clock) : null;
       var operatorKey = new ApiKeys(db.jdbi(), clock).create(Role.OPERATOR, "demo-operator-" + clock.millis());
       var api = ApiRole.start(db.jdbi(), apiSettings, clock, metrics, new dev.charon.ops.OpsRoutes(metrics,
           java.util.Map.<String, java.util.function.BooleanSupplier>of("database", db::isReachable)));
       shutdown =
           () -> {
             api.close();
+            webhooks.close();
+            if (receiver != null) {
+              receiver.close();
+            }
             scheduler.stop();
             worker.close();
             db.close();

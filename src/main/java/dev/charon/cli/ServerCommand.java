@@ -15,6 +15,9 @@ import dev.charon.ops.Metrics;
 import dev.charon.ops.OpsRoutes;
 import dev.charon.queue.OutboxRelay;
 import dev.charon.queue.QueueSettings;
+import dev.charon.webhooks.UrlGuard;
+import dev.charon.webhooks.WebhookDispatcher;
+import dev.charon.webhooks.WebhookSettings;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.concurrent.Callable;
@@ -52,6 +55,14 @@ final class ServerCommand implements Callable<Integer> {
     var events = amqp == null ? null
         : new EventRelay(db.jdbi(), amqp, env.string("CHARON_EVENTS_EXCHANGE", "charon.events"),
             "events-" + WorkerRole.workerName(), Json.mapper(), metrics).start();
+    // Webhooks go out from every server (cluster-safe) once a key can open their secrets.
+    var webhookSettings = apiSettings.webhooks();
+    var webhooks = webhookSettings.key().isEmpty() ? null
+        : new WebhookDispatcher(db.jdbi(), webhookSettings, new UrlGuard(webhookSettings.allowPrivate()), clock,
+            new java.util.Random(), Json.mapper(), "webhooks-" + WorkerRole.workerName(), metrics).start();
+    if (webhooks == null) {
+      System.out.println("webhooks off: set " + WebhookSettings.KEY + " to register endpoints and deliver");
+    }
     var readiness = new LinkedHashMap<String, BooleanSupplier>();
     readiness.put("database", db::isReachable);
     readiness.put("scheduler", scheduler::running);
@@ -66,6 +77,9 @@ final class ServerCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   api.close();
+                  if (webhooks != null) {
+                    webhooks.close();
+                  }
                   if (relay != null) {
                     relay.close();
                     events.close();
