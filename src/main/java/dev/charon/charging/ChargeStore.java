@@ -246,18 +246,6 @@ public final class ChargeStore {
         .execute();
   }
 
-  /** Offers requests again at {@code at} without touching attempts (circuit breaker open). */
-  void postpone(Handle h, List<Long> invoiceIds, Instant at) {
-    h.createUpdate(
-            """
-            update charge_request set available_at = :at, lease_owner = null, lease_until = null, published_at = null
-            where invoice_id = any(:ids)
-            """)
-        .bind("ids", invoiceIds.toArray(Long[]::new))
-        .bind("at", at)
-        .execute();
-  }
-
   private static void lockInvoices(Handle h, Long[] ids) {
     var sorted = ids.clone();
     java.util.Arrays.sort(sorted);
