@@ -72,6 +72,7 @@ final class BigDatabase {
         var base = "http://127.0.0.1:" + port;
         node.set("reads_idle", latencies(http, base, probes));
 
+        var before = Writes.snapshot(sql, db);
         var running = new AtomicBoolean(true);
         var during = new HashMap<String, List<Double>>();
         var prober = Thread.ofPlatform().start(() -> {
@@ -101,6 +102,9 @@ final class BigDatabase {
         node.put("audit_exit", audit.exit());
         node.put("audit_line", audit.lastLine());
         ctx.procs.stop(server);
+        started.stopWorkers();
+        Procs.sleep(1500); // the backends' table statistics reach pg_stat_user_tables when they exit
+        Writes.write(node, before, Writes.snapshot(sql, db), charged);
       }
     } finally {
       ctx.drop(db);

@@ -8,6 +8,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import dev.charon.db.SqlFiles;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * The database ceiling: pgbench runs the engine's own charging SQL ({@link CeilingScript}) on a
@@ -28,6 +32,28 @@ final class Ceiling {
     this.batch = batch;
   }
 
+  /**
+   * Produces the run with the engine's own production statement (sql/billing/produce.sql from the
+   * jar), in batches of 1,000 as DueInvoices does; not timed.
+   */
+  private long produce(String db) {
+    var statement = SqlFiles.statement(CeilingScript.fromJar(ctx.jar, "billing/produce"));
+    var jdbi = Jdbi.create(ctx.cluster.sql.url(db), "postgres", "");
+    return jdbi.inTransaction(h -> {
+      long run = h.createQuery("""
+              insert into billing_run (period, cutoff, started_by, started_at, state)
+              values (:period, current_date, 'bench', now(), 'PRODUCING') returning id""")
+          .bind("period", ctx.period).mapTo(Long.class).one();
+      long total = 0;
+      for (int n; (n = h.createUpdate(statement).bind("cutoff", LocalDate.now(ZoneOffset.UTC)).bind("period", ctx.period)
+          .bind("run", run).bind("batch", 1000).execute()) > 0; ) {
+        total += n;
+      }
+      h.createUpdate("update billing_run set enqueued = :n, state = 'CHARGING' where id = :run").bind("n", total).bind("run", run).execute();
+      return total;
+    });
+  }
+
   ObjectNode run() {
     var name = "ceiling_c" + clients;
     Bench.log("%s: pgbench, %,d invoices, %d clients, batch %d (load %s)", name, invoices, clients, batch, Cpu.loadavg());
@@ -39,20 +65,15 @@ final class Ceiling {
     var db = ctx.freshDatabase(name, invoices);
     try {
       var script = ctx.out.resolve(name + ".pgbench");
-      var produce = ctx.out.resolve(name + ".produce.sql");
-      Files.writeString(script, CeilingScript.charge());
-      Files.writeString(produce, CeilingScript.produce());
-      node.put("script", ctx.root.relativize(script).toString());
-      var psql = ctx.procs.run(name + ".produce", Map.of(), List.of(ctx.cluster.bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-          "-h", "127.0.0.1", "-p", String.valueOf(ctx.cluster.port), "-U", "postgres", "-d", db, "-f", produce.toString()), Duration.ofMinutes(30));
-      if (psql.exit() != 0) {
-        throw new IllegalStateException("producing the ceiling's run failed: " + psql.lastLine());
-      }
+      Files.writeString(script, CeilingScript.charge(ctx.root.resolve("bench/ceiling.pgbench"), ctx.jar));
+      node.put("script", "bench/ceiling.pgbench with the jar's sql/ files (expanded: " + ctx.root.relativize(script) + ")");
+      node.put("produced", produce(db));
       int perClient = (int) Math.ceil((double) invoices / clients / batch);
       var window = new Window(Map.of(), ctx.cluster.postmasterPid(), db).open();
       var bench = ctx.procs.run(name + ".pgbench", Map.of(), List.of(ctx.cluster.bin("pgbench"), "-h", "127.0.0.1",
           "-p", String.valueOf(ctx.cluster.port), "-U", "postgres", "-n", "-M", "prepared", "-c", String.valueOf(clients),
-          "-j", String.valueOf(clients), "-t", String.valueOf(perClient), "-D", "batch=" + batch, "-f", script.toString(), db),
+          "-j", String.valueOf(clients), "-t", String.valueOf(perClient), "-D", "max=" + batch, "-D", "owner=pgbench",
+          "-D", "worker=pgbench", "-D", "lease=60000", "-f", script.toString(), db),
           Duration.ofMinutes(60));
       window.close();
       window.add("pgbench", bench.cpuSeconds());
