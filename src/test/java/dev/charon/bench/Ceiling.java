@@ -69,6 +69,7 @@ final class Ceiling {
       node.put("script", "bench/ceiling.pgbench with the jar's sql/ files (expanded: " + ctx.root.relativize(script) + ")");
       node.put("produced", produce(db));
       int perClient = (int) Math.ceil((double) invoices / clients / batch);
+      var before = Writes.snapshot(ctx.cluster.sql, db);
       var window = new Window(Map.of(), ctx.cluster.postmasterPid(), db).open();
       var bench = ctx.procs.run(name + ".pgbench", Map.of(), List.of(ctx.cluster.bin("pgbench"), "-h", "127.0.0.1",
           "-p", String.valueOf(ctx.cluster.port), "-U", "postgres", "-n", "-M", "prepared", "-c", String.valueOf(clients),
@@ -94,6 +95,8 @@ final class Ceiling {
       node.put("span_s", Bench.round(elapsed, 3));
       node.put("invoices_per_s", Bench.round(paid / elapsed, 0));
       window.write(node, paid, List.of());
+      Procs.sleep(1500); // pgbench's backends have exited; their statistics arrive shortly
+      Writes.write(node, before, Writes.snapshot(ctx.cluster.sql, db), paid);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
