@@ -56,8 +56,11 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--jar", description = "Measure this jar instead of building one (it must be the --commit's build).")
   Path jar;
 
-  @Option(names = "--scenarios", split = ",", description = "Scenarios to run (default: all): e2e,e2e2,ceiling,large,bigdb.")
-  List<String> scenarios = List.of("e2e", "e2e2", "ceiling", "large", "bigdb");
+  @Option(names = "--scenarios", split = ",", description = "Scenarios to run (default: all): e2e,e2e2,ceiling,large,bigdb,clients.")
+  List<String> scenarios = List.of("e2e", "e2e2", "ceiling", "large", "bigdb", "clients");
+
+  @Option(names = "--client-calls", description = "Calls per HTTP client in the clients scenario (default: 2,000 in quick mode, else 20,000).")
+  Integer clientCalls;
 
   @Option(names = "--pg-port", description = "Port of the benchmark cluster (default: ${DEFAULT-VALUE}).", defaultValue = "5450")
   int pgPort;
@@ -100,7 +103,7 @@ public final class Bench implements Callable<Integer> {
     run.put("commit_subject", build.subject());
     run.put("jar_sha256", build.sha256());
     run.put("jar_built_by_harness", jar == null);
-    run.put("command", "bench/run --mode " + mode + " --commit " + build.commit() + (scenarios.size() < 5 ? " --scenarios " + String.join(",", scenarios) : ""));
+    run.put("command", "bench/run --mode " + mode + " --commit " + build.commit() + (scenarios.size() < 6 ? " --scenarios " + String.join(",", scenarios) : ""));
     Machine.describe(results.putObject("machine"));
 
     var cluster = new Cluster(pgPort);
@@ -138,6 +141,10 @@ public final class Bench implements Callable<Integer> {
       if (scenarios.contains("bigdb")) {
         scenarioNode.set("big_database", new BigDatabase(ctx, or(bigBackground, mode.bigBackground),
             or(bigDue, mode.bigDue), e2eC, mode.probes).run());
+      }
+      if (scenarios.contains("clients")) {
+        int calls = or(clientCalls, mode == Mode.quick ? 2_000 : 20_000);
+        scenarioNode.set("clients", new ClientCost(ctx, calls, e2eC).run());
       }
     } finally {
       cluster.dropBenchDatabases();

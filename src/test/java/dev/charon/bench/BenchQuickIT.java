@@ -31,7 +31,7 @@ class BenchQuickIT {
     var bench = new Bench();
     int exit = new CommandLine(bench).execute("--mode", "quick", "--jar", "target/charon.jar", "--commit", "HEAD",
         "--e2e-invoices", "1000", "--large-invoices", "1000", "--big-background-invoices", "5000", "--big-due-invoices", "1000",
-        "--scenarios", "e2e,ceiling,large,bigdb", "--pg-port", System.getProperty("bench.pgPort", "5459"),
+        "--scenarios", "e2e,ceiling,large,bigdb,clients", "--client-calls", "1000", "--pg-port", System.getProperty("bench.pgPort", "5459"),
         "--results-dir", out.toString(), "--benchmarks-md", out.resolve("BENCHMARKS.md").toString());
     assertThat(exit).isZero();
 
@@ -40,7 +40,7 @@ class BenchQuickIT {
     assertThat(results.at("/machine/loadavg_start").asText()).isNotBlank();
     assertThat(results.at("/cluster/settings/autovacuum").asText()).isEqualTo("on");
     var scenarios = results.path("scenarios");
-    assertThat(scenarios.fieldNames()).toIterable().containsExactly("e2e_w1", "ceiling_c2", "large", "big_database");
+    assertThat(scenarios.fieldNames()).toIterable().containsExactly("e2e_w1", "ceiling_c2", "large", "big_database", "clients");
     for (var name : List.of("e2e_w1", "large", "big_database")) {
       var s = scenarios.path(name);
       for (var field : CHARGE_FIELDS) {
@@ -63,6 +63,12 @@ class BenchQuickIT {
     assertThat(ceiling.path("paid").asLong()).as("the ceiling paid the run").isGreaterThanOrEqualTo(900);
     assertThat(ceiling.at("/cpu_s/pgbench").asDouble()).isPositive();
     assertThat(ceiling.path("invoices_per_s").asDouble()).isPositive();
+    for (var client : List.of("jdk_httpclient", "jetty_client")) {
+      var c = scenarios.path("clients").path(client);
+      assertThat(c.path("failed").asLong()).as(client + " failed calls").isZero();
+      assertThat(c.path("client_cpu_us_per_call").asDouble()).as(client).isPositive();
+      assertThat(c.path("gateway_cpu_us_per_call").asDouble()).as(client).isPositive();
+    }
     assertThat(results.path("targets")).hasSizeGreaterThanOrEqualTo(5);
     for (JsonNode t : results.path("targets")) {
       assertThat(t.has("met") && t.has("measured") && t.has("target")).as(t.toString()).isTrue();

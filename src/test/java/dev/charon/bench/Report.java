@@ -46,6 +46,9 @@ final class Report {
     r.path("scenarios").fields().forEachRemaining(e -> {
       var s = e.getValue();
       var c = s.path("cpu_ms_per_invoice");
+      if (c.isMissingNode()) {
+        return;
+      }
       b.append("| ").append(e.getKey()).append(" | ").append(num(s.path("kind").asText().equals("ceiling") ? s.path("paid") : s.path("charged")))
           .append(" | ").append(num(s.path("invoices_per_s"))).append(" | ").append(num(s.path("charon_invoices_per_s_per_core"))).append(" | ");
       CPU_GROUPS.forEach(g -> b.append(c.has(g) ? c.path(g).asText() : "").append(" | "));
@@ -95,6 +98,22 @@ final class Report {
   private static void scenario(StringBuilder b, String name, JsonNode s) {
     b.append("### ").append(name).append("\n\n");
     switch (s.path("kind").asText()) {
+      case "clients" -> {
+        b.append("Provider HTTP clients against the real gateway (zero latency), ").append(num(s.path("calls")))
+            .append(" calls each at concurrency ").append(s.path("concurrency").asInt()).append(" after a warm-up, same JSON in and out;")
+            .append(" the client side measured as the harness JVM's CPU, the gateway's as its process's.\n\n")
+            .append("| client | CPU-µs per call (client) | CPU-µs per call (gateway) | calls/s | failed | machine busy CPU-s |\n| --- | --- | --- | --- | --- | --- |\n");
+        s.fields().forEachRemaining(e -> {
+          if (e.getValue().isObject()) {
+            var v = e.getValue();
+            b.append("| ").append(e.getKey()).append(" | ").append(v.path("client_cpu_us_per_call").asText()).append(" | ")
+                .append(v.path("gateway_cpu_us_per_call").asText()).append(" | ").append(num(v.path("calls_per_s"))).append(" | ")
+                .append(v.path("failed").asText()).append(" | ").append(v.path("machine_busy_cpu_s").asText()).append(" |\n");
+          }
+        });
+        b.append('\n');
+        return;
+      }
       case "ceiling" -> b.append("pgbench, ").append(s.path("clients").asInt()).append(" clients, batch ").append(s.path("batch").asInt())
           .append(", script `").append(s.path("script").asText()).append("` (the engine's SQL, no provider, no JVM) on a fresh copy of the ")
           .append("same template as the end-to-end run: ").append(num(s.path("paid"))).append(" of ").append(num(s.path("invoices")))
