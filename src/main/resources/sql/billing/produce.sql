@@ -3,15 +3,15 @@
 -- the same statement (the transactional outbox). SKIP LOCKED lets producers share the work.
 with due as (
   select id from invoice
-  where status = 'PENDING' and due_date <= :cutoff::date and billing_period <= :period
+  where status in (${ENQUEUE.from}) and due_date <= :cutoff::date and billing_period <= :period
     and exists (select 1 from billing_run where id = :run::bigint and state <> 'FINISHED')
   order by id
   limit :batch
   for update skip locked),
 moved as (
   update invoice i
-  set status = 'PROCESSING', billing_run_id = :run::bigint,
-      status_reason = 'enqueued by billing run ' || :run::bigint, status_actor = 'billing-run'
+  set status = ${ENQUEUE.to}, billing_run_id = :run::bigint,
+      status_reason = 'enqueued by billing run ' || :run::bigint, status_actor = ${ENQUEUE.actor}
   from due where i.id = due.id
   returning i.id)
 insert into charge_request (invoice_id, run_id)

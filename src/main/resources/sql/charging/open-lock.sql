@@ -1,7 +1,7 @@
 -- Lock the batch's invoices in id order and read what an attempt needs (ChargeStore.open). A first
 -- attempt (attempt_count 0, kept in step by open-count) has no earlier outcomes to count: the
 -- batch's common case skips both subqueries.
-select i.id, i.customer_id, i.amount_minor, i.currency, i.attempt_count, i.status = 'PROCESSING' as processing,
+select i.id, i.customer_id, i.amount_minor, i.currency, i.attempt_count, i.status in (${PAY.from}) as processing,
        case when i.attempt_count = 0 then 0 else
          (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'DECLINED') end as declines,
        case when i.attempt_count = 0 then 0 else

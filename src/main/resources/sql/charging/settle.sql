@@ -19,7 +19,7 @@ inv as (
   set status = i.status, paid_at = i.paid_at::timestamptz, next_attempt_at = i.next_at::timestamptz,
       last_failure = coalesce(i.failure, v.last_failure), status_reason = i.reason, status_actor = :worker
   from input i join att on att.ord = i.ord
-  where v.id = i.invoice_id and v.status = 'PROCESSING'
+  where v.id = i.invoice_id and v.status in (${PAY.from})
   returning v.id, i.ord),
 done as (delete from charge_request r using inv where r.invoice_id = inv.id)
 select ord from inv

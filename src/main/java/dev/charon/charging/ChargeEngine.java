@@ -1,5 +1,6 @@
 package dev.charon.charging;
 
+import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.ops.LogContext;
 import dev.charon.payment.ChargeOutcome;
 import dev.charon.payment.ChargeRequest;
@@ -146,10 +147,10 @@ public final class ChargeEngine {
           deferred.add(new ChargeStore.Deferred(a.invoiceId(), a.attemptId(), r.at(), r.reason()));
           yield null;
         }
-        case Decision.Paid p -> fin(call, "PAID", p.paidAt(), null, null);
-        case Decision.RetryAt r -> fin(call, "RETRY_SCHEDULED", null, r.at(), r.reason());
-        case Decision.NeedsAction n -> fin(call, "ACTION_REQUIRED", null, null, n.reason());
-        case Decision.Uncollectible u -> fin(call, "UNCOLLECTIBLE", null, null, u.reason());
+        case Decision.Paid p -> fin(call, InvoiceTransition.PAY, p.paidAt(), null, null);
+        case Decision.RetryAt r -> fin(call, InvoiceTransition.SCHEDULE_RETRY, null, r.at(), r.reason());
+        case Decision.NeedsAction n -> fin(call, InvoiceTransition.REQUIRE_ACTION, null, null, n.reason());
+        case Decision.Uncollectible u -> fin(call, InvoiceTransition.GIVE_UP, null, null, u.reason());
       };
       if (f != null) {
         finals.add(f);
@@ -178,11 +179,12 @@ public final class ChargeEngine {
     return results;
   }
 
-  private ChargeStore.Final fin(Call call, String status, Instant paidAt, Instant next, String failure) {
+  private ChargeStore.Final fin(Call call, InvoiceTransition transition, Instant paidAt, Instant next, String failure) {
     var a = call.attempt();
+    var change = transition.by(worker, call.decision().reason());
     return new ChargeStore.Final(
-        a.invoiceId(), a.attemptId(), a.calls(), outcomeName(call.outcome()), reference(call.outcome()), status, paidAt, next,
-        failure, call.decision().reason());
+        a.invoiceId(), a.attemptId(), a.calls(), outcomeName(call.outcome()), reference(call.outcome()), change, paidAt, next,
+        failure);
   }
 
   static String outcomeName(ChargeOutcome outcome) {

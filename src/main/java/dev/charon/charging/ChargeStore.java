@@ -1,7 +1,8 @@
 package dev.charon.charging;
 
-
 import dev.charon.db.SqlFiles;
+import dev.charon.invoice.domain.InvoiceTransition;
+import dev.charon.invoice.domain.InvoiceTransition.StatusChange;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import java.time.Instant;
@@ -34,8 +35,19 @@ public final class ChargeStore {
    * the calls made with the attempt's key when this one was opened, this one included.
    */
   record Final(
-      long invoiceId, long attemptId, int calls, String outcome, String reference, String status, Instant paidAt,
-      Instant nextAttemptAt, String failure, String reason) {}
+      long invoiceId, long attemptId, int calls, String outcome, String reference, StatusChange change, Instant paidAt,
+      Instant nextAttemptAt, String failure) {}
+
+  // Every transition a worker makes leaves PROCESSING; settle guards on it in SQL.
+  private static final String SETTLED_FROM = InvoiceTransition.PAY.sqlFrom();
+
+  static {
+    for (var t : List.of(InvoiceTransition.SCHEDULE_RETRY, InvoiceTransition.REQUIRE_ACTION, InvoiceTransition.GIVE_UP)) {
+      if (!t.sqlFrom().equals(SETTLED_FROM)) {
+        throw new IllegalStateException(t + " must start where PAY does for settle's guard");
+      }
+    }
+  }
 
   /** An unknown result: keep the attempt open, offer the request again at {@code at}. */
   record Deferred(long invoiceId, long attemptId, Instant at, String reason) {}
@@ -153,11 +165,11 @@ public final class ChargeStore {
       calls[i] = f.calls();
       outcomes[i] = f.outcome();
       references[i] = f.reference();
-      statuses[i] = f.status();
+      statuses[i] = f.change().transition().to().name();
       paid[i] = f.paidAt() == null ? null : f.paidAt().toString();
       next[i] = f.nextAttemptAt() == null ? null : f.nextAttemptAt().toString();
       failures[i] = f.failure();
-      reasons[i] = f.reason();
+      reasons[i] = f.change().reason();
     }
     lockInvoices(h, invoices);
     // The invoice takes its new state from the input row that completed its attempt (joined by

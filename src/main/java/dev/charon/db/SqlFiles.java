@@ -1,17 +1,24 @@
 package dev.charon.db;
 
+import dev.charon.invoice.domain.InvoiceTransition;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * The engine's SQL statements, one file each under {@code src/main/resources/sql/}: the engine runs
- * them and the benchmark's pgbench ceiling includes the same files, so the two cannot drift.
+ * them and the benchmark's pgbench ceiling includes the same files, so the two cannot drift. Status
+ * names are written {@code ${TRANSITION.from}}, {@code .to} or {@code .actor} and come from
+ * {@link InvoiceTransition}.
  */
 public final class SqlFiles {
   private static final ConcurrentHashMap<String, String> CACHE = new ConcurrentHashMap<>();
+  // ${PAY.from}: status names come from the invoice lifecycle, inlined as SQL literals (a literal
+  // lets the planner match the partial indexes on status).
+  private static final Pattern TOKEN = Pattern.compile("\\$\\{([A-Z_]+)\\.(from|to|actor)}");
 
   private SqlFiles() {}
 
@@ -25,7 +32,15 @@ public final class SqlFiles {
    * parameter parsers of JDBI and pgbench as a quote or a parameter.
    */
   public static String statement(String file) {
-    return file.lines().filter(line -> !line.strip().startsWith("--")).collect(Collectors.joining("\n")).strip();
+    var sql = file.lines().filter(line -> !line.strip().startsWith("--")).collect(Collectors.joining("\n")).strip();
+    return TOKEN.matcher(sql).replaceAll(m -> {
+      var transition = InvoiceTransition.valueOf(m.group(1));
+      return switch (m.group(2)) {
+        case "from" -> transition.sqlFrom();
+        case "to" -> transition.sqlTo();
+        default -> transition.sqlActor();
+      };
+    });
   }
 
   private static String read(String name) {

@@ -9,7 +9,7 @@ import dev.charon.api.Json;
 import dev.charon.broker.AmqpSettings;
 import dev.charon.config.Env;
 import dev.charon.events.EventRelay;
-import dev.charon.invoice.InvoiceStatus;
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.testing.CharonProcess;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.TestDatabase;
