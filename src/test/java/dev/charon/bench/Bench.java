@@ -123,28 +123,28 @@ public final class Bench implements Callable<Integer> {
       int e2eC = or(e2eConcurrency, mode.e2eConcurrency);
       int lat = or(latencyMs, mode.latencyMs);
       if (scenarios.contains("e2e")) {
-        scenarioNode.set("e2e_w1", new ChargeRun(ctx, "e2e_w1", e2eN, 1, e2eC, 0).run());
+        attempt(scenarioNode, "e2e_w1", () -> new ChargeRun(ctx, "e2e_w1", e2eN, 1, e2eC, 0).run());
       }
       if (scenarios.contains("e2e2")) {
-        scenarioNode.set("e2e_w2", new ChargeRun(ctx, "e2e_w2", e2eN, 2, e2eC, 0).run());
+        attempt(scenarioNode, "e2e_w2", () -> new ChargeRun(ctx, "e2e_w2", e2eN, 2, e2eC, 0).run());
       }
       if (scenarios.contains("ceiling")) {
-        scenarioNode.set("ceiling_c2", new Ceiling(ctx, e2eN, 2, e2eC).run());
+        attempt(scenarioNode, "ceiling_c2", () -> new Ceiling(ctx, e2eN, 2, e2eC).run());
         if (mode != Mode.quick) {
-          scenarioNode.set("ceiling_c4", new Ceiling(ctx, e2eN, 4, e2eC).run());
+          attempt(scenarioNode, "ceiling_c4", () -> new Ceiling(ctx, e2eN, 4, e2eC).run());
         }
       }
       if (scenarios.contains("large")) {
-        scenarioNode.set("large", new ChargeRun(ctx, "large", or(largeInvoices, mode.largeInvoices), 1,
+        attempt(scenarioNode, "large", () -> new ChargeRun(ctx, "large", or(largeInvoices, mode.largeInvoices), 1,
             or(largeConcurrency, mode.largeConcurrency), lat).run());
       }
       if (scenarios.contains("bigdb")) {
-        scenarioNode.set("big_database", new BigDatabase(ctx, or(bigBackground, mode.bigBackground),
+        attempt(scenarioNode, "big_database", () -> new BigDatabase(ctx, or(bigBackground, mode.bigBackground),
             or(bigDue, mode.bigDue), e2eC, mode.probes).run());
       }
       if (scenarios.contains("clients")) {
         int calls = or(clientCalls, mode == Mode.quick ? 2_000 : 20_000);
-        scenarioNode.set("clients", new ClientCost(ctx, calls, e2eC).run());
+        attempt(scenarioNode, "clients", () -> new ClientCost(ctx, calls, e2eC).run());
       }
     } finally {
       cluster.dropBenchDatabases();
@@ -162,7 +162,7 @@ public final class Bench implements Callable<Integer> {
       Files.writeString(Path.of(benchmarksMd), Report.render(results, root.relativize(written.toAbsolutePath()).toString()));
       log("rendered %s from it", benchmarksMd);
     }
-    return 0;
+    return failed ? 1 : 0;
   }
 
   /** Re-renders BENCHMARKS.md from a committed results file. */
@@ -183,6 +183,22 @@ public final class Bench implements Callable<Integer> {
       System.exit(new CommandLine(new Render()).execute(args));
     }
   }
+
+  /**
+   * Runs one scenario; a failure is written into the results as that scenario's {@code error} (and
+   * fails the harness's exit code) instead of losing the other scenarios' figures.
+   */
+  private void attempt(ObjectNode scenarios, String name, Callable<ObjectNode> scenario) {
+    try {
+      scenarios.set(name, scenario.call());
+    } catch (Exception e) {
+      log("%s FAILED: %s", name, e);
+      scenarios.putObject(name).put("error", String.valueOf(e.getMessage()));
+      failed = true;
+    }
+  }
+
+  private boolean failed;
 
   static int or(Integer value, int fallback) {
     return value == null ? fallback : value;

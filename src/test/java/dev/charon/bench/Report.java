@@ -97,6 +97,10 @@ final class Report {
 
   private static void scenario(StringBuilder b, String name, JsonNode s) {
     b.append("### ").append(name).append("\n\n");
+    if (s.has("error")) {
+      b.append("**Failed:** ").append(s.path("error").asText()).append("\n\n");
+      return;
+    }
     switch (s.path("kind").asText()) {
       case "clients" -> {
         b.append("Provider HTTP clients against the real gateway (zero latency), ").append(num(s.path("calls")))
