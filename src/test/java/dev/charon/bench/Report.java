@@ -42,7 +42,7 @@ final class Report {
     b.append("| scenario | invoices | invoices/s | invoices/s per core of Charon | ");
     CPU_GROUPS.forEach(g -> b.append(g).append(" | "));
     b.append("**charon** | window load (start / end) | others' CPU-s / busy CPU-s |\n|");
-    b.append(" --- |".repeat(6 + CPU_GROUPS.size())).append("\n");
+    b.append(" --- |".repeat(7 + CPU_GROUPS.size())).append("\n");
     r.path("scenarios").fields().forEachRemaining(e -> {
       var s = e.getValue();
       var c = s.path("cpu_ms_per_invoice");
