@@ -1,10 +1,10 @@
 package dev.charon.cli;
 
 import dev.charon.app.WorkerRole;
-import dev.charon.billing.BillingPeriods;
-import dev.charon.billing.BillingRun;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingSettings;
+import dev.charon.billing.domain.BillingPeriods;
+import dev.charon.billing.domain.BillingRun;
 import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.ChargingSettings;
 import dev.charon.config.ConfigException;
@@ -177,7 +177,8 @@ final class BillCommand implements Callable<Integer> {
       return new Failed("producing run " + run.id() + " failed: " + failure(producer));
     }
     var last = runs.progress(run.id());
-    progress.summary(last, last.run().elapsed(clock.instant()));
+    // The run's own figures: a resumed run may have sat for hours since it started.
+    progress.summary(last, runs.chargeTiming(run.id()).orElse(null));
     return new Finished(run.id());
   }
 
