@@ -1,4 +1,4 @@
-# Sourced by ./charon and bench/run.sh: the JVM options a role runs with.
+# Sourced by ./charon: the JVM options a role runs with (the benchmark harness, dev.charon.bench, uses the same heaps).
 
 # charon_heap_options ROLE: a bounded heap per long-running role. Without one the JVM takes a
 # quarter of the machine's memory and a worker's young generation grows past a gigabyte before its

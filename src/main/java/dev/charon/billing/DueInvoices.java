@@ -1,8 +1,8 @@
 package dev.charon.billing;
 
-import static dev.charon.invoice.domain.InvoiceTransition.ENQUEUE;
 import static dev.charon.invoice.domain.InvoiceTransition.ENQUEUE_RETRY;
 
+import dev.charon.db.SqlFiles;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -33,25 +33,7 @@ public final class DueInvoices {
           // Shared with every other batch of the run, exclusive with finishing it (see RunLock).
           RunLock.shareInTransaction(h, runId);
           int n =
-              h.createUpdate(
-                      """
-                      with due as (
-                        select id from invoice
-                        where status in (%s) and due_date <= :cutoff and billing_period <= :period
-                          and exists (select 1 from billing_run where id = :run and state <> 'FINISHED')
-                        order by id
-                        limit :batch
-                        for update skip locked),
-                      moved as (
-                        update invoice i
-                        set status = %s, billing_run_id = :run,
-                            status_reason = 'enqueued by billing run ' || :run, status_actor = %s
-                        from due where i.id = due.id
-                        returning i.id)
-                      insert into charge_request (invoice_id, run_id)
-                      select id, :run from moved
-                      """
-                          .formatted(ENQUEUE.sqlFrom(), ENQUEUE.sqlTo(), ENQUEUE.sqlActor()))
+              h.createUpdate(SqlFiles.get("billing/produce"))
                   .bind("cutoff", cutoff)
                   .bind("period", period.toString())
                   .bind("batch", batch)

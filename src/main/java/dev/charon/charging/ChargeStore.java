@@ -1,5 +1,6 @@
 package dev.charon.charging;
 
+import dev.charon.db.SqlFiles;
 import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.invoice.domain.InvoiceTransition.StatusChange;
 import dev.charon.money.Currency;
@@ -60,19 +61,7 @@ public final class ChargeStore {
   Opened open(Handle h, List<Long> invoiceIds, String worker) {
     var ids = invoiceIds.stream().distinct().sorted().toArray(Long[]::new);
     var rows = new HashMap<Long, Row>();
-    h.createQuery(
-            """
-            select i.id, i.customer_id, i.amount_minor, i.currency, i.attempt_count, i.status = 'PROCESSING' as processing,
-                   (select c.provider_reference from customer c where c.id = i.customer_id) as customer_reference,
-                   case when i.attempt_count = 0 then 0 else
-                     (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'DECLINED') end as declines,
-                   case when i.attempt_count = 0 then 0 else
-                     (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'UNAVAILABLE') end as unavailable
-            from invoice i
-            where i.id = any(:ids)
-            order by i.id
-            for update of i
-            """)
+    h.createQuery(SqlFiles.get("charging/open-lock"))
         .bind("ids", ids)
         .map((rs, ctx) -> new Row(
             rs.getLong("id"), rs.getLong("customer_id"),
@@ -94,19 +83,14 @@ public final class ChargeStore {
       // Every invoice of the batch is locked above, not only the PROCESSING ones: otherwise the
       // retry task could move a stale one back to PROCESSING and enqueue a fresh request between
       // the read and this delete, which would then delete that request and strand the invoice.
-      h.createUpdate("delete from charge_request where invoice_id = any(:ids)").bind("ids", stale.toArray(Long[]::new)).execute();
+      h.createUpdate(SqlFiles.get("charging/open-drop-stale")).bind("ids", stale.toArray(Long[]::new)).execute();
     }
     var attempts = new ArrayList<OpenAttempt>();
     if (rows.isEmpty()) {
       return new Opened(attempts, stale);
     }
     // Reconciliation: an attempt left UNKNOWN by an earlier delivery is sent again with its key.
-    h.createQuery(
-            """
-            update charge_attempt set calls = calls + 1, worker = :worker
-            where invoice_id = any(:ids) and outcome = 'UNKNOWN'
-            returning id, invoice_id, idempotency_key, calls
-            """)
+    h.createQuery(SqlFiles.get("charging/open-reconcile"))
         .bind("ids", rows.keySet().toArray(Long[]::new))
         .bind("worker", worker)
         .map((rs, ctx) -> {
@@ -140,13 +124,7 @@ public final class ChargeStore {
       currencies[i] = row.amount().currency().name();
     }
     var created =
-        h.createQuery(
-                """
-                insert into charge_attempt (invoice_id, attempt_no, idempotency_key, amount_minor, currency, worker, calls)
-                select t.invoice_id, t.no, t.key, t.amount, t.currency, :worker, 1
-                from unnest(:ids, :numbers, :keys, :amounts, :currencies) as t(invoice_id, no, key, amount, currency)
-                returning id, invoice_id, idempotency_key
-                """)
+        h.createQuery(SqlFiles.get("charging/open-insert"))
             .bind("ids", ids).bind("numbers", numbers).bind("keys", keys).bind("amounts", amounts)
             .bind("currencies", currencies).bind("worker", worker)
             .map((rs, ctx) -> {
@@ -155,11 +133,7 @@ public final class ChargeStore {
                   rs.getString("idempotency_key"), 1, row.declines(), row.unavailable(), row.customerReference());
             })
             .list();
-    h.createUpdate(
-            """
-            update invoice i set attempt_count = t.no
-            from unnest(:ids, :numbers) as t(id, no) where i.id = t.id
-            """)
+    h.createUpdate(SqlFiles.get("charging/open-count"))
         .bind("ids", ids).bind("numbers", numbers).execute();
     return created;
   }
@@ -204,28 +178,7 @@ public final class ChargeStore {
     // position, not by invoice): a batch may hold two results for one attempt, from duplicate
     // deliveries, of which the guard lets only one through.
     return new java.util.HashSet<>(
-        h.createQuery(
-                """
-                with input as (
-                  select * from unnest(:invoices, :attempts, :calls, :outcomes, :refs, :statuses, :paid, :next, :failures, :reasons)
-                    with ordinality as t(invoice_id, attempt_id, calls, outcome, ref, status, paid_at, next_at, failure, reason, ord)),
-                att as (
-                  update charge_attempt a
-                  set outcome = i.outcome, provider_reference = i.ref, detail = i.reason, completed_at = now()
-                  from input i where a.id = i.attempt_id and a.outcome = 'UNKNOWN'
-                    and (i.outcome <> 'UNAVAILABLE' or a.calls = i.calls)
-                  returning i.ord),
-                inv as (
-                  update invoice v
-                  set status = i.status, paid_at = i.paid_at::timestamptz, next_attempt_at = i.next_at::timestamptz,
-                      last_failure = coalesce(i.failure, v.last_failure), status_reason = i.reason, status_actor = :worker
-                  from input i join att on att.ord = i.ord
-                  where v.id = i.invoice_id and v.status in (%s)
-                  returning v.id, i.ord),
-                done as (delete from charge_request r using inv where r.invoice_id = inv.id)
-                select ord from inv
-                """
-                    .formatted(SETTLED_FROM))
+        h.createQuery(SqlFiles.get("charging/settle"))
             .bind("invoices", invoices).bind("attempts", attempts).bind("calls", calls).bind("outcomes", outcomes)
             .bind("refs", references)
             .bind("statuses", statuses).bind("paid", paid).bind("next", next).bind("failures", failures)
@@ -252,13 +205,7 @@ public final class ChargeStore {
       reasons[i] = d.reason();
     }
     lockInvoices(h, invoices);
-    h.createUpdate(
-            """
-            with input as (select * from unnest(:invoices, :attempts, :at, :reasons) as t(invoice_id, attempt_id, at, reason)),
-            noted as (update charge_attempt a set detail = i.reason from input i where a.id = i.attempt_id and a.outcome = 'UNKNOWN')
-            update charge_request r set available_at = i.at::timestamptz, lease_owner = null, lease_until = null, published_at = null
-            from input i where r.invoice_id = i.invoice_id
-            """)
+    h.createUpdate(SqlFiles.get("charging/defer"))
         .bind("invoices", invoices).bind("attempts", attempts).bind("at", at).bind("reasons", reasons)
         .execute();
   }
@@ -266,7 +213,7 @@ public final class ChargeStore {
   private static void lockInvoices(Handle h, Long[] ids) {
     var sorted = ids.clone();
     java.util.Arrays.sort(sorted);
-    h.createQuery("select id from invoice where id = any(:ids) order by id for update")
+    h.createQuery(SqlFiles.get("charging/lock-invoices"))
         .bind("ids", sorted).mapTo(Long.class).list();
   }
 }

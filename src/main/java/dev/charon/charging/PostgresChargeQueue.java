@@ -1,5 +1,7 @@
 package dev.charon.charging;
 
+
+import dev.charon.db.SqlFiles;
 import java.time.Duration;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
@@ -72,29 +74,9 @@ public final class PostgresChargeQueue implements ChargeQueue {
     return jdbi.withHandle(h -> claim(h, max));
   }
 
-  // A materialized CTE runs the SKIP LOCKED pick exactly once. As `WHERE id IN (subquery)` the
-  // planner may re-run the subquery per row (a nested-loop semi join under a generic plan) and
-  // lease far more than `max` rows (found by bench/repro-claim-overlease.sh).
-  // The pick locks each request's invoice too, skipping requests whose invoice another
-  // transaction holds. Settling and deferring lock the invoice, then its request; a claim that
-  // held a request and then waited for its invoice (to open the attempt in the same transaction)
-  // could deadlock with them. Holding both before open runs, the claim never waits.
+  // sql/charging/claim.sql says why the pick is a materialized CTE that locks the invoice too.
   private List<Delivery> claim(Handle h, int max) {
-    return h.createQuery(
-                """
-                with picked as materialized (
-                  select r.id from charge_request r join invoice i on i.id = r.invoice_id
-                  where r.available_at <= now() and (r.lease_until is null or r.lease_until < now())
-                  order by r.id
-                  limit :max
-                  for update of r, i skip locked)
-                update charge_request r
-                set lease_owner = :owner, lease_until = now() + :lease * interval '1 millisecond',
-                    deliveries = deliveries + 1
-                from picked
-                where r.id = picked.id
-                returning r.id, r.invoice_id
-                """)
+    return h.createQuery(SqlFiles.get("charging/claim"))
             .bind("owner", owner)
             .bind("lease", lease.toMillis())
             .bind("max", max)

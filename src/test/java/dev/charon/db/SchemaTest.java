@@ -165,6 +165,32 @@ class SchemaTest {
     assertThat(history(id)).hasSize(InvoiceStatus.values().length);
   }
 
+  @Test
+  void churning_tables_are_vacuumed_after_a_bounded_number_of_dead_rows() {
+    // PostgreSQL's default waits for a fifth of a table to be dead: a run's worth of rows on a
+    // large invoice table, and never during a run for the charge_request queue (issue 17).
+    var options =
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            """
+                            select c.relname, array_to_string(c.reloptions, ',') as options
+                            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                            where n.nspname = current_schema() and c.relkind = 'r'
+                            """)
+                        .map((rs, ctx) -> Map.entry(rs.getString("relname"), String.valueOf(rs.getString("options"))))
+                        .list());
+    var byTable = new java.util.HashMap<String, String>();
+    options.forEach(e -> byTable.put(e.getKey(), e.getValue()));
+    assertThat(byTable.get("charge_request"))
+        .contains("autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=5000", "fillfactor=70");
+    assertThat(byTable.get("invoice")).contains("autovacuum_vacuum_scale_factor=0.02", "fillfactor=90");
+    for (var table : List.of("charge_attempt", "event_outbox", "invoice_history", "scheduled_tasks")) {
+      assertThat(byTable.get(table)).as(table).contains("autovacuum_");
+    }
+  }
+
   private void assertRejected(Runnable action, String mentioning) {
     assertThatThrownBy(action::run).isInstanceOf(UnableToExecuteStatementException.class).hasMessageContaining(mentioning);
   }

@@ -1,0 +1,18 @@
+-- One batch of a run's production (DueInvoices.enqueueForRun): PENDING invoices due by the cut-off
+-- and billed for the run's period or earlier move to PROCESSING and get their charge request in
+-- the same statement (the transactional outbox). SKIP LOCKED lets producers share the work.
+with due as (
+  select id from invoice
+  where status in (${ENQUEUE.from}) and due_date <= :cutoff::date and billing_period <= :period
+    and exists (select 1 from billing_run where id = :run::bigint and state <> 'FINISHED')
+  order by id
+  limit :batch
+  for update skip locked),
+moved as (
+  update invoice i
+  set status = ${ENQUEUE.to}, billing_run_id = :run::bigint,
+      status_reason = 'enqueued by billing run ' || :run::bigint, status_actor = ${ENQUEUE.actor}
+  from due where i.id = due.id
+  returning i.id)
+insert into charge_request (invoice_id, run_id)
+select id, :run::bigint from moved

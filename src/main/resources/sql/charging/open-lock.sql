@@ -1,0 +1,13 @@
+-- Lock the batch's invoices in id order and read what an attempt needs (ChargeStore.open). A first
+-- attempt (attempt_count 0, kept in step by open-count) has no earlier outcomes to count: the
+-- batch's common case skips both subqueries.
+select i.id, i.customer_id, i.amount_minor, i.currency, i.attempt_count, i.status in (${PAY.from}) as processing,
+       (select c.provider_reference from customer c where c.id = i.customer_id) as customer_reference,
+       case when i.attempt_count = 0 then 0 else
+         (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'DECLINED') end as declines,
+       case when i.attempt_count = 0 then 0 else
+         (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'UNAVAILABLE') end as unavailable
+from invoice i
+where i.id = any(:ids::bigint[])
+order by i.id
+for update of i

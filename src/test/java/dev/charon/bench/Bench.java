@@ -1,0 +1,215 @@
+package dev.charon.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Charon's benchmark harness (issue 17). Starts its own PostgreSQL cluster, builds the jar of the
+ * named commit, runs the scenarios and writes every figure to {@code bench/results/<date>-<commit>.json};
+ * BENCHMARKS.md is rendered from that file ({@link Report}). Run it with {@code bench/run}.
+ */
+@Command(name = "bench/run", mixinStandardHelpOptions = true, subcommands = Bench.Render.class,
+    description = "Charon's benchmark harness: its own PostgreSQL cluster, the jar of --commit, results JSON, BENCHMARKS.md.")
+public final class Bench implements Callable<Integer> {
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Sizes of one harness run; every one can be set on the command line. */
+  enum Mode {
+    quick(2_000, 64, 2_000, 512, 100, 20_000, 2_000, 40),
+    medium(20_000, 64, 100_000, 512, 100, 1_000_000, 20_000, 200),
+    full(20_000, 64, 1_000_000, 512, 100, 10_000_000, 100_000, 200);
+
+    final int e2eInvoices, e2eConcurrency, largeInvoices, largeConcurrency, latencyMs, bigBackground, bigDue, probes;
+
+    Mode(int e2eInvoices, int e2eConcurrency, int largeInvoices, int largeConcurrency, int latencyMs,
+        int bigBackground, int bigDue, int probes) {
+      this.e2eInvoices = e2eInvoices;
+      this.e2eConcurrency = e2eConcurrency;
+      this.largeInvoices = largeInvoices;
+      this.largeConcurrency = largeConcurrency;
+      this.latencyMs = latencyMs;
+      this.bigBackground = bigBackground;
+      this.bigDue = bigDue;
+      this.probes = probes;
+    }
+  }
+
+  @Option(names = "--mode", description = "quick (CI, < 2 min), medium, full (default: ${DEFAULT-VALUE}).", defaultValue = "medium")
+  Mode mode;
+
+  @Option(names = "--commit", description = "Commit whose jar is measured (default: ${DEFAULT-VALUE}).", defaultValue = "HEAD")
+  String commit;
+
+  @Option(names = "--jar", description = "Measure this jar instead of building one (it must be the --commit's build).")
+  Path jar;
+
+  @Option(names = "--scenarios", split = ",", description = "Scenarios to run (default: all): e2e,e2e2,ceiling,large,bigdb,clients.")
+  List<String> scenarios = List.of("e2e", "e2e2", "ceiling", "large", "bigdb", "clients");
+
+  @Option(names = "--client-calls", description = "Calls per HTTP client in the clients scenario (default: 2,000 in quick mode, else 20,000).")
+  Integer clientCalls;
+
+  @Option(names = "--pg-port", description = "Port of the benchmark cluster (default: ${DEFAULT-VALUE}).", defaultValue = "5450")
+  int pgPort;
+
+  @Option(names = "--results-dir", description = "Where the results JSON goes (default: ${DEFAULT-VALUE}).", defaultValue = "bench/results")
+  Path resultsDir;
+
+  @Option(names = "--benchmarks-md", description = "File rendered from the results (default: ${DEFAULT-VALUE}; 'none' to skip).", defaultValue = "BENCHMARKS.md")
+  String benchmarksMd;
+
+  @Option(names = "--e2e-invoices") Integer e2eInvoices;
+  @Option(names = "--e2e-concurrency") Integer e2eConcurrency;
+  @Option(names = "--large-invoices") Integer largeInvoices;
+  @Option(names = "--large-concurrency") Integer largeConcurrency;
+  @Option(names = "--latency-ms") Integer latencyMs;
+  @Option(names = "--big-background-invoices") Integer bigBackground;
+  @Option(names = "--big-due-invoices") Integer bigDue;
+
+  /** Where the results file was written, for callers (the quick-mode test). */
+  Path written;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Bench()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    var root = Path.of("").toAbsolutePath();
+    var started = Instant.now();
+    var stamp = DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm").withZone(ZoneOffset.UTC).format(started);
+    var build = jar == null ? JarBuild.build(root, commit) : JarBuild.given(root, commit, jar);
+    var out = root.resolve("bench/out/run-" + stamp + "-" + build.commit());
+    Files.createDirectories(out);
+    var results = JSON.createObjectNode();
+    results.put("schema", 1);
+    var run = results.putObject("run");
+    run.put("started_at", started.toString());
+    run.put("mode", mode.name());
+    run.put("commit", build.commit());
+    run.put("commit_subject", build.subject());
+    run.put("jar_sha256", build.sha256());
+    run.put("jar_built_by_harness", jar == null);
+    run.put("command", "bench/run --mode " + mode + " --commit " + build.commit() + (scenarios.size() < 6 ? " --scenarios " + String.join(",", scenarios) : ""));
+    Machine.describe(results.putObject("machine"));
+
+    var cluster = new Cluster(pgPort);
+    log("starting the benchmark cluster %s on port %d (load %s)", cluster.name, pgPort, Cpu.loadavg());
+    cluster.start();
+    cluster.dropBenchDatabases();
+    var clusterNode = results.putObject("cluster");
+    clusterNode.put("name", cluster.name);
+    clusterNode.put("port", pgPort);
+    clusterNode.set("settings_written", JSON.valueToTree(Cluster.SETTINGS));
+    clusterNode.set("settings", JSON.valueToTree(cluster.reportedSettings()));
+
+    var scenarioNode = results.putObject("scenarios");
+    try (var procs = new Procs(out, Map.of("CHARON_LOG_LEVEL", "WARN"))) {
+      var ctx = new Context(root, out, build.jar(), cluster, procs);
+      int e2eN = or(e2eInvoices, mode.e2eInvoices);
+      int e2eC = or(e2eConcurrency, mode.e2eConcurrency);
+      int lat = or(latencyMs, mode.latencyMs);
+      if (scenarios.contains("e2e")) {
+        attempt(scenarioNode, "e2e_w1", () -> new ChargeRun(ctx, "e2e_w1", e2eN, 1, e2eC, 0).run());
+      }
+      if (scenarios.contains("e2e2")) {
+        attempt(scenarioNode, "e2e_w2", () -> new ChargeRun(ctx, "e2e_w2", e2eN, 2, e2eC, 0).run());
+      }
+      if (scenarios.contains("ceiling")) {
+        attempt(scenarioNode, "ceiling_c2", () -> new Ceiling(ctx, e2eN, 2, e2eC).run());
+        if (mode != Mode.quick) {
+          attempt(scenarioNode, "ceiling_c4", () -> new Ceiling(ctx, e2eN, 4, e2eC).run());
+        }
+      }
+      if (scenarios.contains("large")) {
+        attempt(scenarioNode, "large", () -> new ChargeRun(ctx, "large", or(largeInvoices, mode.largeInvoices), 1,
+            or(largeConcurrency, mode.largeConcurrency), lat).run());
+      }
+      if (scenarios.contains("bigdb")) {
+        attempt(scenarioNode, "big_database", () -> new BigDatabase(ctx, or(bigBackground, mode.bigBackground),
+            or(bigDue, mode.bigDue), e2eC, mode.probes).run());
+      }
+      if (scenarios.contains("clients")) {
+        int calls = or(clientCalls, mode == Mode.quick ? 2_000 : 20_000);
+        attempt(scenarioNode, "clients", () -> new ClientCost(ctx, calls, e2eC).run());
+      }
+    } finally {
+      cluster.dropBenchDatabases();
+    }
+    Targets.evaluate(results);
+    run.put("finished_at", Instant.now().toString());
+    run.put("harness_wall_s", round(Duration.between(started, Instant.now()).toMillis() / 1000.0, 1));
+    results.with("machine").put("loadavg_end", Cpu.loadavg());
+
+    Files.createDirectories(resultsDir);
+    written = resultsDir.resolve(stamp + "-" + build.commit() + ".json");
+    JSON.writeValue(written.toFile(), results);
+    log("results: %s", written);
+    if (!benchmarksMd.equals("none")) {
+      Files.writeString(Path.of(benchmarksMd), Report.render(results, root.relativize(written.toAbsolutePath()).toString()));
+      log("rendered %s from it", benchmarksMd);
+    }
+    return failed ? 1 : 0;
+  }
+
+  /** Re-renders BENCHMARKS.md from a committed results file. */
+  @Command(name = "render", description = "Render BENCHMARKS.md from a results JSON.")
+  static final class Render implements Callable<Integer> {
+    @CommandLine.Parameters(paramLabel = "RESULTS_JSON") Path results;
+
+    @Option(names = "--to", defaultValue = "BENCHMARKS.md") Path to;
+
+    @Override
+    public Integer call() throws Exception {
+      var tree = (ObjectNode) JSON.readTree(results.toFile());
+      Files.writeString(to, Report.render(tree, results.toString()));
+      return 0;
+    }
+
+    public static void main(String[] args) {
+      System.exit(new CommandLine(new Render()).execute(args));
+    }
+  }
+
+  /**
+   * Runs one scenario; a failure is written into the results as that scenario's {@code error} (and
+   * fails the harness's exit code) instead of losing the other scenarios' figures.
+   */
+  private void attempt(ObjectNode scenarios, String name, Callable<ObjectNode> scenario) {
+    try {
+      scenarios.set(name, scenario.call());
+    } catch (Exception e) {
+      log("%s FAILED: %s", name, e);
+      scenarios.putObject(name).put("error", String.valueOf(e.getMessage()));
+      failed = true;
+    }
+  }
+
+  private boolean failed;
+
+  static int or(Integer value, int fallback) {
+    return value == null ? fallback : value;
+  }
+
+  static double round(double value, int places) {
+    double f = Math.pow(10, places);
+    return Math.round(value * f) / f;
+  }
+
+  static void log(String format, Object... args) {
+    System.err.printf("[%s] %s%n", Instant.now().toString().substring(11, 19), format.formatted(args));
+  }
+}

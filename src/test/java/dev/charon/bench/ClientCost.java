@@ -1,0 +1,158 @@
+package dev.charon.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.charon.money.Currency;
+import dev.charon.money.Money;
+import dev.charon.payment.HttpPaymentProvider;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpMethod;
+
+/**
+ * CPU per provider call of each HTTP client at the same concurrency, against the real gateway
+ * (zero latency): the worker's own client (HttpPaymentProvider on the JDK HttpClient) and Jetty 12's
+ * client with a keep-alive pool sized to the concurrency, both building and reading the same JSON.
+ * The calls run in this harness JVM, whose CPU is measured (it does nothing else meanwhile); the
+ * gateway's CPU is measured too, as its cost depends on how the client talks to it.
+ */
+final class ClientCost {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  interface Client extends AutoCloseable {
+    boolean charge(ChargeRequest request) throws Exception;
+  }
+
+  private final Context ctx;
+  private final int calls;
+  private final int concurrency;
+
+  ClientCost(Context ctx, int calls, int concurrency) {
+    this.ctx = ctx;
+    this.calls = calls;
+    this.concurrency = concurrency;
+  }
+
+  ObjectNode run() throws Exception {
+    var node = Bench.JSON.createObjectNode();
+    node.put("kind", "clients");
+    node.put("calls", calls);
+    node.put("concurrency", concurrency);
+    int port = ChargeRun.freePort();
+    var gateway = ctx.procs.start("clients.gateway", Map.of(), ctx.charon(List.of("-Xmx512m"), "gateway", "--port",
+        String.valueOf(port), "--state-file", ctx.out.resolve("clients.gateway.jsonl").toString(), "--reset"));
+    try {
+      Procs.await("the gateway", Duration.ofSeconds(90), () -> gateway.logContains("listening"));
+      var base = URI.create("http://127.0.0.1:" + port);
+      Bench.log("clients: %,d calls at concurrency %d per client (load %s)", calls, concurrency, Cpu.loadavg());
+      measure(node.putObject("jdk_httpclient"), "jdk", new Jdk(base), gateway.pid());
+      measure(node.putObject("jetty_client"), "jetty", new Jetty(base, concurrency), gateway.pid());
+    } finally {
+      ctx.procs.stop(gateway);
+    }
+    return node;
+  }
+
+  private void measure(ObjectNode node, String name, Client client, long gatewayPid) throws Exception {
+    try (client) {
+      drive(client, name + "-warm", Math.max(1000, calls / 5)); // JIT and connection pool
+      long self = ProcessHandle.current().pid();
+      double c0 = Cpu.process(self), g0 = Cpu.process(gatewayPid), m0 = Cpu.machineBusy();
+      long t0 = System.nanoTime();
+      long failed = drive(client, name, calls);
+      double wall = (System.nanoTime() - t0) / 1e9;
+      double client1 = Cpu.process(self) - c0, gw = Cpu.process(gatewayPid) - g0;
+      node.put("failed", failed);
+      node.put("calls_per_s", Bench.round(calls / wall, 0));
+      node.put("client_cpu_us_per_call", Bench.round(client1 * 1e6 / calls, 1));
+      node.put("gateway_cpu_us_per_call", Bench.round(gw * 1e6 / calls, 1));
+      node.put("machine_busy_cpu_s", Bench.round(Cpu.machineBusy() - m0, 2));
+      node.put("window_s", Bench.round(wall, 2));
+      Bench.log("clients: %s %s CPU-us per call (gateway %s)", name, node.path("client_cpu_us_per_call"), node.path("gateway_cpu_us_per_call"));
+    }
+  }
+
+  /** {@code n} calls, at most {@code concurrency} in flight, each on a virtual thread; returns failures. */
+  private long drive(Client client, String prefix, int n) throws InterruptedException {
+    var failed = new AtomicLong();
+    var slots = new Semaphore(concurrency);
+    try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < n; i++) {
+        slots.acquire();
+        var request = new ChargeRequest(i + 1, i + 1, Money.ofMinor(100 + i % 1000, Currency.EUR), prefix + "-" + i + "-" + System.nanoTime());
+        pool.execute(() -> {
+          try {
+            if (!client.charge(request)) {
+              failed.incrementAndGet();
+            }
+          } catch (Exception e) {
+            failed.incrementAndGet();
+          } finally {
+            slots.release();
+          }
+        });
+      }
+      pool.shutdown();
+      pool.awaitTermination(10, TimeUnit.MINUTES);
+    }
+    return failed.get();
+  }
+
+  /** The worker's own provider client. */
+  private static final class Jdk implements Client {
+    private final HttpPaymentProvider provider;
+
+    Jdk(URI base) {
+      provider = new HttpPaymentProvider(base, Duration.ofSeconds(2), Duration.ofSeconds(10));
+    }
+
+    @Override
+    public boolean charge(ChargeRequest request) {
+      return provider.charge(request) instanceof ChargeOutcome.Charged;
+    }
+
+    @Override
+    public void close() {
+      provider.close();
+    }
+  }
+
+  /** Jetty 12's client, the same request and the same reading of the answer (status and chargeId). */
+  private static final class Jetty implements Client {
+    private final HttpClient client = new HttpClient();
+    private final String url;
+
+    Jetty(URI base, int concurrency) throws Exception {
+      client.setMaxConnectionsPerDestination(concurrency);
+      client.setConnectTimeout(2000);
+      client.start();
+      url = base + "/charges";
+    }
+
+    @Override
+    public boolean charge(ChargeRequest request) throws Exception {
+      var body = JSON.writeValueAsBytes(JSON.createObjectNode().put("invoiceId", request.invoiceId())
+          .put("customerId", request.customerId()).put("amountMinor", request.amount().minorUnits())
+          .put("currency", request.amount().currency().name()));
+      var response = client.newRequest(url).method(HttpMethod.POST).timeout(10, TimeUnit.SECONDS)
+          .headers(h -> h.put("Idempotency-Key", request.idempotencyKey()))
+          .body(new BytesRequestContent("application/json", body)).send();
+      return response.getStatus() == 201 && !JSON.readTree(response.getContentAsString()).path("chargeId").asText("").isEmpty();
+    }
+
+    @Override
+    public void close() throws Exception {
+      client.stop();
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.charon.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What every scenario shares: the jar, the cluster, the process list, seeded template databases. */
+final class Context {
+  final Path root;
+  final Path out;
+  final Path jar;
+  final Cluster cluster;
+  final Procs procs;
+  final String period = YearMonth.now(ZoneOffset.UTC).toString();
+  private final Map<Integer, String> templates = new HashMap<>();
+  private int databases;
+
+  Context(Path root, Path out, Path jar, Cluster cluster, Procs procs) {
+    this.root = root;
+    this.out = out;
+    this.jar = jar;
+    this.cluster = cluster;
+    this.procs = procs;
+  }
+
+  String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** {@code java [options] -jar charon.jar args...} */
+  List<String> charon(List<String> jvmOptions, String... args) {
+    var command = new ArrayList<String>();
+    command.add(java());
+    command.addAll(jvmOptions);
+    command.add("-jar");
+    command.add(jar.toString());
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  Map<String, String> dbEnv(String database) {
+    return Map.of("CHARON_DB_URL", cluster.sql.url(database), "CHARON_DB_USER", "postgres", "CHARON_QUEUE", "postgres");
+  }
+
+  /**
+   * A fresh database holding {@code invoices} due invoices, copied from a template that
+   * {@code charon seed} filled once per size. Neither copies nor templates are vacuumed by the
+   * harness: every scenario (the pgbench ceiling included) starts from what seed left, and
+   * autovacuum does the rest as it would in production.
+   */
+  String freshDatabase(String name, int invoices) {
+    var template = templates.computeIfAbsent(invoices, this::seedTemplate);
+    var db = "bench_" + name + "_" + (++databases);
+    cluster.sql.exec("postgres", "drop database if exists " + db, "create database " + db + " template " + template);
+    return db;
+  }
+
+  private String seedTemplate(int invoices) {
+    var db = "bench_tpl_" + invoices;
+    Bench.log("seeding template %s (%,d customers, one due invoice each)", db, invoices);
+    cluster.sql.exec("postgres", "drop database if exists " + db, "create database " + db);
+    var done = procs.run("seed-" + invoices, dbEnv(db),
+        charon(List.of(), "seed", "--customers", String.valueOf(invoices), "--invoices-per-customer", "1"),
+        Duration.ofMinutes(60));
+    if (done.exit() != 0) {
+      throw new IllegalStateException("seed exited " + done.exit() + ": " + done.lastLine());
+    }
+    cluster.sql.exec("postgres", "alter database " + db + " with allow_connections false");
+    return db;
+  }
+
+  void drop(String database) {
+    cluster.sql.exec("postgres", "drop database if exists " + database + " with (force)");
+  }
+}

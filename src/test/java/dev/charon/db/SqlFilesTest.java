@@ -1,0 +1,36 @@
+package dev.charon.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.charon.invoice.domain.InvoiceTransition;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SqlFilesTest {
+  private static final List<String> FILES =
+      List.of("charging/claim", "charging/open-lock", "charging/open-drop-stale", "charging/open-reconcile", "charging/open-insert",
+          "charging/open-count", "charging/lock-invoices", "charging/settle", "charging/defer", "billing/produce");
+
+  @Test
+  void every_statement_loads_without_its_comments_and_with_every_status_resolved() {
+    for (var name : FILES) {
+      var sql = SqlFiles.get(name);
+      assertThat(sql).as(name).isNotBlank().doesNotContain("${").doesNotContain("--");
+    }
+  }
+
+  @Test
+  void status_names_come_from_the_invoice_lifecycle() {
+    assertThat(SqlFiles.get("billing/produce"))
+        .contains("status in (" + InvoiceTransition.ENQUEUE.sqlFrom() + ")")
+        .contains("set status = " + InvoiceTransition.ENQUEUE.sqlTo())
+        .contains("status_actor = " + InvoiceTransition.ENQUEUE.sqlActor());
+    assertThat(SqlFiles.get("charging/settle")).contains("v.status in (" + InvoiceTransition.PAY.sqlFrom() + ")");
+  }
+
+  @Test
+  void a_missing_file_is_an_error_naming_it() {
+    assertThatThrownBy(() -> SqlFiles.get("charging/nothing")).hasMessageContaining("sql/charging/nothing.sql");
+  }
+}
