@@ -17,6 +17,8 @@ import dev.charon.config.HttpSettings;
 import dev.charon.console.ConsoleRoutes;
 import dev.charon.customer.CustomerRepository;
 import dev.charon.customer.CustomerRoutes;
+import dev.charon.customer.PaymentMethodRoutes;
+import dev.charon.customer.PaymentMethods;
 import dev.charon.events.EventFeed;
 import dev.charon.events.EventRoutes;
 import dev.charon.invoice.CollectionRoutes;
@@ -52,6 +54,7 @@ public final class ApiRole {
     var runs = BillingRuns.of(jdbi, clock, settings.billing(), metrics);
     var modules = new ArrayList<HttpApi.Module>(List.of(
         new CustomerRoutes(new CustomerRepository(jdbi), writes),
+        new PaymentMethodRoutes(new PaymentMethods(jdbi, clock, metrics), writes),
         new InvoiceRoutes(new InvoiceRepository(jdbi), new InvoiceWrites(clock, metrics), writes, clock, settings.billing().zone()),
         new BillingRunRoutes(runs, writes, clock),
         new CollectionRoutes(new CollectionStats(jdbi), clock, settings.billing().zone()),

@@ -3,6 +3,7 @@ package dev.charon.charging;
 import dev.charon.ops.LogContext;
 import dev.charon.payment.ChargeOutcome;
 import dev.charon.payment.ChargeRequest;
+import dev.charon.payment.DeclineCode;
 import dev.charon.payment.PaymentProvider;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -131,6 +132,12 @@ public final class ChargeEngine {
       default -> breaker.onSuccess();
     }
     metrics.counter("charon.charges", "outcome", outcomeName(outcome).toLowerCase(Locale.ROOT)).increment();
+    if (outcome instanceof ChargeOutcome.Declined d) {
+      // Known codes only as tag values: a provider's free text must not grow the metric's cardinality.
+      var code = DeclineCode.of(d.reason()).map(DeclineCode::code).orElse("other");
+      metrics.counter("charon.declines", "code", code, "class", DeclineCode.classify(d.reason()).name().toLowerCase(Locale.ROOT))
+          .increment();
+    }
     var decision =
         policy.decide(outcome, attempt.declinesBefore(), attempt.unavailableBefore(), attempt.calls(), clock.instant(),
             ThreadLocalRandom.current()::nextDouble);
@@ -205,7 +212,16 @@ public final class ChargeEngine {
     var a = call.attempt();
     return new ChargeStore.Final(
         a.invoiceId(), a.attemptId(), a.calls(), outcomeName(call.outcome()), reference(call.outcome()), status, paidAt, next,
-        failure, call.decision().reason());
+        failure, call.decision().reason(), declineCode(call.outcome()));
+  }
+
+  /** The provider's decline code, trimmed to what the column holds; null for anything but a decline. */
+  private static String declineCode(ChargeOutcome outcome) {
+    if (!(outcome instanceof ChargeOutcome.Declined d) || d.reason() == null || d.reason().isBlank()) {
+      return null;
+    }
+    var code = d.reason().trim();
+    return code.length() > 100 ? code.substring(0, 100) : code;
   }
 
   private void logResult(Call call, Result result) {

@@ -2,6 +2,7 @@ package dev.charon.charging;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.DeclineCode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,13 +34,19 @@ public final class ChargeStore {
    */
   record Final(
       long invoiceId, long attemptId, int calls, String outcome, String reference, String status, Instant paidAt,
-      Instant nextAttemptAt, String failure, String reason) {}
+      Instant nextAttemptAt, String failure, String reason, String declineCode) {}
 
   /** An unknown result: keep the attempt open, offer the request again at {@code at}. */
   record Deferred(long invoiceId, long attemptId, Instant at, String reason) {}
 
   private record Row(
       long id, long customerId, Money amount, int attemptCount, int declines, int unavailable, boolean processing) {}
+
+  // Only soft declines use up the dunning schedule (ChargePolicy): a hard one waited for a new
+  // payment method, after which dunning starts afresh.
+  private static final String[] HARD_CODES =
+      java.util.Arrays.stream(DeclineCode.values()).filter(c -> c.kind() == DeclineCode.Kind.HARD).map(DeclineCode::code)
+          .toArray(String[]::new);
 
   // A first attempt (attempt_count 0, kept in step by insertAttempts) has no earlier outcomes to
   // count: the batch's common case skips both subqueries.
@@ -50,7 +57,8 @@ public final class ChargeStore {
             """
             select i.id, i.customer_id, i.amount_minor, i.currency, i.attempt_count, i.status = 'PROCESSING' as processing,
                    case when i.attempt_count = 0 then 0 else
-                     (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'DECLINED') end as declines,
+                     (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'DECLINED'
+                        and coalesce(a.decline_code, '') <> all(:hard)) end as declines,
                    case when i.attempt_count = 0 then 0 else
                      (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'UNAVAILABLE') end as unavailable
             from invoice i
@@ -59,6 +67,7 @@ public final class ChargeStore {
             for update of i
             """)
         .bind("ids", ids)
+        .bind("hard", HARD_CODES)
         .map((rs, ctx) -> new Row(
             rs.getLong("id"), rs.getLong("customer_id"),
             Money.ofMinor(rs.getLong("amount_minor"), Currency.valueOf(rs.getString("currency"))),
@@ -170,8 +179,10 @@ public final class ChargeStore {
     var next = new String[n];
     var failures = new String[n];
     var reasons = new String[n];
+    var codes = new String[n];
     for (int i = 0; i < n; i++) {
       var f = finals.get(i);
+      codes[i] = f.declineCode();
       invoices[i] = f.invoiceId();
       attempts[i] = f.attemptId();
       calls[i] = f.calls();
@@ -191,11 +202,11 @@ public final class ChargeStore {
         h.createQuery(
                 """
                 with input as (
-                  select * from unnest(:invoices, :attempts, :calls, :outcomes, :refs, :statuses, :paid, :next, :failures, :reasons)
-                    with ordinality as t(invoice_id, attempt_id, calls, outcome, ref, status, paid_at, next_at, failure, reason, ord)),
+                  select * from unnest(:invoices, :attempts, :calls, :outcomes, :refs, :statuses, :paid, :next, :failures, :reasons, :codes)
+                    with ordinality as t(invoice_id, attempt_id, calls, outcome, ref, status, paid_at, next_at, failure, reason, code, ord)),
                 att as (
                   update charge_attempt a
-                  set outcome = i.outcome, provider_reference = i.ref, detail = i.reason, completed_at = now()
+                  set outcome = i.outcome, provider_reference = i.ref, detail = i.reason, decline_code = i.code, completed_at = now()
                   from input i where a.id = i.attempt_id and a.outcome = 'UNKNOWN'
                     and (i.outcome <> 'UNAVAILABLE' or a.calls = i.calls)
                   returning i.ord),
@@ -212,7 +223,7 @@ public final class ChargeStore {
             .bind("invoices", invoices).bind("attempts", attempts).bind("calls", calls).bind("outcomes", outcomes)
             .bind("refs", references)
             .bind("statuses", statuses).bind("paid", paid).bind("next", next).bind("failures", failures)
-            .bind("reasons", reasons).bind("worker", worker)
+            .bind("reasons", reasons).bind("codes", codes).bind("worker", worker)
             .mapTo(Integer.class)
             .list()
             .stream()

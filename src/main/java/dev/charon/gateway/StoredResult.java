@@ -58,7 +58,7 @@ record StoredResult(
     var reason =
         switch (outcome) {
           case CHARGED -> null;
-          case DECLINED -> "insufficient_funds";
+          case DECLINED -> faults.declineCode(key).code();
           case CUSTOMER_NOT_FOUND -> "no customer " + p.customerId() + " at the provider";
           case CURRENCY_MISMATCH -> "the account of customer " + p.customerId() + " is not in " + p.currency();
         };

@@ -20,7 +20,8 @@ public record FaultProfile(
     double timeoutRate,
     Set<Long> customersNotFound,
     Set<Long> currencyMismatch,
-    long seed) {
+    long seed,
+    DeclineMix declineMix) {
 
   /** What the provider decides for a request it processes. */
   public enum Verdict {
@@ -31,7 +32,7 @@ public record FaultProfile(
   }
 
   // Each decision hashes its own salt so that, say, declines and timeouts are independent.
-  private static final int NETWORK = 1, DECLINE = 2, TIMEOUT = 3, LATENCY = 4, CHARGE_ID = 5;
+  private static final int NETWORK = 1, DECLINE = 2, TIMEOUT = 3, LATENCY = 4, CHARGE_ID = 5, DECLINE_CODE = 6;
 
   public FaultProfile {
     nonNegative("latencyMs", latencyMs);
@@ -41,6 +42,24 @@ public record FaultProfile(
     rate("timeoutRate", timeoutRate);
     customersNotFound = Set.copyOf(customersNotFound);
     currencyMismatch = Set.copyOf(currencyMismatch);
+    java.util.Objects.requireNonNull(declineMix, "declineMix");
+  }
+
+  /** With the {@link DeclineMix#standard() standard} decline mix. */
+  public FaultProfile(
+      long latencyMs, long latencyJitterMs, double declineRate, double networkErrorRate, double timeoutRate,
+      Set<Long> customersNotFound, Set<Long> currencyMismatch, long seed) {
+    this(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed,
+        DeclineMix.standard());
+  }
+
+  public FaultProfile withDeclineMix(DeclineMix mix) {
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, mix);
+  }
+
+  /** The code a decline of this key answers with: its own roll, independent of whether it declined. */
+  public DeclineCode declineCode(String key) {
+    return declineMix.pick(roll(key, DECLINE_CODE, 0));
   }
 
   /** A provider that answers at once and charges everyone. */
@@ -49,31 +68,31 @@ public record FaultProfile(
   }
 
   public FaultProfile withLatency(long meanMs, long jitterMs) {
-    return new FaultProfile(meanMs, jitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed);
+    return new FaultProfile(meanMs, jitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix);
   }
 
   public FaultProfile withDeclineRate(double rate) {
-    return new FaultProfile(latencyMs, latencyJitterMs, rate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed);
+    return new FaultProfile(latencyMs, latencyJitterMs, rate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix);
   }
 
   public FaultProfile withNetworkErrorRate(double rate) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, rate, timeoutRate, customersNotFound, currencyMismatch, seed);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, rate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix);
   }
 
   public FaultProfile withTimeoutRate(double rate) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, rate, customersNotFound, currencyMismatch, seed);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, rate, customersNotFound, currencyMismatch, seed, declineMix);
   }
 
   public FaultProfile withCustomersNotFound(Set<Long> ids) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, ids, currencyMismatch, seed);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, ids, currencyMismatch, seed, declineMix);
   }
 
   public FaultProfile withCurrencyMismatch(Set<Long> ids) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, ids, seed);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, ids, seed, declineMix);
   }
 
   public FaultProfile withSeed(long newSeed) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, newSeed);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, newSeed, declineMix);
   }
 
   /** Whether delivery number {@code priorFailures} of this key is lost before any processing. */

@@ -104,7 +104,7 @@ public final class SimulatedPaymentProvider implements PaymentProvider {
     var key = request.idempotencyKey();
     return switch (faults.verdict(key, request.customerId())) {
       case CHARGED -> new ChargeOutcome.Charged(faults.chargeId(key));
-      case DECLINED -> new ChargeOutcome.Declined("insufficient_funds");
+      case DECLINED -> new ChargeOutcome.Declined(faults.declineCode(key).code());
       case CUSTOMER_NOT_FOUND -> new ChargeOutcome.CustomerNotFound("no customer " + request.customerId() + " at the provider");
       case CURRENCY_MISMATCH -> new ChargeOutcome.CurrencyMismatch("the account of customer " + request.customerId() + " is not in " + request.amount().currency());
     };
