@@ -26,6 +26,8 @@ import dev.charon.invoice.CollectionStats;
 import dev.charon.invoice.InvoiceRepository;
 import dev.charon.invoice.InvoiceRoutes;
 import dev.charon.invoice.InvoiceWrites;
+import dev.charon.subscription.SubscriptionRoutes;
+import dev.charon.subscription.Subscriptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -55,6 +57,7 @@ public final class ApiRole {
     var modules = new ArrayList<HttpApi.Module>(List.of(
         new CustomerRoutes(new CustomerRepository(jdbi), writes),
         new PaymentMethodRoutes(new PaymentMethods(jdbi, clock, metrics), writes),
+        new SubscriptionRoutes(new Subscriptions(jdbi, clock, metrics), writes),
         new InvoiceRoutes(new InvoiceRepository(jdbi), new InvoiceWrites(clock, metrics), writes, clock, settings.billing().zone()),
         new BillingRunRoutes(runs, writes, clock),
         new CollectionRoutes(new CollectionStats(jdbi), clock, settings.billing().zone()),
