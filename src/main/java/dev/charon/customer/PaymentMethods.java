@@ -1,6 +1,7 @@
 package dev.charon.customer;
 
 import dev.charon.api.ApiError;
+import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.payment.DeclineCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,6 +23,7 @@ import org.slf4j.LoggerFactory;
  * reason and actor. Invoices waiting for an operator for other reasons stay where they are.
  */
 public final class PaymentMethods {
+  private static final InvoiceTransition RETRY = InvoiceTransition.RETRY_WITH_NEW_PAYMENT_METHOD;
   private static final Logger log = LoggerFactory.getLogger(PaymentMethods.class);
   private static final String[] HARD_CODES =
       Arrays.stream(DeclineCode.values()).filter(c -> c.kind() == DeclineCode.Kind.HARD).map(DeclineCode::code)
@@ -95,19 +97,20 @@ public final class PaymentMethods {
               + "; read it again and retry with the current version");
     }
     // Only invoices whose latest attempt was a hard decline: the reason they wait is the card.
+    var change = RETRY.by(actor, "payment method updated (version " + version.get() + "); retrying after a hard decline");
     int moved =
         h.createUpdate(
                 """
-                update invoice i set status = 'RETRY_SCHEDULED', next_attempt_at = :now,
+                update invoice i set status = %s, next_attempt_at = :now,
                        status_reason = :reason, status_actor = :actor
-                where i.customer_id = :id and i.status = 'ACTION_REQUIRED'
+                where i.customer_id = :id and i.status in (%s)
                   and (select a.decline_code from charge_attempt a
                        where a.invoice_id = i.id and a.outcome <> 'UNKNOWN'
                        order by a.attempt_no desc limit 1) = any(:hard)
-                """)
+                """.formatted(RETRY.sqlTo(), RETRY.sqlFrom()))
             .bind("now", now)
-            .bind("reason", "payment method updated (version " + version.get() + "); retrying after a hard decline")
-            .bind("actor", actor)
+            .bind("reason", change.reason())
+            .bind("actor", change.actor())
             .bind("id", customerId)
             .bind("hard", HARD_CODES)
             .execute();

@@ -1,5 +1,6 @@
 package dev.charon.subscription;
 
+import dev.charon.invoice.domain.InvoiceTransition;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -101,7 +102,7 @@ public final class SubscriptionInvoices {
                       insert into invoice (customer_id, amount_minor, currency, billing_period, due_date, created_at,
                                            subscription_id, status_reason, status_actor)
                       select d.customer_id, d.amount_minor, d.currency, :period, d.due_date, :now, d.id,
-                             'created from subscription ' || d.id || ' for ' || :period, 'billing-run'
+                             'created from subscription ' || d.id || ' for ' || :period, :actor
                       from due d
                       order by d.id
                       on conflict (subscription_id, billing_period) where subscription_id is not null do nothing
@@ -116,6 +117,7 @@ public final class SubscriptionInvoices {
                 .bind("after", after)
                 .bind("batch", batchSize)
                 .bind("now", Timestamp.from(clock.instant()))
+                .bind("actor", InvoiceTransition.CREATE_FROM_SUBSCRIPTION.because("created from a subscription").actor())
                 .map((rs, ctx) -> new Batch(rs.getLong("last_id"), rs.getInt("scanned"), rs.getInt("created")))
                 .one());
   }

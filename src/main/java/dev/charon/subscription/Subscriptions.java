@@ -69,11 +69,13 @@ public final class Subscriptions {
   public Subscription cancel(Handle h, long id, String reason, String actor) {
     var cancelled =
         h.createQuery(
-                "update subscription set status = 'CANCELLED', cancelled_at = :now, cancel_reason = :reason "
-                    + "where id = :id and status = 'ACTIVE' returning "
+                "update subscription set status = :cancelled, cancelled_at = :now, cancel_reason = :reason "
+                    + "where id = :id and status = :active returning "
                     + COLUMNS)
             .bind("now", Timestamp.from(clock.instant()))
             .bind("reason", reason)
+            .bind("cancelled", Subscription.Status.CANCELLED.name())
+            .bind("active", Subscription.Status.ACTIVE.name())
             .bind("id", id)
             .map((rs, ctx) -> map(rs))
             .findOne();

@@ -53,7 +53,7 @@ class HardDeclineTest {
     long invoice = enqueuedInvoice(fixtures.customer(Currency.EUR));
     provider.then(new ChargeOutcome.Declined(code.code()));
 
-    engine.process(invoice);
+    SingleDelivery.process(engine, db.jdbi(), invoice);
 
     assertThat(attempts(invoice)).singleElement().satisfies(a -> {
       assertThat(a.get("outcome")).isEqualTo("DECLINED");
@@ -74,7 +74,7 @@ class HardDeclineTest {
     long customer = fixtures.customer(Currency.EUR);
     long invoice = enqueuedInvoice(customer);
     provider.then(new ChargeOutcome.Declined("expired_card"));
-    engine.process(invoice);
+    SingleDelivery.process(engine, db.jdbi(), invoice);
     assertThat(invoice(invoice)).containsEntry("status", "ACTION_REQUIRED");
 
     // A year of retry polls: nothing is enqueued, the provider is never called again.
@@ -102,7 +102,7 @@ class HardDeclineTest {
 
     assertThat(due.enqueueRetries(clock.instant(), 100)).isEqualTo(1);
     provider.then(new ChargeOutcome.Charged("ch_new_card"));
-    engine.process(invoice);
+    SingleDelivery.process(engine, db.jdbi(), invoice);
     assertThat(invoice(invoice)).containsEntry("status", "PAID");
     assertThat(provider.calls()).hasSize(2);
   }
@@ -112,11 +112,11 @@ class HardDeclineTest {
     long customer = fixtures.customer(Currency.EUR);
     long invoice = enqueuedInvoice(customer);
     provider.then(new ChargeOutcome.Declined("lost_card"), new ChargeOutcome.Declined("insufficient_funds"));
-    engine.process(invoice);
+    SingleDelivery.process(engine, db.jdbi(), invoice);
     db.jdbi().useTransaction(h -> methods.update(h, customer, "pm_2", null, "api-key:ops"));
     due.enqueueRetries(clock.instant(), 100);
 
-    engine.process(invoice);
+    SingleDelivery.process(engine, db.jdbi(), invoice);
 
     var row = invoice(invoice);
     assertThat(row).containsEntry("status", "RETRY_SCHEDULED");
@@ -132,9 +132,9 @@ class HardDeclineTest {
     provider.then(
         new ChargeOutcome.CustomerNotFound("cus_x"), new ChargeOutcome.Declined("insufficient_funds"),
         new ChargeOutcome.Declined("stolen_card"));
-    engine.process(notFound);
-    engine.process(softDeclined);
-    engine.process(otherCustomersCard);
+    SingleDelivery.process(engine, db.jdbi(), notFound);
+    SingleDelivery.process(engine, db.jdbi(), softDeclined);
+    SingleDelivery.process(engine, db.jdbi(), otherCustomersCard);
 
     var updated = db.jdbi().inTransaction(h -> methods.update(h, customer, "pm_3", null, "api-key:ops"));
 
