@@ -12,6 +12,9 @@ import dev.charon.auth.WhoAmIRoutes;
 import dev.charon.billing.BillingRunRoutes;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingSettings;
+import dev.charon.clock.DatabaseClock;
+import dev.charon.clock.TestClock;
+import dev.charon.clock.TestClockRoutes;
 import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
 import dev.charon.console.ConsoleRoutes;
@@ -58,6 +61,12 @@ public final class ApiRole {
         new CustomerRoutes(new CustomerRepository(jdbi), writes),
         new PaymentMethodRoutes(new PaymentMethods(jdbi, clock, metrics), writes),
         new SubscriptionRoutes(new Subscriptions(jdbi, clock, metrics), writes),
+        // Only a composition root started with CHARON_TEST_CLOCK=true hands in a DatabaseClock.
+        new TestClockRoutes(
+            clock instanceof DatabaseClock db
+                ? java.util.Optional.of(new TestClock(jdbi, db, runs, settings.billing().zone(), java.time.Duration.ofSeconds(60)))
+                : java.util.Optional.empty(),
+            clock),
         new InvoiceRoutes(new InvoiceRepository(jdbi), new InvoiceWrites(clock, metrics), writes, clock, settings.billing().zone()),
         new BillingRunRoutes(runs, writes, clock),
         new CollectionRoutes(new CollectionStats(jdbi), clock, settings.billing().zone()),

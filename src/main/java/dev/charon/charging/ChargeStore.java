@@ -219,7 +219,7 @@ public final class ChargeStore {
                     with ordinality as t(invoice_id, attempt_id, calls, outcome, ref, status, paid_at, next_at, failure, reason, code, ord)),
                 att as (
                   update charge_attempt a
-                  set outcome = i.outcome, provider_reference = i.ref, detail = i.reason, decline_code = i.code, completed_at = now()
+                  set outcome = i.outcome, provider_reference = i.ref, detail = i.reason, decline_code = i.code, completed_at = charon_now()
                   from input i where a.id = i.attempt_id and a.outcome = 'UNKNOWN'
                     and (i.outcome <> 'UNAVAILABLE' or a.calls = i.calls)
                   returning i.ord),

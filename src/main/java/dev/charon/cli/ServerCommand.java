@@ -14,7 +14,8 @@ import dev.charon.ops.Metrics;
 import dev.charon.ops.OpsRoutes;
 import dev.charon.queue.OutboxRelay;
 import dev.charon.queue.QueueSettings;
-import java.time.Clock;
+import dev.charon.clock.TestClock;
+import dev.charon.clock.TestClockSettings;
 import java.util.LinkedHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -35,12 +36,13 @@ final class ServerCommand implements Callable<Integer> {
       apiSettings = apiSettings.withPort(port);
     }
     var billing = BillingSettings.from(env);
-    var clock = Clock.systemUTC();
+    var testClock = TestClockSettings.from(env);
     var metrics = Metrics.registry("server");
     var queue = QueueSettings.from(env);
     var amqp = queue.amqp();
     var db = Database.open(DatabaseSettings.from(env), "server");
     db.migrate();
+    var clock = TestClock.clockFor(db.jdbi(), testClock);
     var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
     var scheduler = new BillingScheduler(db.dataSource(), runs, billing, clock, BillingScheduler.defaultName()).start();
     // With RabbitMQ the server relays the charge-request outbox to the broker; with PostgreSQL

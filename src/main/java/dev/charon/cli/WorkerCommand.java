@@ -15,7 +15,8 @@ import dev.charon.ops.OpsRoutes;
 import dev.charon.payment.PaymentProviders;
 import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.QueueSettings;
-import java.time.Clock;
+import dev.charon.clock.TestClock;
+import dev.charon.clock.TestClockSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -45,12 +46,14 @@ final class WorkerCommand implements Callable<Integer> {
       charging = charging.withConcurrency(concurrency);
     }
     var queue = QueueSettings.from(env);
-    var clock = Clock.systemUTC();
-    var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
+    var testClock = TestClockSettings.from(env);
+    var paymentSettings = PaymentSettings.from(env);
     var metrics = Metrics.registry("worker");
     var opsSettings = OpsSettings.from(env);
     var db = Database.open(DatabaseSettings.from(env), "worker");
     db.requireMigrated();
+    var clock = TestClock.clockFor(db.jdbi(), testClock);
+    var provider = PaymentProviders.create(paymentSettings, clock);
     var worker = WorkerRole.start(db, queue, charging, provider, clock, metrics);
     var ops = HttpApi.start(opsSettings.host(), opsSettings.port(), Json.mapper(),
         ApiRole.access(db.jdbi(), AuthSettings.from(env), clock, metrics), List.of(new OpsRoutes(metrics, Map.<String, BooleanSupplier>of("database", db::isReachable))));

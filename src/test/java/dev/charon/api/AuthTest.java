@@ -37,7 +37,9 @@ class AuthTest {
           Map.entry("POST /rest/v1/invoices/{id}/mark-uncollectible", "{\"reason\":\"auth test\"}"),
           Map.entry("POST /rest/v1/customers/{id}/payment-method", "{\"reference\":\"pm_auth\"}"),
           Map.entry("POST /rest/v1/customers/{id}/subscriptions", "{\"amount\":{\"value\":\"1.00\",\"currency\":\"EUR\"},\"startDate\":\"2026-12-01\"}"),
-          Map.entry("POST /rest/v1/subscriptions/{id}/cancel", "{\"reason\":\"auth test\"}"));
+          Map.entry("POST /rest/v1/subscriptions/{id}/cancel", "{\"reason\":\"auth test\"}"),
+          Map.entry("POST /rest/v1/test-clock", "{}"),
+          Map.entry("POST /rest/v1/test-clock/advance", "{\"to\":\"2030-01-01T00:00:00Z\"}"));
 
   static final List<String> OPEN =
       List.of("GET /rest/health", "GET /health/live", "GET /health/ready", "GET /metrics", "GET /openapi.json", "GET /", "GET /docs");
