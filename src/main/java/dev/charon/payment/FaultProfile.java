@@ -21,7 +21,8 @@ public record FaultProfile(
     Set<Long> customersNotFound,
     Set<Long> currencyMismatch,
     long seed,
-    DeclineMix declineMix) {
+    DeclineMix declineMix,
+    Population population) {
 
   /** What the provider decides for a request it processes. */
   public enum Verdict {
@@ -53,8 +54,36 @@ public record FaultProfile(
         DeclineMix.standard());
   }
 
+  /** Without a population: declines by {@code declineRate} and {@code declineMix}. */
+  public FaultProfile(
+      long latencyMs, long latencyJitterMs, double declineRate, double networkErrorRate, double timeoutRate,
+      Set<Long> customersNotFound, Set<Long> currencyMismatch, long seed, DeclineMix declineMix) {
+    this(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed,
+        declineMix, null);
+  }
+
+  /** With a customer population, whose answer replaces {@code declineRate} and {@code declineMix}. */
+  public FaultProfile withPopulation(Population p) {
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix, p);
+  }
+
+  /** A processed request's verdict and, for a decline, its code. */
+  public record Decided(Verdict verdict, DeclineCode code) {}
+
+  /** The verdict for a request processed at {@code at}: the population decides when one is set. */
+  public Decided decide(String key, long customerId, long invoiceId, java.time.Instant at) {
+    var verdict = verdict(key, customerId);
+    if (verdict == Verdict.CUSTOMER_NOT_FOUND || verdict == Verdict.CURRENCY_MISMATCH) {
+      return new Decided(verdict, null);
+    }
+    if (population != null) {
+      return population.decline(customerId, invoiceId, at).map(c -> new Decided(Verdict.DECLINED, c)).orElse(new Decided(Verdict.CHARGED, null));
+    }
+    return verdict == Verdict.DECLINED ? new Decided(verdict, declineCode(key)) : new Decided(verdict, null);
+  }
+
   public FaultProfile withDeclineMix(DeclineMix mix) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, mix);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, mix, population);
   }
 
   /** The code a decline of this key answers with: its own roll, independent of whether it declined. */
@@ -68,31 +97,31 @@ public record FaultProfile(
   }
 
   public FaultProfile withLatency(long meanMs, long jitterMs) {
-    return new FaultProfile(meanMs, jitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix);
+    return new FaultProfile(meanMs, jitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix, population);
   }
 
   public FaultProfile withDeclineRate(double rate) {
-    return new FaultProfile(latencyMs, latencyJitterMs, rate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix);
+    return new FaultProfile(latencyMs, latencyJitterMs, rate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix, population);
   }
 
   public FaultProfile withNetworkErrorRate(double rate) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, rate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, rate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix, population);
   }
 
   public FaultProfile withTimeoutRate(double rate) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, rate, customersNotFound, currencyMismatch, seed, declineMix);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, rate, customersNotFound, currencyMismatch, seed, declineMix, population);
   }
 
   public FaultProfile withCustomersNotFound(Set<Long> ids) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, ids, currencyMismatch, seed, declineMix);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, ids, currencyMismatch, seed, declineMix, population);
   }
 
   public FaultProfile withCurrencyMismatch(Set<Long> ids) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, ids, seed, declineMix);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, ids, seed, declineMix, population);
   }
 
   public FaultProfile withSeed(long newSeed) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, newSeed, declineMix);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, newSeed, declineMix, population);
   }
 
   /** Whether delivery number {@code priorFailures} of this key is lost before any processing. */
