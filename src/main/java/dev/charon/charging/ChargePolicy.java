@@ -15,7 +15,8 @@ import java.util.function.DoubleSupplier;
  * unknown result is reconciled with the same key, never charged afresh, even when a reconciling
  * call finds the provider unavailable.
  */
-public record ChargePolicy(List<Duration> dunningSchedule, Backoff unavailableBackoff, Backoff reconcileBackoff) {
+public record ChargePolicy(
+    List<Duration> dunningSchedule, Backoff unavailableBackoff, Backoff reconcileBackoff, Dunning dunning) {
   public static final List<Duration> DEFAULT_DUNNING =
       List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7));
   /** The reason of an invoice that a hard decline stopped; the console and API show it as is. */
@@ -23,6 +24,16 @@ public record ChargePolicy(List<Duration> dunningSchedule, Backoff unavailableBa
 
   public ChargePolicy {
     dunningSchedule = List.copyOf(dunningSchedule);
+  }
+
+  /** The fixed dunning schedule. */
+  public ChargePolicy(List<Duration> dunningSchedule, Backoff unavailableBackoff, Backoff reconcileBackoff) {
+    this(dunningSchedule, unavailableBackoff, reconcileBackoff, Dunning.fixed(dunningSchedule));
+  }
+
+  /** The same backoffs with another dunning strategy (the simulator compares them). */
+  public ChargePolicy withDunning(Dunning other) {
+    return new ChargePolicy(dunningSchedule, unavailableBackoff, reconcileBackoff, other);
   }
 
   /**
@@ -47,14 +58,14 @@ public record ChargePolicy(List<Duration> dunningSchedule, Backoff unavailableBa
       case ChargeOutcome.Declined d when DeclineCode.isHard(d.reason()) ->
           new Decision.NeedsAction(NEEDS_PAYMENT_METHOD + " (declined: " + d.reason() + ")");
       case ChargeOutcome.Declined d -> {
-        if (declinesBefore < dunningSchedule.size()) {
-          var wait = dunningSchedule.get(declinesBefore);
+        var next = dunning.nextRetry(declinesBefore, now, d.reason());
+        if (next.isPresent()) {
           yield new Decision.RetryAt(
-              now.plus(wait),
-              "declined (%s); dunning retry %d of %d".formatted(d.reason(), declinesBefore + 1, dunningSchedule.size()));
+              next.get(),
+              "declined (%s); dunning retry %d of %d".formatted(d.reason(), declinesBefore + 1, dunning.retries()));
         }
         yield new Decision.Uncollectible(
-            "declined (%s) after %d dunning retries".formatted(d.reason(), dunningSchedule.size()));
+            "declined (%s) after %d dunning retries".formatted(d.reason(), dunning.retries()));
       }
       case ChargeOutcome.CustomerNotFound n -> new Decision.NeedsAction("customer not found at provider: " + n.detail());
       case ChargeOutcome.CurrencyMismatch m -> new Decision.NeedsAction("currency mismatch at provider: " + m.detail());

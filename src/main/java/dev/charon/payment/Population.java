@@ -20,7 +20,8 @@ import java.util.Optional;
  *       card, which {@code fixingShare} of them do after 1..{@code maxFixDays} days
  *       ({@link Customer#cardReplacedOn()}, the day a simulation updates the payment method);
  *   <li>for {@code paydayShare} of customers, a balance that is short except in the three days
- *       from a payday (the 1st and the 15th): {@code insufficient_funds} otherwise.
+ *       from their payday (the 1st for half of them, the 15th for the others):
+ *       {@code insufficient_funds} otherwise.
  * </ul>
  */
 public record Population(
@@ -44,9 +45,10 @@ public record Population(
 
   /** One customer's traits. {@code cardExpires}: the last day the card works, if it expires. */
   public record Customer(
-      long id, double propensity, Optional<LocalDate> cardExpires, Optional<LocalDate> cardReplacedOn, boolean paydayBound) {}
+      long id, double propensity, Optional<LocalDate> cardExpires, Optional<LocalDate> cardReplacedOn, boolean paydayBound,
+      int payday) {}
 
-  private static final int PROPENSITY = 1, EXPIRES = 2, EXPIRY_MONTH = 3, FIXES = 4, FIX_DAYS = 5, PAYDAY = 6, ROLL = 7, CODE = 8;
+  private static final int PROPENSITY = 1, EXPIRES = 2, EXPIRY_MONTH = 3, FIXES = 4, FIX_DAYS = 5, PAYDAY = 6, ROLL = 7, CODE = 8, PAYDAY_DAY = 9;
   private static final DeclineCode[] SOFT = {
     DeclineCode.INSUFFICIENT_FUNDS, DeclineCode.INSUFFICIENT_FUNDS, DeclineCode.DO_NOT_HONOR, DeclineCode.GENERIC_DECLINE,
     DeclineCode.TRY_AGAIN_LATER
@@ -63,7 +65,8 @@ public record Population(
         replaced = Optional.of(month.atEndOfMonth().plusDays(1 + (long) Math.floor(u(id, FIX_DAYS) * maxFixDays)));
       }
     }
-    return new Customer(id, propensity, expires, replaced, u(id, PAYDAY) < paydayShare);
+    boolean bound = u(id, PAYDAY) < paydayShare;
+    return new Customer(id, propensity, expires, replaced, bound, bound ? (u(id, PAYDAY_DAY) < 0.5 ? 1 : 15) : 0);
   }
 
   /**
@@ -78,7 +81,7 @@ public record Population(
         && (c.cardReplacedOn().isEmpty() || day.isBefore(c.cardReplacedOn().get()))) {
       return Optional.of(DeclineCode.EXPIRED_CARD);
     }
-    if (c.paydayBound() && !nearPayday(day)) {
+    if (c.paydayBound() && !nearPayday(day, c.payday())) {
       return Optional.of(DeclineCode.INSUFFICIENT_FUNDS);
     }
     long key = invoiceId * 100_003L + day.toEpochDay();
@@ -88,10 +91,10 @@ public record Population(
     return Optional.empty();
   }
 
-  /** Within three days from the 1st or the 15th (the payday and the two days after). */
-  public static boolean nearPayday(LocalDate day) {
+  /** Within three days from the customer's payday (the payday and the two days after). */
+  public static boolean nearPayday(LocalDate day, int payday) {
     int d = day.getDayOfMonth();
-    return (d >= 1 && d <= 3) || (d >= 15 && d <= 17);
+    return d >= payday && d <= payday + 2;
   }
 
   private double u(long id, int salt) {

@@ -60,18 +60,23 @@ class PopulationTest {
   }
 
   @Test
-  void a_payday_bound_customer_pays_only_near_the_1st_and_the_15th() {
-    var c = LongStream.rangeClosed(1, 10_000).mapToObj(population::customer)
-        .filter(x -> x.paydayBound() && x.cardExpires().isEmpty() && x.propensity() < 0.001).findFirst().orElseThrow();
-    assertThat(population.decline(c.id(), 1, noon(LocalDate.of(2026, 4, 10)))).contains(DeclineCode.INSUFFICIENT_FUNDS);
-    assertThat(population.decline(c.id(), 1, noon(LocalDate.of(2026, 4, 15)))).isEmpty();
-    assertThat(population.decline(c.id(), 1, noon(LocalDate.of(2026, 4, 2)))).isEmpty();
+  void a_payday_bound_customer_pays_only_near_their_payday() {
+    var onThe15th = LongStream.rangeClosed(1, 10_000).mapToObj(population::customer)
+        .filter(x -> x.payday() == 15 && x.cardExpires().isEmpty() && x.propensity() < 0.001).findFirst().orElseThrow();
+    assertThat(population.decline(onThe15th.id(), 1, noon(LocalDate.of(2026, 4, 1)))).contains(DeclineCode.INSUFFICIENT_FUNDS);
+    assertThat(population.decline(onThe15th.id(), 1, noon(LocalDate.of(2026, 4, 10)))).contains(DeclineCode.INSUFFICIENT_FUNDS);
+    assertThat(population.decline(onThe15th.id(), 1, noon(LocalDate.of(2026, 4, 15)))).isEmpty();
+    assertThat(population.decline(onThe15th.id(), 1, noon(LocalDate.of(2026, 4, 17)))).isEmpty();
+    var onThe1st = LongStream.rangeClosed(1, 10_000).mapToObj(population::customer)
+        .filter(x -> x.payday() == 1 && x.cardExpires().isEmpty() && x.propensity() < 0.001).findFirst().orElseThrow();
+    assertThat(population.decline(onThe1st.id(), 1, noon(LocalDate.of(2026, 4, 2)))).isEmpty();
+    assertThat(population.decline(onThe1st.id(), 1, noon(LocalDate.of(2026, 4, 15)))).contains(DeclineCode.INSUFFICIENT_FUNDS);
   }
 
   @Test
   void the_simulator_answers_from_the_population_at_its_clock_time() {
     var c = LongStream.rangeClosed(1, 10_000).mapToObj(population::customer)
-        .filter(x -> x.paydayBound() && x.cardExpires().isEmpty() && x.propensity() < 0.001).findFirst().orElseThrow();
+        .filter(x -> x.payday() == 15 && x.cardExpires().isEmpty() && x.propensity() < 0.001).findFirst().orElseThrow();
     var profile = FaultProfile.none().withPopulation(population);
     var onTheTenth = new SimulatedPaymentProvider(profile, Clock.fixed(noon(LocalDate.of(2026, 4, 10)), ZoneOffset.UTC), d -> {});
     var onPayday = new SimulatedPaymentProvider(profile, Clock.fixed(noon(LocalDate.of(2026, 4, 15)), ZoneOffset.UTC), d -> {});
