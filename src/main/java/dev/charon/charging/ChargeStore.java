@@ -4,7 +4,7 @@ import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.invoice.domain.InvoiceTransition.StatusChange;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
-import dev.charon.payment.DeclineCode;
+import dev.charon.payment.domain.DeclineCode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

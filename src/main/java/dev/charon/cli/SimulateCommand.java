@@ -1,6 +1,6 @@
 package dev.charon.cli;
 
-import dev.charon.charging.Dunning;
+import dev.charon.charging.domain.Dunning;
 import dev.charon.config.ConfigException;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;

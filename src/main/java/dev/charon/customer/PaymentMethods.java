@@ -2,7 +2,7 @@ package dev.charon.customer;
 
 import dev.charon.api.ApiError;
 import dev.charon.invoice.domain.InvoiceTransition;
-import dev.charon.payment.DeclineCode;
+import dev.charon.payment.domain.DeclineCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Timestamp;

@@ -1,5 +1,6 @@
 package dev.charon.payment;
 
+import dev.charon.payment.domain.DeclineCode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

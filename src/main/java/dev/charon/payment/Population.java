@@ -1,5 +1,6 @@
 package dev.charon.payment;
 
+import dev.charon.payment.domain.DeclineCode;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;

@@ -1,12 +1,12 @@
 package dev.charon.simulate;
 
 import dev.charon.billing.BillingRuns;
-import dev.charon.charging.Backoff;
+import dev.charon.charging.domain.Backoff;
 import dev.charon.charging.ChargeEngine;
-import dev.charon.charging.ChargePolicy;
+import dev.charon.charging.domain.ChargePolicy;
 import dev.charon.charging.ChargeWorker;
-import dev.charon.charging.CircuitBreaker;
-import dev.charon.charging.Dunning;
+import dev.charon.charging.domain.CircuitBreaker;
+import dev.charon.charging.domain.Dunning;
 import dev.charon.charging.PostgresChargeQueue;
 import dev.charon.clock.DatabaseClock;
 import dev.charon.clock.TestClock;

@@ -3,10 +3,13 @@ package dev.charon.charging;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.billing.DueInvoices;
+import dev.charon.charging.domain.Backoff;
+import dev.charon.charging.domain.ChargePolicy;
+import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.customer.PaymentMethods;
 import dev.charon.money.Currency;
-import dev.charon.payment.ChargeOutcome;
-import dev.charon.payment.DeclineCode;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.DeclineCode;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.ScriptedProvider;

@@ -110,7 +110,7 @@ class PaymentMethodApiTest {
 
   /** An invoice of November 2026 with one declined attempt; ACTION_REQUIRED for a hard code. */
   private long declinedInvoice(long customer, String code) {
-    boolean hard = dev.charon.payment.DeclineCode.isHard(code);
+    boolean hard = dev.charon.payment.domain.DeclineCode.isHard(code);
     long id = fixtures.invoice().forCustomer(customer).amount(1_000).period(YearMonth.of(2026, 11))
         .status(hard ? InvoiceStatus.ACTION_REQUIRED : InvoiceStatus.PENDING).create();
     db.jdbi().useHandle(h -> h.execute(

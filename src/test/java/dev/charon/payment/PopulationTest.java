@@ -1,5 +1,8 @@
 package dev.charon.payment;
 
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.DeclineCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.money.Currency;

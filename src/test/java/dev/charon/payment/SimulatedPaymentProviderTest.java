@@ -1,10 +1,13 @@
 package dev.charon.payment;
 
+import dev.charon.payment.domain.DeclineCode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,7 +2,7 @@ package dev.charon.simulate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.charon.charging.Dunning;
+import dev.charon.charging.domain.Dunning;
 import dev.charon.testing.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;

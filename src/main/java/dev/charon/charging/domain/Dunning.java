@@ -1,6 +1,6 @@
-package dev.charon.charging;
+package dev.charon.charging.domain;
 
-import dev.charon.payment.DeclineCode;
+import dev.charon.payment.domain.DeclineCode;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;

@@ -1,8 +1,8 @@
-package dev.charon.payment;
+package dev.charon.payment.domain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.charon.payment.DeclineCode.Kind;
+import dev.charon.payment.domain.DeclineCode.Kind;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.stream.Collectors;

@@ -1,7 +1,7 @@
-package dev.charon.charging;
+package dev.charon.charging.domain;
 
-import dev.charon.payment.ChargeOutcome;
-import dev.charon.payment.DeclineCode;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.DeclineCode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.charon.payment;
+package dev.charon.payment.domain;
 
 import java.util.Arrays;
 import java.util.Locale;
