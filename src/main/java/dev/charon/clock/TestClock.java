@@ -1,6 +1,5 @@
 package dev.charon.clock;
 
-import dev.charon.api.ApiError;
 import dev.charon.billing.BillingRuns;
 import dev.charon.config.ConfigException;
 import java.time.Duration;
@@ -25,6 +24,34 @@ public final class TestClock {
 
   /** The clock's state as the API shows it: {@code active} while time is frozen. */
   public record State(boolean enabled, boolean active, Instant now) {}
+
+  /** Why a change was refused; the routes answer it as problem+json. */
+  public static final class Refused extends RuntimeException {
+    public enum Kind { NOT_FOUND, CONFLICT, INVALID, NOT_IDLE }
+
+    private final Kind kind;
+    private final String field;
+
+    Refused(Kind kind, String message) {
+      this(kind, null, message);
+    }
+
+    Refused(Kind kind, String field, String message) {
+      super(message, null, false, false);
+      this.kind = kind;
+      this.field = field;
+    }
+
+    public Kind kind() {
+      return kind;
+    }
+
+    /** The request field at fault, when one is. */
+    public String field() {
+      return field;
+    }
+  }
+
 
   private final Jdbi jdbi;
   private final DatabaseClock clock;
@@ -52,7 +79,7 @@ public final class TestClock {
     int n = jdbi.withHandle(h -> h.createUpdate("insert into test_clock (now) values (:at) on conflict do nothing").bind("at", instant).execute());
     clock.invalidate();
     if (n == 0) {
-      throw ApiError.conflict("A test clock is already set, at " + clock.instant() + "; advance it instead");
+      throw new Refused(Refused.Kind.CONFLICT, "A test clock is already set, at " + clock.instant() + "; advance it instead");
     }
     log.info("test clock frozen at {}", instant);
     return state();
@@ -64,9 +91,9 @@ public final class TestClock {
    */
   public synchronized State advance(Instant to) {
     clock.invalidate();
-    var from = clock.frozen().orElseThrow(() -> ApiError.conflict("No test clock is set; POST /rest/v1/test-clock first"));
+    var from = clock.frozen().orElseThrow(() -> new Refused(Refused.Kind.CONFLICT, "No test clock is set; POST /rest/v1/test-clock first"));
     if (to.isBefore(from)) {
-      throw ApiError.unprocessable("The test clock only moves forward: it is at " + from + ", " + to + " is earlier");
+      throw new Refused(Refused.Kind.INVALID, "to", "The test clock only moves forward: it is at " + from + ", " + to + " is earlier");
     }
     long started = System.nanoTime();
     int steps = 0;
@@ -140,7 +167,7 @@ public final class TestClock {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw ApiError.serviceUnavailable(
+        throw new Refused(Refused.Kind.NOT_IDLE,
             due + " charge request(s) due at " + now + " were not processed within " + idleTimeout.toSeconds()
                 + " s; are workers running with CHARON_TEST_CLOCK=true?");
       }

@@ -48,7 +48,11 @@ public final class TestClockRoutes implements HttpApi.Module {
     var body = JsonBody.of(ctx, Set.of("at"));
     var at = instant(body, "at", false);
     body.validate();
-    ctx.json(enabled().freeze(at));
+    try {
+      ctx.json(enabled().freeze(at));
+    } catch (TestClock.Refused r) {
+      throw problem(r);
+    }
   }
 
   private void advance(Context ctx) {
@@ -56,7 +60,12 @@ public final class TestClockRoutes implements HttpApi.Module {
     var body = JsonBody.of(ctx, Set.of("to"));
     var to = instant(body, "to", true);
     body.validate();
-    var state = enabled().advance(to.orElseThrow());
+    TestClock.State state;
+    try {
+      state = enabled().advance(to.orElseThrow());
+    } catch (TestClock.Refused r) {
+      throw problem(r);
+    }
     log.info("test clock advanced to {} by {}", state.now(), dev.charon.api.Caller.of(ctx).actor());
     ctx.json(state);
   }
@@ -74,5 +83,15 @@ public final class TestClockRoutes implements HttpApi.Module {
         return body.fail(name, "'" + text + "' is not an instant like 2027-01-01T00:00:00Z");
       }
     });
+  }
+  private static ApiError problem(TestClock.Refused r) {
+    return switch (r.kind()) {
+      case NOT_FOUND -> ApiError.notFound(r.getMessage());
+      case CONFLICT -> ApiError.conflict(r.getMessage());
+      case INVALID -> r.field() == null
+          ? ApiError.unprocessable(r.getMessage())
+          : ApiError.unprocessable(java.util.List.of(new dev.charon.api.Problem.FieldError(r.field(), r.getMessage())));
+      case NOT_IDLE -> ApiError.serviceUnavailable(r.getMessage());
+    };
   }
 }

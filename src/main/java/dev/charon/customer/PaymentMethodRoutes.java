@@ -43,6 +43,22 @@ public final class PaymentMethodRoutes implements HttpApi.Module {
     var reference = body.text("reference", true, 255);
     var expected = body.id("expectedVersion", false);
     body.validate();
-    writes.handle(ctx, h -> Writes.Reply.ok(methods.update(h, id, reference.orElseThrow(), expected.orElse(null), Caller.of(ctx).actor())));
+    writes.handle(ctx, h -> {
+      try {
+        return Writes.Reply.ok(methods.update(h, id, reference.orElseThrow(), expected.orElse(null), Caller.of(ctx).actor()));
+      } catch (PaymentMethods.Refused r) {
+        throw problem(r);
+      }
+    });
+  }
+  private static ApiError problem(PaymentMethods.Refused r) {
+    return switch (r.kind()) {
+      case NOT_FOUND -> ApiError.notFound(r.getMessage());
+      case CONFLICT -> ApiError.conflict(r.getMessage());
+      case INVALID -> r.field() == null
+          ? ApiError.unprocessable(r.getMessage())
+          : ApiError.unprocessable(java.util.List.of(new dev.charon.api.Problem.FieldError(r.field(), r.getMessage())));
+      case NOT_IDLE -> ApiError.serviceUnavailable(r.getMessage());
+    };
   }
 }

@@ -1,6 +1,5 @@
 package dev.charon.customer;
 
-import dev.charon.api.ApiError;
 import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.payment.domain.DeclineCode;
 import io.micrometer.core.instrument.Counter;
@@ -34,6 +33,34 @@ public final class PaymentMethods {
 
   /** What an update did: the new method and how many stopped invoices went back to dunning. */
   public record Updated(long customerId, String reference, long version, Instant updatedAt, int invoicesRetried) {}
+
+  /** Why a change was refused; the routes answer it as problem+json. */
+  public static final class Refused extends RuntimeException {
+    public enum Kind { NOT_FOUND, CONFLICT, INVALID, NOT_IDLE }
+
+    private final Kind kind;
+    private final String field;
+
+    Refused(Kind kind, String message) {
+      this(kind, null, message);
+    }
+
+    Refused(Kind kind, String field, String message) {
+      super(message, null, false, false);
+      this.kind = kind;
+      this.field = field;
+    }
+
+    public Kind kind() {
+      return kind;
+    }
+
+    /** The request field at fault, when one is. */
+    public String field() {
+      return field;
+    }
+  }
+
 
   private final Jdbi jdbi;
   private final Clock clock;
@@ -91,8 +118,8 @@ public final class PaymentMethods {
               .bind("id", customerId)
               .mapTo(Long.class)
               .findOne()
-              .orElseThrow(() -> ApiError.notFound("No customer with id " + customerId));
-      throw ApiError.conflict(
+              .orElseThrow(() -> new Refused(Refused.Kind.NOT_FOUND, "No customer with id " + customerId));
+      throw new Refused(Refused.Kind.CONFLICT,
           "The payment method of customer " + customerId + " is at version " + current + ", not " + expectedVersion
               + "; read it again and retry with the current version");
     }

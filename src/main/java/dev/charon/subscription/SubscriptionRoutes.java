@@ -66,8 +66,12 @@ public final class SubscriptionRoutes implements HttpApi.Module {
     writes.handle(
         ctx,
         h -> {
-          var created = subscriptions.create(h, s, Caller.of(ctx).actor());
-          return Writes.Reply.created(SubscriptionView.of(created), "/rest/v1/subscriptions/" + created.id());
+          try {
+            var created = subscriptions.create(h, s, Caller.of(ctx).actor());
+            return Writes.Reply.created(SubscriptionView.of(created), "/rest/v1/subscriptions/" + created.id());
+          } catch (Subscriptions.Refused r) {
+            throw problem(r);
+          }
         });
   }
 
@@ -97,6 +101,22 @@ public final class SubscriptionRoutes implements HttpApi.Module {
     var reason = body.text("reason", true, 500);
     body.validate();
     writes.handle(
-        ctx, h -> Writes.Reply.ok(SubscriptionView.of(subscriptions.cancel(h, id, reason.orElseThrow(), Caller.of(ctx).actor()))));
+        ctx, h -> {
+          try {
+            return Writes.Reply.ok(SubscriptionView.of(subscriptions.cancel(h, id, reason.orElseThrow(), Caller.of(ctx).actor())));
+          } catch (Subscriptions.Refused r) {
+            throw problem(r);
+          }
+        });
+  }
+  private static ApiError problem(Subscriptions.Refused r) {
+    return switch (r.kind()) {
+      case NOT_FOUND -> ApiError.notFound(r.getMessage());
+      case CONFLICT -> ApiError.conflict(r.getMessage());
+      case INVALID -> r.field() == null
+          ? ApiError.unprocessable(r.getMessage())
+          : ApiError.unprocessable(java.util.List.of(new dev.charon.api.Problem.FieldError(r.field(), r.getMessage())));
+      case NOT_IDLE -> ApiError.serviceUnavailable(r.getMessage());
+    };
   }
 }

@@ -1,7 +1,5 @@
 package dev.charon.subscription;
 
-import dev.charon.api.ApiError;
-import dev.charon.api.Problem;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import io.micrometer.core.instrument.Counter;
@@ -36,16 +34,44 @@ public final class Subscriptions {
 
   public record NewSubscription(long customerId, Money amount, LocalDate startDate, LocalDate endDate) {}
 
+  /** Why a change was refused; the routes answer it as problem+json. */
+  public static final class Refused extends RuntimeException {
+    public enum Kind { NOT_FOUND, CONFLICT, INVALID, NOT_IDLE }
+
+    private final Kind kind;
+    private final String field;
+
+    Refused(Kind kind, String message) {
+      this(kind, null, message);
+    }
+
+    Refused(Kind kind, String field, String message) {
+      super(message, null, false, false);
+      this.kind = kind;
+      this.field = field;
+    }
+
+    public Kind kind() {
+      return kind;
+    }
+
+    /** The request field at fault, when one is. */
+    public String field() {
+      return field;
+    }
+  }
+
+
   public Subscription create(Handle h, NewSubscription s, String actor) {
     var currency =
         h.createQuery("select currency from customer where id = :id")
             .bind("id", s.customerId())
             .mapTo(String.class)
             .findOne()
-            .orElseThrow(() -> ApiError.notFound("No customer with id " + s.customerId()));
+            .orElseThrow(() -> new Refused(Refused.Kind.NOT_FOUND, "No customer with id " + s.customerId()));
     if (!currency.equals(s.amount().currency().name())) {
-      throw ApiError.unprocessable(List.of(new Problem.FieldError(
-          "amount.currency", "customer " + s.customerId() + " is billed in " + currency + ", not " + s.amount().currency())));
+      throw new Refused(Refused.Kind.INVALID, "amount.currency",
+          "customer " + s.customerId() + " is billed in " + currency + ", not " + s.amount().currency());
     }
     var created =
         h.createQuery(
@@ -80,8 +106,8 @@ public final class Subscriptions {
             .map((rs, ctx) -> map(rs))
             .findOne();
     if (cancelled.isEmpty()) {
-      find(h, id).orElseThrow(() -> ApiError.notFound("No subscription with id " + id));
-      throw ApiError.conflict("Subscription " + id + " is already cancelled");
+      find(h, id).orElseThrow(() -> new Refused(Refused.Kind.NOT_FOUND, "No subscription with id " + id));
+      throw new Refused(Refused.Kind.CONFLICT, "Subscription " + id + " is already cancelled");
     }
     count("cancel");
     log.info("subscription {} cancelled by {}: {}", id, actor, reason);
