@@ -5,6 +5,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -62,16 +63,29 @@ public final class Auditor {
               select i.id from invoice i join charge_attempt a on a.invoice_id = i.id and a.outcome = 'CHARGED'
               where i.amount_minor <> a.amount_minor or i.currency <> a.currency or i.status <> 'PAID'"""));
 
+  /** The provider's successful charges, read page by page (the gateway's ledger, Stripe's charges). */
+  interface Ledger {
+    void forEachPage(Consumer<List<GatewayLedger.Charge>> sink) throws IOException, InterruptedException;
+  }
+
   private final Jdbi jdbi;
-  private final URI gateway;
+  private final Ledger ledger;
 
   public Auditor(Jdbi jdbi, URI gateway) {
+    this(jdbi, new GatewayLedger(gateway));
+  }
+
+  Auditor(Jdbi jdbi, Ledger ledger) {
     this.jdbi = jdbi;
-    this.gateway = gateway;
+    this.ledger = ledger;
+  }
+
+  /** Reconciles with the charges on a Stripe account. */
+  public static Auditor stripe(Jdbi jdbi, dev.charon.payment.stripe.StripeSettings settings) {
+    return new Auditor(jdbi, new StripeLedger(settings));
   }
 
   public Report run() throws IOException, InterruptedException {
-    var ledger = new GatewayLedger(gateway);
     try (var h = jdbi.open()) {
       h.begin();
       h.execute(

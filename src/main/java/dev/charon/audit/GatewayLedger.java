@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /** Reads the provider's own truth: every successful charge in the gateway's ledger, page by page. */
-final class GatewayLedger {
+final class GatewayLedger implements Auditor.Ledger {
   /** One successful charge as the provider recorded it. */
   record Charge(long invoiceId, String idempotencyKey, String chargeId, long amountMinor, String currency) {}
 
@@ -27,7 +27,8 @@ final class GatewayLedger {
   }
 
   /** Streams all successful charges to {@code sink} in pages of up to 5,000. */
-  void forEachPage(Consumer<List<Charge>> sink) throws IOException, InterruptedException {
+  @Override
+  public void forEachPage(Consumer<List<Charge>> sink) throws IOException, InterruptedException {
     long after = 0;
     while (true) {
       var page = get("/ledger/charges?after=" + after + "&limit=" + PAGE);

@@ -25,7 +25,7 @@ public final class ChargeStore {
   /** An attempt ready to be sent: its key, what to charge, how often the key was handed out. */
   public record OpenAttempt(
       long attemptId, long invoiceId, long customerId, Money amount, String idempotencyKey, int calls,
-      int declinesBefore, int unavailableBefore) {}
+      int declinesBefore, int unavailableBefore, String customerReference) {}
 
   /** What a batch open found: attempts to send and invoices that are no longer PROCESSING. */
   record Opened(List<OpenAttempt> attempts, Set<Long> stale) {}
@@ -53,7 +53,8 @@ public final class ChargeStore {
   record Deferred(long invoiceId, long attemptId, Instant at, String reason) {}
 
   private record Row(
-      long id, long customerId, Money amount, int attemptCount, int declines, int unavailable, boolean processing) {}
+      long id, long customerId, Money amount, int attemptCount, int declines, int unavailable, boolean processing,
+      String customerReference) {}
 
   // Only soft declines use up the dunning schedule (ChargePolicy): a hard one waited for a new
   // payment method, after which dunning starts afresh.
@@ -69,6 +70,7 @@ public final class ChargeStore {
     h.createQuery(
             """
             select i.id, i.customer_id, i.amount_minor, i.currency, i.attempt_count, i.status = 'PROCESSING' as processing,
+                   (select c.provider_reference from customer c where c.id = i.customer_id) as customer_reference,
                    case when i.attempt_count = 0 then 0 else
                      (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'DECLINED'
                         and coalesce(a.decline_code, '') <> all(:hard)) end as declines,
@@ -84,7 +86,8 @@ public final class ChargeStore {
         .map((rs, ctx) -> new Row(
             rs.getLong("id"), rs.getLong("customer_id"),
             Money.ofMinor(rs.getLong("amount_minor"), Currency.valueOf(rs.getString("currency"))),
-            rs.getInt("attempt_count"), rs.getInt("declines"), rs.getInt("unavailable"), rs.getBoolean("processing")))
+            rs.getInt("attempt_count"), rs.getInt("declines"), rs.getInt("unavailable"), rs.getBoolean("processing"),
+            rs.getString("customer_reference")))
         .forEach(row -> {
           if (row.processing()) {
             rows.put(row.id(), row);
@@ -118,7 +121,7 @@ public final class ChargeStore {
         .map((rs, ctx) -> {
           var row = rows.remove(rs.getLong("invoice_id"));
           return new OpenAttempt(rs.getLong("id"), row.id(), row.customerId(), row.amount(),
-              rs.getString("idempotency_key"), rs.getInt("calls"), row.declines(), row.unavailable());
+              rs.getString("idempotency_key"), rs.getInt("calls"), row.declines(), row.unavailable(), row.customerReference());
         })
         .forEach(attempts::add);
     if (!rows.isEmpty()) {
@@ -158,7 +161,7 @@ public final class ChargeStore {
             .map((rs, ctx) -> {
               var row = byId.get(rs.getLong("invoice_id"));
               return new OpenAttempt(rs.getLong("id"), row.id(), row.customerId(), row.amount(),
-                  rs.getString("idempotency_key"), 1, row.declines(), row.unavailable());
+                  rs.getString("idempotency_key"), 1, row.declines(), row.unavailable(), row.customerReference());
             })
             .list();
     h.createUpdate(

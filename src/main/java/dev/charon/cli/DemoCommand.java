@@ -1,6 +1,7 @@
 package dev.charon.cli;
 
 import dev.charon.app.ApiRole;
+import dev.charon.app.Ports;
 import dev.charon.app.WorkerRole;
 import dev.charon.auth.ApiKeys;
 import dev.charon.auth.Role;
@@ -11,6 +12,7 @@ import dev.charon.charging.ChargingSettings;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.db.Database;
+import dev.charon.db.EmbeddedDatabase;
 import dev.charon.payment.PaymentProviders;
 import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.QueueSettings;
@@ -46,6 +48,11 @@ final class DemoCommand implements Callable<Integer> {
     var billing = BillingSettings.from(env);
     var charging = ChargingSettings.from(env);
     var clock = Clock.systemUTC();
+    // A second demo: the data directory it would share, then the port, each in one line.
+    if (settings.embedded()) {
+      EmbeddedDatabase.requireUnused(settings.embeddedDataDir());
+    }
+    Ports.requireFree(apiSettings.http().host(), apiSettings.http().port(), "--port or CHARON_HTTP_PORT");
     var db = Database.open(settings, "demo");
     var stopped = new CountDownLatch(1);
     Runnable shutdown = () -> {};

@@ -2,6 +2,7 @@ package dev.charon.cli;
 
 import dev.charon.api.Json;
 import dev.charon.app.ApiRole;
+import dev.charon.app.Ports;
 import dev.charon.app.WorkerRole;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingScheduler;
@@ -40,6 +41,7 @@ final class ServerCommand implements Callable<Integer> {
     var metrics = Metrics.registry("server");
     var queue = QueueSettings.from(env);
     var amqp = queue.amqp();
+    Ports.requireFree(apiSettings.http().host(), apiSettings.http().port(), "--port or CHARON_HTTP_PORT");
     var db = Database.open(DatabaseSettings.from(env), "server");
     db.migrate();
     var clock = TestClock.clockFor(db.jdbi(), testClock);

@@ -4,6 +4,7 @@ import dev.charon.api.HttpApi;
 import dev.charon.api.Json;
 import dev.charon.app.ApiRole;
 import dev.charon.app.OpsSettings;
+import dev.charon.app.Ports;
 import dev.charon.app.WorkerRole;
 import dev.charon.auth.AuthSettings;
 import dev.charon.charging.ChargingSettings;
@@ -50,10 +51,12 @@ final class WorkerCommand implements Callable<Integer> {
     var paymentSettings = PaymentSettings.from(env);
     var metrics = Metrics.registry("worker");
     var opsSettings = OpsSettings.from(env);
+    // A second worker on this host: say which setting to change before taking any work.
+    Ports.requireFree(opsSettings.host(), opsSettings.port(), "CHARON_METRICS_PORT");
     var db = Database.open(DatabaseSettings.from(env), "worker");
     db.requireMigrated();
     var clock = TestClock.clockFor(db.jdbi(), testClock);
-    var provider = PaymentProviders.create(paymentSettings, clock);
+    var provider = PaymentProviders.create(paymentSettings, clock, metrics);
     var worker = WorkerRole.start(db, queue, charging, provider, clock, metrics);
     var ops = HttpApi.start(opsSettings.host(), opsSettings.port(), Json.mapper(),
         ApiRole.access(db.jdbi(), AuthSettings.from(env), clock, metrics), List.of(new OpsRoutes(metrics, Map.<String, BooleanSupplier>of("database", db::isReachable))));
