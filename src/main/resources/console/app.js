@@ -71,6 +71,18 @@ function showChrome(signedIn) {
   }
 }
 
+// A frozen test clock (CHARON_TEST_CLOCK=true deployments) changes what every page means: say so.
+async function showTestClock() {
+  const banner = document.getElementById('test-clock-banner');
+  try {
+    const clock = await get('/rest/v1/test-clock');
+    banner.hidden = !clock.active;
+    banner.textContent = clock.active ? `Test clock active: time is frozen at ${clock.now}` : '';
+  } catch (e) {
+    banner.hidden = true;
+  }
+}
+
 async function render() {
   if (stop) { stop(); stop = null; }
   takeKeyFromUrl();
@@ -86,6 +98,7 @@ async function render() {
     }
   }
   showChrome(true);
+  showTestClock();
   const [path, search] = location.hash.replace(/^#/, '').split('?');
   const route = ROUTES.find(([re]) => re.test(path || '/overview'));
   for (const link of document.querySelectorAll('#nav a[data-page]')) {

@@ -7,12 +7,12 @@
 -- the same transaction) could deadlock with them. Holding both before open runs, it never waits.
 with picked as materialized (
   select r.id from charge_request r join invoice i on i.id = r.invoice_id
-  where r.available_at <= now() and (r.lease_until is null or r.lease_until < now())
+  where r.available_at <= charon_now() and (r.lease_until is null or r.lease_until < charon_now())
   order by r.id
   limit :max
   for update of r, i skip locked)
 update charge_request r
-set lease_owner = :owner, lease_until = now() + :lease::bigint * interval '1 millisecond',
+set lease_owner = :owner, lease_until = charon_now() + :lease::bigint * interval '1 millisecond',
     deliveries = deliveries + 1
 from picked
 where r.id = picked.id

@@ -4,7 +4,8 @@
 select i.id, i.customer_id, i.amount_minor, i.currency, i.attempt_count, i.status in (${PAY.from}) as processing,
        (select c.provider_reference from customer c where c.id = i.customer_id) as customer_reference,
        case when i.attempt_count = 0 then 0 else
-         (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'DECLINED') end as declines,
+         (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'DECLINED'
+            and coalesce(a.decline_code, '') <> all(:hard::text[])) end as declines,
        case when i.attempt_count = 0 then 0 else
          (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'UNAVAILABLE') end as unavailable
 from invoice i

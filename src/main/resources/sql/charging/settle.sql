@@ -6,11 +6,11 @@
 -- one attempt, from duplicate deliveries, of which the guard lets only one through.
 with input as (
   select * from unnest(:invoices::bigint[], :attempts::bigint[], :calls::int[], :outcomes::text[], :refs::text[],
-                       :statuses::text[], :paid::text[], :next::text[], :failures::text[], :reasons::text[])
-    with ordinality as t(invoice_id, attempt_id, calls, outcome, ref, status, paid_at, next_at, failure, reason, ord)),
+                       :statuses::text[], :paid::text[], :next::text[], :failures::text[], :reasons::text[], :codes::text[])
+    with ordinality as t(invoice_id, attempt_id, calls, outcome, ref, status, paid_at, next_at, failure, reason, code, ord)),
 att as (
   update charge_attempt a
-  set outcome = i.outcome, provider_reference = i.ref, detail = i.reason, completed_at = now()
+  set outcome = i.outcome, provider_reference = i.ref, detail = i.reason, decline_code = i.code, completed_at = charon_now()
   from input i where a.id = i.attempt_id and a.outcome = 'UNKNOWN'
     and (i.outcome <> 'UNAVAILABLE' or a.calls = i.calls)
   returning i.ord),

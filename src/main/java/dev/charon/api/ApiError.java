@@ -18,6 +18,11 @@ public final class ApiError extends RuntimeException {
     this.errors = List.copyOf(errors);
   }
 
+  /** The server cannot do it now (a dependency did not answer in time); the request may be retried. */
+  public static ApiError serviceUnavailable(String detail) {
+    return new ApiError(503, "Service unavailable", detail, List.of());
+  }
+
   public static ApiError badRequest(String detail) {
     return new ApiError(400, "Bad request", detail, List.of());
   }

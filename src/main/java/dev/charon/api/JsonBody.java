@@ -142,6 +142,31 @@ public final class JsonBody {
             });
   }
 
+  /**
+   * A positive amount given as {@code {"value": "12.50", "currency": "EUR"}}: the value a decimal
+   * string in the currency's scale, never a JSON number (no binary floating point on the way).
+   */
+  public Optional<dev.charon.money.Money> money(String name, boolean required) {
+    return object(name, required, Set.of("value", "currency"))
+        .flatMap(
+            a -> {
+              var value = a.text("value", true, 40);
+              var currency = a.enumValue("currency", true, dev.charon.money.Currency.class);
+              if (value.isEmpty() || currency.isEmpty()) {
+                return Optional.empty();
+              }
+              if (!value.get().matches("-?[0-9]{1,30}(\\.[0-9]{1,10})?")) {
+                return a.fail("value", "'" + value.get() + "' is not a decimal number like 12.50 (ASCII digits, optional point, no exponent)");
+              }
+              try {
+                var money = dev.charon.money.Money.parse(value.get(), currency.get());
+                return money.minorUnits() > 0 ? Optional.of(money) : a.fail("value", "must be greater than 0");
+              } catch (IllegalArgumentException e) {
+                return a.fail("value", e.getMessage());
+              }
+            });
+  }
+
   /** A nested object whose problems are reported as {@code name.field}. */
   public Optional<JsonBody> object(String name, boolean required, Set<String> allowed) {
     return value(name, required, "an object")

@@ -12,11 +12,16 @@ import dev.charon.auth.WhoAmIRoutes;
 import dev.charon.billing.BillingRunRoutes;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingSettings;
+import dev.charon.clock.DatabaseClock;
+import dev.charon.clock.TestClock;
+import dev.charon.clock.TestClockRoutes;
 import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
 import dev.charon.console.ConsoleRoutes;
 import dev.charon.customer.CustomerRepository;
 import dev.charon.customer.CustomerRoutes;
+import dev.charon.customer.PaymentMethodRoutes;
+import dev.charon.customer.PaymentMethods;
 import dev.charon.events.EventFeed;
 import dev.charon.events.EventRoutes;
 import dev.charon.invoice.CollectionRoutes;
@@ -27,6 +32,8 @@ import dev.charon.invoice.InvoiceWrites;
 import dev.charon.webhooks.UrlGuard;
 import dev.charon.webhooks.WebhookRoutes;
 import dev.charon.webhooks.WebhookSettings;
+import dev.charon.subscription.SubscriptionRoutes;
+import dev.charon.subscription.Subscriptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -64,6 +71,14 @@ public final class ApiRole {
     var runs = BillingRuns.of(jdbi, clock, settings.billing(), metrics);
     var modules = new ArrayList<HttpApi.Module>(List.of(
         new CustomerRoutes(new CustomerRepository(jdbi), writes),
+        new PaymentMethodRoutes(new PaymentMethods(jdbi, clock, metrics), writes),
+        new SubscriptionRoutes(new Subscriptions(jdbi, clock, metrics), writes),
+        // Only a composition root started with CHARON_TEST_CLOCK=true hands in a DatabaseClock.
+        new TestClockRoutes(
+            clock instanceof DatabaseClock db
+                ? java.util.Optional.of(new TestClock(jdbi, db, runs, settings.billing().zone(), java.time.Duration.ofSeconds(60)))
+                : java.util.Optional.empty(),
+            clock),
         new InvoiceRoutes(new InvoiceRepository(jdbi), new InvoiceWrites(clock, metrics), writes, clock, settings.billing().zone()),
         new BillingRunRoutes(runs, writes, clock),
         new CollectionRoutes(new CollectionStats(jdbi), clock, settings.billing().zone()),

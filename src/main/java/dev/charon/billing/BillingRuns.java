@@ -3,6 +3,7 @@ package dev.charon.billing;
 import dev.charon.billing.domain.BillingRun;
 import dev.charon.billing.domain.RunProgress;
 import dev.charon.ops.LogContext;
+import dev.charon.subscription.SubscriptionInvoices;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -41,6 +42,7 @@ public final class BillingRuns {
 
   private final Jdbi jdbi;
   private final DueInvoices due;
+  private final SubscriptionInvoices subscriptionInvoices;
   private final Clock clock;
   private final ZoneId zone;
   private final int batchSize;
@@ -56,6 +58,7 @@ public final class BillingRuns {
     }
     this.jdbi = jdbi;
     this.due = new DueInvoices(jdbi);
+    this.subscriptionInvoices = new SubscriptionInvoices(jdbi, clock, batchSize, metrics);
     this.clock = clock;
     this.zone = zone;
     this.batchSize = batchSize;
@@ -125,6 +128,10 @@ public final class BillingRuns {
 
   private BillingRun produceUnfinished(BillingRun run, BooleanSupplier stopRequested) {
     setState(run.id(), "PRODUCING", "STARTED");
+    // Subscriptions' invoices for the period first (exactly once, resumable), then every due invoice.
+    if (!subscriptionInvoices.createFor(run.period(), stopRequested).complete()) {
+      return find(run.id()).orElseThrow();
+    }
     long total = 0;
     int n;
     while ((n = due.enqueueForRun(run.id(), run.period(), run.cutoff(), batchSize)) > 0) {

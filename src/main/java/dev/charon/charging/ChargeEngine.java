@@ -5,6 +5,7 @@ import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.charging.domain.Decision;
 import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.ops.LogContext;
+import dev.charon.payment.domain.DeclineCode;
 import dev.charon.payment.PaymentProvider;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
@@ -131,6 +132,12 @@ public final class ChargeEngine {
       default -> breaker.onSuccess();
     }
     metrics.counter("charon.charges", "outcome", outcomeName(outcome).toLowerCase(Locale.ROOT)).increment();
+    if (outcome instanceof ChargeOutcome.Declined d) {
+      // Known codes only as tag values: a provider's free text must not grow the metric's cardinality.
+      var code = DeclineCode.of(d.reason()).map(DeclineCode::code).orElse("other");
+      metrics.counter("charon.declines", "code", code, "class", DeclineCode.classify(d.reason()).name().toLowerCase(Locale.ROOT))
+          .increment();
+    }
     var decision =
         policy.decide(outcome, attempt.declinesBefore(), attempt.unavailableBefore(), attempt.calls(), clock.instant(),
             ThreadLocalRandom.current()::nextDouble);
@@ -189,7 +196,16 @@ public final class ChargeEngine {
     var change = transition.by(worker, call.decision().reason());
     return new ChargeStore.Final(
         a.invoiceId(), a.attemptId(), a.calls(), outcomeName(call.outcome()), reference(call.outcome()), change, paidAt, next,
-        failure);
+        failure, declineCode(call.outcome()));
+  }
+
+  /** The provider's decline code, trimmed to what the column holds; null for anything but a decline. */
+  private static String declineCode(ChargeOutcome outcome) {
+    if (!(outcome instanceof ChargeOutcome.Declined d) || d.reason() == null || d.reason().isBlank()) {
+      return null;
+    }
+    var code = d.reason().trim();
+    return code.length() > 100 ? code.substring(0, 100) : code;
   }
 
   static String outcomeName(ChargeOutcome outcome) {

@@ -5,6 +5,7 @@ import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.invoice.domain.InvoiceTransition.StatusChange;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.domain.DeclineCode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,7 +37,7 @@ public final class ChargeStore {
    */
   record Final(
       long invoiceId, long attemptId, int calls, String outcome, String reference, StatusChange change, Instant paidAt,
-      Instant nextAttemptAt, String failure) {}
+      Instant nextAttemptAt, String failure, String declineCode) {}
 
   // Every transition a worker makes leaves PROCESSING; settle guards on it in SQL.
   private static final String SETTLED_FROM = InvoiceTransition.PAY.sqlFrom();
@@ -56,6 +57,12 @@ public final class ChargeStore {
       long id, long customerId, Money amount, int attemptCount, int declines, int unavailable, boolean processing,
       String customerReference) {}
 
+  // Only soft declines use up the dunning schedule (ChargePolicy): a hard one waited for a new
+  // payment method, after which dunning starts afresh.
+  private static final String[] HARD_CODES =
+      java.util.Arrays.stream(DeclineCode.values()).filter(c -> c.kind() == DeclineCode.Kind.HARD).map(DeclineCode::code)
+          .toArray(String[]::new);
+
   // A first attempt (attempt_count 0, kept in step by insertAttempts) has no earlier outcomes to
   // count: the batch's common case skips both subqueries.
   Opened open(Handle h, List<Long> invoiceIds, String worker) {
@@ -63,6 +70,7 @@ public final class ChargeStore {
     var rows = new HashMap<Long, Row>();
     h.createQuery(SqlFiles.get("charging/open-lock"))
         .bind("ids", ids)
+        .bind("hard", HARD_CODES)
         .map((rs, ctx) -> new Row(
             rs.getLong("id"), rs.getLong("customer_id"),
             Money.ofMinor(rs.getLong("amount_minor"), Currency.valueOf(rs.getString("currency"))),
@@ -160,8 +168,10 @@ public final class ChargeStore {
     var next = new String[n];
     var failures = new String[n];
     var reasons = new String[n];
+    var codes = new String[n];
     for (int i = 0; i < n; i++) {
       var f = finals.get(i);
+      codes[i] = f.declineCode();
       invoices[i] = f.invoiceId();
       attempts[i] = f.attemptId();
       calls[i] = f.calls();
@@ -182,7 +192,7 @@ public final class ChargeStore {
             .bind("invoices", invoices).bind("attempts", attempts).bind("calls", calls).bind("outcomes", outcomes)
             .bind("refs", references)
             .bind("statuses", statuses).bind("paid", paid).bind("next", next).bind("failures", failures)
-            .bind("reasons", reasons).bind("worker", worker)
+            .bind("reasons", reasons).bind("codes", codes).bind("worker", worker)
             .mapTo(Integer.class)
             .list()
             .stream()

@@ -5,6 +5,7 @@ import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
 import dev.charon.gateway.GatewayServer;
 import dev.charon.gateway.GatewaySettings;
+import dev.charon.payment.DeclineMix;
 import dev.charon.payment.FaultProfile;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -52,15 +53,51 @@ final class GatewayCommand implements Callable<Integer> {
   @Option(names = "--currency-mismatch", paramLabel = "IDS", split = ",", description = "Customer ids whose account is in another currency.")
   Set<Long> currencyMismatch = Set.of();
 
+  @Option(
+      names = "--decline-codes",
+      paramLabel = "MIX",
+      description = "Decline codes a decline answers with, as code=weight,... or 'standard' (default: ${DEFAULT-VALUE}).",
+      defaultValue = "standard")
+  String declineCodes;
+
+  @Option(
+      names = "--population-seed",
+      paramLabel = "N",
+      description = "Answer from a seeded customer population (decline propensity, expiring cards fixed after some days,"
+          + " balances short until a payday) instead of --decline-rate.")
+  Long populationSeed;
+
+  @Option(
+      names = "--population-start",
+      paramLabel = "YYYY-MM",
+      description = "First month of the population's horizon, in which cards start to expire (default: the current month).")
+  java.time.YearMonth populationStart;
+
+  @Option(names = "--population-months", paramLabel = "N", defaultValue = "12", description = "Months in the horizon (default: ${DEFAULT-VALUE}).")
+  int populationMonths;
+
   @Option(names = "--seed", description = "Seed of every random decision (default: ${DEFAULT-VALUE}).", defaultValue = "1")
   long seed;
+
+  private static DeclineMix declineMix(String text) {
+    try {
+      return DeclineMix.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--decline-codes: " + e.getMessage());
+    }
+  }
 
   @Override
   public Integer call() throws InterruptedException {
     var settings = GatewaySettings.from(Env.system());
     FaultProfile faults;
     try {
-      faults = new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed);
+      faults = new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed,
+          declineMix(declineCodes));
+      if (populationSeed != null) {
+        var start = populationStart != null ? populationStart : java.time.YearMonth.now(Clock.systemUTC());
+        faults = faults.withPopulation(dev.charon.payment.Population.standard(populationSeed, start, populationMonths));
+      }
     } catch (IllegalArgumentException e) {
       // FaultProfile names its fields (declineRate); the user typed the flag (--decline-rate).
       throw new ConfigException("--" + e.getMessage().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT));

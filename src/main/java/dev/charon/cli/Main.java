@@ -22,6 +22,7 @@ import picocli.CommandLine;
       GatewayCommand.class,
       MigrateCommand.class,
       SeedCommand.class,
+      SimulateCommand.class,
       AuditCommand.class,
       ApiKeyCommand.class,
       WebhookReceiverCommand.class,

@@ -20,6 +20,12 @@ final class SeedCommand implements Callable<Integer> {
   @Option(names = "--random-seed", defaultValue = "0.42", description = "Seed in [-1, 1] for repeatable data (default ${DEFAULT-VALUE}).")
   double randomSeed;
 
+  @Option(
+      names = "--subscriptions",
+      description = "Give every customer without one a monthly subscription starting this month (default ${DEFAULT-VALUE}).",
+      defaultValue = "false")
+  boolean subscriptions;
+
   @Override
   public Integer call() {
     if (customers < 0 || invoicesPerCustomer < 0 || Math.abs(randomSeed) > 1) {
@@ -32,6 +38,10 @@ final class SeedCommand implements Callable<Integer> {
       System.out.printf(
           "seeded %d customers and %d invoices (%d due) in %.1f s%n",
           result.customers(), result.invoices(), result.pending(), result.elapsed().toMillis() / 1000.0);
+      if (subscriptions) {
+        var created = new Seeder(db.jdbi(), Clock.systemUTC()).subscriptions(java.time.YearMonth.now(Clock.systemUTC()), randomSeed);
+        System.out.printf("seeded %d monthly subscriptions%n", created);
+      }
       return 0;
     }
   }

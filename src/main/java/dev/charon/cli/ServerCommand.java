@@ -19,6 +19,8 @@ import dev.charon.webhooks.UrlGuard;
 import dev.charon.webhooks.WebhookDispatcher;
 import dev.charon.webhooks.WebhookSettings;
 import java.time.Clock;
+import dev.charon.clock.TestClock;
+import dev.charon.clock.TestClockSettings;
 import java.util.LinkedHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -39,13 +41,14 @@ final class ServerCommand implements Callable<Integer> {
       apiSettings = apiSettings.withPort(port);
     }
     var billing = BillingSettings.from(env);
-    var clock = Clock.systemUTC();
+    var testClock = TestClockSettings.from(env);
     var metrics = Metrics.registry("server");
     var queue = QueueSettings.from(env);
     var amqp = queue.amqp();
     Ports.requireFree(apiSettings.http().host(), apiSettings.http().port(), "--port or CHARON_HTTP_PORT");
     var db = Database.open(DatabaseSettings.from(env), "server");
     db.migrate();
+    var clock = TestClock.clockFor(db.jdbi(), testClock);
     var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
     var scheduler = new BillingScheduler(db.dataSource(), runs, billing, clock, BillingScheduler.defaultName()).start();
     // With RabbitMQ the server relays the charge-request outbox to the broker; with PostgreSQL

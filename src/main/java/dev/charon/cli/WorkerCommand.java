@@ -16,7 +16,8 @@ import dev.charon.ops.OpsRoutes;
 import dev.charon.payment.PaymentProviders;
 import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.QueueSettings;
-import java.time.Clock;
+import dev.charon.clock.TestClock;
+import dev.charon.clock.TestClockSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -46,14 +47,16 @@ final class WorkerCommand implements Callable<Integer> {
       charging = charging.withConcurrency(concurrency);
     }
     var queue = QueueSettings.from(env);
-    var clock = Clock.systemUTC();
+    var testClock = TestClockSettings.from(env);
+    var paymentSettings = PaymentSettings.from(env);
     var metrics = Metrics.registry("worker");
-    var provider = PaymentProviders.create(PaymentSettings.from(env), clock, metrics);
     var opsSettings = OpsSettings.from(env);
     // A second worker on this host: say which setting to change before taking any work.
     Ports.requireFree(opsSettings.host(), opsSettings.port(), "CHARON_METRICS_PORT");
     var db = Database.open(DatabaseSettings.from(env), "worker");
     db.requireMigrated();
+    var clock = TestClock.clockFor(db.jdbi(), testClock);
+    var provider = PaymentProviders.create(paymentSettings, clock, metrics);
     var worker = WorkerRole.start(db, queue, charging, provider, clock, metrics);
     var ops = HttpApi.start(opsSettings.host(), opsSettings.port(), Json.mapper(),
         ApiRole.access(db.jdbi(), AuthSettings.from(env), clock, metrics), List.of(new OpsRoutes(metrics, Map.<String, BooleanSupplier>of("database", db::isReachable))));

@@ -1,6 +1,7 @@
 package dev.charon.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.charon.payment.DeclineMix;
 import dev.charon.payment.FaultProfile;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -23,7 +24,8 @@ final class AdminRoutes {
       Double timeoutRate,
       Set<Long> customersNotFound,
       Set<Long> currencyMismatch,
-      Long seed) {
+      Long seed,
+      String declineCodes) {
 
     FaultProfile applyTo(FaultProfile f) {
       return new FaultProfile(
@@ -34,7 +36,8 @@ final class AdminRoutes {
           Optional.ofNullable(timeoutRate).orElse(f.timeoutRate()),
           Optional.ofNullable(customersNotFound).orElse(f.customersNotFound()),
           Optional.ofNullable(currencyMismatch).orElse(f.currencyMismatch()),
-          Optional.ofNullable(seed).orElse(f.seed()));
+          Optional.ofNullable(seed).orElse(f.seed()),
+          Optional.ofNullable(declineCodes).map(DeclineMix::parse).orElse(f.declineMix()));
     }
   }
 

@@ -48,8 +48,9 @@ record StoredResult(
   }
 
   static StoredResult decide(FaultProfile faults, String key, ChargeParams p, Instant at) {
+    var decided = faults.decide(key, p.customerId(), p.invoiceId(), at);
     var outcome =
-        switch (faults.verdict(key, p.customerId())) {
+        switch (decided.verdict()) {
           case CHARGED -> Outcome.CHARGED;
           case DECLINED -> Outcome.DECLINED;
           case CUSTOMER_NOT_FOUND -> Outcome.CUSTOMER_NOT_FOUND;
@@ -58,7 +59,7 @@ record StoredResult(
     var reason =
         switch (outcome) {
           case CHARGED -> null;
-          case DECLINED -> "insufficient_funds";
+          case DECLINED -> decided.code().code();
           case CUSTOMER_NOT_FOUND -> "no customer " + p.customerId() + " at the provider";
           case CURRENCY_MISMATCH -> "the account of customer " + p.customerId() + " is not in " + p.currency();
         };

@@ -5,7 +5,8 @@ import java.time.Instant;
 
 /**
  * One charge attempt of an invoice as the API shows it: the idempotency key sent to the provider,
- * the outcome ({@code UNKNOWN} until the provider answered), and the provider's reference.
+ * the outcome ({@code UNKNOWN} until the provider answered), the provider's reference, and for a
+ * decline the provider's decline code.
  */
 public record ChargeAttempt(
     int attemptNo,
@@ -17,4 +18,5 @@ public record ChargeAttempt(
     String worker,
     int calls,
     Instant createdAt,
-    Instant completedAt) {}
+    Instant completedAt,
+    String declineCode) {}

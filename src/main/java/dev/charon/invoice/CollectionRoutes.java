@@ -22,7 +22,8 @@ import java.util.TreeMap;
 /**
  * {@code GET /rest/v1/collection}: per billing period (the last {@code periods}, oldest first, up
  * to the current one in the billing zone) what was billed and collected per currency and the
- * collection rate; plus invoice counts by status and how many need an operator.
+ * collection rate and the declined attempts by decline code; plus invoice counts by status and how
+ * many need an operator.
  */
 public final class CollectionRoutes implements HttpApi.Module {
   static final int DEFAULT_PERIODS = 12;
@@ -43,7 +44,7 @@ public final class CollectionRoutes implements HttpApi.Module {
    */
   record PeriodView(
       String period, long invoices, long paid, long voided, BigDecimal collectionRate, Map<String, String> billed,
-      Map<String, String> collected) {}
+      Map<String, String> collected, Map<String, Long> declinesByCode) {}
 
   /** {@code needsAction} counts ACTION_REQUIRED and UNCOLLECTIBLE invoices: the console's work list. */
   record CollectionView(String currentPeriod, Map<String, Long> invoicesByStatus, long needsAction, List<PeriodView> periods) {}
@@ -63,10 +64,11 @@ public final class CollectionRoutes implements HttpApi.Module {
     var current = YearMonth.now(clock.withZone(zone));
     var first = current.minusMonths(count - 1L);
     var rows = stats.byPeriod(first, current);
+    var declines = stats.declinesByCode(first, current);
     var periods = new ArrayList<PeriodView>();
     for (var period = first; !period.isAfter(current); period = period.plusMonths(1)) {
       var p = period;
-      periods.add(view(p, rows.stream().filter(r -> r.period().equals(p)).toList()));
+      periods.add(view(p, rows.stream().filter(r -> r.period().equals(p)).toList(), declines.getOrDefault(p, Map.of())));
     }
     var byStatus = new LinkedHashMap<String, Long>();
     stats.byStatus().forEach((status, n) -> byStatus.put(status.name(), n));
@@ -74,7 +76,7 @@ public final class CollectionRoutes implements HttpApi.Module {
     ctx.json(new CollectionView(current.toString(), byStatus, needsAction, periods));
   }
 
-  private static PeriodView view(YearMonth period, List<CollectionStats.Row> rows) {
+  private static PeriodView view(YearMonth period, List<CollectionStats.Row> rows, Map<String, Long> declines) {
     long invoices = 0, paid = 0, voided = 0;
     var billed = new TreeMap<String, String>();
     var collected = new TreeMap<String, String>();
@@ -87,7 +89,7 @@ public final class CollectionRoutes implements HttpApi.Module {
     }
     long collectible = invoices - voided;
     var rate = collectible == 0 ? null : BigDecimal.valueOf(paid).divide(BigDecimal.valueOf(collectible), 4, RoundingMode.HALF_UP);
-    return new PeriodView(period.toString(), invoices, paid, voided, rate, billed, collected);
+    return new PeriodView(period.toString(), invoices, paid, voided, rate, billed, collected, declines);
   }
 
   private static String decimal(String code, long minor) {

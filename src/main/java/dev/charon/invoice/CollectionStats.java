@@ -53,6 +53,28 @@ public final class CollectionStats {
                 .list());
   }
 
+  /**
+   * Declined attempts per billing period and decline code, for the periods from {@code first} to
+   * {@code last} (a decline without a code counts as {@code unknown}).
+   */
+  public Map<YearMonth, Map<String, Long>> declinesByCode(YearMonth first, YearMonth last) {
+    var result = new java.util.TreeMap<YearMonth, Map<String, Long>>();
+    jdbi.useHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select i.billing_period, coalesce(a.decline_code, 'unknown') as code, count(*) as n
+                    from charge_attempt a join invoice i on i.id = a.invoice_id
+                    where a.outcome = 'DECLINED' and i.billing_period between :first and :last
+                    group by 1, 2
+                    """)
+                .bind("first", first.toString())
+                .bind("last", last.toString())
+                .map((rs, ctx) -> new Object[] {YearMonth.parse(rs.getString(1)), rs.getString(2), rs.getLong(3)})
+                .forEach(r -> result.computeIfAbsent((YearMonth) r[0], k -> new java.util.TreeMap<>()).put((String) r[1], (Long) r[2])));
+    return result;
+  }
+
   /** How many invoices are in each status, over all periods; every status is present. */
   public Map<InvoiceStatus, Long> byStatus() {
     var counts = new EnumMap<InvoiceStatus, Long>(InvoiceStatus.class);

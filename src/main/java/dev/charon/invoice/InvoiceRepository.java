@@ -92,7 +92,7 @@ public final class InvoiceRepository {
             h.createQuery(
                     """
                     select attempt_no, idempotency_key, amount_minor, currency, outcome, provider_reference,
-                           detail, worker, calls, created_at, completed_at
+                           detail, worker, calls, created_at, completed_at, decline_code
                     from charge_attempt where invoice_id = :id order by attempt_no
                     """)
                 .bind("id", invoiceId)
@@ -108,7 +108,8 @@ public final class InvoiceRepository {
                             rs.getString("worker"),
                             rs.getInt("calls"),
                             instant(rs, "created_at"),
-                            instant(rs, "completed_at")))
+                            instant(rs, "completed_at"),
+                            rs.getString("decline_code")))
                 .list());
   }
 

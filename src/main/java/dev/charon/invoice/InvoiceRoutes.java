@@ -201,12 +201,13 @@ public final class InvoiceRoutes implements HttpApi.Module {
       String worker,
       int calls,
       Instant createdAt,
-      Instant completedAt) {
+      Instant completedAt,
+      String declineCode) {
 
     static AttemptView of(ChargeAttempt a) {
       var amount = new AmountView(a.amount().toDecimal(), a.amount().currency().name(), a.amount().minorUnits());
       return new AttemptView(a.attemptNo(), a.idempotencyKey(), amount, a.outcome(), a.providerReference(), a.detail(),
-          a.worker(), a.calls(), a.createdAt(), a.completedAt());
+          a.worker(), a.calls(), a.createdAt(), a.completedAt(), a.declineCode());
     }
   }
 

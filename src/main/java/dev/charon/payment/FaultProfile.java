@@ -1,5 +1,6 @@
 package dev.charon.payment;
 
+import dev.charon.payment.domain.DeclineCode;
 import java.time.Duration;
 import java.util.Set;
 
@@ -20,7 +21,9 @@ public record FaultProfile(
     double timeoutRate,
     Set<Long> customersNotFound,
     Set<Long> currencyMismatch,
-    long seed) {
+    long seed,
+    DeclineMix declineMix,
+    Population population) {
 
   /** What the provider decides for a request it processes. */
   public enum Verdict {
@@ -31,7 +34,7 @@ public record FaultProfile(
   }
 
   // Each decision hashes its own salt so that, say, declines and timeouts are independent.
-  private static final int NETWORK = 1, DECLINE = 2, TIMEOUT = 3, LATENCY = 4, CHARGE_ID = 5;
+  private static final int NETWORK = 1, DECLINE = 2, TIMEOUT = 3, LATENCY = 4, CHARGE_ID = 5, DECLINE_CODE = 6;
 
   public FaultProfile {
     nonNegative("latencyMs", latencyMs);
@@ -41,6 +44,52 @@ public record FaultProfile(
     rate("timeoutRate", timeoutRate);
     customersNotFound = Set.copyOf(customersNotFound);
     currencyMismatch = Set.copyOf(currencyMismatch);
+    java.util.Objects.requireNonNull(declineMix, "declineMix");
+  }
+
+  /** With the {@link DeclineMix#standard() standard} decline mix. */
+  public FaultProfile(
+      long latencyMs, long latencyJitterMs, double declineRate, double networkErrorRate, double timeoutRate,
+      Set<Long> customersNotFound, Set<Long> currencyMismatch, long seed) {
+    this(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed,
+        DeclineMix.standard());
+  }
+
+  /** Without a population: declines by {@code declineRate} and {@code declineMix}. */
+  public FaultProfile(
+      long latencyMs, long latencyJitterMs, double declineRate, double networkErrorRate, double timeoutRate,
+      Set<Long> customersNotFound, Set<Long> currencyMismatch, long seed, DeclineMix declineMix) {
+    this(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed,
+        declineMix, null);
+  }
+
+  /** With a customer population, whose answer replaces {@code declineRate} and {@code declineMix}. */
+  public FaultProfile withPopulation(Population p) {
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix, p);
+  }
+
+  /** A processed request's verdict and, for a decline, its code. */
+  public record Decided(Verdict verdict, DeclineCode code) {}
+
+  /** The verdict for a request processed at {@code at}: the population decides when one is set. */
+  public Decided decide(String key, long customerId, long invoiceId, java.time.Instant at) {
+    var verdict = verdict(key, customerId);
+    if (verdict == Verdict.CUSTOMER_NOT_FOUND || verdict == Verdict.CURRENCY_MISMATCH) {
+      return new Decided(verdict, null);
+    }
+    if (population != null) {
+      return population.decline(customerId, invoiceId, at).map(c -> new Decided(Verdict.DECLINED, c)).orElse(new Decided(Verdict.CHARGED, null));
+    }
+    return verdict == Verdict.DECLINED ? new Decided(verdict, declineCode(key)) : new Decided(verdict, null);
+  }
+
+  public FaultProfile withDeclineMix(DeclineMix mix) {
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, mix, population);
+  }
+
+  /** The code a decline of this key answers with: its own roll, independent of whether it declined. */
+  public DeclineCode declineCode(String key) {
+    return declineMix.pick(roll(key, DECLINE_CODE, 0));
   }
 
   /** A provider that answers at once and charges everyone. */
@@ -49,31 +98,31 @@ public record FaultProfile(
   }
 
   public FaultProfile withLatency(long meanMs, long jitterMs) {
-    return new FaultProfile(meanMs, jitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed);
+    return new FaultProfile(meanMs, jitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix, population);
   }
 
   public FaultProfile withDeclineRate(double rate) {
-    return new FaultProfile(latencyMs, latencyJitterMs, rate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed);
+    return new FaultProfile(latencyMs, latencyJitterMs, rate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix, population);
   }
 
   public FaultProfile withNetworkErrorRate(double rate) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, rate, timeoutRate, customersNotFound, currencyMismatch, seed);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, rate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix, population);
   }
 
   public FaultProfile withTimeoutRate(double rate) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, rate, customersNotFound, currencyMismatch, seed);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, rate, customersNotFound, currencyMismatch, seed, declineMix, population);
   }
 
   public FaultProfile withCustomersNotFound(Set<Long> ids) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, ids, currencyMismatch, seed);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, ids, currencyMismatch, seed, declineMix, population);
   }
 
   public FaultProfile withCurrencyMismatch(Set<Long> ids) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, ids, seed);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, ids, seed, declineMix, population);
   }
 
   public FaultProfile withSeed(long newSeed) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, newSeed);
+    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, newSeed, declineMix, population);
   }
 
   /** Whether delivery number {@code priorFailures} of this key is lost before any processing. */

@@ -102,15 +102,17 @@ public final class SimulatedPaymentProvider implements PaymentProvider {
     return a.invoiceId() == b.invoiceId() && a.customerId() == b.customerId() && a.amount().equals(b.amount());
   }
 
-  private static ChargeOutcome decide(FaultProfile faults, ChargeRequest request) {
+  private ChargeOutcome decide(FaultProfile faults, ChargeRequest request) {
     var key = request.idempotencyKey();
-    return switch (faults.verdict(key, request.customerId())) {
+    var decided = faults.decide(key, request.customerId(), request.invoiceId(), clock.instant());
+    return switch (decided.verdict()) {
       case CHARGED -> new ChargeOutcome.Charged(faults.chargeId(key));
-      case DECLINED -> new ChargeOutcome.Declined("insufficient_funds");
+      case DECLINED -> new ChargeOutcome.Declined(decided.code().code());
       case CUSTOMER_NOT_FOUND -> new ChargeOutcome.CustomerNotFound("no customer " + request.customerId() + " at the provider");
       case CURRENCY_MISMATCH -> new ChargeOutcome.CurrencyMismatch("the account of customer " + request.customerId() + " is not in " + request.amount().currency());
     };
   }
+
 
   public void configure(FaultProfile newProfile) {
     profile = Objects.requireNonNull(newProfile, "profile");

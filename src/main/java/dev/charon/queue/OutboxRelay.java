@@ -34,7 +34,7 @@ public final class OutboxRelay implements AutoCloseable {
   private static final String UNPUBLISHED =
       """
       select id, invoice_id from charge_request
-      where published_at is null and available_at <= now()
+      where published_at is null and available_at <= charon_now()
       order by id
       limit :batch
       for update skip locked
@@ -42,7 +42,7 @@ public final class OutboxRelay implements AutoCloseable {
   private static final String STALE =
       """
       select id, invoice_id from charge_request
-      where published_at < now() - :after * interval '1 millisecond'
+      where published_at < charon_now() - :after * interval '1 millisecond'
       order by published_at, id
       limit :batch
       for update skip locked
@@ -162,7 +162,7 @@ public final class OutboxRelay implements AutoCloseable {
           }
           var result = RabbitPublishRound.publish(connection, settings, messages);
           if (!result.confirmed().isEmpty()) {
-            h.createUpdate("update charge_request set published_at = now() where id = any(:ids)")
+            h.createUpdate("update charge_request set published_at = charon_now() where id = any(:ids)")
                 .bindArray("ids", Long.class, result.confirmed())
                 .execute();
           }
@@ -198,8 +198,8 @@ public final class OutboxRelay implements AutoCloseable {
             h.createQuery(
                     """
                     select count(*) as depth,
-                           coalesce(extract(epoch from now() - min(available_at)) * 1000, 0)::bigint as oldest
-                    from charge_request where published_at is null and available_at <= now()
+                           coalesce(extract(epoch from charon_now() - min(available_at)) * 1000, 0)::bigint as oldest
+                    from charge_request where published_at is null and available_at <= charon_now()
                     """)
                 .map(
                     (rs, ctx) -> {

@@ -91,4 +91,30 @@ public final class Seeder {
     log.info("seeded {} customers, {} invoices ({} pending) in {} ms", customers, invoices, pending, elapsed.toMillis());
     return new Result(customers, invoices, pending, elapsed);
   }
+
+  /**
+   * Gives every customer that has none one active monthly subscription starting on the first of
+   * {@code start}, in the customer's currency, with a seeded amount; returns how many were created.
+   * A period's billing run then creates its invoices.
+   */
+  public long subscriptions(java.time.YearMonth start, double randomSeed) {
+    return jdbi.inTransaction(
+        h -> {
+          h.createQuery("select setseed(:seed)").bind("seed", randomSeed).mapTo(String.class).one();
+          long n =
+              h.createUpdate(
+                      """
+                      insert into subscription (customer_id, amount_minor, currency, start_date, created_by, created_at)
+                      select c.id, 500 + floor(random() * 9501)::bigint, c.currency, :start, 'seed', :now
+                      from customer c
+                      where not exists (select 1 from subscription s where s.customer_id = c.id)
+                      order by c.id
+                      """)
+                  .bind("start", start.atDay(1))
+                  .bind("now", java.sql.Timestamp.from(clock.instant()))
+                  .execute();
+          log.info("seeded {} monthly subscriptions starting {}", n, start);
+          return n;
+        });
+  }
 }

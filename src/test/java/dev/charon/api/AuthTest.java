@@ -28,13 +28,18 @@ class AuthTest {
 
   /** A body that passes validation for each write route, so the role decides, not the input. */
   static final Map<String, String> BODIES =
-      Map.of(
-          "POST /rest/v1/customers", "{\"currency\":\"EUR\"}",
-          "POST /rest/v1/invoices", "{\"customerId\":1,\"amount\":{\"value\":\"1.00\",\"currency\":\"EUR\"}}",
-          "POST /rest/v1/billing-runs", "{\"period\":\"2026-10\"}",
-          "POST /rest/v1/invoices/{id}/retry", "{\"reason\":\"auth test\"}",
-          "POST /rest/v1/invoices/{id}/void", "{\"reason\":\"auth test\"}",
-          "POST /rest/v1/invoices/{id}/mark-uncollectible", "{\"reason\":\"auth test\"}");
+      Map.ofEntries(
+          Map.entry("POST /rest/v1/customers", "{\"currency\":\"EUR\"}"),
+          Map.entry("POST /rest/v1/invoices", "{\"customerId\":1,\"amount\":{\"value\":\"1.00\",\"currency\":\"EUR\"}}"),
+          Map.entry("POST /rest/v1/billing-runs", "{\"period\":\"2026-10\"}"),
+          Map.entry("POST /rest/v1/invoices/{id}/retry", "{\"reason\":\"auth test\"}"),
+          Map.entry("POST /rest/v1/invoices/{id}/void", "{\"reason\":\"auth test\"}"),
+          Map.entry("POST /rest/v1/invoices/{id}/mark-uncollectible", "{\"reason\":\"auth test\"}"),
+          Map.entry("POST /rest/v1/customers/{id}/payment-method", "{\"reference\":\"pm_auth\"}"),
+          Map.entry("POST /rest/v1/customers/{id}/subscriptions", "{\"amount\":{\"value\":\"1.00\",\"currency\":\"EUR\"},\"startDate\":\"2026-12-01\"}"),
+          Map.entry("POST /rest/v1/subscriptions/{id}/cancel", "{\"reason\":\"auth test\"}"),
+          Map.entry("POST /rest/v1/test-clock", "{}"),
+          Map.entry("POST /rest/v1/test-clock/advance", "{\"to\":\"2030-01-01T00:00:00Z\"}"));
 
   static final List<String> OPEN =
       List.of("GET /rest/health", "GET /health/live", "GET /health/ready", "GET /metrics", "GET /openapi.json", "GET /", "GET /docs");

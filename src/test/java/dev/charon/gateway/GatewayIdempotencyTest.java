@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.charon.api.JavalinSetup;
+import dev.charon.payment.DeclineMix;
+import dev.charon.payment.domain.DeclineCode;
 import dev.charon.payment.FaultProfile;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -66,7 +68,7 @@ class GatewayIdempotencyTest {
 
   @Test
   void a_decline_is_a_result_and_is_replayed_too() throws IOException {
-    gateway.server.configure(FaultProfile.none().withDeclineRate(1));
+    gateway.server.configure(FaultProfile.none().withDeclineRate(1).withDeclineMix(DeclineMix.only(DeclineCode.INSUFFICIENT_FUNDS)));
     var first = gateway.charge("k-1", 1);
     gateway.server.configure(FaultProfile.none());
     var again = gateway.charge("k-1", 1);

@@ -63,13 +63,13 @@ class GatewayProviderContractIT extends PaymentProviderContract {
 
   @Override
   ChargeRequest declining(String declineCode, long invoiceId, Money amount, String key) {
-    configure("{\"declineRate\":1}");
+    configure("{\"declineRate\":1,\"declineCodes\":\"" + declineCode + "\"}");
     return new ChargeRequest(invoiceId, invoiceId, amount, key);
   }
 
   @Override
   List<String> declineCodes() {
-    return List.of("insufficient_funds");
+    return List.of("insufficient_funds", "do_not_honor", "expired_card", "stolen_card", "authentication_required");
   }
 
   @Override

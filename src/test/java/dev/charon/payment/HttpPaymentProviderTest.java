@@ -8,6 +8,7 @@ import dev.charon.gateway.GatewayServer;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.DeclineCode;
 import dev.charon.payment.domain.ChargeRequest;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -60,9 +61,9 @@ class HttpPaymentProviderTest {
 
   @Test
   void payment_required_is_declined_with_the_reason() {
-    gateway.configure(FaultProfile.none().withDeclineRate(1));
+    gateway.configure(FaultProfile.none().withDeclineRate(1).withDeclineMix(DeclineMix.only(DeclineCode.EXPIRED_CARD)));
 
-    assertThat(provider.charge(request("k-1", 2))).isEqualTo(new ChargeOutcome.Declined("insufficient_funds"));
+    assertThat(provider.charge(request("k-1", 2))).isEqualTo(new ChargeOutcome.Declined("expired_card"));
   }
 
   @Test

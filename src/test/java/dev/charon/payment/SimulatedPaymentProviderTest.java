@@ -1,5 +1,6 @@
 package dev.charon.payment;
 
+import dev.charon.payment.domain.DeclineCode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -197,5 +198,31 @@ class SimulatedPaymentProviderTest {
     assertThatThrownBy(() -> FaultProfile.none().withDeclineRate(1.5)).hasMessageContaining("declineRate");
     assertThatThrownBy(() -> FaultProfile.none().withTimeoutRate(Double.NaN)).hasMessageContaining("timeoutRate");
     assertThatThrownBy(() -> FaultProfile.none().withLatency(-1, 0)).hasMessageContaining("latencyMs");
+  }
+
+  @Test
+  void declines_answer_a_seeded_mix_of_decline_codes_reproducibly() {
+    var profile = FaultProfile.none().withDeclineRate(1).withSeed(42);
+    var first = provider(profile);
+    var second = provider(profile);
+    var codes = new java.util.HashMap<String, Integer>();
+    for (int i = 0; i < 2_000; i++) {
+      var a = (ChargeOutcome.Declined) first.charge(request("k-" + i, i + 1));
+      var b = (ChargeOutcome.Declined) second.charge(request("k-" + i, i + 1));
+      assertThat(b).as("same seed, same key, same code").isEqualTo(a);
+      codes.merge(a.reason(), 1, Integer::sum);
+    }
+    assertThat(codes.keySet()).allSatisfy(code -> assertThat(DeclineCode.of(code)).isPresent());
+    assertThat(codes.keySet()).contains("insufficient_funds", "expired_card", "do_not_honor");
+    long hard = codes.entrySet().stream().filter(e -> DeclineCode.isHard(e.getKey())).mapToLong(e -> e.getValue()).sum();
+    assertThat(hard).as("the standard mix is one decline in five hard").isBetween(300L, 500L);
+  }
+
+  @Test
+  void a_decline_mix_is_parsed_and_refuses_unknown_codes() {
+    assertThat(DeclineMix.parse("expired_card=1").pick(0.99)).isEqualTo(DeclineCode.EXPIRED_CARD);
+    assertThat(DeclineMix.parse("insufficient_funds=3,lost_card=1").pick(0.8)).isEqualTo(DeclineCode.LOST_CARD);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> DeclineMix.parse("insufficient_funds=1,card_is_sad=2"))
+        .hasMessageContaining("unknown decline code 'card_is_sad'");
   }
 }

@@ -35,13 +35,14 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
 
   @Override
   ChargeRequest declining(String declineCode, long invoiceId, Money amount, String key) {
-    sim.configure(FaultProfile.none().withDeclineRate(1));
+    sim.configure(FaultProfile.none().withDeclineRate(1)
+        .withDeclineMix(DeclineMix.only(dev.charon.payment.domain.DeclineCode.of(declineCode).orElseThrow())));
     return new ChargeRequest(invoiceId, invoiceId, amount, key);
   }
 
   @Override
   List<String> declineCodes() {
-    return List.of("insufficient_funds");
+    return List.of("insufficient_funds", "do_not_honor", "expired_card", "stolen_card", "authentication_required");
   }
 
   @Override

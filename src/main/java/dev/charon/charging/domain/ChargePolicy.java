@@ -1,6 +1,7 @@
 package dev.charon.charging.domain;
 
 import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.DeclineCode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -8,21 +9,36 @@ import java.util.function.DoubleSupplier;
 
 /**
  * The settlement rules (DESIGN.md flow step 5) as a pure function: outcome + history counts +
- * now → {@link Decision}. Declines follow the dunning schedule, then UNCOLLECTIBLE; an unknown
+ * now → {@link Decision}. Soft declines follow the dunning schedule, then UNCOLLECTIBLE; a hard
+ * decline ({@link DeclineCode}) needs a new payment method; an unknown
  * customer or currency needs an operator; an unavailable provider is retried with backoff; an
  * unknown result is reconciled with the same key, never charged afresh, even when a reconciling
  * call finds the provider unavailable.
  */
-public record ChargePolicy(List<Duration> dunningSchedule, Backoff unavailableBackoff, Backoff reconcileBackoff) {
+public record ChargePolicy(
+    List<Duration> dunningSchedule, Backoff unavailableBackoff, Backoff reconcileBackoff, Dunning dunning) {
   public static final List<Duration> DEFAULT_DUNNING =
       List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7));
+  /** The reason of an invoice that a hard decline stopped; the console and API show it as is. */
+  public static final String NEEDS_PAYMENT_METHOD = "needs a new payment method";
 
   public ChargePolicy {
     dunningSchedule = List.copyOf(dunningSchedule);
   }
 
+  /** The fixed dunning schedule. */
+  public ChargePolicy(List<Duration> dunningSchedule, Backoff unavailableBackoff, Backoff reconcileBackoff) {
+    this(dunningSchedule, unavailableBackoff, reconcileBackoff, Dunning.fixed(dunningSchedule));
+  }
+
+  /** The same backoffs with another dunning strategy (the simulator compares them). */
+  public ChargePolicy withDunning(Dunning other) {
+    return new ChargePolicy(dunningSchedule, unavailableBackoff, reconcileBackoff, other);
+  }
+
   /**
-   * @param declinesBefore declined attempts before this one
+   * @param declinesBefore soft-declined attempts before this one (hard declines do not use up the
+   *     dunning schedule: they wait for a new payment method instead)
    * @param unavailableBefore unavailable attempts before this one
    * @param reconcileCalls calls made with this attempt's key, this one included (more than one: an
    *     earlier call's result was never learned)
@@ -36,15 +52,20 @@ public record ChargePolicy(List<Duration> dunningSchedule, Backoff unavailableBa
       DoubleSupplier random) {
     return switch (outcome) {
       case ChargeOutcome.Charged c -> new Decision.Paid(c.providerReference(), now);
+      // A hard decline (lost, stolen, expired card...) fails the same way on every retry: no
+      // blind retries; the invoice waits for the customer's new payment method, whose update
+      // through the API moves it back to dunning (customer.PaymentMethods).
+      case ChargeOutcome.Declined d when DeclineCode.isHard(d.reason()) ->
+          new Decision.NeedsAction(NEEDS_PAYMENT_METHOD + " (declined: " + d.reason() + ")");
       case ChargeOutcome.Declined d -> {
-        if (declinesBefore < dunningSchedule.size()) {
-          var wait = dunningSchedule.get(declinesBefore);
+        var next = dunning.nextRetry(declinesBefore, now, d.reason());
+        if (next.isPresent()) {
           yield new Decision.RetryAt(
-              now.plus(wait),
-              "declined (%s); dunning retry %d of %d".formatted(d.reason(), declinesBefore + 1, dunningSchedule.size()));
+              next.get(),
+              "declined (%s); dunning retry %d of %d".formatted(d.reason(), declinesBefore + 1, dunning.retries()));
         }
         yield new Decision.Uncollectible(
-            "declined (%s) after %d dunning retries".formatted(d.reason(), dunningSchedule.size()));
+            "declined (%s) after %d dunning retries".formatted(d.reason(), dunning.retries()));
       }
       case ChargeOutcome.CustomerNotFound n -> new Decision.NeedsAction("customer not found at provider: " + n.detail());
       case ChargeOutcome.CurrencyMismatch m -> new Decision.NeedsAction("currency mismatch at provider: " + m.detail());

@@ -22,6 +22,8 @@ import java.util.stream.Collectors;
 public enum InvoiceTransition {
   /** A new invoice, created through the API. */
   CREATE(Set.of(), PENDING, Actor.API_CALLER),
+  /** A billing run creates a subscription's invoice for its period (issue 15). */
+  CREATE_FROM_SUBSCRIPTION(Set.of(), PENDING, Actor.BILLING_RUN),
   /** Seeded data: the current period's invoice, due. */
   SEED_DUE(Set.of(), PENDING, Actor.SEED),
   /** Seeded data: an earlier period's invoice, already paid. */
@@ -40,6 +42,11 @@ public enum InvoiceTransition {
   GIVE_UP(Set.of(PROCESSING), UNCOLLECTIBLE, Actor.WORKER),
   /** An operator asks for another charge soon. */
   RETRY(Set.of(ACTION_REQUIRED, UNCOLLECTIBLE), RETRY_SCHEDULED, Actor.API_CALLER),
+  /**
+   * The customer's payment method was updated: an invoice a hard decline stopped goes back to
+   * dunning, due at once (issue 15).
+   */
+  RETRY_WITH_NEW_PAYMENT_METHOD(Set.of(ACTION_REQUIRED), RETRY_SCHEDULED, Actor.API_CALLER),
   /** An operator cancels the invoice. */
   VOID(Set.of(PENDING, RETRY_SCHEDULED, ACTION_REQUIRED, UNCOLLECTIBLE), InvoiceStatus.VOID, Actor.API_CALLER),
   /** An operator gives up on the invoice. */

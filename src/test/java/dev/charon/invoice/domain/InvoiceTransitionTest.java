@@ -20,7 +20,8 @@ class InvoiceTransitionTest {
     Arrays.stream(InvoiceTransition.values()).forEach(t -> reached.add(t.to()));
     assertThat(reached).containsExactlyInAnyOrder(InvoiceStatus.values());
     assertThat(Arrays.stream(InvoiceTransition.values()).filter(InvoiceTransition::creates))
-        .containsExactlyInAnyOrder(InvoiceTransition.CREATE, InvoiceTransition.SEED_DUE, InvoiceTransition.SEED_PAID);
+        .containsExactlyInAnyOrder(
+            InvoiceTransition.CREATE, InvoiceTransition.CREATE_FROM_SUBSCRIPTION, InvoiceTransition.SEED_DUE, InvoiceTransition.SEED_PAID);
   }
 
   @Test
