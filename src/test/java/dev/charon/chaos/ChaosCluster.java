@@ -75,13 +75,28 @@ final class ChaosCluster implements AutoCloseable {
     return this;
   }
 
-  /** Restarts the gateway on the same port and journal (its state must survive). */
+  /** Restarts the gateway on the same port and journal (its state must survive); verifies both halves. */
   void killAndRestartGateway() {
     var journal = gateway.journal();
     int port = gateway.port();
     gateway.process().kill();
-    gateway.process().waitFor(10);
-    gateway = GatewayProcess.start(journal, port, gatewayFlags);
+    Verify.that(gateway.process().waitFor(10) != -1, "gateway still alive 10 s after SIGKILL");
+    gateway = GatewayProcess.start(journal, port, gatewayFlags); // waits until it answers /health
+  }
+
+  /** Messages in this scenario's broker queue (ready and unacknowledged); 0 for the postgres transport. */
+  long brokerDepth() {
+    if (transport != Transport.RABBITMQ) {
+      return 0;
+    }
+    var queue = env.get("CHARON_AMQP_QUEUE");
+    for (var line : ChaosIT.rabbitmqctl("list_queues", "name", "messages").split("\n")) {
+      var columns = line.trim().split("\s+");
+      if (columns.length == 2 && columns[0].equals(queue)) {
+        return Long.parseLong(columns[1]);
+      }
+    }
+    return 0; // not declared yet
   }
 
   void outage(boolean on) {
