@@ -68,6 +68,17 @@ final class ChaosCluster implements AutoCloseable {
     env.put("CHARON_GATEWAY_TIMEOUT", "2s");
   }
 
+  /** Sets environment variables (name, value, ...) of the processes started from now on. */
+  void set(String... nameValues) {
+    for (int i = 0; i < nameValues.length; i += 2) {
+      env.put(nameValues[i], nameValues[i + 1]);
+    }
+  }
+
+  String queueName() {
+    return env.get("CHARON_AMQP_QUEUE");
+  }
+
   ChaosCluster gateway(String... flags) {
     gatewayFlags = flags;
     gateway = GatewayProcess.start(flags);
