@@ -129,7 +129,7 @@ final class ChaosCluster implements AutoCloseable {
     servers.add(server);
     serverPorts.add(port);
     var http = new Http("http://127.0.0.1:" + port);
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+    await().atMost(Duration.ofSeconds(180)).ignoreExceptions()
         .failFast("server exited; see " + server.logFile(), () -> !server.isAlive())
         .until(() -> http.get("/health/ready").status() == 200);
     return server;
@@ -140,14 +140,14 @@ final class ChaosCluster implements AutoCloseable {
     return startWorkers(1).getFirst();
   }
 
-  /** Starts {@code n} workers at once and waits until all are ready. */
+  /** Starts {@code n} workers at once and waits until all are ready (minutes: on a loaded 2-core machine JVM starts crawl). */
   List<CharonProcess> startWorkers(int n) {
     var started = new ArrayList<CharonProcess>();
     for (int i = 0; i < n; i++) {
       started.add(launchWorker());
     }
     for (var worker : started) {
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+      await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
           .failFast("worker exited; see " + worker.logFile(), () -> !worker.isAlive())
           .until(() -> ready(worker));
     }
@@ -168,7 +168,7 @@ final class ChaosCluster implements AutoCloseable {
 
   /** A random worker that is alive and ready, waiting for one if every worker is still starting. */
   CharonProcess readyWorker() {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(50))
         .until(() -> workers.stream().anyMatch(ChaosCluster::ready));
     var ready = workers.stream().filter(ChaosCluster::ready).toList();
     return ready.get(random.nextInt(ready.size()));

@@ -227,6 +227,8 @@ class ChaosIT {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void workers_killed_during_dunning_retries(Transport transport) {
+    // Dunning is transport-independent engine code: CI's small run keeps to one transport.
+    org.junit.jupiter.api.Assumptions.assumeTrue(FULL || transport == Transport.POSTGRES, "both transports in full mode");
     var dunning = new Gateway(0.02, 250, 0.3);
     scenario("9 SIGKILL worker during dunning retries", transport, ROUNDS, dunning, (c, faults) -> {
       for (int round = 0; round < ROUNDS; round++) {
@@ -276,6 +278,9 @@ class ChaosIT {
             .until(() -> !queueInfo(c.queueName()).leader().equals(killed[0]));
         faults.evidence("queue leaders killed", 1);
       });
+      if (killed[0] == null) {
+        return; // the kill did not happen: recorded as unverified, nothing to bring back
+      }
       pause(c, 5_000, 10_000);
       int node = cluster.indexOf(killed[0]) + 1;
       Verify.exitZero(dev.charon.testing.CharonProcess.projectRoot().resolve("scripts/chaos-targets.sh").toString(), "rabbit-node",
@@ -320,7 +325,7 @@ class ChaosIT {
 
   /** The quorum queue's leader and members, asked of a node that is up. */
   private static QueueInfo queueInfo(String queue) {
-    for (var line : rabbitmqctl("list_queues", "name", "leader", "members", "--formatter", "tsv").split("\n")) {
+    for (var line : rabbitmqctl("list_queues", "name", "leader", "members").split("\n")) {
       var columns = line.split("\t");
       if (columns.length >= 3 && columns[0].equals(queue)) {
         var members = java.util.Arrays.stream(columns[2].replaceAll("[\\[\\]\" ]", "").split(",")).toList();
@@ -489,8 +494,11 @@ class ChaosIT {
         .append(ChaosCluster.WORKER_CONCURRENCY).append(" concurrency. Seed ").append(SEED).append(", full mode: ").append(FULL)
         .append(".\n\nCommand: `").append(targets()).append("CHARON_CHAOS_INVOICES=").append(INVOICES).append(" CHARON_CHAOS_ROUNDS=").append(ROUNDS)
         .append(" CHARON_CHAOS_RACE_ROUNDS=").append(RACE_ROUNDS).append(" CHARON_CHAOS_FULL=").append(FULL).append(" CHARON_CHAOS_REPORT=docs/reliability.md ./scripts/chaos.sh`\n\n")
-        .append("\"Faults mid-run\" counts the faults that struck while charge requests were still outstanding, of all ")
-        .append("struck; a scenario fails unless every fault did.\n\n")
+        .append("\"Faults mid-run\" counts the faults verified to have happened that left charge requests or broker messages ")
+        .append("outstanding, of all verified (\"+n unverified\": faults whose evidence was missing); \"fault evidence\" is what ")
+        .append("the faults measurably did; \"settled\" whether the run finished within its wait. Every row is written before its ")
+        .append("scenario asserts, so a failing scenario shows here; a scenario fails unless every fault was verified and struck ")
+        .append("mid-run, the run settled, and every figure is zero.\n\n")
         .append("| scenario | transport | invoices | rounds | faults mid-run | fault evidence | settled | duplicates | lost | stuck | currency mismatches | wall time |\n")
         .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     RESULTS.forEach(line -> text.append(line).append('\n'));
@@ -509,7 +517,8 @@ class ChaosIT {
   /** The test-target variables this run was given, as they must be set to repeat it. */
   private static String targets() {
     var set = new StringBuilder();
-    for (var name : List.of("CHARON_TEST_DB_URL", "CHARON_TEST_AMQP_URL", "CHARON_TEST_RABBIT_NODE", "CHARON_TEST_PG_CLUSTER")) {
+    for (var name : List.of("CHARON_TEST_DB_URL", "CHARON_TEST_AMQP_URL", "CHARON_TEST_RABBIT_NODE", "CHARON_TEST_PG_CLUSTER",
+        "CHARON_TEST_RABBIT_CLUSTER", "CHARON_TEST_PG_FAILOVER")) {
       var value = env(name, "");
       if (!value.isBlank()) {
         set.append(name).append("='").append(value).append("' ");

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("chaos")
 class LiveAuditIT {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
-  static final int INVOICES = Integer.parseInt(ChaosIT.env("CHARON_LIVE_AUDIT_INVOICES", "300"));
+  static final int INVOICES = Integer.parseInt(ChaosIT.env("CHARON_LIVE_AUDIT_INVOICES", "200"));
 
   @Test
   void an_audit_looping_during_a_live_run_never_reports_a_difference_and_still_finds_injected_ones() throws Exception {
