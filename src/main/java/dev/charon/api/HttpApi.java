@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.config.StaticFilesConfig;
-import io.javalin.json.JavalinJackson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -12,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP server every API role shares: Javalin on virtual threads, one JSON mapper, one error
- * mapping. Resources plug in as {@link Module}s and only declare routes.
+ * The HTTP server every API role shares: {@link JavalinSetup}'s Javalin, one error mapping
+ * (problem+json). Resources plug in as {@link Module}s and only declare routes.
  */
 public final class HttpApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
@@ -37,21 +36,18 @@ public final class HttpApi implements AutoCloseable {
   }
 
   /** Request bodies above this size are refused with 413 before any handler reads them. */
-  public static final long MAX_BODY_BYTES = 64 * 1024;
+  public static final long MAX_BODY_BYTES = JavalinSetup.MAX_BODY_BYTES;
 
   /** Serves {@code modules}; {@code access} decides about every request before its handler. */
   public static HttpApi start(String host, int port, ObjectMapper json, Access access, List<Module> modules) {
     var problems = new ProblemMapper(json);
     var routes = new ArrayList<String>();
     var app =
-        Javalin.create(
+        JavalinSetup.create(
+            json,
+            problems::internalError,
             config -> {
-              config.concurrency.useVirtualThreads = true;
-              config.startup.showJavalinBanner = false;
-              config.startup.showOldJavalinVersionWarning = false;
               config.http.prefer405over404 = true;
-              config.http.maxRequestSize = MAX_BODY_BYTES;
-              config.jsonMapper(new JavalinJackson(json, true));
               var jettyErrors = new ProblemErrorHandler(json);
               config.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
               config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyErrors));

@@ -7,15 +7,12 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one place where failures become HTTP responses. Client errors say what was wrong; server
  * errors are logged with their stack trace and answered with an opaque 500.
  */
 final class ProblemMapper {
-  private static final Logger log = LoggerFactory.getLogger(ProblemMapper.class);
   private static final Map<Integer, String> TITLES =
       Map.of(
           400, "Bad request",
@@ -46,12 +43,6 @@ final class ProblemMapper {
     routes.exception(
         HttpResponseException.class,
         (e, ctx) -> write(ctx, e.getStatus(), title(e.getStatus()), detail(e, ctx), List.of()));
-    routes.exception(
-        Exception.class,
-        (e, ctx) -> {
-          log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
-          write(ctx, 500, title(500), "The server failed to handle the request; it is logged.", List.of());
-        });
     // Statuses set without an exception (Javalin's own 404/405 for unmatched routes land here).
     for (int status : List.of(404, 405, 413)) {
       routes.error(
@@ -63,6 +54,11 @@ final class ProblemMapper {
             }
           });
     }
+  }
+
+  /** The answer to an unhandled exception, which {@link JavalinSetup} has logged. */
+  void internalError(Context ctx) {
+    write(ctx, 500, title(500), "The server failed to handle the request; it is logged.", List.of());
   }
 
   private static String detail(HttpResponseException e, Context ctx) {

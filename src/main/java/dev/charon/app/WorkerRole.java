@@ -1,13 +1,13 @@
 package dev.charon.app;
 
 import dev.charon.charging.ChargeEngine;
+import dev.charon.charging.ChargeQueue;
+import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.ChargingSettings;
+import dev.charon.charging.PostgresChargeQueue;
 import dev.charon.config.ConfigException;
 import dev.charon.db.Database;
 import dev.charon.payment.PaymentProvider;
-import dev.charon.queue.ChargeQueue;
-import dev.charon.queue.ChargeWorker;
-import dev.charon.queue.PostgresChargeQueue;
 import dev.charon.queue.QueueSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;

@@ -1,5 +1,8 @@
 package dev.charon.billing;
 
+import static dev.charon.invoice.domain.InvoiceTransition.ENQUEUE;
+import static dev.charon.invoice.domain.InvoiceTransition.ENQUEUE_RETRY;
+
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -9,7 +12,9 @@ import org.jdbi.v3.core.Jdbi;
  * Turns due invoices into charge requests: set-based, in batches, and in the same transaction as
  * the invoice's move to PROCESSING (the transactional outbox). {@code SKIP LOCKED} lets several
  * producers share the work; an invoice already PROCESSING is never picked again, so a producer
- * cut by a crash is resumed by simply running it again.
+ * cut by a crash is resumed by simply running it again. The status names come from the lifecycle
+ * ({@code InvoiceTransition.ENQUEUE}, {@code ENQUEUE_RETRY}), inlined as literals so that the
+ * partial indexes on PENDING and RETRY_SCHEDULED still match.
  */
 public final class DueInvoices {
   private final Jdbi jdbi;
@@ -32,20 +37,21 @@ public final class DueInvoices {
                       """
                       with due as (
                         select id from invoice
-                        where status = 'PENDING' and due_date <= :cutoff and billing_period <= :period
+                        where status in (%s) and due_date <= :cutoff and billing_period <= :period
                           and exists (select 1 from billing_run where id = :run and state <> 'FINISHED')
                         order by id
                         limit :batch
                         for update skip locked),
                       moved as (
                         update invoice i
-                        set status = 'PROCESSING', billing_run_id = :run,
-                            status_reason = 'enqueued by billing run ' || :run, status_actor = 'billing-run'
+                        set status = %s, billing_run_id = :run,
+                            status_reason = 'enqueued by billing run ' || :run, status_actor = %s
                         from due where i.id = due.id
                         returning i.id)
                       insert into charge_request (invoice_id, run_id)
                       select id, :run from moved
-                      """)
+                      """
+                          .formatted(ENQUEUE.sqlFrom(), ENQUEUE.sqlTo(), ENQUEUE.sqlActor()))
                   .bind("cutoff", cutoff)
                   .bind("period", period.toString())
                   .bind("batch", batch)
@@ -69,20 +75,21 @@ public final class DueInvoices {
                     """
                     with due as (
                       select id from invoice
-                      where status = 'RETRY_SCHEDULED' and next_attempt_at <= :now
+                      where status in (%s) and next_attempt_at <= :now
                       order by next_attempt_at, id
                       limit :batch
                       for update skip locked),
                     moved as (
                       update invoice i
-                      set status = 'PROCESSING', next_attempt_at = null,
+                      set status = %s, next_attempt_at = null,
                           status_reason = 'retry due ' || to_char(i.next_attempt_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                          status_actor = 'retry-task'
+                          status_actor = %s
                       from due where i.id = due.id
                       returning i.id, i.billing_run_id)
                     insert into charge_request (invoice_id, run_id)
                     select id, billing_run_id from moved
-                    """)
+                    """
+                        .formatted(ENQUEUE_RETRY.sqlFrom(), ENQUEUE_RETRY.sqlTo(), ENQUEUE_RETRY.sqlActor()))
                 .bind("now", now)
                 .bind("batch", batch)
                 .execute());

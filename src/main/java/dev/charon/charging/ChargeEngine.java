@@ -1,5 +1,6 @@
 package dev.charon.charging;
 
+import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.ops.LogContext;
 import dev.charon.payment.ChargeOutcome;
 import dev.charon.payment.ChargeRequest;
@@ -78,12 +79,6 @@ public final class ChargeEngine {
     return breaker;
   }
 
-  /** Puts requests back until {@code at} without opening attempts (the breaker is open). */
-  public void postpone(List<Long> invoiceIds, Instant at) {
-    jdbi.useTransaction(h -> store.postpone(h, invoiceIds, at));
-    metrics.counter("charon.charges", "outcome", "breaker_open").increment(invoiceIds.size());
-  }
-
   /** Step 1: opens (or reuses) the attempts of a batch of delivered invoices, in one transaction. */
   public Opened open(List<Long> invoiceIds) {
     return jdbi.inTransaction(h -> open(h, invoiceIds));
@@ -94,7 +89,7 @@ public final class ChargeEngine {
    * opens their attempts in one transaction, so a batch costs one commit, and a failure rolls back
    * the claim with the attempts.
    */
-  public Opened open(Handle h, List<Long> invoiceIds) {
+  Opened open(Handle h, List<Long> invoiceIds) {
     var opened = store.open(h, invoiceIds, worker);
     if (!opened.stale().isEmpty()) {
       metrics.counter("charon.charges", "outcome", "stale").increment(opened.stale().size());
@@ -137,7 +132,10 @@ public final class ChargeEngine {
     return new Call(attempt, outcome, decision);
   }
 
-  /** Step 3: records a batch of calls in one transaction; returns each invoice's result. */
+  /**
+   * Step 3: records a batch of calls in one transaction; returns each invoice's result, which the
+   * caller counts and logs.
+   */
   public Map<Long, Result> record(List<Call> calls) {
     var finals = new ArrayList<ChargeStore.Final>();
     var finalOf = new java.util.IdentityHashMap<Call, ChargeStore.Final>();
@@ -149,10 +147,10 @@ public final class ChargeEngine {
           deferred.add(new ChargeStore.Deferred(a.invoiceId(), a.attemptId(), a.calls(), r.at(), r.reason()));
           yield null;
         }
-        case Decision.Paid p -> fin(call, "PAID", p.paidAt(), null, null);
-        case Decision.RetryAt r -> fin(call, "RETRY_SCHEDULED", null, r.at(), r.reason());
-        case Decision.NeedsAction n -> fin(call, "ACTION_REQUIRED", null, null, n.reason());
-        case Decision.Uncollectible u -> fin(call, "UNCOLLECTIBLE", null, null, u.reason());
+        case Decision.Paid p -> fin(call, InvoiceTransition.PAY, p.paidAt(), null, null);
+        case Decision.RetryAt r -> fin(call, InvoiceTransition.SCHEDULE_RETRY, null, r.at(), r.reason());
+        case Decision.NeedsAction n -> fin(call, InvoiceTransition.REQUIRE_ACTION, null, null, n.reason());
+        case Decision.Uncollectible u -> fin(call, InvoiceTransition.GIVE_UP, null, null, u.reason());
       };
       if (f != null) {
         finals.add(f);
@@ -177,54 +175,16 @@ public final class ChargeEngine {
           };
       // Two results for one invoice (duplicate deliveries in one batch): the one that settled it wins.
       results.merge(a.invoiceId(), result, (old, mine) -> old instanceof Result.Settled ? old : mine);
-      if (result instanceof Result.Stale) {
-        metrics.counter("charon.charges", "outcome", "stale").increment();
-      }
-      logResult(call, result);
     }
     return results;
   }
 
-  /** Open, call and record one invoice: the whole flow for a single delivery. */
-  public Result process(long invoiceId) {
-    var blockedUntil = breaker.openUntil();
-    if (blockedUntil.isPresent()) {
-      jdbi.useTransaction(h -> store.postpone(h, List.of(invoiceId), blockedUntil.get()));
-      metrics.counter("charon.charges", "outcome", "breaker_open").increment();
-      return new Result.Rescheduled(blockedUntil.get(), "circuit breaker open; not called");
-    }
-    var opened = open(List.of(invoiceId));
-    if (opened.attempts().isEmpty()) {
-      return new Result.Stale();
-    }
-    var call = call(opened.attempts().getFirst());
-    return record(List.of(call)).get(invoiceId);
-  }
-
-  private ChargeStore.Final fin(Call call, String status, Instant paidAt, Instant next, String failure) {
+  private ChargeStore.Final fin(Call call, InvoiceTransition transition, Instant paidAt, Instant next, String failure) {
     var a = call.attempt();
+    var change = transition.by(worker, call.decision().reason());
     return new ChargeStore.Final(
-        a.invoiceId(), a.attemptId(), a.calls(), outcomeName(call.outcome()), reference(call.outcome()), status, paidAt, next,
-        failure, call.decision().reason());
-  }
-
-  private void logResult(Call call, Result result) {
-    if (!log.isInfoEnabled()) {
-      return; // benchmarks run at WARN: no MDC work per charge for nothing
-    }
-    var a = call.attempt();
-    LogContext.inAttempt(
-        a.invoiceId(),
-        a.attemptId(),
-        () -> {
-          switch (result) {
-            case Result.Settled s -> log.info("invoice {} attempt {}: {}", a.invoiceId(), a.attemptId(), s.decision().reason());
-            case Result.Rescheduled r -> log.info("invoice {} attempt {}: {}; next call at {}", a.invoiceId(), a.attemptId(), r.why(), r.at());
-            case Result.Stale s -> log.info(
-                "invoice {} attempt {}: {} not recorded; another delivery of the request settled it or has sent the key since",
-                a.invoiceId(), a.attemptId(), outcomeName(call.outcome()));
-          }
-        });
+        a.invoiceId(), a.attemptId(), a.calls(), outcomeName(call.outcome()), reference(call.outcome()), change, paidAt, next,
+        failure);
   }
 
   static String outcomeName(ChargeOutcome outcome) {

@@ -1,5 +1,7 @@
 package dev.charon.charging;
 
+import dev.charon.invoice.domain.InvoiceTransition;
+import dev.charon.invoice.domain.InvoiceTransition.StatusChange;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import java.time.Instant;
@@ -32,8 +34,19 @@ public final class ChargeStore {
    * the calls made with the attempt's key when this one was opened, this one included.
    */
   record Final(
-      long invoiceId, long attemptId, int calls, String outcome, String reference, String status, Instant paidAt,
-      Instant nextAttemptAt, String failure, String reason) {}
+      long invoiceId, long attemptId, int calls, String outcome, String reference, StatusChange change, Instant paidAt,
+      Instant nextAttemptAt, String failure) {}
+
+  // Every transition a worker makes leaves PROCESSING; settle guards on it in SQL.
+  private static final String SETTLED_FROM = InvoiceTransition.PAY.sqlFrom();
+
+  static {
+    for (var t : List.of(InvoiceTransition.SCHEDULE_RETRY, InvoiceTransition.REQUIRE_ACTION, InvoiceTransition.GIVE_UP)) {
+      if (!t.sqlFrom().equals(SETTLED_FROM)) {
+        throw new IllegalStateException(t + " must start where PAY does for settle's guard");
+      }
+    }
+  }
 
   /**
    * An unknown result: keep the attempt open, offer the request again at {@code at}. {@code calls}:
@@ -180,11 +193,11 @@ public final class ChargeStore {
       calls[i] = f.calls();
       outcomes[i] = f.outcome();
       references[i] = f.reference();
-      statuses[i] = f.status();
+      statuses[i] = f.change().transition().to().name();
       paid[i] = f.paidAt() == null ? null : f.paidAt().toString();
       next[i] = f.nextAttemptAt() == null ? null : f.nextAttemptAt().toString();
       failures[i] = f.failure();
-      reasons[i] = f.reason();
+      reasons[i] = f.change().reason();
     }
     lockInvoices(h, invoices);
     // The invoice takes its new state from the input row that completed its attempt (joined by
@@ -207,11 +220,12 @@ public final class ChargeStore {
                   set status = i.status, paid_at = i.paid_at::timestamptz, next_attempt_at = i.next_at::timestamptz,
                       last_failure = coalesce(i.failure, v.last_failure), status_reason = i.reason, status_actor = :worker
                   from input i join att on att.ord = i.ord
-                  where v.id = i.invoice_id and v.status = 'PROCESSING'
+                  where v.id = i.invoice_id and v.status in (%s)
                   returning v.id, i.ord),
                 done as (delete from charge_request r using inv where r.invoice_id = inv.id)
                 select ord from inv
-                """)
+                """
+                    .formatted(SETTLED_FROM))
             .bind("invoices", invoices).bind("attempts", attempts).bind("calls", calls).bind("outcomes", outcomes)
             .bind("refs", references)
             .bind("statuses", statuses).bind("paid", paid).bind("next", next).bind("failures", failures)
@@ -259,18 +273,6 @@ public final class ChargeStore {
             from latest l where r.invoice_id = l.invoice_id
             """)
         .bind("invoices", invoices).bind("attempts", attempts).bind("calls", calls).bind("at", at).bind("reasons", reasons)
-        .execute();
-  }
-
-  /** Offers requests again at {@code at} without touching attempts (circuit breaker open). */
-  void postpone(Handle h, List<Long> invoiceIds, Instant at) {
-    h.createUpdate(
-            """
-            update charge_request set available_at = :at, lease_owner = null, lease_until = null, published_at = null
-            where invoice_id = any(:ids)
-            """)
-        .bind("ids", invoiceIds.toArray(Long[]::new))
-        .bind("at", at)
         .execute();
   }
 

@@ -1,5 +1,6 @@
 package dev.charon.customer;
 
+import dev.charon.customer.domain.Customer;
 import dev.charon.money.Currency;
 import java.sql.ResultSet;
 import java.sql.SQLException;

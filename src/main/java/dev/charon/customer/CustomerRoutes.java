@@ -8,6 +8,7 @@ import dev.charon.api.Page;
 import dev.charon.api.Query;
 import dev.charon.api.Responses;
 import dev.charon.api.Writes;
+import dev.charon.customer.domain.Customer;
 import dev.charon.money.Currency;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;

@@ -1,11 +1,10 @@
 package dev.charon.gateway;
 
-import com.fasterxml.jackson.core.util.JsonRecyclerPools;
+import dev.charon.api.JavalinSetup;
 import dev.charon.api.Json;
 import dev.charon.payment.FaultProfile;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.json.JavalinJackson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -43,8 +42,6 @@ public final class GatewayServer implements AutoCloseable {
 
   public static GatewayServer start(Options options, Clock clock) {
     var json = Json.mapper();
-    // Jackson's default buffer pool is per thread; with a virtual thread per request it never reuses.
-    json.getFactory().setRecyclerPool(JsonRecyclerPools.newConcurrentDequePool());
     var book = new ChargeBook();
     Journal journal;
     try {
@@ -55,20 +52,11 @@ public final class GatewayServer implements AutoCloseable {
     var charges = new ChargeHandler(book, journal, json, clock, options.faults());
     try {
       var app =
-          Javalin.create(
+          JavalinSetup.create(
+              json,
+              ctx -> error(ctx, 500, "internal_error", "the gateway failed; it is logged"),
               config -> {
-                config.concurrency.useVirtualThreads = true;
-                config.startup.showJavalinBanner = false;
-                config.startup.showOldJavalinVersionWarning = false;
-                config.http.maxRequestSize = 64_000;
-                config.jsonMapper(new JavalinJackson(json, true));
                 config.routes.exception(GatewayError.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
-                config.routes.exception(
-                    Exception.class,
-                    (e, ctx) -> {
-                      log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
-                      error(ctx, 500, "internal_error", "the gateway failed; it is logged");
-                    });
                 config.routes.post("/charges", charges::handle);
                 new ReadRoutes(book, journal, charges::processing).register(config.routes);
                 new AdminRoutes(charges, json).register(config.routes);

@@ -2,6 +2,7 @@ package dev.charon.invoice;
 
 import dev.charon.api.HttpApi;
 import dev.charon.api.Query;
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import io.javalin.config.RoutesConfig;

@@ -1,5 +1,6 @@
 package dev.charon.invoice;
 
+import dev.charon.invoice.domain.InvoiceStatus;
 import java.time.YearMonth;
 import java.util.Optional;
 

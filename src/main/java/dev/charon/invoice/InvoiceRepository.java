@@ -1,5 +1,8 @@
 package dev.charon.invoice;
 
+import dev.charon.invoice.domain.HistoryEntry;
+import dev.charon.invoice.domain.Invoice;
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import java.sql.ResultSet;

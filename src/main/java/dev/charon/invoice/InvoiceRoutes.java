@@ -5,9 +5,12 @@ import dev.charon.api.Caller;
 import dev.charon.api.HttpApi;
 import dev.charon.api.JsonBody;
 import dev.charon.api.Page;
+import dev.charon.api.Problem;
 import dev.charon.api.Query;
 import dev.charon.api.Responses;
 import dev.charon.api.Writes;
+import dev.charon.invoice.domain.Invoice;
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import io.javalin.config.RoutesConfig;
@@ -18,6 +21,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -134,7 +138,7 @@ public final class InvoiceRoutes implements HttpApi.Module {
     writes.handle(
         ctx,
         h -> {
-          var created = changes.create(h, invoice, Caller.of(ctx).actor());
+          var created = written(changes.create(h, invoice, Caller.of(ctx).actor()));
           return Writes.Reply.created(InvoiceView.of(created), "/rest/v1/invoices/" + created.id());
         });
   }
@@ -147,7 +151,21 @@ public final class InvoiceRoutes implements HttpApi.Module {
     var reason = body.text("reason", true, MAX_REASON);
     body.validate();
     writes.handle(
-        ctx, h -> Writes.Reply.ok(InvoiceView.of(changes.apply(h, id, action, reason.orElseThrow(), Caller.of(ctx).actor()))));
+        ctx,
+        h -> Writes.Reply.ok(InvoiceView.of(written(changes.apply(h, id, action, reason.orElseThrow(), Caller.of(ctx).actor())))));
+  }
+
+  // A rejection is thrown inside the write's transaction, so nothing of the request is kept.
+  private static Invoice written(InvoiceWrites.Result result) {
+    return switch (result) {
+      case InvoiceWrites.Result.Written w -> w.invoice();
+      case InvoiceWrites.Result.NotFound n -> throw ApiError.notFound("No invoice with id " + n.invoiceId());
+      case InvoiceWrites.Result.NotAllowed n -> throw ApiError.conflict(
+          "Invoice " + n.invoiceId() + " is " + n.status()
+              + (n.status() == InvoiceStatus.PROCESSING ? " (being charged right now)" : "") + "; " + n.action().path()
+              + " needs one of " + n.action().transition().from().stream().sorted().toList());
+      case InvoiceWrites.Result.Invalid i -> throw ApiError.unprocessable(List.of(new Problem.FieldError(i.field(), i.detail())));
+    };
   }
 
   private void list(Context ctx) {

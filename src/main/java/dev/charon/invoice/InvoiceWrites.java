@@ -1,7 +1,8 @@
 package dev.charon.invoice;
 
-import dev.charon.api.ApiError;
-import dev.charon.api.Problem;
+import dev.charon.invoice.domain.Invoice;
+import dev.charon.invoice.domain.InvoiceStatus;
+import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.money.Money;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,10 +10,6 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.YearMonth;
-import java.util.Arrays;
-import java.util.EnumSet;
-import java.util.List;
-import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,32 +22,43 @@ import org.slf4j.LoggerFactory;
 public final class InvoiceWrites {
   private static final Logger log = LoggerFactory.getLogger(InvoiceWrites.class);
 
-  /** An operator action: which statuses it accepts and where it takes the invoice. */
+  /** An operator action: the route's path and the lifecycle transition it makes. */
   public enum Action {
     /** Charge again soon: the retry task enqueues it within its poll interval. */
-    RETRY("retry", EnumSet.of(InvoiceStatus.ACTION_REQUIRED, InvoiceStatus.UNCOLLECTIBLE), InvoiceStatus.RETRY_SCHEDULED),
-    VOID(
-        "void",
-        EnumSet.of(InvoiceStatus.PENDING, InvoiceStatus.RETRY_SCHEDULED, InvoiceStatus.ACTION_REQUIRED, InvoiceStatus.UNCOLLECTIBLE),
-        InvoiceStatus.VOID),
-    MARK_UNCOLLECTIBLE(
-        "mark-uncollectible",
-        EnumSet.of(InvoiceStatus.PENDING, InvoiceStatus.RETRY_SCHEDULED, InvoiceStatus.ACTION_REQUIRED),
-        InvoiceStatus.UNCOLLECTIBLE);
+    RETRY("retry", InvoiceTransition.RETRY),
+    VOID("void", InvoiceTransition.VOID),
+    MARK_UNCOLLECTIBLE("mark-uncollectible", InvoiceTransition.MARK_UNCOLLECTIBLE);
 
     private final String path;
-    private final Set<InvoiceStatus> from;
-    private final InvoiceStatus to;
+    private final InvoiceTransition transition;
 
-    Action(String path, Set<InvoiceStatus> from, InvoiceStatus to) {
+    Action(String path, InvoiceTransition transition) {
       this.path = path;
-      this.from = from;
-      this.to = to;
+      this.transition = transition;
     }
 
     public String path() {
       return path;
     }
+
+    public InvoiceTransition transition() {
+      return transition;
+    }
+  }
+
+  /** How a write ended. A rejection changes nothing; the route answers it as a problem. */
+  public sealed interface Result {
+    /** The invoice as written. */
+    record Written(Invoice invoice) implements Result {}
+
+    /** No invoice with that id. */
+    record NotFound(long invoiceId) implements Result {}
+
+    /** The invoice's status does not allow the action. */
+    record NotAllowed(long invoiceId, InvoiceStatus status, Action action) implements Result {}
+
+    /** A field of the request does not fit the data (unknown customer, another currency). */
+    record Invalid(String field, String detail) implements Result {}
   }
 
   private final Clock clock;
@@ -64,71 +72,70 @@ public final class InvoiceWrites {
   /** A new invoice to create, validated in shape; its customer is checked here. */
   public record NewInvoice(long customerId, Money amount, YearMonth period, LocalDate dueDate) {}
 
-  public Invoice create(Handle h, NewInvoice invoice, String actor) {
+  public Result create(Handle h, NewInvoice invoice, String actor) {
     var customerCurrency =
         h.createQuery("select currency from customer where id = :id")
             .bind("id", invoice.customerId())
             .mapTo(String.class)
-            .findOne()
-            .orElseThrow(
-                () ->
-                    ApiError.unprocessable(
-                        List.of(new Problem.FieldError("customerId", "no customer with id " + invoice.customerId()))));
-    if (!customerCurrency.equals(invoice.amount().currency().name())) {
-      throw ApiError.unprocessable(
-          List.of(
-              new Problem.FieldError(
-                  "amount.currency",
-                  "customer " + invoice.customerId() + " is billed in " + customerCurrency + ", not "
-                      + invoice.amount().currency())));
+            .findOne();
+    if (customerCurrency.isEmpty()) {
+      return new Result.Invalid("customerId", "no customer with id " + invoice.customerId());
     }
+    if (!customerCurrency.get().equals(invoice.amount().currency().name())) {
+      return new Result.Invalid(
+          "amount.currency",
+          "customer " + invoice.customerId() + " is billed in " + customerCurrency.get() + ", not "
+              + invoice.amount().currency());
+    }
+    var change = InvoiceTransition.CREATE.by(actor, "created");
     var created =
         h.createQuery(
-                "insert into invoice (customer_id, amount_minor, currency, billing_period, due_date, created_at, "
-                    + "status_reason, status_actor) values (:customer, :amount, :currency, :period, :due, :at, "
-                    + "'created', :actor) returning " + InvoiceRepository.COLUMNS)
+                "insert into invoice (customer_id, amount_minor, currency, status, billing_period, due_date, created_at, "
+                    + "status_reason, status_actor) values (:customer, :amount, :currency, :status, :period, :due, :at, "
+                    + ":reason, :actor) returning " + InvoiceRepository.COLUMNS)
             .bind("customer", invoice.customerId())
             .bind("amount", invoice.amount().minorUnits())
             .bind("currency", invoice.amount().currency().name())
             .bind("period", invoice.period().toString())
             .bind("due", invoice.dueDate())
             .bind("at", Timestamp.from(clock.instant()))
-            .bind("actor", actor)
+            .bind("status", change.transition().to().name())
+            .bind("reason", change.reason())
+            .bind("actor", change.actor())
             .map((rs, ctx) -> InvoiceRepository.map(rs))
             .one();
     count("create");
     log.info("invoice {} created for customer {}: {} for {} by {}", created.id(), created.customerId(), created.amount(), created.billingPeriod(), actor);
-    return created;
+    return new Result.Written(created);
   }
 
-  /** Applies {@code action}; 404 for an unknown invoice, 409 when its status does not allow it. */
-  public Invoice apply(Handle h, long invoiceId, Action action, String reason, String actor) {
+  /** Applies {@code action}; a rejection when the invoice is unknown or its status does not allow it. */
+  public Result apply(Handle h, long invoiceId, Action action, String reason, String actor) {
+    var change = action.transition.by(actor, action.path + ": " + reason);
+    var to = change.transition().to();
     var changed =
         h.createQuery(
                 "update invoice set status = :to, next_attempt_at = :next, status_reason = :reason, status_actor = :actor "
                     + "where id = :id and status = any(:from) returning " + InvoiceRepository.COLUMNS)
-            .bind("to", action.to.name())
-            .bind("next", action.to == InvoiceStatus.RETRY_SCHEDULED ? Timestamp.from(clock.instant()) : null)
-            .bind("reason", action.path + ": " + reason)
-            .bind("actor", actor)
+            .bind("to", to.name())
+            .bind("next", to == InvoiceStatus.RETRY_SCHEDULED ? Timestamp.from(clock.instant()) : null)
+            .bind("reason", change.reason())
+            .bind("actor", change.actor())
             .bind("id", invoiceId)
-            .bind("from", action.from.stream().map(Enum::name).toArray(String[]::new))
+            .bind("from", change.transition().from().stream().map(Enum::name).toArray(String[]::new))
             .map((rs, ctx) -> InvoiceRepository.map(rs))
             .findOne();
     if (changed.isEmpty()) {
-      var status =
-          h.createQuery("select status from invoice where id = :id")
-              .bind("id", invoiceId)
-              .mapTo(String.class)
-              .findOne()
-              .orElseThrow(() -> ApiError.notFound("No invoice with id " + invoiceId));
-      throw ApiError.conflict(
-          "Invoice " + invoiceId + " is " + status + (status.equals("PROCESSING") ? " (being charged right now)" : "")
-              + "; " + action.path + " needs one of " + Arrays.toString(action.from.toArray()));
+      return h.createQuery("select status from invoice where id = :id")
+          .bind("id", invoiceId)
+          .mapTo(InvoiceStatus.class)
+          .findOne()
+          .<Result>map(status -> new Result.NotAllowed(invoiceId, status, action))
+          .orElse(new Result.NotFound(invoiceId));
     }
     count(action.path);
-    log.info("invoice {} -> {} by {} ({}): {}", invoiceId, action.to, actor, action.path, reason);
-    return changed.get();
+    log.info("invoice {} -> {} by {} ({}): {}", invoiceId, to, actor, action.path, reason);
+    return new Result.Written(changed.get());
   }
 
   private void count(String action) {

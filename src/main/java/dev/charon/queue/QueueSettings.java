@@ -1,5 +1,6 @@
 package dev.charon.queue;
 
+import dev.charon.broker.AmqpSettings;
 import dev.charon.config.Env;
 
 /**

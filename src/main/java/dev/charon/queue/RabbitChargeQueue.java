@@ -1,6 +1,9 @@
 package dev.charon.queue;
 
 import com.rabbitmq.client.Connection;
+import dev.charon.broker.AmqpSettings;
+import dev.charon.broker.RabbitConnections;
+import dev.charon.charging.ChargeQueue;
 import dev.charon.ops.LogContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -193,11 +196,5 @@ public final class RabbitChargeQueue implements ChargeQueue {
     } catch (Exception e) {
       log.debug("closing the consumer connection failed; it is gone either way", e);
     }
-  }
-
-  /** A consumer that dies: the connection goes without acks or hand-backs (tests simulate a crash). */
-  void crash() {
-    closed = true;
-    connection.abort();
   }
 }

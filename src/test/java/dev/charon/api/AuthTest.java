@@ -3,7 +3,7 @@ package dev.charon.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.auth.Role;
-import dev.charon.invoice.InvoiceStatus;
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.Http;
 import dev.charon.testing.TestApi;

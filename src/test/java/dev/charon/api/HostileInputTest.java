@@ -3,7 +3,7 @@ package dev.charon.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.charon.invoice.InvoiceStatus;
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.seed.Seeder;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.TestApi;

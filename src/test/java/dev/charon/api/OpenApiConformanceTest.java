@@ -291,7 +291,7 @@ class OpenApiConformanceTest {
   void console_reads_and_pages_answer_as_documented() {
     assertThat(check("GET /rest/v1/me", reader.get("/rest/v1/me"), 200).json().get("role").asText()).isEqualTo("reader");
     assertThat(check("GET /rest/v1/me", operator.get("/rest/v1/me"), 200).json().get("role").asText()).isEqualTo("operator");
-    long paid = fixtures.invoice().in(dev.charon.money.Currency.EUR).amount(10_00).status(dev.charon.invoice.InvoiceStatus.PAID).create();
+    long paid = fixtures.invoice().in(dev.charon.money.Currency.EUR).amount(10_00).status(dev.charon.invoice.domain.InvoiceStatus.PAID).create();
     db.jdbi().useHandle(h -> h.execute(
         """
         insert into charge_attempt (invoice_id, attempt_no, idempotency_key, amount_minor, currency, outcome,

@@ -2,7 +2,7 @@ package dev.charon.billing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.charon.invoice.InvoiceStatus;
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.money.Currency;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;

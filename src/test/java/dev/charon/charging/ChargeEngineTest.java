@@ -8,7 +8,6 @@ import dev.charon.money.Currency;
 import dev.charon.payment.ChargeOutcome;
 import dev.charon.payment.FaultProfile;
 import dev.charon.payment.SimulatedPaymentProvider;
-import dev.charon.testing.CapturedLogs;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.ScriptedProvider;
@@ -53,6 +52,10 @@ class ChargeEngineTest {
     return new ChargeEngine(db.jdbi(), p, policy, breaker, clock, "test-worker", new SimpleMeterRegistry());
   }
 
+  private ChargeEngine.Result process(ChargeEngine engine, long invoice) {
+    return SingleDelivery.process(engine, db.jdbi(), invoice);
+  }
+
   static Stream<Arguments> outcomes() {
     return Stream.of(
         Arguments.of(new ChargeOutcome.Charged("ch_1"), "PAID", "CHARGED"),
@@ -69,7 +72,7 @@ class ChargeEngineTest {
     long invoice = enqueuedInvoice();
     provider.then(outcome);
 
-    var result = engine.process(invoice);
+    var result = process(engine, invoice);
 
     assertThat(result).isInstanceOf(ChargeEngine.Result.Settled.class);
     var row = invoice(invoice);
@@ -94,7 +97,7 @@ class ChargeEngineTest {
   void a_charged_invoice_keeps_the_provider_reference() {
     long invoice = enqueuedInvoice();
     provider.then(new ChargeOutcome.Charged("ch_abc"));
-    engine.process(invoice);
+    process(engine, invoice);
     assertThat(attempts(invoice).getFirst()).containsEntry("provider_reference", "ch_abc");
     assertThat((java.sql.Timestamp) invoice(invoice).get("paid_at")).isEqualTo(java.sql.Timestamp.from(clock.instant()));
   }
@@ -104,13 +107,13 @@ class ChargeEngineTest {
     long invoice = enqueuedInvoice();
     provider.then(new ChargeOutcome.Unknown("read timed out"), new ChargeOutcome.Charged("ch_7"));
 
-    var first = engine.process(invoice);
+    var first = process(engine, invoice);
     assertThat(first).isInstanceOf(ChargeEngine.Result.Rescheduled.class);
     assertThat(invoice(invoice)).containsEntry("status", "PROCESSING");
     assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
     assertThat(requests(invoice)).isEqualTo(1);
 
-    var second = engine.process(invoice);
+    var second = process(engine, invoice);
     assertThat(second).isInstanceOf(ChargeEngine.Result.Settled.class);
     assertThat(invoice(invoice)).containsEntry("status", "PAID");
     assertThat(provider.calls()).hasSize(2);
@@ -128,11 +131,11 @@ class ChargeEngineTest {
     var gateway = new SimulatedPaymentProvider(FaultProfile.none().withTimeoutRate(1.0), clock, d -> {});
     var engine = engine(gateway);
     long invoice = enqueuedInvoice();
-    assertThat(engine.process(invoice)).isInstanceOf(ChargeEngine.Result.Rescheduled.class);
+    assertThat(process(engine, invoice)).isInstanceOf(ChargeEngine.Result.Rescheduled.class);
 
     // The reconciling call meets an outage: that answer says nothing about the first call.
     gateway.outage(true);
-    assertThat(engine.process(invoice)).isInstanceOf(ChargeEngine.Result.Rescheduled.class);
+    assertThat(process(engine, invoice)).isInstanceOf(ChargeEngine.Result.Rescheduled.class);
     assertThat(invoice(invoice)).containsEntry("status", "PROCESSING");
     assertThat(attempts(invoice)).singleElement().satisfies(a -> {
       assertThat(a.get("outcome")).isEqualTo("UNKNOWN");
@@ -141,7 +144,7 @@ class ChargeEngineTest {
     assertThat(requests(invoice)).as("the request waits to be reconciled").isEqualTo(1);
 
     gateway.outage(false);
-    assertThat(engine.process(invoice)).isInstanceOf(ChargeEngine.Result.Settled.class);
+    assertThat(process(engine, invoice)).isInstanceOf(ChargeEngine.Result.Settled.class);
     assertThat(invoice(invoice)).containsEntry("status", "PAID");
     assertThat(attempts(invoice)).singleElement().satisfies(a -> {
       assertThat(a.get("outcome")).isEqualTo("CHARGED");
@@ -212,7 +215,7 @@ class ChargeEngineTest {
   void a_stale_delivery_holds_its_invoice_so_the_retry_task_cannot_enqueue_it_underneath() throws Exception {
     long invoice = enqueuedInvoice();
     provider.then(new ChargeOutcome.Unavailable("outage"));
-    engine.process(invoice); // RETRY_SCHEDULED, its request deleted
+    process(engine, invoice); // RETRY_SCHEDULED, its request deleted
     clock.advance(Duration.ofHours(1));
     var due = new DueInvoices(db.jdbi());
     try (var h = db.jdbi().open()) {
@@ -247,7 +250,7 @@ class ChargeEngineTest {
     var gateway = new SimulatedPaymentProvider(FaultProfile.none(), clock, d -> {});
     gateway.outage(true);
     long invoice = enqueuedInvoice();
-    engine(gateway).process(invoice);
+    process(engine(gateway), invoice);
     // Nothing was processed, so nothing can be charged twice: the invoice waits for its retry.
     assertThat(invoice(invoice)).containsEntry("status", "RETRY_SCHEDULED");
     assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNAVAILABLE"));
@@ -259,12 +262,12 @@ class ChargeEngineTest {
     long invoice = enqueuedInvoice();
     provider.then(new ChargeOutcome.Charged("ch_9")).crashAfterProcessing(new IllegalStateException("worker killed"));
 
-    assertThatThrownBy(() -> engine.process(invoice)).hasMessageContaining("worker killed");
+    assertThatThrownBy(() -> process(engine, invoice)).hasMessageContaining("worker killed");
     assertThat(invoice(invoice)).containsEntry("status", "PROCESSING");
     assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
 
     // The redelivery (another worker, after the lease lapsed) finds the open attempt.
-    var redelivered = engine(provider).process(invoice);
+    var redelivered = process(engine(provider), invoice);
     assertThat(redelivered).isInstanceOf(ChargeEngine.Result.Settled.class);
     assertThat(invoice(invoice)).containsEntry("status", "PAID");
     assertThat(provider.calls()).extracting(c -> c.idempotencyKey()).containsOnly(provider.calls().getFirst().idempotencyKey());
@@ -280,7 +283,7 @@ class ChargeEngineTest {
     }
     var expectedWaits = List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7));
     for (var wait : expectedWaits) {
-      engine.process(invoice);
+      process(engine, invoice);
       var row = invoice(invoice);
       assertThat(row.get("status")).isEqualTo("RETRY_SCHEDULED");
       var next = ((java.sql.Timestamp) row.get("next_attempt_at")).toInstant();
@@ -291,7 +294,7 @@ class ChargeEngineTest {
       clock.set(next);
       assertThat(due.enqueueRetries(clock.instant(), 100)).isEqualTo(1);
     }
-    engine.process(invoice);
+    process(engine, invoice);
     assertThat(invoice(invoice)).containsEntry("status", "UNCOLLECTIBLE").containsEntry("attempt_count", 4);
     assertThat(attempts(invoice)).extracting(a -> a.get("outcome")).containsOnly("DECLINED").hasSize(4);
     assertThat(attempts(invoice)).extracting(a -> a.get("idempotency_key")).doesNotHaveDuplicates();
@@ -301,7 +304,7 @@ class ChargeEngineTest {
   void a_request_for_an_invoice_no_longer_processing_is_stale_and_calls_nobody() {
     long invoice = enqueuedInvoice();
     db.jdbi().useHandle(h -> h.execute("update invoice set status = 'VOID', status_reason = 'voided' where id = ?", invoice));
-    assertThat(engine.process(invoice)).isInstanceOf(ChargeEngine.Result.Stale.class);
+    assertThat(process(engine, invoice)).isInstanceOf(ChargeEngine.Result.Stale.class);
     assertThat(provider.calls()).isEmpty();
     assertThat(requests(invoice)).isZero();
   }
@@ -311,8 +314,8 @@ class ChargeEngineTest {
     long invoice = enqueuedInvoice();
     try (var pool = Executors.newFixedThreadPool(4)) {
       List<Future<ChargeEngine.Result>> results =
-          pool.invokeAll(List.of(() -> engine.process(invoice), () -> engine(provider).process(invoice),
-              () -> engine(provider).process(invoice), () -> engine(provider).process(invoice)));
+          pool.invokeAll(List.of(() -> process(engine, invoice), () -> process(engine(provider), invoice),
+              () -> process(engine(provider), invoice), () -> process(engine(provider), invoice)));
       long settled = 0;
       for (var r : results) {
         if (r.get() instanceof ChargeEngine.Result.Settled) {
@@ -334,40 +337,14 @@ class ChargeEngineTest {
     long b = enqueuedInvoice();
     long c = enqueuedInvoice();
     provider.then(new ChargeOutcome.Unavailable("down"), new ChargeOutcome.Unavailable("down"));
-    engine.process(a);
-    engine.process(b);
-    var result = engine.process(c);
+    process(engine, a);
+    process(engine, b);
+    var result = process(engine, c);
     assertThat(result).isInstanceOfSatisfying(ChargeEngine.Result.Rescheduled.class, r ->
         assertThat(r.at()).isEqualTo(clock.instant().plusSeconds(30)));
     assertThat(provider.calls()).hasSize(2);
     assertThat(attempts(c)).isEmpty();
     assertThat(invoice(c)).containsEntry("status", "PROCESSING");
-  }
-
-  @Test
-  void the_settle_line_and_the_provider_call_carry_the_invoice_and_attempt_in_mdc() {
-    long invoice = enqueuedInvoice();
-    var seenByProvider = new java.util.concurrent.atomic.AtomicReference<Map<String, String>>();
-    engine =
-        engine(
-            request -> {
-              seenByProvider.set(org.slf4j.MDC.getCopyOfContextMap());
-              return new ChargeOutcome.Charged("ch_mdc");
-            });
-
-    try (var logs = new CapturedLogs(ChargeEngine.class)) {
-      engine.process(invoice);
-
-      long attempt = (Long) attempts(invoice).getFirst().get("id");
-      var settled = logs.events().stream().filter(e -> e.getFormattedMessage().startsWith("invoice " + invoice)).toList();
-      assertThat(settled).singleElement().satisfies(e -> assertThat(e.getMDCPropertyMap())
-          .containsEntry("invoiceId", Long.toString(invoice))
-          .containsEntry("attemptId", Long.toString(attempt)));
-      assertThat(seenByProvider.get())
-          .containsEntry("invoiceId", Long.toString(invoice))
-          .containsEntry("attemptId", Long.toString(attempt));
-    }
-    assertThat(org.slf4j.MDC.get("invoiceId")).as("cleared on the calling thread").isNull();
   }
 
   private long enqueuedInvoice() {

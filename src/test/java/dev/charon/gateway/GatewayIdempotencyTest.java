@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.charon.api.JavalinSetup;
 import dev.charon.payment.FaultProfile;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,6 +38,19 @@ class GatewayIdempotencyTest {
     assertThat(reply.json().path("chargeId").asText()).startsWith("ch_");
     assertThat(reply.json().path("amountMinor").asLong()).isEqualTo(12_345);
     assertThat(reply.json().path("currency").asText()).isEqualTo("EUR");
+  }
+
+  @Test
+  void a_body_up_to_the_shared_64_kib_limit_is_taken_as_by_the_api() {
+    var json = "{\"enabled\":true}";
+    // Whitespace pads a valid body to exactly the limit the API has too (this gateway used to stop at 64,000 bytes).
+    var padded = json + " ".repeat((int) JavalinSetup.MAX_BODY_BYTES - json.length());
+
+    var reply = gateway.send("POST", "/admin/outage", padded);
+
+    assertThat(padded).hasSize(64 * 1024);
+    assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+    assertThat(gateway.get("/admin/outage").json().path("enabled").asBoolean()).isTrue();
   }
 
   @Test

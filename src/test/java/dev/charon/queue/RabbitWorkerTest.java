@@ -3,11 +3,14 @@ package dev.charon.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.charon.broker.AmqpSettings;
 import dev.charon.charging.ChargeEngine;
+import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.ChargingSettings;
 import dev.charon.config.Env;
 import dev.charon.payment.FaultProfile;
 import dev.charon.payment.SimulatedPaymentProvider;
+import dev.charon.testing.ChargeRequests;
 import dev.charon.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;

@@ -1,6 +1,6 @@
 package dev.charon.reporting;
 
-import dev.charon.invoice.InvoiceStatus;
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.money.Currency;
 import dev.charon.testing.Fixtures;
 import java.sql.ResultSet;

@@ -1,12 +1,12 @@
 package dev.charon.reporting;
 
-import static dev.charon.invoice.InvoiceStatus.ACTION_REQUIRED;
-import static dev.charon.invoice.InvoiceStatus.PAID;
-import static dev.charon.invoice.InvoiceStatus.PENDING;
-import static dev.charon.invoice.InvoiceStatus.PROCESSING;
-import static dev.charon.invoice.InvoiceStatus.RETRY_SCHEDULED;
-import static dev.charon.invoice.InvoiceStatus.UNCOLLECTIBLE;
-import static dev.charon.invoice.InvoiceStatus.VOID;
+import static dev.charon.invoice.domain.InvoiceStatus.ACTION_REQUIRED;
+import static dev.charon.invoice.domain.InvoiceStatus.PAID;
+import static dev.charon.invoice.domain.InvoiceStatus.PENDING;
+import static dev.charon.invoice.domain.InvoiceStatus.PROCESSING;
+import static dev.charon.invoice.domain.InvoiceStatus.RETRY_SCHEDULED;
+import static dev.charon.invoice.domain.InvoiceStatus.UNCOLLECTIBLE;
+import static dev.charon.invoice.domain.InvoiceStatus.VOID;
 import static dev.charon.money.Currency.EUR;
 import static dev.charon.money.Currency.JPY;
 import static org.assertj.core.api.Assertions.assertThat;

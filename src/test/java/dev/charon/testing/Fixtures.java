@@ -1,6 +1,6 @@
 package dev.charon.testing;
 
-import dev.charon.invoice.InvoiceStatus;
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.money.Currency;
 import java.time.LocalDate;
 import java.time.YearMonth;

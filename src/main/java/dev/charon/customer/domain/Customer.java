@@ -1,4 +1,4 @@
-package dev.charon.customer;
+package dev.charon.customer.domain;
 
 import dev.charon.money.Currency;
 import java.time.Instant;

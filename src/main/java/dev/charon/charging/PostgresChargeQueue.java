@@ -1,6 +1,5 @@
-package dev.charon.queue;
+package dev.charon.charging;
 
-import dev.charon.charging.ChargeEngine;
 import java.time.Duration;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
@@ -44,28 +43,29 @@ public final class PostgresChargeQueue implements ChargeQueue {
    * {@link #take} followed by {@link ChargeEngine#open(List)}, and a failure rolls the claim back
    * with the attempts, so nothing stays leased.
    */
-  @Override
-  public Taken takeOpened(int max, Duration wait, ChargeEngine engine) throws InterruptedException {
-    long deadline = System.nanoTime() + wait.toNanos();
-    while (!closed) {
-      var taken =
-          jdbi.inTransaction(
-              h -> {
-                var claimed = claim(h, max);
-                if (claimed.size() > max) {
-                  // Never expected with the materialized pick; rolling back leases nothing.
-                  throw new IllegalStateException("claim leased " + claimed.size() + " requests for " + max + " slots");
-                }
-                return claimed.isEmpty()
-                    ? Taken.NONE
-                    : new Taken(claimed, engine.open(h, claimed.stream().map(Delivery::invoiceId).toList()));
-              });
-      if (!taken.deliveries().isEmpty() || System.nanoTime() >= deadline) {
-        return taken;
+  Intake opening(ChargeEngine engine) {
+    return (max, wait) -> {
+      long deadline = System.nanoTime() + wait.toNanos();
+      while (!closed) {
+        var taken =
+            jdbi.inTransaction(
+                h -> {
+                  var claimed = claim(h, max);
+                  if (claimed.size() > max) {
+                    // Never expected with the materialized pick; rolling back leases nothing.
+                    throw new IllegalStateException("claim leased " + claimed.size() + " requests for " + max + " slots");
+                  }
+                  return claimed.isEmpty()
+                      ? Intake.Taken.NONE
+                      : new Intake.Taken(claimed, engine.open(h, claimed.stream().map(Delivery::invoiceId).toList()));
+                });
+        if (!taken.deliveries().isEmpty() || System.nanoTime() >= deadline) {
+          return taken;
+        }
+        Thread.sleep(Math.min(pollInterval.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
       }
-      Thread.sleep(Math.min(pollInterval.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
-    }
-    return Taken.NONE;
+      return Intake.Taken.NONE;
+    };
   }
 
   List<Delivery> claim(int max) {

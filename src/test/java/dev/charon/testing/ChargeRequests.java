@@ -1,26 +1,25 @@
-package dev.charon.queue;
+package dev.charon.testing;
 
-import dev.charon.invoice.InvoiceStatus;
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.money.Currency;
-import dev.charon.testing.Fixtures;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 
 /** The charge_request outbox as tests see it: enqueue like a billing run does, read the rows back. */
-final class ChargeRequests {
+public final class ChargeRequests {
   /** One outbox row, as the relay and the queues see it. */
-  record Row(long requestId, long invoiceId) {}
+  public record Row(long requestId, long invoiceId) {}
 
   private final Jdbi jdbi;
   private final Fixtures fixtures;
 
-  ChargeRequests(Jdbi jdbi) {
+  public ChargeRequests(Jdbi jdbi) {
     this.jdbi = jdbi;
     this.fixtures = new Fixtures(jdbi);
   }
 
   /** A PROCESSING invoice with its charge request, as a billing run leaves it. */
-  Row enqueue() {
+  public Row enqueue() {
     long invoice = fixtures.invoice().status(InvoiceStatus.PROCESSING).create();
     long request =
         jdbi.withHandle(
@@ -33,7 +32,7 @@ final class ChargeRequests {
   }
 
   /** {@code n} PROCESSING invoices of one customer and their charge requests, set-based. */
-  List<Row> enqueue(int n) {
+  public List<Row> enqueue(int n) {
     long customer = fixtures.customer(Currency.EUR);
     return jdbi.inTransaction(
         h ->
@@ -54,22 +53,22 @@ final class ChargeRequests {
   }
 
   /** What the engine does when it records a final outcome. */
-  void delete(long requestId) {
+  public void delete(long requestId) {
     jdbi.useHandle(h -> h.execute("delete from charge_request where id = ?", requestId));
   }
 
-  long unpublished() {
+  public long unpublished() {
     return jdbi.withHandle(
         h -> h.createQuery("select count(*) from charge_request where published_at is null").mapTo(Long.class).one());
   }
 
-  long published() {
+  public long published() {
     return jdbi.withHandle(
         h -> h.createQuery("select count(*) from charge_request where published_at is not null").mapTo(Long.class).one());
   }
 
   /** Pretends the row was published {@code minutes} ago and its message has gone since. */
-  void publishedMinutesAgo(long requestId, int minutes) {
+  public void publishedMinutesAgo(long requestId, int minutes) {
     jdbi.useHandle(
         h ->
             h.createUpdate("update charge_request set published_at = now() - :m * interval '1 minute' where id = :id")
@@ -78,7 +77,7 @@ final class ChargeRequests {
                 .execute());
   }
 
-  java.time.OffsetDateTime publishedAt(long requestId) {
+  public java.time.OffsetDateTime publishedAt(long requestId) {
     return jdbi.withHandle(
         h ->
             h.createQuery("select published_at from charge_request where id = :id")

@@ -1,4 +1,4 @@
-package dev.charon.queue;
+package dev.charon.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

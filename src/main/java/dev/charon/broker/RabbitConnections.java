@@ -1,4 +1,4 @@
-package dev.charon.queue;
+package dev.charon.broker;
 
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;

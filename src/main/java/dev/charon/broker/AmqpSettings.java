@@ -1,4 +1,4 @@
-package dev.charon.queue;
+package dev.charon.broker;
 
 import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
@@ -74,7 +74,7 @@ public record AmqpSettings(
   }
 
   /** How often the relay looks for rows to republish: often enough to honour the timeout. */
-  Duration sweepInterval() {
+  public Duration sweepInterval() {
     var fifth = republishAfter.dividedBy(5);
     return fifth.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : fifth;
   }

@@ -1,13 +1,14 @@
-package dev.charon.queue;
+package dev.charon.charging;
 
-import dev.charon.charging.ChargeEngine;
 import dev.charon.ops.LogContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,7 +37,9 @@ public final class ChargeWorker implements AutoCloseable {
   private record Finished(ChargeQueue.Delivery delivery, ChargeEngine.Call call) {}
 
   private final ChargeQueue queue;
+  private final Intake intake;
   private final ChargeEngine engine;
+  private final MeterRegistry metrics;
   private final Duration linger;
   private final List<Pipeline> pipelines = new ArrayList<>();
   private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
@@ -57,7 +60,9 @@ public final class ChargeWorker implements AutoCloseable {
       throw new IllegalArgumentException("concurrency and pipelines must be >= 1 and linger >= 0");
     }
     this.queue = queue;
+    this.intake = Intake.of(queue, engine);
     this.engine = engine;
+    this.metrics = metrics;
     this.linger = linger;
     int n = Math.min(pipelineCount, concurrency);
     for (int i = 0; i < n; i++) {
@@ -99,9 +104,9 @@ public final class ChargeWorker implements AutoCloseable {
           }
           slots.acquire();
           int free = linger(1 + slots.drainPermits());
-          ChargeQueue.Taken taken;
+          Intake.Taken taken;
           try {
-            taken = queue.takeOpened(free, TAKE_WAIT, engine);
+            taken = intake.take(free, TAKE_WAIT);
           } catch (RuntimeException e) {
             // Nothing is held: the transport rolled the claim back or handed the deliveries back.
             slots.release(free);
@@ -134,7 +139,7 @@ public final class ChargeWorker implements AutoCloseable {
       return free;
     }
 
-    private void start(ChargeQueue.Taken taken) {
+    private void start(Intake.Taken taken) {
       var byInvoice = new HashMap<Long, ChargeQueue.Delivery>();
       for (var delivery : taken.deliveries()) {
         var previous = byInvoice.put(delivery.invoiceId(), delivery);
@@ -190,10 +195,11 @@ public final class ChargeWorker implements AutoCloseable {
 
     private void record(List<Finished> batch) {
       try {
-        engine.record(batch.stream().map(Finished::call).toList());
+        var results = engine.record(batch.stream().map(Finished::call).toList());
         for (var f : batch) {
           finish(f.delivery());
         }
+        report(batch, results);
       } catch (RuntimeException e) {
         // Nothing of the batch was written: its attempts stay UNKNOWN and redelivery reconciles them.
         log.warn("recording {} outcome(s) failed; they will be reconciled on redelivery", batch.size(), e);
@@ -213,6 +219,60 @@ public final class ChargeWorker implements AutoCloseable {
       }
       slots.release();
     }
+  }
+
+  // One count and one line per invoice of the batch: how handling its delivery ended.
+  private void report(List<Finished> batch, Map<Long, ChargeEngine.Result> results) {
+    var reported = new HashSet<Long>();
+    for (var f : batch) {
+      var call = f.call();
+      var result = results.get(call.invoiceId());
+      if (result == null || !reported.add(call.invoiceId())) {
+        continue;
+      }
+      var decision = result instanceof ChargeEngine.Result.Settled s ? decisionName(s.decision()) : "none";
+      metrics.counter("charon.charges.recorded", "result", resultName(result), "decision", decision).increment();
+      logResult(call, result);
+    }
+  }
+
+  private static void logResult(ChargeEngine.Call call, ChargeEngine.Result result) {
+    if (!log.isInfoEnabled()) {
+      return; // benchmarks run at WARN: no MDC work per charge for nothing
+    }
+    var a = call.attempt();
+    LogContext.inAttempt(
+        a.invoiceId(),
+        a.attemptId(),
+        () -> {
+          switch (result) {
+            case ChargeEngine.Result.Settled s ->
+                log.info("invoice {} attempt {}: {}", a.invoiceId(), a.attemptId(), s.decision().reason());
+            case ChargeEngine.Result.Rescheduled r ->
+                log.info("invoice {} attempt {}: {}; next call at {}", a.invoiceId(), a.attemptId(), r.why(), r.at());
+            case ChargeEngine.Result.Stale s -> log.info(
+                "invoice {} attempt {}: {} not recorded; another delivery of the request settled it or has sent the key since",
+                a.invoiceId(), a.attemptId(), call.outcome() == null ? "no call" : ChargeEngine.outcomeName(call.outcome()));
+          }
+        });
+  }
+
+  private static String resultName(ChargeEngine.Result result) {
+    return switch (result) {
+      case ChargeEngine.Result.Settled s -> "settled";
+      case ChargeEngine.Result.Rescheduled r -> "rescheduled";
+      case ChargeEngine.Result.Stale s -> "stale";
+    };
+  }
+
+  private static String decisionName(Decision decision) {
+    return switch (decision) {
+      case Decision.Paid p -> "paid";
+      case Decision.RetryAt r -> "retry_scheduled";
+      case Decision.NeedsAction n -> "action_required";
+      case Decision.Uncollectible u -> "uncollectible";
+      case Decision.Reconcile r -> "reconcile";
+    };
   }
 
   private void handBackQuietly(ChargeQueue.Delivery delivery) {

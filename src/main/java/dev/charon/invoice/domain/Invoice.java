@@ -1,4 +1,4 @@
-package dev.charon.invoice;
+package dev.charon.invoice.domain;
 
 import dev.charon.money.Money;
 import java.time.Instant;

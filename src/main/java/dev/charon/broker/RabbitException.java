@@ -1,4 +1,4 @@
-package dev.charon.queue;
+package dev.charon.broker;
 
 /** Infrastructure failure talking to RabbitMQ, with what Charon was doing when it happened. */
 public class RabbitException extends RuntimeException {

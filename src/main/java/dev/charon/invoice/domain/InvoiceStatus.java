@@ -1,4 +1,4 @@
-package dev.charon.invoice;
+package dev.charon.invoice.domain;
 
 /** Where an invoice stands. Mirrors the check constraint on invoice.status. */
 public enum InvoiceStatus {

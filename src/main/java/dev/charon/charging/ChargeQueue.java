@@ -1,0 +1,28 @@
+package dev.charon.charging;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The port a transport implements to tell workers which invoice to charge next. It knows nothing
+ * of the engine: the charge_request table is always the outbox and the truth; opening, settling or
+ * rescheduling a request is charging's database work ({@link ChargeWorker} does it), not the
+ * transport's.
+ */
+public interface ChargeQueue extends AutoCloseable {
+
+  /** One delivered request. {@code handle} is transport-specific (lease owner, delivery tag). */
+  record Delivery(long requestId, long invoiceId, long handle) {}
+
+  /** Up to {@code max} deliveries, waiting at most {@code wait} when none is ready. */
+  List<Delivery> take(int max, Duration wait) throws InterruptedException;
+
+  /** The engine committed its work for this delivery (settled, stale or rescheduled). */
+  void done(Delivery delivery);
+
+  /** The delivery was not handled (shutdown); make it available to another worker now. */
+  void handBack(Delivery delivery);
+
+  @Override
+  void close();
+}
