@@ -8,6 +8,8 @@ import dev.charon.api.Page;
 import dev.charon.api.Query;
 import dev.charon.api.Responses;
 import dev.charon.api.Writes;
+import dev.charon.billing.domain.BillingPeriods;
+import dev.charon.billing.domain.BillingRun;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;

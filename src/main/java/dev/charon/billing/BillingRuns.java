@@ -1,5 +1,7 @@
 package dev.charon.billing;
 
+import dev.charon.billing.domain.BillingRun;
+import dev.charon.billing.domain.RunProgress;
 import dev.charon.ops.LogContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -9,6 +9,7 @@ import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.Schedules;
+import dev.charon.billing.domain.BillingRun;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,7 @@
 package dev.charon.billing;
 
+import dev.charon.billing.domain.BillingRun;
+import dev.charon.billing.domain.RunProgress;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import java.math.BigDecimal;

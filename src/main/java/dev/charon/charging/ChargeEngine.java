@@ -1,10 +1,13 @@
 package dev.charon.charging;
 
+import dev.charon.charging.domain.ChargePolicy;
+import dev.charon.charging.domain.CircuitBreaker;
+import dev.charon.charging.domain.Decision;
 import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.ops.LogContext;
-import dev.charon.payment.ChargeOutcome;
-import dev.charon.payment.ChargeRequest;
 import dev.charon.payment.PaymentProvider;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package dev.charon.charging;
 
+import dev.charon.charging.domain.Decision;
 import dev.charon.ops.LogContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;

@@ -1,5 +1,8 @@
 package dev.charon.charging;
 
+import dev.charon.charging.domain.Backoff;
+import dev.charon.charging.domain.ChargePolicy;
+import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.config.Env;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,10 +1,10 @@
 package dev.charon.cli;
 
 import dev.charon.app.WorkerRole;
-import dev.charon.billing.BillingPeriods;
-import dev.charon.billing.BillingRun;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingSettings;
+import dev.charon.billing.domain.BillingPeriods;
+import dev.charon.billing.domain.BillingRun;
 import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.ChargingSettings;
 import dev.charon.config.ConfigException;

@@ -1,6 +1,6 @@
 package dev.charon.cli;
 
-import dev.charon.billing.RunProgress;
+import dev.charon.billing.domain.RunProgress;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import java.io.PrintWriter;

@@ -1,15 +1,13 @@
 package dev.charon.cli;
 
-import com.rabbitmq.client.BuiltinExchangeType;
-import com.rabbitmq.client.ConnectionFactory;
-import com.rabbitmq.client.DeliverCallback;
 import dev.charon.broker.AmqpSettings;
 import dev.charon.config.Env;
-import java.nio.charset.StandardCharsets;
+import dev.charon.events.EventWatch;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,25 +36,17 @@ final class WatchEventsCommand implements Callable<Integer> {
     var env = Env.system();
     var amqp = AmqpSettings.from(env);
     var name = exchange != null ? exchange : env.string("CHARON_EVENTS_EXCHANGE", "charon.events");
-    var factory = new ConnectionFactory();
-    factory.setUri(amqp.url());
-    factory.setAutomaticRecoveryEnabled(false);
     var received = new CountDownLatch(count == null ? Integer.MAX_VALUE : count);
-    try (var connection = factory.newConnection("charon-watch-events"); var channel = connection.createChannel()) {
-      // Same arguments as the server's relay declares, so whichever starts first creates it.
-      channel.exchangeDeclare(name, BuiltinExchangeType.TOPIC, true);
-      var queue = channel.queueDeclare("", false, true, true, null).getQueue();
-      channel.queueBind(queue, name, binding);
-      System.err.printf("watching %s with binding '%s' (queue %s)%n", name, binding, queue);
-      DeliverCallback print =
-          (tag, message) -> {
-            synchronized (System.out) {
-              System.out.println(new String(message.getBody(), StandardCharsets.UTF_8));
-              System.out.flush();
-            }
-            received.countDown();
-          };
-      channel.basicConsume(queue, true, print, tag -> received.countDown());
+    Consumer<String> print =
+        event -> {
+          synchronized (System.out) {
+            System.out.println(event);
+            System.out.flush();
+          }
+          received.countDown();
+        };
+    try (var watch = EventWatch.start(amqp, name, binding, print, received::countDown)) {
+      System.err.printf("watching %s with binding '%s' (queue %s)%n", name, binding, watch.queue());
       if (count == null) {
         received.await();
         return 0;

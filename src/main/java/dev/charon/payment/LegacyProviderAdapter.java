@@ -3,6 +3,8 @@ package dev.charon.payment;
 import dev.charon.payment.LegacyPaymentProvider.CurrencyMismatchException;
 import dev.charon.payment.LegacyPaymentProvider.CustomerNotFoundException;
 import dev.charon.payment.LegacyPaymentProvider.NetworkException;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
 
 /**
  * Maps the original boolean-plus-exceptions contract onto {@link ChargeOutcome}.

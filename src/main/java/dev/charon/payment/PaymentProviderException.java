@@ -1,5 +1,7 @@
 package dev.charon.payment;
 
+import dev.charon.payment.domain.ChargeRequest;
+
 /**
  * The provider rejected a request as malformed or as a reuse of an idempotency key with other
  * parameters: a bug in Charon, not a provider outcome, so it is thrown rather than returned.

@@ -2,6 +2,8 @@ package dev.charon.payment;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

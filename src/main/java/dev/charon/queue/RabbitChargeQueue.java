@@ -167,12 +167,6 @@ public final class RabbitChargeQueue implements ChargeQueue {
     return delivery.handle() & TAG_MASK;
   }
 
-  /** Deliveries received and not yet acked or handed back (buffered or being charged). */
-  int unsettled() {
-    var current = subscription;
-    return current == null ? 0 : current.unsettled();
-  }
-
   /**
    * Stops consuming, hands back what is buffered, gives in-flight acks a moment, then closes the
    * connection; the broker returns anything still unacked to the queue.

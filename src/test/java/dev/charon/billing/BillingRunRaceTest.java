@@ -3,6 +3,7 @@ package dev.charon.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.charon.billing.domain.BillingRun;
 import dev.charon.money.Currency;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;

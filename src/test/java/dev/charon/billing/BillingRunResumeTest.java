@@ -2,6 +2,7 @@ package dev.charon.billing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.charon.billing.domain.BillingRun;
 import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.money.Currency;
 import dev.charon.testing.Fixtures;

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.charon.billing.DueInvoices;
+import dev.charon.charging.domain.Backoff;
+import dev.charon.charging.domain.ChargePolicy;
+import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.money.Currency;
-import dev.charon.payment.ChargeOutcome;
 import dev.charon.payment.FaultProfile;
 import dev.charon.payment.SimulatedPaymentProvider;
+import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.ScriptedProvider;

@@ -3,8 +3,11 @@ package dev.charon.charging;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.charon.charging.domain.Backoff;
+import dev.charon.charging.domain.ChargePolicy;
+import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.money.Currency;
-import dev.charon.payment.ChargeOutcome;
+import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.testing.CapturedLogs;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;

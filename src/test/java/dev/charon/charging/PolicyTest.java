@@ -2,6 +2,10 @@ package dev.charon.charging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.charon.charging.domain.Backoff;
+import dev.charon.charging.domain.ChargePolicy;
+import dev.charon.charging.domain.CircuitBreaker;
+import dev.charon.charging.domain.Decision;
 import dev.charon.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,7 +57,7 @@ class PolicyTest {
     var policy = new ChargePolicy(
         ChargePolicy.DEFAULT_DUNNING, new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
         new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)));
-    var down = new dev.charon.payment.ChargeOutcome.Unavailable("outage");
+    var down = new dev.charon.payment.domain.ChargeOutcome.Unavailable("outage");
     assertThat(policy.decide(down, 0, 0, 1, clock.instant(), () -> 0.5)).isInstanceOf(Decision.RetryAt.class);
     assertThat(policy.decide(down, 0, 0, 2, clock.instant(), () -> 0.5))
         .isInstanceOfSatisfying(Decision.Reconcile.class, r -> assertThat(r.at()).isAfter(clock.instant()));

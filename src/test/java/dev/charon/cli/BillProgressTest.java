@@ -2,8 +2,8 @@ package dev.charon.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.charon.billing.BillingRun;
-import dev.charon.billing.RunProgress;
+import dev.charon.billing.domain.BillingRun;
+import dev.charon.billing.domain.RunProgress;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;

@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import dev.charon.gateway.GatewayServer;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

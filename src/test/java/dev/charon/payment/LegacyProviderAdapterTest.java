@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
 import org.junit.jupiter.api.Test;
 
 class LegacyProviderAdapterTest {

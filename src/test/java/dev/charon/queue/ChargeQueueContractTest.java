@@ -243,7 +243,7 @@ class ChargeQueueContractTest {
 
     @Override
     public void crash(ChargeQueue consumer) {
-      Crash.of((RabbitChargeQueue) consumer);
+      ConsumerProbe.crash((RabbitChargeQueue) consumer);
     }
 
     @Override

@@ -85,7 +85,7 @@ class RabbitChargeQueueTest {
 
     // The new channel is healthy: acks go through and nothing comes back.
     again.forEach(queue::done);
-    await().atMost(Duration.ofSeconds(5)).until(() -> queue.unsettled() == 0);
+    await().atMost(Duration.ofSeconds(5)).until(() -> ConsumerProbe.unsettled(queue) == 0);
     queue.close();
     assertThat(broker.ready(settings.queue())).isZero();
   }
@@ -107,7 +107,7 @@ class RabbitChargeQueueTest {
   void closing_a_consumer_hands_back_what_it_had_buffered() throws Exception {
     var rows = requests.enqueue(5);
     var closing = consumer(consumerName);
-    await().atMost(Duration.ofSeconds(10)).until(() -> closing.unsettled() == 5); // prefetched, not taken
+    await().atMost(Duration.ofSeconds(10)).until(() -> ConsumerProbe.unsettled(closing) == 5); // prefetched, not taken
 
     closing.close();
 

@@ -2,7 +2,7 @@ package dev.charon.testing;
 
 import dev.charon.audit.Auditor;
 import dev.charon.billing.BillingRuns;
-import dev.charon.billing.BillingRun;
+import dev.charon.billing.domain.BillingRun;
 import java.net.URI;
 import java.time.Clock;
 import java.time.YearMonth;

@@ -1,8 +1,8 @@
 package dev.charon.testing;
 
-import dev.charon.payment.ChargeOutcome;
-import dev.charon.payment.ChargeRequest;
 import dev.charon.payment.PaymentProvider;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

@@ -1,4 +1,4 @@
-package dev.charon.billing;
+package dev.charon.billing.domain;
 
 import java.time.YearMonth;
 import java.util.regex.Pattern;

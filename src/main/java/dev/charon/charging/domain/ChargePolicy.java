@@ -1,6 +1,6 @@
-package dev.charon.charging;
+package dev.charon.charging.domain;
 
-import dev.charon.payment.ChargeOutcome;
+import dev.charon.payment.domain.ChargeOutcome;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.charon.payment;
+package dev.charon.payment.domain;
 
 /**
  * Everything a provider call can end in. Business rejections are values, not exceptions, and a

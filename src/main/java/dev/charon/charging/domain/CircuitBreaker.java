@@ -1,4 +1,4 @@
-package dev.charon.charging;
+package dev.charon.charging.domain;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.charon.payment;
+package dev.charon.payment.domain;
 
 import dev.charon.money.Money;
 import java.util.Objects;
