@@ -247,6 +247,9 @@ class ChaosIT {
       }
       // Every declined invoice goes through the whole short schedule: PAID, or UNCOLLECTIBLE at its end.
       awaitCount("invoices left in dunning", 0, "select count(*) from invoice where status = 'RETRY_SCHEDULED'");
+      System.out.println("chaos: attempts by number and outcome " + db.jdbi().withHandle(h -> h.createQuery(
+          "select string_agg(format('%s %s: %s', attempt_no, outcome, n), ', ') from"
+              + " (select attempt_no, outcome, count(*) n from charge_attempt group by 1, 2 order by 1, 2) t").mapTo(String.class).one()));
       faults.evidence("dunning retries", count(
           "select count(*) from charge_attempt a where a.attempt_no > 1 and exists (select 1 from charge_attempt d"
               + " where d.invoice_id = a.invoice_id and d.attempt_no = a.attempt_no - 1 and d.outcome = 'DECLINED')"));
@@ -266,18 +269,25 @@ class ChaosIT {
         "needs CHARON_TEST_RABBIT_CLUSTER (eval \"$(scripts/chaos-targets.sh rabbit-cluster)\")");
     // At the slow pace: finding the leader and killing it takes rabbitmqctl several seconds.
     scenario("10 RabbitMQ cluster: SIGKILL the queue leader, restart it", transport, 1, SLOW, (c, faults) -> {
+      // Leader and its pid are looked up before the fault's moment: rabbitmqctl takes seconds a call,
+      // and the kill itself must strike while charges are outstanding.
       var killed = new String[1];
+      var queue = queueInfo(c.queueName());
+      var leader = queue.leader();
+      var pid = Long.parseLong(Verify.exitZero("rabbitmqctl", "-q", "-n", leader, "eval", "os:getpid().").strip().replace("\"", ""));
       faults.strike(0, 1, () -> {
-        var queue = queueInfo(c.queueName());
         Verify.that(queue.members().containsAll(cluster), "the quorum queue's members " + queue.members() + " are not all of " + cluster);
-        killed[0] = queue.leader();
-        var pid = Verify.exitZero("rabbitmqctl", "-q", "-n", killed[0], "eval", "os:getpid().").strip().replace("\"", "");
-        downNode = killed[0];
-        Verify.exitZero("kill", "-9", pid);
-        Verify.that(Verify.run(30, "rabbitmqctl", "-q", "-n", killed[0], "ping").exit() != 0, killed[0] + " still answers after kill -9");
+        downNode = leader;
+        Verify.exitZero("kill", "-9", String.valueOf(pid));
+        await(leader + " gone").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+            .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        killed[0] = leader;
         faults.evidence("queue leaders killed", 1);
       });
       if (killed[0] != null) {
+        if (Verify.run(60, "rabbitmqctl", "-q", "-n", leader, "ping").exit() == 0) {
+          faults.failed(leader + " still answers after kill -9");
+        }
         try {
           await("a new leader for " + c.queueName()).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
               .until(() -> !queueInfo(c.queueName()).leader().equals(killed[0]));
