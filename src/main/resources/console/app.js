@@ -5,6 +5,7 @@ import { overview } from './pages/overview.js';
 import { invoices, invoicePage } from './pages/invoices.js';
 import { needsAction } from './pages/needs-action.js';
 import { runs, runPage } from './pages/runs.js';
+import { webhooks } from './pages/webhooks.js';
 
 const ROUTES = [
   [/^\/overview$/, 'overview', overview],
@@ -13,6 +14,7 @@ const ROUTES = [
   [/^\/needs-action$/, 'needs-action', needsAction],
   [/^\/runs$/, 'runs', runs],
   [/^\/runs\/(\d+)$/, 'runs', runPage],
+  [/^\/webhooks$/, 'webhooks', webhooks],
 ];
 
 let stop = null;

@@ -88,6 +88,8 @@ export async function invoicePage(view, { params, me }) {
   const id = params[0];
   const [invoice, history, attempts] = await Promise.all([
     get(`/rest/v1/invoices/${id}`), get(`/rest/v1/invoices/${id}/history`), get(`/rest/v1/invoices/${id}/attempts`)]);
+  // The customer's id at the provider (a Stripe customer id), which the charge goes to.
+  const customer = await get(`/rest/v1/customers/${invoice.customerId}`);
   const note = h('div', { role: 'status', class: 'note', id: 'action-result' });
   const show = (inv, hist, atts) => {
     view.replaceChildren(h('div', {},
@@ -106,6 +108,8 @@ export async function invoicePage(view, { params, me }) {
         fact('Amount', money(amountText(inv.amount), inv.amount.currency), 'invoice-amount'),
         fact('Status', inv.status, 'invoice-status'),
         fact('Customer', h('a', { href: `#/invoices?customerId=${inv.customerId}` }, String(inv.customerId))),
+        fact('Provider customer', customer.providerReference ? h('code', {}, customer.providerReference) : 'not mapped',
+          'customer-provider-reference'),
         fact('Billing period', inv.billingPeriod),
         fact('Due', inv.dueDate),
         fact('Created', time(inv.createdAt)),

@@ -152,6 +152,12 @@ public final class JsonBody {
                     : fail(name, "must be an object"));
   }
 
+  /** Whether the body sets {@code name} to JSON {@code null} explicitly (a PATCH's "clear this"). */
+  public boolean isNull(String name) {
+    var value = node.get(name);
+    return value != null && value.isNull();
+  }
+
   /** Records a problem found by the caller's own checks, in the same list. */
   public <T> Optional<T> fail(String name, String message) {
     error(name, message);

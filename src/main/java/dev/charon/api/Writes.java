@@ -64,6 +64,14 @@ public final class Writes {
 
   /** Runs {@code write} in a transaction (its handle is the argument) and answers its reply. */
   public void handle(Context ctx, Function<Handle, Reply> write) {
+    handle(ctx, write, Function.identity());
+  }
+
+  /**
+   * Like {@link #handle(Context, Function)}, but a reply body shown once (it carries a secret) is
+   * stored for replays as {@code storedForm} makes it: a replay answers without the secret.
+   */
+  public void handle(Context ctx, Function<Handle, Reply> write, Function<Object, Object> storedForm) {
     var caller = Caller.of(ctx);
     var key = ctx.header(HEADER);
     if (key != null && !validKey(key)) {
@@ -80,11 +88,12 @@ public final class Writes {
               var reply = write.apply(h);
               var body = serialize(reply.body());
               if (key != null) {
+                var kept = serialize(storedForm.apply(reply.body()));
                 h.createUpdate(
                         "update idempotency_key set status = :status, body = :body, location = :location "
                             + "where api_key_id = :caller and key = :key")
                     .bind("status", reply.status())
-                    .bind("body", body)
+                    .bind("body", kept)
                     .bind("location", reply.location())
                     .bind("caller", caller.keyId())
                     .bind("key", key)

@@ -24,6 +24,9 @@ import dev.charon.invoice.CollectionStats;
 import dev.charon.invoice.InvoiceRepository;
 import dev.charon.invoice.InvoiceRoutes;
 import dev.charon.invoice.InvoiceWrites;
+import dev.charon.webhooks.UrlGuard;
+import dev.charon.webhooks.WebhookRoutes;
+import dev.charon.webhooks.WebhookSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -34,14 +37,23 @@ import org.jdbi.v3.core.Jdbi;
 public final class ApiRole {
   private ApiRole() {}
 
-  /** Where the API listens, which paths are open, and the billing zone and batch size it uses. */
-  public record Settings(HttpSettings http, AuthSettings auth, BillingSettings billing) {
+  /** Where the API listens, which paths are open, the billing zone and batch size, and webhook settings. */
+  public record Settings(HttpSettings http, AuthSettings auth, BillingSettings billing, WebhookSettings webhooks) {
+    /** Without webhook settings: endpoints cannot be created (no key to seal their secrets). */
+    public Settings(HttpSettings http, AuthSettings auth, BillingSettings billing) {
+      this(http, auth, billing, WebhookSettings.from(new Env(java.util.Map.of())));
+    }
+
     public static Settings from(Env env) {
-      return new Settings(HttpSettings.from(env), AuthSettings.from(env), BillingSettings.from(env));
+      return new Settings(HttpSettings.from(env), AuthSettings.from(env), BillingSettings.from(env), WebhookSettings.from(env));
     }
 
     public Settings withPort(int port) {
-      return new Settings(http.withPort(port), auth, billing);
+      return new Settings(http.withPort(port), auth, billing, webhooks);
+    }
+
+    public Settings withWebhooks(WebhookSettings newWebhooks) {
+      return new Settings(http, auth, billing, newWebhooks);
     }
   }
 
@@ -56,6 +68,7 @@ public final class ApiRole {
         new BillingRunRoutes(runs, writes, clock),
         new CollectionRoutes(new CollectionStats(jdbi), clock, settings.billing().zone()),
         new EventRoutes(new EventFeed(jdbi, json)),
+        new WebhookRoutes(jdbi, settings.webhooks(), new UrlGuard(settings.webhooks().allowPrivate()), writes, clock),
         new WhoAmIRoutes(),
         new OpenApiRoutes(),
         new ConsoleRoutes()));

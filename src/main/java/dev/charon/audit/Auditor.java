@@ -89,6 +89,11 @@ public final class Auditor {
     this(jdbi, new GatewayLedger(gateway));
   }
 
+  /** Reconciles with the charges on a Stripe account. */
+  public static Auditor stripe(Jdbi jdbi, dev.charon.payment.stripe.StripeSettings settings) {
+    return new Auditor(jdbi, new StripeLedger(settings));
+  }
+
   public Report run() throws IOException, InterruptedException {
     try (var h = jdbi.open()) {
       // T before the snapshot: an attempt committed before a charge made before T is in it.

@@ -212,6 +212,40 @@ public final class BillingRuns {
   }
 
   /** The run and its invoices' counts and totals, read in one snapshot. */
+  /**
+   * How long the run's charging took, from its first charge attempt to its last outcome, and how
+   * many invoices got an outcome: a run's own figures, however long it sat between a stopped and a
+   * resumed process. Empty before the first outcome.
+   */
+  public Optional<ChargeTiming> chargeTiming(long runId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select min(a.created_at) as first_attempt, max(a.completed_at) as last_outcome,
+                           count(distinct a.invoice_id) filter (where a.completed_at is not null) as invoices
+                    from charge_attempt a join invoice i on i.id = a.invoice_id
+                    where i.billing_run_id = :id
+                    """)
+                .bind("id", runId)
+                .map(
+                    (rs, ctx) ->
+                        rs.getTimestamp("last_outcome") == null
+                            ? null
+                            : new ChargeTiming(
+                                rs.getTimestamp("first_attempt").toInstant(),
+                                rs.getTimestamp("last_outcome").toInstant(),
+                                rs.getLong("invoices")))
+                .findOne());
+  }
+
+  /** See {@link #chargeTiming}. */
+  public record ChargeTiming(java.time.Instant firstAttempt, java.time.Instant lastOutcome, long invoices) {
+    public java.time.Duration elapsed() {
+      return lastOutcome.isBefore(firstAttempt) ? java.time.Duration.ZERO : java.time.Duration.between(firstAttempt, lastOutcome);
+    }
+  }
+
   public RunProgress progress(long runId) {
     return jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> progress(h, runId));
   }

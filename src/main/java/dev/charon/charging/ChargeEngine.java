@@ -113,7 +113,9 @@ public final class ChargeEngine {
   }
 
   private Call callProvider(ChargeStore.OpenAttempt attempt) {
-    var request = new ChargeRequest(attempt.invoiceId(), attempt.customerId(), attempt.amount(), attempt.idempotencyKey());
+    var request =
+        new ChargeRequest(attempt.invoiceId(), attempt.attemptId(), attempt.customerId(), attempt.customerReference(),
+            attempt.amount(), attempt.idempotencyKey());
     var sample = Timer.start(metrics);
     ChargeOutcome outcome;
     try {

@@ -24,7 +24,7 @@ public final class ChargeStore {
   /** An attempt ready to be sent: its key, what to charge, how often the key was handed out. */
   public record OpenAttempt(
       long attemptId, long invoiceId, long customerId, Money amount, String idempotencyKey, int calls,
-      int declinesBefore, int unavailableBefore) {}
+      int declinesBefore, int unavailableBefore, String customerReference) {}
 
   /** What a batch open found: attempts to send and invoices that are no longer PROCESSING. */
   record Opened(List<OpenAttempt> attempts, Set<Long> stale) {}
@@ -55,7 +55,8 @@ public final class ChargeStore {
   record Deferred(long invoiceId, long attemptId, int calls, Instant at, String reason) {}
 
   private record Row(
-      long id, long customerId, Money amount, int attemptCount, int declines, int unavailable, boolean processing) {}
+      long id, long customerId, Money amount, int attemptCount, int declines, int unavailable, boolean processing,
+      String customerReference) {}
 
   // A first attempt (attempt_count 0, kept in step by insertAttempts) has no earlier outcomes to
   // count: the batch's common case skips both subqueries.
@@ -65,6 +66,7 @@ public final class ChargeStore {
     h.createQuery(
             """
             select i.id, i.customer_id, i.amount_minor, i.currency, i.attempt_count, i.status = 'PROCESSING' as processing,
+                   (select c.provider_reference from customer c where c.id = i.customer_id) as customer_reference,
                    case when i.attempt_count = 0 then 0 else
                      (select count(*) from charge_attempt a where a.invoice_id = i.id and a.outcome = 'DECLINED') end as declines,
                    case when i.attempt_count = 0 then 0 else
@@ -78,7 +80,8 @@ public final class ChargeStore {
         .map((rs, ctx) -> new Row(
             rs.getLong("id"), rs.getLong("customer_id"),
             Money.ofMinor(rs.getLong("amount_minor"), Currency.valueOf(rs.getString("currency"))),
-            rs.getInt("attempt_count"), rs.getInt("declines"), rs.getInt("unavailable"), rs.getBoolean("processing")))
+            rs.getInt("attempt_count"), rs.getInt("declines"), rs.getInt("unavailable"), rs.getBoolean("processing"),
+            rs.getString("customer_reference")))
         .forEach(row -> {
           if (row.processing()) {
             rows.put(row.id(), row);
@@ -112,7 +115,7 @@ public final class ChargeStore {
         .map((rs, ctx) -> {
           var row = rows.remove(rs.getLong("invoice_id"));
           return new OpenAttempt(rs.getLong("id"), row.id(), row.customerId(), row.amount(),
-              rs.getString("idempotency_key"), rs.getInt("calls"), row.declines(), row.unavailable());
+              rs.getString("idempotency_key"), rs.getInt("calls"), row.declines(), row.unavailable(), row.customerReference());
         })
         .forEach(attempts::add);
     if (!rows.isEmpty()) {
@@ -152,7 +155,7 @@ public final class ChargeStore {
             .map((rs, ctx) -> {
               var row = byId.get(rs.getLong("invoice_id"));
               return new OpenAttempt(rs.getLong("id"), row.id(), row.customerId(), row.amount(),
-                  rs.getString("idempotency_key"), 1, row.declines(), row.unavailable());
+                  rs.getString("idempotency_key"), 1, row.declines(), row.unavailable(), row.customerReference());
             })
             .list();
     h.createUpdate(

@@ -5,13 +5,14 @@ import dev.charon.config.ConfigException;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.db.Database;
+import dev.charon.payment.PaymentSettings;
 import java.io.PrintStream;
 import java.net.URI;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "audit", description = "Reconcile the database with the provider's ledger; exit 0 only when everything matches.")
+@Command(name = "audit", description = "Reconcile the database with the provider's ledger (the gateway's, or the Stripe account's charges with CHARON_PROVIDER=stripe); exit 0 only when everything matches.")
 final class AuditCommand implements Callable<Integer> {
   @Option(names = "--gateway-url", description = "Gateway base URL (default: CHARON_GATEWAY_URL).")
   String gatewayUrl;
@@ -19,13 +20,24 @@ final class AuditCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     var env = Env.system();
+    // CHARON_PROVIDER=stripe: reconcile with the Stripe account's charges (CHARON_STRIPE_*), unless
+    // a gateway URL is given on the command line.
+    boolean stripe =
+        gatewayUrl == null
+            && env.enumValue("CHARON_PROVIDER", PaymentSettings.Provider.class, PaymentSettings.Provider.GATEWAY)
+                == PaymentSettings.Provider.STRIPE;
+    var stripeSettings = stripe ? PaymentSettings.stripe(env) : null;
     var url =
-        gatewayUrl != null
-            ? gatewayUrl
-            : env.optional("CHARON_GATEWAY_URL")
-                .orElseThrow(() -> new ConfigException("audit needs --gateway-url or CHARON_GATEWAY_URL"));
+        stripe
+            ? null
+            : gatewayUrl != null
+                ? gatewayUrl
+                : env.optional("CHARON_GATEWAY_URL")
+                    .orElseThrow(() -> new ConfigException("audit needs --gateway-url or CHARON_GATEWAY_URL (or CHARON_PROVIDER=stripe)"));
     try (var db = Database.open(DatabaseSettings.from(env), "audit")) {
-      var report = new Auditor(db.jdbi(), URI.create(url.endsWith("/") ? url : url + "/")).run();
+      var auditor =
+          stripe ? Auditor.stripe(db.jdbi(), stripeSettings) : new Auditor(db.jdbi(), URI.create(url.endsWith("/") ? url : url + "/"));
+      var report = auditor.run();
       print(report, System.out);
       return report.reconciles() ? 0 : 1;
     }

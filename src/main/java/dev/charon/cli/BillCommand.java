@@ -177,7 +177,8 @@ final class BillCommand implements Callable<Integer> {
       return new Failed("producing run " + run.id() + " failed: " + failure(producer));
     }
     var last = runs.progress(run.id());
-    progress.summary(last, last.run().elapsed(clock.instant()));
+    // The run's own figures: a resumed run may have sat for hours since it started.
+    progress.summary(last, runs.chargeTiming(run.id()).orElse(null));
     return new Finished(run.id());
   }
 

@@ -1,5 +1,6 @@
 package dev.charon.cli;
 
+import dev.charon.billing.BillingRuns;
 import dev.charon.billing.domain.RunProgress;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
@@ -71,8 +72,11 @@ final class BillProgress {
     out.flush();
   }
 
-  /** Ends the live line, if any, and prints the summary table of a run. */
-  void summary(RunProgress p, Duration elapsed) {
+  /**
+   * Ends the live line, if any, and prints the summary table of a run. {@code timing} (null when
+   * nothing was charged) gives its elapsed time and throughput: first attempt to last outcome.
+   */
+  void summary(RunProgress p, BillingRuns.ChargeTiming timing) {
     if (tty && drawnWidth > 0) {
       out.println();
       drawnWidth = 0;
@@ -93,9 +97,10 @@ final class BillProgress {
             decimal(code, p.paidMinorByCurrency().getOrDefault(code, 0L)));
       }
     }
+    var elapsed = timing != null ? timing.elapsed() : Duration.ZERO;
     double seconds = elapsed.toMillis() / 1000.0;
     out.printf(Locale.ROOT, "  elapsed %s, throughput %s invoices/s%n",
-        clock(elapsed), seconds > 0 ? rate(p.total() / seconds) : "-");
+        clock(elapsed), seconds > 0 ? rate(timing.invoices() / seconds) : "-");
     out.flush();
   }
 

@@ -1,6 +1,7 @@
 package dev.charon.cli;
 
 import dev.charon.app.ApiRole;
+import dev.charon.app.Ports;
 import dev.charon.app.WorkerRole;
 import dev.charon.auth.ApiKeys;
 import dev.charon.auth.Role;
@@ -11,6 +12,7 @@ import dev.charon.charging.ChargingSettings;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.db.Database;
+import dev.charon.db.EmbeddedDatabase;
 import dev.charon.payment.PaymentProviders;
 import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.QueueSettings;
@@ -34,6 +36,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--exit-after", paramLabel = "SECONDS", description = "Stop after this many seconds (for scripts).")
   Integer exitAfter;
 
+  @Option(names = "--webhook-receiver", description = "Also run a local webhook receiver, registered for invoice events, that verifies and prints each delivery.")
+  boolean webhookReceiver;
+
   @Override
   public Integer call() throws InterruptedException {
     long started = System.nanoTime();
@@ -46,6 +51,11 @@ final class DemoCommand implements Callable<Integer> {
     var billing = BillingSettings.from(env);
     var charging = ChargingSettings.from(env);
     var clock = Clock.systemUTC();
+    // A second demo: the data directory it would share, then the port, each in one line.
+    if (settings.embedded()) {
+      EmbeddedDatabase.requireUnused(settings.embeddedDataDir());
+    }
+    Ports.requireFree(apiSettings.http().host(), apiSettings.http().port(), "--port or CHARON_HTTP_PORT");
     var db = Database.open(settings, "demo");
     var stopped = new CountDownLatch(1);
     Runnable shutdown = () -> {};
@@ -58,12 +68,23 @@ final class DemoCommand implements Callable<Integer> {
       var scheduler = new BillingScheduler(db.dataSource(), runs, billing, clock, BillingScheduler.defaultName()).start();
       var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
       var worker = WorkerRole.start(db, QueueSettings.from(env), charging, provider, clock, metrics);
+      var webhookSettings = DemoWebhooks.settings(apiSettings.webhooks(), db.embedded().map(e -> e.dataDir()),
+          env.optional(dev.charon.webhooks.WebhookSettings.ALLOW_PRIVATE).isPresent());
+      apiSettings = apiSettings.withWebhooks(webhookSettings);
+      var webhooks = new dev.charon.webhooks.WebhookDispatcher(db.jdbi(), webhookSettings,
+          new dev.charon.webhooks.UrlGuard(webhookSettings.allowPrivate()), clock, new java.util.Random(),
+          dev.charon.api.Json.mapper(), "webhooks-" + WorkerRole.workerName(), metrics).start();
+      var receiver = webhookReceiver ? DemoWebhooks.startReceiver(db.jdbi(), webhookSettings.box().orElseThrow(), clock) : null;
       var operatorKey = new ApiKeys(db.jdbi(), clock).create(Role.OPERATOR, "demo-operator-" + clock.millis());
       var api = ApiRole.start(db.jdbi(), apiSettings, clock, metrics, new dev.charon.ops.OpsRoutes(metrics,
           java.util.Map.<String, java.util.function.BooleanSupplier>of("database", db::isReachable)));
       shutdown =
           () -> {
             api.close();
+            webhooks.close();
+            if (receiver != null) {
+              receiver.close();
+            }
             scheduler.stop();
             worker.close();
             db.close();

@@ -1,5 +1,6 @@
 package dev.charon.cli;
 
+import dev.charon.app.Ports;
 import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
 import dev.charon.gateway.GatewayServer;
@@ -71,6 +72,7 @@ final class GatewayCommand implements Callable<Integer> {
             stateFile != null ? stateFile : settings.journal(),
             reset,
             faults);
+    Ports.requireFree(options.host(), options.port(), "--port or CHARON_GATEWAY_PORT");
     GatewayServer gateway;
     try {
       gateway = GatewayServer.start(options, Clock.systemUTC());

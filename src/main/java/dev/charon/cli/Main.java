@@ -24,6 +24,7 @@ import picocli.CommandLine;
       SeedCommand.class,
       AuditCommand.class,
       ApiKeyCommand.class,
+      WebhookReceiverCommand.class,
       WatchEventsCommand.class,
     })
 public final class Main implements Runnable {

@@ -2,6 +2,7 @@ package dev.charon.cli;
 
 import dev.charon.api.Json;
 import dev.charon.app.ApiRole;
+import dev.charon.app.Ports;
 import dev.charon.app.WorkerRole;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingScheduler;
@@ -14,6 +15,9 @@ import dev.charon.ops.Metrics;
 import dev.charon.ops.OpsRoutes;
 import dev.charon.queue.OutboxRelay;
 import dev.charon.queue.QueueSettings;
+import dev.charon.webhooks.UrlGuard;
+import dev.charon.webhooks.WebhookDispatcher;
+import dev.charon.webhooks.WebhookSettings;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.concurrent.Callable;
@@ -39,6 +43,7 @@ final class ServerCommand implements Callable<Integer> {
     var metrics = Metrics.registry("server");
     var queue = QueueSettings.from(env);
     var amqp = queue.amqp();
+    Ports.requireFree(apiSettings.http().host(), apiSettings.http().port(), "--port or CHARON_HTTP_PORT");
     var db = Database.open(DatabaseSettings.from(env), "server");
     db.migrate();
     var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
@@ -50,6 +55,14 @@ final class ServerCommand implements Callable<Integer> {
     var events = amqp == null ? null
         : new EventRelay(db.jdbi(), amqp, env.string("CHARON_EVENTS_EXCHANGE", "charon.events"),
             "events-" + WorkerRole.workerName(), Json.mapper(), metrics).start();
+    // Webhooks go out from every server (cluster-safe) once a key can open their secrets.
+    var webhookSettings = apiSettings.webhooks();
+    var webhooks = webhookSettings.key().isEmpty() ? null
+        : new WebhookDispatcher(db.jdbi(), webhookSettings, new UrlGuard(webhookSettings.allowPrivate()), clock,
+            new java.util.Random(), Json.mapper(), "webhooks-" + WorkerRole.workerName(), metrics).start();
+    if (webhooks == null) {
+      System.out.println("webhooks off: set " + WebhookSettings.KEY + " to register endpoints and deliver");
+    }
     var readiness = new LinkedHashMap<String, BooleanSupplier>();
     readiness.put("database", db::isReachable);
     readiness.put("scheduler", scheduler::running);
@@ -64,6 +77,9 @@ final class ServerCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   api.close();
+                  if (webhooks != null) {
+                    webhooks.close();
+                  }
                   if (relay != null) {
                     relay.close();
                     events.close();

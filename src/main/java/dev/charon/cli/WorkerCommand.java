@@ -4,6 +4,7 @@ import dev.charon.api.HttpApi;
 import dev.charon.api.Json;
 import dev.charon.app.ApiRole;
 import dev.charon.app.OpsSettings;
+import dev.charon.app.Ports;
 import dev.charon.app.WorkerRole;
 import dev.charon.auth.AuthSettings;
 import dev.charon.charging.ChargingSettings;
@@ -46,9 +47,11 @@ final class WorkerCommand implements Callable<Integer> {
     }
     var queue = QueueSettings.from(env);
     var clock = Clock.systemUTC();
-    var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
     var metrics = Metrics.registry("worker");
+    var provider = PaymentProviders.create(PaymentSettings.from(env), clock, metrics);
     var opsSettings = OpsSettings.from(env);
+    // A second worker on this host: say which setting to change before taking any work.
+    Ports.requireFree(opsSettings.host(), opsSettings.port(), "CHARON_METRICS_PORT");
     var db = Database.open(DatabaseSettings.from(env), "worker");
     db.requireMigrated();
     var worker = WorkerRole.start(db, queue, charging, provider, clock, metrics);

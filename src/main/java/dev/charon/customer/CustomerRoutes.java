@@ -14,7 +14,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.Set;
 
-/** {@code /rest/v1/customers}: the original list and lookup, paginated and filterable. */
+/** {@code /rest/v1/customers}: the original list and lookup, paginated and filterable; create and update. */
 public final class CustomerRoutes implements HttpApi.Module {
   static final int MAX_LIMIT = 1000;
 
@@ -31,21 +31,52 @@ public final class CustomerRoutes implements HttpApi.Module {
     routes.get("/rest/v1/customers", this::list);
     routes.get("/rest/v1/customers/{id}", this::get);
     routes.post("/rest/v1/customers", this::create);
+    routes.patch("/rest/v1/customers/{id}", this::update);
   }
 
   /** Creates a customer billed in one currency, with an optional display name. */
   private void create(Context ctx) {
     Query.of(ctx, Set.of()).validate();
-    var body = JsonBody.of(ctx, Set.of("currency", "name"));
+    var body = JsonBody.of(ctx, Set.of("currency", "name", "providerReference"));
     var currency = body.enumValue("currency", true, Currency.class);
     var name = body.text("name", false, 200);
+    var reference = reference(body);
     body.validate();
     writes.handle(
         ctx,
         h -> {
-          var created = customers.create(h, currency.orElseThrow(), name.orElse(null), Caller.of(ctx).actor());
+          var created = customers.create(h, currency.orElseThrow(), name.orElse(null), reference.orElse(null), Caller.of(ctx).actor());
           return Writes.Reply.created(created, "/rest/v1/customers/" + created.id());
         });
+  }
+
+  /**
+   * Changes a customer's name or provider reference (the Stripe customer its invoices are charged
+   * to); {@code "providerReference": null} unmaps it. The currency never changes: invoices carry it.
+   */
+  private void update(Context ctx) {
+    long id = Query.pathId(ctx, "id");
+    Query.of(ctx, Set.of()).validate();
+    var body = JsonBody.of(ctx, Set.of("name", "providerReference"));
+    var name = body.text("name", false, 200);
+    var reference = reference(body);
+    boolean clear = body.isNull("providerReference");
+    if (name.isEmpty() && reference.isEmpty() && !clear) {
+      body.fail("providerReference", "nothing to change: send name or providerReference");
+    }
+    body.validate();
+    writes.handle(
+        ctx,
+        h -> Writes.Reply.ok(
+            customers.update(h, id, new CustomerRepository.Change(name, reference, clear), Caller.of(ctx).actor())
+                .orElseThrow(() -> ApiError.notFound("No customer with id " + id))));
+  }
+
+  private static java.util.Optional<String> reference(JsonBody body) {
+    return body.text("providerReference", false, 255)
+        .flatMap(value -> value.matches(Customer.REFERENCE_PATTERN)
+            ? java.util.Optional.of(value)
+            : body.fail("providerReference", "must be the provider's customer id (such as cus_...): printable characters, no spaces"));
   }
 
   private void list(Context ctx) {

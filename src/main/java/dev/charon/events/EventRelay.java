@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,19 +84,26 @@ public final class EventRelay implements AutoCloseable {
     }
   }
 
-  /** Publishes one batch inside a transaction holding its rows; true when a full batch went. */
+  /**
+   * Publishes one batch inside a transaction holding its rows; true when a full batch went. It
+   * sends exactly the rows it locked and marks exactly those: rows another relay holds, or that a
+   * still-open transaction will commit later, are neither sent nor marked (issue 14: a contiguous
+   * id window used to mark rows outside it published unsent).
+   */
   private boolean publishBatch(Channel channel) throws Exception {
     return jdbi.inTransaction(
         h -> {
-          List<Long> ids =
-              h.createQuery("select id from event_outbox where published_at is null order by id limit :n for update skip locked")
-                  .bind("n", BATCH)
-                  .mapTo(Long.class)
-                  .list();
-          if (ids.isEmpty()) {
+          var events = h.createQuery("""
+                  select %s from event_outbox
+                  where published_at is null and %s
+                  order by xid, id limit :n for update skip locked
+                  """.formatted(EventFeed.COLUMNS, EventFeed.VISIBLE))
+              .bind("n", BATCH)
+              .map((rs, ctx) -> feed.read(rs))
+              .list();
+          if (events.isEmpty()) {
             return false;
           }
-          var events = feed.after(ids.getFirst() - 1, ids.size()).stream().filter(e -> ids.contains(e.position())).toList();
           for (var positioned : events) {
             var event = positioned.event();
             var props = new AMQP.BasicProperties.Builder()
@@ -109,11 +115,13 @@ public final class EventRelay implements AutoCloseable {
             channel.basicPublish(exchange, event.type(), props, json.writeValueAsString(event).getBytes(StandardCharsets.UTF_8));
           }
           channel.waitForConfirmsOrDie(Duration.ofSeconds(30).toMillis());
-          h.createUpdate("update event_outbox set published_at = now() where id = any(:ids)")
-              .bind("ids", ids.toArray(Long[]::new))
-              .execute();
+          var ids = events.stream().mapToLong(e -> e.position().id()).boxed().toArray(Long[]::new);
+          int marked = h.createUpdate("update event_outbox set published_at = now() where id = any(:ids)").bind("ids", ids).execute();
+          if (marked != ids.length) {
+            throw new IllegalStateException("marked " + marked + " of " + ids.length + " published events; rolling back");
+          }
           published.increment(events.size());
-          return ids.size() == BATCH;
+          return events.size() == BATCH;
         });
   }
 

@@ -1,5 +1,8 @@
 package dev.charon.payment;
 
+import dev.charon.payment.stripe.StripePaymentProvider;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 
 /** Builds the provider a process's settings ask for; composition roots call this, nothing else. */
@@ -7,9 +10,14 @@ public final class PaymentProviders {
   private PaymentProviders() {}
 
   public static PaymentProvider create(PaymentSettings settings, Clock clock) {
-    return settings
-        .gatewayUrl()
-        .<PaymentProvider>map(url -> new HttpPaymentProvider(url, settings.connectTimeout(), settings.requestTimeout()))
-        .orElseGet(() -> new SimulatedPaymentProvider(settings.simulator(), clock, SimulatedPaymentProvider.Sleeper.REAL));
+    return create(settings, clock, new SimpleMeterRegistry());
+  }
+
+  public static PaymentProvider create(PaymentSettings settings, Clock clock, MeterRegistry metrics) {
+    return switch (settings.provider()) {
+      case GATEWAY -> new HttpPaymentProvider(settings.gatewayUrl().orElseThrow(), settings.connectTimeout(), settings.requestTimeout());
+      case STRIPE -> new StripePaymentProvider(settings.stripe().orElseThrow(), metrics);
+      case SIMULATOR -> new SimulatedPaymentProvider(settings.simulator(), clock, SimulatedPaymentProvider.Sleeper.REAL);
+    };
   }
 }

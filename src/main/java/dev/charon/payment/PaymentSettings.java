@@ -2,6 +2,7 @@ package dev.charon.payment;
 
 import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
+import dev.charon.payment.stripe.StripeSettings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
@@ -16,10 +17,26 @@ import java.util.stream.Collectors;
  * {@code CHARON_SIM_LATENCY_JITTER_MS}, {@code CHARON_SIM_DECLINE_RATE}, {@code
  * CHARON_SIM_NETWORK_ERROR_RATE}, {@code CHARON_SIM_TIMEOUT_RATE}, {@code
  * CHARON_SIM_CUSTOMERS_NOT_FOUND}, {@code CHARON_SIM_CURRENCY_MISMATCH} (comma-separated customer
- * ids) and {@code CHARON_SIM_SEED}; all default to a fault-free provider.
+ * ids) and {@code CHARON_SIM_SEED}; all default to a fault-free provider. {@code
+ * CHARON_PROVIDER=stripe}: Stripe, with {@link StripeSettings}' variables. {@code CHARON_PROVIDER}
+ * unset: the gateway when its URL is set, else the simulator.
  */
 public record PaymentSettings(
-    Optional<URI> gatewayUrl, Duration connectTimeout, Duration requestTimeout, FaultProfile simulator) {
+    Provider provider, Optional<URI> gatewayUrl, Duration connectTimeout, Duration requestTimeout, FaultProfile simulator,
+    Optional<StripeSettings> stripe) {
+
+  /** Which adapter charges. */
+  public enum Provider {
+    SIMULATOR,
+    GATEWAY,
+    STRIPE
+  }
+
+  /** The gateway (URL set) or the simulator: the settings before providers were chosen by name. */
+  public PaymentSettings(Optional<URI> gatewayUrl, Duration connectTimeout, Duration requestTimeout, FaultProfile simulator) {
+    this(gatewayUrl.isPresent() ? Provider.GATEWAY : Provider.SIMULATOR, gatewayUrl, connectTimeout, requestTimeout, simulator,
+        Optional.empty());
+  }
 
   public static PaymentSettings from(Env env) {
     var none = FaultProfile.none();
@@ -33,11 +50,29 @@ public record PaymentSettings(
             ids(env, "CHARON_SIM_CUSTOMERS_NOT_FOUND"),
             ids(env, "CHARON_SIM_CURRENCY_MISMATCH"),
             longValue(env, "CHARON_SIM_SEED", none.seed()));
+    var gatewayUrl = env.optional("CHARON_GATEWAY_URL").map(raw -> url("CHARON_GATEWAY_URL", raw));
+    var provider = env.enumValue("CHARON_PROVIDER", Provider.class, gatewayUrl.isPresent() ? Provider.GATEWAY : Provider.SIMULATOR);
+    if (provider == Provider.GATEWAY && gatewayUrl.isEmpty()) {
+      throw new ConfigException("CHARON_PROVIDER=gateway needs CHARON_GATEWAY_URL (the gateway's base URL)");
+    }
     return new PaymentSettings(
-        env.optional("CHARON_GATEWAY_URL").map(raw -> url("CHARON_GATEWAY_URL", raw)),
+        provider,
+        gatewayUrl,
         positive(env, "CHARON_GATEWAY_CONNECT_TIMEOUT", Duration.ofSeconds(2)),
         positive(env, "CHARON_GATEWAY_TIMEOUT", Duration.ofSeconds(10)),
-        simulator);
+        simulator,
+        provider == Provider.STRIPE ? Optional.of(stripe(env)) : Optional.empty());
+  }
+
+  /** Stripe's settings, whatever {@code CHARON_PROVIDER} says (the audit reads them too). */
+  public static StripeSettings stripe(Env env) {
+    var key =
+        env.optional("CHARON_STRIPE_API_KEY")
+            .orElseThrow(() -> new ConfigException("CHARON_PROVIDER=stripe needs CHARON_STRIPE_API_KEY (a Stripe secret key, sk_test_... in test mode)"));
+    var base = env.optional("CHARON_STRIPE_BASE_URL").map(raw -> url("CHARON_STRIPE_BASE_URL", raw)).orElse(StripeSettings.DEFAULT_BASE_URL);
+    var timeout = positive(env, "CHARON_STRIPE_TIMEOUT", Duration.ofSeconds(30));
+    var connect = timeout.compareTo(Duration.ofSeconds(5)) < 0 ? timeout : Duration.ofSeconds(5);
+    return new StripeSettings(key, base, connect, timeout);
   }
 
   private static URI url(String name, String raw) {

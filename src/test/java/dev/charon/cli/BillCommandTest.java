@@ -90,6 +90,25 @@ class BillCommandTest {
   }
 
   @Test
+  void a_resumed_run_reports_its_own_elapsed_time_and_throughput_not_the_time_since_it_started() {
+    // A run started ten minutes ago, enqueued, and left (a demo stopped by --exit-after, say).
+    var tenMinutesAgo = Clock.offset(clock, Duration.ofMinutes(-10));
+    var earlier = new dev.charon.billing.BillingRuns(db.jdbi(), tenMinutesAgo, java.time.ZoneOffset.UTC, 1000);
+    earlier.produce(earlier.startOrJoin(NOVEMBER, "earlier").run());
+
+    assertThat(bill(false, Map.of(), "--period", "2026-11", "--workers", "8")).as(err.toString()).isZero();
+
+    var text = out.toString();
+    assertThat(text).contains("resuming billing run 1 for 2026-11");
+    var summary = java.util.regex.Pattern.compile("elapsed (\\d+):(\\d\\d), throughput ([0-9.]+) invoices/s").matcher(text);
+    assertThat(summary.find()).as(text).isTrue();
+    long elapsedSeconds = Long.parseLong(summary.group(1)) * 60 + Long.parseLong(summary.group(2));
+    // First attempt to last outcome: seconds for 50 invoices, not the ten minutes since the start.
+    assertThat(elapsedSeconds).as(text).isLessThan(60);
+    assertThat(Double.parseDouble(summary.group(3))).as(text).isGreaterThan(50.0 / 60);
+  }
+
+  @Test
   void billing_a_finished_period_again_reports_the_run_and_charges_nobody_twice() {
     assertThat(bill(false, Map.of(), "--period", "2026-11", "--workers", "4")).isZero();
     long attempts = count("select count(*) from charge_attempt");

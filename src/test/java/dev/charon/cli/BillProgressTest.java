@@ -2,6 +2,7 @@ package dev.charon.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.charon.billing.BillingRuns;
 import dev.charon.billing.domain.BillingRun;
 import dev.charon.billing.domain.RunProgress;
 import java.io.PrintWriter;
@@ -59,7 +60,9 @@ class BillProgressTest {
     var done =
         progress(BillingRun.State.FINISHED, Map.of("PAID", 45L, "RETRY_SCHEDULED", 3L, "ACTION_REQUIRED", 2L));
     bar.update(done, 12.5, Duration.ofSeconds(4));
-    bar.summary(done, Duration.ofSeconds(4));
+    // The run's own span: its first attempt to its last outcome, whenever it started.
+    var first = Instant.parse("2026-11-01T00:10:00Z");
+    bar.summary(done, new BillingRuns.ChargeTiming(first, first.plusSeconds(4), 50));
 
     var out = text.toString();
     assertThat(out).contains("0:04" + System.lineSeparator() + "billing run 7 for 2026-11: FINISHED (started by cli");
@@ -82,7 +85,7 @@ class BillProgressTest {
     var empty = new RunProgress(progress(BillingRun.State.FINISHED, Map.of()).run(), Map.of(), Map.of(), Map.of());
     var plain = new BillProgress(new PrintWriter(text), false);
     plain.update(empty, 0, Duration.ZERO);
-    plain.summary(empty, Duration.ZERO);
+    plain.summary(empty, null);
     assertThat(text.toString())
         .contains("100.0% settled (0/0)")
         .containsPattern("total\\s+0")

@@ -52,4 +52,29 @@ class MainTest {
     assertThat(run(cli, "migrate")).isEqualTo(2);
     assertThat(err.toString()).contains("charon migrate: CHARON_LOG_FORMAT=yaml is not one of [text, json]");
   }
+
+  @Test
+  void a_server_whose_port_is_taken_stops_with_one_line_naming_the_option_and_the_variable() throws Exception {
+    try (var taken = new java.net.ServerSocket(0)) {
+      assertThat(run("server", "--port", String.valueOf(taken.getLocalPort()))).isEqualTo(2);
+    }
+    assertThat(err.toString().strip())
+        .startsWith("charon server: port ")
+        .contains("already in use", "--port or CHARON_HTTP_PORT")
+        .doesNotContain("Exception", "\tat ")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void a_gateway_whose_port_is_taken_stops_with_one_line_naming_the_option_and_the_variable() throws Exception {
+    try (var taken = new java.net.ServerSocket(0)) {
+      assertThat(run("gateway", "--port", String.valueOf(taken.getLocalPort()), "--state-file",
+          java.nio.file.Files.createTempDirectory("gateway").resolve("journal.jsonl").toString())).isEqualTo(2);
+    }
+    assertThat(err.toString().strip())
+        .startsWith("charon gateway: port ")
+        .contains("already in use", "--port or CHARON_GATEWAY_PORT")
+        .doesNotContain("Exception", "\tat ")
+        .hasLineCount(1);
+  }
 }

@@ -224,6 +224,22 @@ class ConsoleBrowserTest {
   }
 
   @Test
+  void an_invoice_shows_the_provider_customer_it_is_charged_to() {
+    long invoice = fixtures.invoice().in(Currency.EUR).create();
+    long customer = api.reader().get("/rest/v1/invoices/" + invoice).json().get("customerId").asLong();
+    signedInAs(readerKey, "console-reader");
+    open("/invoices/" + invoice);
+    assertThat(browser.byTestId("customer-provider-reference").getText()).isEqualTo("not mapped");
+
+    var mapped = api.operator().send("PATCH", "/rest/v1/customers/" + customer, "{\"providerReference\":\"cus_Console42\"}", "application/json");
+    assertThat(mapped.status()).as(mapped.body()).isEqualTo(200);
+    browser.driver().navigate().refresh();
+    browser.await(Duration.ofSeconds(30))
+        .until(d -> "cus_Console42".equals(browser.byTestId("customer-provider-reference").getText()));
+    assertThat(browser.byTestId("customer-provider-reference").getText()).isEqualTo("cus_Console42");
+  }
+
+  @Test
   void a_reader_sees_no_action_buttons() {
     long invoice = fixtures.invoice().status(InvoiceStatus.ACTION_REQUIRED).create();
     signedInAs(readerKey, "console-reader (reader)");

@@ -73,4 +73,41 @@ class PaymentProvidersTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("CHARON_SIM_SEED");
   }
+
+  @Test
+  void charon_provider_stripe_selects_the_stripe_adapter_with_its_key_base_url_and_timeout() {
+    var settings =
+        PaymentSettings.from(
+            new Env(Map.of("CHARON_PROVIDER", "stripe", "CHARON_STRIPE_API_KEY", "sk_test_abc123", "CHARON_STRIPE_BASE_URL",
+                "http://127.0.0.1:12111", "CHARON_STRIPE_TIMEOUT", "3s")));
+
+    assertThat(settings.provider()).isEqualTo(PaymentSettings.Provider.STRIPE);
+    var stripe = settings.stripe().orElseThrow();
+    assertThat(stripe.baseUrl()).isEqualTo(URI.create("http://127.0.0.1:12111"));
+    assertThat(stripe.readTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(stripe.testMode()).isTrue();
+    assertThat(stripe.toString()).doesNotContain("sk_test_abc123");
+    assertThat(PaymentProviders.create(settings, Clock.systemUTC())).isInstanceOf(dev.charon.payment.stripe.StripePaymentProvider.class);
+    assertThat(PaymentSettings.from(new Env(Map.of("CHARON_PROVIDER", "stripe", "CHARON_STRIPE_API_KEY", "sk_live_x1")))
+            .stripe().orElseThrow().baseUrl())
+        .isEqualTo(URI.create("https://api.stripe.com"));
+  }
+
+  @Test
+  void bad_provider_settings_refuse_to_start_naming_the_variable() {
+    assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_PROVIDER", "paypal"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("CHARON_PROVIDER");
+    assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_PROVIDER", "stripe"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("CHARON_STRIPE_API_KEY");
+    assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_PROVIDER", "stripe", "CHARON_STRIPE_API_KEY", "pk_test_public"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("CHARON_STRIPE_API_KEY");
+    assertThatThrownBy(() -> PaymentSettings.from(
+            new Env(Map.of("CHARON_PROVIDER", "stripe", "CHARON_STRIPE_API_KEY", "sk_test_1", "CHARON_STRIPE_BASE_URL", "localhost:12111"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("CHARON_STRIPE_BASE_URL");
+    assertThatThrownBy(() -> PaymentSettings.from(
+            new Env(Map.of("CHARON_PROVIDER", "stripe", "CHARON_STRIPE_API_KEY", "sk_test_1", "CHARON_STRIPE_TIMEOUT", "0s"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("CHARON_STRIPE_TIMEOUT");
+    assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_PROVIDER", "gateway"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("CHARON_GATEWAY_URL");
+  }
 }

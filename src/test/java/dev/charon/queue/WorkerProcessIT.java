@@ -131,6 +131,29 @@ class WorkerProcessIT {
   }
 
   /** Waits until nothing is in flight; plays the server's retry task for provider hiccups meanwhile. */
+  @Test
+  void a_second_worker_on_the_same_metrics_port_stops_with_one_line_naming_the_variable() {
+    var port = String.valueOf(CharonProcess.freePort());
+    var env = db.processEnv("CHARON_METRICS_PORT", port, "CHARON_DB_POOL_SIZE", "8");
+    try (var first = CharonProcess.start(env, "worker", "--concurrency", "4")) {
+      var metrics = new dev.charon.testing.Http("http://127.0.0.1:" + port);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .ignoreExceptions()
+          .failFast("first worker exited; see " + first.logFile(), () -> !first.isAlive())
+          .until(() -> metrics.get("/health/live").status() == 200);
+
+      try (var second = CharonProcess.start(env, "worker", "--concurrency", "4")) {
+        assertThat(second.waitFor(60)).as(second.output()).isEqualTo(2);
+        assertThat(second.output())
+            .contains("charon worker: port " + port + " (0.0.0.0) is already in use by another process: choose a free"
+                + " one with CHARON_METRICS_PORT (0 picks any free port)")
+            .doesNotContain("Exception", "\tat ");
+      }
+      assertThat(first.isAlive()).as("the first worker keeps running").isTrue();
+    }
+  }
+
   private void awaitAllSettled(Duration atMost) {
     await().atMost(atMost).pollInterval(Duration.ofMillis(500)).until(() -> {
       billing.runs().enqueueRetries();

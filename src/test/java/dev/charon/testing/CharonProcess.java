@@ -41,15 +41,26 @@ public final class CharonProcess implements AutoCloseable {
   public static CharonProcess viaLauncher(Map<String, String> env, String... args) {
     var command = new ArrayList<>(List.of(projectRoot().resolve("charon").toString()));
     command.addAll(List.of(args));
-    return launch(env, args[0], command);
+    return launch(env, args[0], command, projectRoot());
+  }
+
+  /** Starts a role through the launcher of another checkout (a copy elsewhere), from its folder. */
+  public static CharonProcess viaLauncherIn(Path checkout, Map<String, String> env, String... args) {
+    var command = new ArrayList<>(List.of(checkout.resolve("charon").toString()));
+    command.addAll(List.of(args));
+    return launch(env, args[0], command, checkout);
   }
 
   private static CharonProcess launch(Map<String, String> env, String role, List<String> command) {
+    return launch(env, role, command, projectRoot());
+  }
+
+  private static CharonProcess launch(Map<String, String> env, String role, List<String> command, Path directory) {
     try {
       var root = projectRoot();
       var logs = Files.createDirectories(root.resolve("target/process-logs"));
       var log = logs.resolve(role + "-" + System.nanoTime() + ".log");
-      var builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
+      var builder = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
       builder.redirectOutput(log.toFile());
       builder.environment().putAll(env);
       return new CharonProcess(builder.start(), log);
@@ -69,7 +80,7 @@ public final class CharonProcess implements AutoCloseable {
     return dir;
   }
 
-  /** A directory any user can write to (./charon may drop to 'nobody' for embedded PostgreSQL). */
+  /** A directory any user can write to (as root, the embedded PostgreSQL may run as 'nobody'). */
   public static Path sharedTempDir(String prefix) {
     try {
       var dir = Files.createTempDirectory(prefix);

@@ -32,8 +32,14 @@ public final class TestApi implements AutoCloseable {
 
   /** The API, plus {@code extra} modules on the same port as {@code server} adds its ops routes. */
   public static TestApi start(Jdbi jdbi, Clock clock, HttpApi.Module... extra) {
+    return start(jdbi, clock, dev.charon.webhooks.WebhookSettings.from(new Env(Map.of())), extra);
+  }
+
+  /** The API with these webhook settings (a key to seal endpoint secrets, private addresses allowed or not). */
+  public static TestApi start(Jdbi jdbi, Clock clock, dev.charon.webhooks.WebhookSettings webhooks, HttpApi.Module... extra) {
     var env = new Env(Map.of());
-    var settings = new ApiRole.Settings(new HttpSettings("127.0.0.1", 0), AuthSettings.from(env), BillingSettings.from(env));
+    var settings = new ApiRole.Settings(
+        new HttpSettings("127.0.0.1", 0), AuthSettings.from(env), BillingSettings.from(env), webhooks);
     var keys = new ApiKeys(jdbi, clock);
     var operator = keys.create(Role.OPERATOR, "test-operator").secret();
     var reader = keys.create(Role.READER, "test-reader").secret();

@@ -1,0 +1,102 @@
+package dev.charon.audit;
+
+import com.stripe.StripeClient;
+import com.stripe.exception.StripeException;
+import com.stripe.param.ChargeListParams;
+import dev.charon.payment.stripe.StripeAmounts;
+import dev.charon.payment.stripe.StripePaymentProvider;
+import dev.charon.payment.stripe.StripeSettings;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads Stripe's own truth for the audit: every succeeded charge on the account that Charon made
+ * (it carries {@code charon_invoice_id} in its metadata), listed newest first in pages of 100 with
+ * {@code starting_after}, as the same records the gateway's ledger gives. Charges without Charon's
+ * metadata (made by other systems on the same account) are counted and left out; failed charges
+ * (declines) are not money taken.
+ */
+final class StripeLedger implements ProviderLedger {
+  private static final Logger log = LoggerFactory.getLogger(StripeLedger.class);
+  private static final long PAGE = 100; // Stripe's maximum
+
+  private final StripeClient client;
+  private long foreign;
+  private long failed;
+
+  StripeLedger(StripeSettings settings) {
+    this(StripeClient.builder()
+        .setApiKey(settings.apiKey())
+        .setApiBase(settings.baseUrl().toString().replaceAll("/+$", ""))
+        .setConnectTimeout(Math.toIntExact(settings.connectTimeout().toMillis()))
+        .setReadTimeout(Math.toIntExact(settings.readTimeout().toMillis()))
+        .setMaxNetworkRetries(2) // a read: retrying a list is safe
+        .build());
+  }
+
+  StripeLedger(StripeClient client) {
+    this.client = client;
+  }
+
+  @Override
+  public void forEachPage(Consumer<List<ProviderLedger.Charge>> sink) throws IOException {
+    String after = null;
+    long pages = 0;
+    while (true) {
+      var params = ChargeListParams.builder().setLimit(PAGE);
+      if (after != null) {
+        params.setStartingAfter(after);
+      }
+      List<com.stripe.model.Charge> page;
+      boolean more;
+      try {
+        var list = client.v1().charges().list(params.build());
+        page = list.getData();
+        more = Boolean.TRUE.equals(list.getHasMore());
+      } catch (StripeException e) {
+        throw new IOException("Stripe refused to list charges after " + after + ": " + e.getMessage(), e);
+      }
+      pages++;
+      var charges = new ArrayList<ProviderLedger.Charge>();
+      for (var c : page) {
+        charge(c).ifPresent(charges::add);
+      }
+      if (!charges.isEmpty()) {
+        sink.accept(charges);
+      }
+      if (!more || page.isEmpty()) {
+        log.info("Stripe ledger read: {} pages, {} charges without Charon metadata left out, {} failed charges left out", pages, foreign, failed);
+        return;
+      }
+      after = page.getLast().getId();
+    }
+  }
+
+  private java.util.Optional<ProviderLedger.Charge> charge(com.stripe.model.Charge c) {
+    var metadata = c.getMetadata();
+    var invoice = metadata == null ? null : metadata.get(StripePaymentProvider.INVOICE_ID);
+    if (invoice == null) {
+      foreign++;
+      return java.util.Optional.empty();
+    }
+    if (!"succeeded".equals(c.getStatus()) || !Boolean.TRUE.equals(c.getPaid())) {
+      failed++;
+      return java.util.Optional.empty();
+    }
+    // A currency Charon does not bill in cannot match an invoice: kept as Stripe wrote it, so the
+    // audit reports it instead of dropping it.
+    long amount = StripeAmounts.fromStripe(c.getAmount(), c.getCurrency()).map(m -> m.minorUnits()).orElse(c.getAmount());
+    return java.util.Optional.of(new ProviderLedger.Charge(metadata.get(StripePaymentProvider.IDEMPOTENCY_KEY), Long.parseLong(invoice),
+        c.getId(), amount, c.getCurrency().toUpperCase(Locale.ROOT), java.time.Instant.ofEpochSecond(c.getCreated())));
+  }
+
+  /** Charges on the account without Charon's metadata, seen by the last read. */
+  long foreign() {
+    return foreign;
+  }
+}

@@ -1,0 +1,66 @@
+package dev.charon.payment;
+
+import dev.charon.money.Money;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+
+/** The provider contract for the in-process simulator. */
+class SimulatedProviderContractTest extends PaymentProviderContract {
+  SimulatedPaymentProvider sim;
+
+  @BeforeEach
+  void start() {
+    sim = new SimulatedPaymentProvider(FaultProfile.none(), Clock.systemUTC(), d -> {});
+  }
+
+  @Override
+  PaymentProvider provider() {
+    // Loses a response once, as configured by loseNextResponse: the simulator's timeout is a
+    // property of the key, so it is switched off again after the first call.
+    return request -> {
+      var outcome = sim.charge(request);
+      sim.configure(sim.profile().withTimeoutRate(0));
+      return outcome;
+    };
+  }
+
+  @Override
+  ChargeRequest paying(long invoiceId, Money amount, String key) {
+    return new ChargeRequest(invoiceId, invoiceId, amount, key);
+  }
+
+  @Override
+  ChargeRequest declining(String declineCode, long invoiceId, Money amount, String key) {
+    sim.configure(FaultProfile.none().withDeclineRate(1));
+    return new ChargeRequest(invoiceId, invoiceId, amount, key);
+  }
+
+  @Override
+  List<String> declineCodes() {
+    return List.of("insufficient_funds");
+  }
+
+  @Override
+  ChargeRequest unknownCustomer(long invoiceId, Money amount, String key) {
+    long customer = 900_000 + invoiceId;
+    sim.configure(FaultProfile.none().withCustomersNotFound(Set.of(customer)));
+    return new ChargeRequest(invoiceId, customer, amount, key);
+  }
+
+  @Override
+  void loseNextResponse() {
+    sim.configure(sim.profile().withTimeoutRate(1));
+  }
+
+  @Override
+  List<LedgerCharge> ledger(long invoiceId) {
+    return sim.results(invoiceId).stream()
+        .filter(SimulatedPaymentProvider.LedgerEntry::charged)
+        .map(e -> new LedgerCharge(((ChargeOutcome.Charged) e.outcome()).providerReference(), e.request().amount()))
+        .toList();
+  }
+}
