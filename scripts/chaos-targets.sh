@@ -3,8 +3,86 @@
 # time), so that the full run's database and broker restarts touch nothing else on the machine,
 # and prints the environment the full run needs. Debian's PostgreSQL 15 and RabbitMQ 3.10, as root.
 #   eval "$(./scripts/chaos-targets.sh)"   then   CHARON_CHAOS_FULL=true ... ./scripts/chaos.sh
+# Multi-node targets, all on this machine's loopback (issue 16), each printing what it adds:
+#   ./scripts/chaos-targets.sh rabbit-cluster     three RabbitMQ nodes chaos1..3@localhost (5674-5676)
+#   ./scripts/chaos-targets.sh pg-standby sync    PostgreSQL primary 5434 + streaming standby 5435,
+#   ./scripts/chaos-targets.sh pg-standby async   made afresh each time (a failover promotes the standby)
 set -euo pipefail
 pg_version="$(ls /etc/postgresql | sort -n | tail -1)"
+
+# Starts RabbitMQ node $1 on AMQP port $2 and distribution port $3 in a directory of its own.
+start_rabbit_node() {
+  local node="$1" port="$2" dist="$3" dir="/var/tmp/charon-chaos-rabbit-${1%%@*}"
+  if rabbitmqctl -q -n "$node" ping >/dev/null 2>&1; then return; fi
+  mkdir -p "$dir/mnesia" "$dir/log"
+  echo '[].' > "$dir/enabled_plugins"
+  printf 'listeners.tcp.local = 127.0.0.1:%s\n' "$port" > "$dir/rabbitmq.conf"
+  chown -R rabbitmq:rabbitmq "$dir"
+  (cd "$dir" && RABBITMQ_NODENAME="$node" RABBITMQ_NODE_PORT="$port" RABBITMQ_DIST_PORT="$dist" \
+    RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" RABBITMQ_MNESIA_BASE="$dir/mnesia" \
+    RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
+    RABBITMQ_PID_FILE="$dir/pid" rabbitmq-server -detached)
+  for _ in $(seq 1 60); do rabbitmqctl -q -n "$node" ping >/dev/null 2>&1 && break; sleep 1; done
+  rabbitmqctl -q -n "$node" await_startup --timeout 120 >&2
+}
+
+if [ "${1:-}" = rabbit-cluster ]; then
+  # ChaosIT restarts a killed node with this same function: scripts/chaos-targets.sh rabbit-node N.
+  for i in 1 2 3; do start_rabbit_node "chaos$i@localhost" $((5673 + i)) $((25673 + i)); done
+  for i in 2 3; do
+    if ! rabbitmqctl -q -n "chaos$i@localhost" cluster_status --formatter json | grep -q 'chaos1@localhost'; then
+      rabbitmqctl -q -n "chaos$i@localhost" stop_app >&2
+      rabbitmqctl -q -n "chaos$i@localhost" join_cluster chaos1@localhost >&2
+      rabbitmqctl -q -n "chaos$i@localhost" start_app >&2
+    fi
+  done
+  cat <<ENV
+export CHARON_TEST_AMQP_URL='amqp://guest:guest@127.0.0.1:5674/%2F,amqp://guest:guest@127.0.0.1:5675/%2F,amqp://guest:guest@127.0.0.1:5676/%2F'
+export CHARON_TEST_RABBIT_NODE='chaos1@localhost'
+export CHARON_TEST_RABBIT_CLUSTER='chaos1@localhost,chaos2@localhost,chaos3@localhost'
+ENV
+  exit 0
+fi
+
+if [ "${1:-}" = rabbit-node ]; then
+  start_rabbit_node "chaos$2@localhost" $((5673 + $2)) $((25673 + $2))
+  exit 0
+fi
+
+if [ "${1:-}" = pg-standby ]; then
+  mode="${2:-sync}"
+  for c in chaosa chaosb; do
+    if [ -d "/etc/postgresql/$pg_version/$c" ]; then pg_dropcluster --stop "$pg_version" "$c" >&2; fi
+  done
+  pg_createcluster "$pg_version" chaosa -p 5434 -- --auth=trust >&2
+  conf="/etc/postgresql/$pg_version/chaosa/postgresql.conf"
+  sed -i 's/^#\?max_connections.*/max_connections = 200/' "$conf"
+  printf "listen_addresses = '127.0.0.1'\nwal_level = replica\nmax_wal_senders = 5\n" >> "$conf"
+  if [ "$mode" = sync ]; then
+    # Every commit waits until the standby has flushed it: a failover loses nothing committed.
+    printf "synchronous_standby_names = '*'\nsynchronous_commit = on\n" >> "$conf"
+  fi
+  pg_ctlcluster --skip-systemctl-redirect "$pg_version" chaosa start >&2
+  pg_createcluster "$pg_version" chaosb -p 5435 -- --auth=trust >&2
+  standby="/var/lib/postgresql/$pg_version/chaosb"
+  rm -rf "$standby" && install -d -o postgres -g postgres -m 700 "$standby"
+  su postgres -c "pg_basebackup -h 127.0.0.1 -p 5434 -U postgres -D $standby -R -X stream" >&2
+  conf="/etc/postgresql/$pg_version/chaosb/postgresql.conf"
+  sed -i 's/^#\?max_connections.*/max_connections = 200/' "$conf"
+  printf "listen_addresses = '127.0.0.1'\n" >> "$conf"
+  pg_ctlcluster --skip-systemctl-redirect "$pg_version" chaosb start >&2
+  for _ in $(seq 1 30); do
+    [ "$(psql -qAt -h 127.0.0.1 -p 5434 -U postgres -c 'select count(*) from pg_stat_replication where state = $$streaming$$')" = 1 ] && break
+    sleep 1
+  done
+  psql -qAt -h 127.0.0.1 -p 5434 -U postgres -c 'select application_name, state, sync_state from pg_stat_replication' >&2
+  cat <<ENV
+export CHARON_TEST_DB_URL='jdbc:postgresql://127.0.0.1:5434,127.0.0.1:5435/postgres?targetServerType=primary'
+export CHARON_TEST_PG_FAILOVER='$pg_version chaosa 5434 chaosb 5435 $mode'
+ENV
+  exit 0
+fi
+
 pg_port=5433
 node=chaos@localhost
 amqp_port=5673

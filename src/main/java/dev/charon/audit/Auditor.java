@@ -2,17 +2,24 @@ package dev.charon.audit;
 
 import java.io.IOException;
 import java.net.URI;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Reconciles Charon's database with the provider's ledger (DESIGN.md invariants 1, 2 and 6): the
- * ledger is loaded into a temporary table and compared in SQL, so a million charges cost a few
- * seconds and little memory.
+ * Reconciles Charon's database with the provider's ledger (DESIGN.md invariants 1, 2 and 6), safe
+ * to run while Charon charges. It compares one consistent cut: the cut time T is read first, then
+ * the database in one REPEATABLE READ snapshot, then the provider's ledger. Every attempt is
+ * committed (UNKNOWN) before its key is sent, so a provider charge made before T has its attempt
+ * in the snapshot; a charge whose attempt is still UNKNOWN there, or that has no attempt there and
+ * was made at or after T, is in flight (its outcome not yet recorded), counted apart and not a
+ * difference. The ledger, read after the snapshot, holds every charge the snapshot's PAID invoices
+ * were charged with, so a missing charge is still found; double charges are counted over the
+ * whole ledger. The ledger is loaded into a temporary table and compared in SQL, so a million
+ * charges cost a few seconds and little memory.
  */
 public final class Auditor {
 
@@ -23,19 +30,25 @@ public final class Auditor {
     }
   }
 
-  /** Totals per currency on both sides, in minor units. */
+  /** Totals per currency on both sides, in minor units, of the charges settled at the cut. */
   public record CurrencyLine(String currency, long providerCount, long providerMinor, long paidCount, long paidMinor) {
     public boolean ok() {
       return providerCount == paidCount && providerMinor == paidMinor;
     }
   }
 
-  public record Report(List<Check> checks, List<CurrencyLine> currencies, long providerCharges, long inFlight) {
+  /**
+   * {@code inFlight}: invoices PROCESSING in the snapshot; {@code inFlightCharges}: provider
+   * charges whose outcome the snapshot had not recorded yet; {@code cut}: the cut time T.
+   */
+  public record Report(
+      List<Check> checks, List<CurrencyLine> currencies, long providerCharges, long inFlight, long inFlightCharges, Instant cut) {
     public boolean reconciles() {
       return checks.stream().allMatch(Check::ok) && currencies.stream().allMatch(CurrencyLine::ok);
     }
   }
 
+  // `ledger` holds every charge; `settled` only those whose outcome the snapshot has recorded.
   private static final List<Map.Entry<String, String>> CHECKS =
       List.of(
           Map.entry(
@@ -49,11 +62,11 @@ public final class Auditor {
                 and (select count(*) from ledger l where l.invoice_id = i.id) <> 1"""),
           Map.entry(
               "provider charges on invoices not recorded as PAID",
-              "select l.invoice_id from ledger l left join invoice i on i.id = l.invoice_id where i.status is distinct from 'PAID'"),
+              "select l.invoice_id from settled l left join invoice i on i.id = l.invoice_id where i.status is distinct from 'PAID'"),
           Map.entry(
               "provider charges that differ from the recorded attempt (key, reference or amount)",
               """
-              select l.invoice_id from ledger l
+              select l.invoice_id from settled l
               left join charge_attempt a on a.invoice_id = l.invoice_id and a.outcome = 'CHARGED'
               where a.id is null or a.idempotency_key <> l.key or a.provider_reference <> l.charge_id
                  or a.amount_minor <> l.amount_minor or a.currency <> l.currency"""),
@@ -63,21 +76,17 @@ public final class Auditor {
               select i.id from invoice i join charge_attempt a on a.invoice_id = i.id and a.outcome = 'CHARGED'
               where i.amount_minor <> a.amount_minor or i.currency <> a.currency or i.status <> 'PAID'"""));
 
-  /** The provider's successful charges, read page by page (the gateway's ledger, Stripe's charges). */
-  interface Ledger {
-    void forEachPage(Consumer<List<GatewayLedger.Charge>> sink) throws IOException, InterruptedException;
-  }
-
   private final Jdbi jdbi;
-  private final Ledger ledger;
+  private final ProviderLedger ledger;
 
-  public Auditor(Jdbi jdbi, URI gateway) {
-    this(jdbi, new GatewayLedger(gateway));
-  }
-
-  Auditor(Jdbi jdbi, Ledger ledger) {
+  public Auditor(Jdbi jdbi, ProviderLedger ledger) {
     this.jdbi = jdbi;
     this.ledger = ledger;
+  }
+
+  /** Against the gateway's ledger API at {@code gateway}. */
+  public Auditor(Jdbi jdbi, URI gateway) {
+    this(jdbi, new GatewayLedger(gateway));
   }
 
   /** Reconciles with the charges on a Stripe account. */
@@ -87,12 +96,29 @@ public final class Auditor {
 
   public Report run() throws IOException, InterruptedException {
     try (var h = jdbi.open()) {
+      // T before the snapshot: an attempt committed before a charge made before T is in it.
+      var cut = h.createQuery("select clock_timestamp()").mapTo(Instant.class).one();
       h.begin();
+      h.execute("set transaction isolation level repeatable read");
+      // The snapshot is taken by the transaction's first query; the ledger is read only after it.
+      h.createQuery("select pg_current_snapshot()::text").mapTo(String.class).one();
       h.execute(
-          "create temp table ledger (invoice_id bigint, key text, charge_id text, amount_minor bigint, currency char(3)) on commit drop");
+          "create temp table ledger (invoice_id bigint, key text, charge_id text, amount_minor bigint, currency char(3),"
+              + " created timestamptz, in_flight boolean not null default false) on commit drop");
       var loaded = new long[1];
       ledger.forEachPage(page -> loaded[0] += load(h, page));
       h.execute("create index on ledger (invoice_id)");
+      h.execute("create index on ledger (key)");
+      long inFlightCharges =
+          h.createUpdate(
+                  """
+                  update ledger l set in_flight = true
+                  where exists (select 1 from charge_attempt a where a.idempotency_key = l.key and a.outcome = 'UNKNOWN')
+                     or (l.created >= :cut and not exists (select 1 from charge_attempt a where a.idempotency_key = l.key))
+                  """)
+              .bind("cut", cut)
+              .execute();
+      h.execute("create temp view settled as select * from ledger where not in_flight");
       h.execute("analyze ledger");
       var checks = new ArrayList<Check>();
       for (var check : CHECKS) {
@@ -102,7 +128,7 @@ public final class Auditor {
       var currencies =
           h.createQuery(
                   """
-                  with provider as (select currency, count(*) n, sum(amount_minor) s from ledger group by currency),
+                  with provider as (select currency, count(*) n, sum(amount_minor) s from settled group by currency),
                        paid as (select i.currency, count(*) n, sum(i.amount_minor) s from invoice i
                                 where i.status = 'PAID'
                                   and exists (select 1 from charge_attempt a where a.invoice_id = i.id and a.outcome = 'CHARGED')
@@ -115,15 +141,15 @@ public final class Auditor {
               .list();
       long inFlight = h.createQuery("select count(*) from invoice where status = 'PROCESSING'").mapTo(Long.class).one();
       h.rollback();
-      return new Report(checks, currencies, loaded[0], inFlight);
+      return new Report(checks, currencies, loaded[0], inFlight, inFlightCharges, cut);
     }
   }
 
-  private static int load(Handle h, List<GatewayLedger.Charge> page) {
-    var batch = h.prepareBatch("insert into ledger values (:invoice, :key, :charge, :amount, :currency)");
+  private static int load(Handle h, List<ProviderLedger.Charge> page) {
+    var batch = h.prepareBatch("insert into ledger values (:invoice, :key, :charge, :amount, :currency, :created)");
     for (var c : page) {
-      batch.bind("invoice", c.invoiceId()).bind("key", c.idempotencyKey()).bind("charge", c.chargeId())
-          .bind("amount", c.amountMinor()).bind("currency", c.currency()).add();
+      batch.bind("invoice", c.invoiceId()).bind("key", c.key()).bind("charge", c.chargeId())
+          .bind("amount", c.amountMinor()).bind("currency", c.currency()).bind("created", c.created()).add();
     }
     return batch.execute().length;
   }

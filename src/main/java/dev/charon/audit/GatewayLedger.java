@@ -8,21 +8,20 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
 /** Reads the provider's own truth: every successful charge in the gateway's ledger, page by page. */
-final class GatewayLedger implements Auditor.Ledger {
-  /** One successful charge as the provider recorded it. */
-  record Charge(long invoiceId, String idempotencyKey, String chargeId, long amountMinor, String currency) {}
+public final class GatewayLedger implements ProviderLedger {
 
   private static final int PAGE = 5000;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ObjectMapper json = new ObjectMapper();
   private final URI base;
 
-  GatewayLedger(URI base) {
+  public GatewayLedger(URI base) {
     this.base = base;
   }
 
@@ -36,8 +35,8 @@ final class GatewayLedger implements Auditor.Ledger {
       for (var c : page.get("charges")) {
         charges.add(
             new Charge(
-                c.get("invoiceId").asLong(), c.get("key").asText(), c.get("chargeId").asText(),
-                c.get("amountMinor").asLong(), c.get("currency").asText()));
+                c.get("key").asText(), c.get("invoiceId").asLong(), c.get("chargeId").asText(),
+                c.get("amountMinor").asLong(), c.get("currency").asText(), created(c.get("at"))));
       }
       if (!charges.isEmpty()) {
         sink.accept(charges);
@@ -48,6 +47,18 @@ final class GatewayLedger implements Auditor.Ledger {
       }
       after = next.asLong();
     }
+  }
+
+  // ISO-8601 from the gateway's JSON; epoch seconds if a mapper writes dates as numbers.
+  private static Instant created(JsonNode at) {
+    if (at == null || at.isNull()) {
+      throw new IllegalStateException("the gateway's ledger has a charge without its time (at)");
+    }
+    if (at.isNumber()) {
+      var seconds = at.decimalValue();
+      return Instant.ofEpochSecond(seconds.longValue(), seconds.remainder(java.math.BigDecimal.ONE).movePointRight(9).longValue());
+    }
+    return Instant.parse(at.asText());
   }
 
   private JsonNode get(String path) throws IOException, InterruptedException {

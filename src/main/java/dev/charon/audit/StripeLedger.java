@@ -2,7 +2,6 @@ package dev.charon.audit;
 
 import com.stripe.StripeClient;
 import com.stripe.exception.StripeException;
-import com.stripe.model.Charge;
 import com.stripe.param.ChargeListParams;
 import dev.charon.payment.stripe.StripeAmounts;
 import dev.charon.payment.stripe.StripePaymentProvider;
@@ -22,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * metadata (made by other systems on the same account) are counted and left out; failed charges
  * (declines) are not money taken.
  */
-final class StripeLedger implements Auditor.Ledger {
+final class StripeLedger implements ProviderLedger {
   private static final Logger log = LoggerFactory.getLogger(StripeLedger.class);
   private static final long PAGE = 100; // Stripe's maximum
 
@@ -45,7 +44,7 @@ final class StripeLedger implements Auditor.Ledger {
   }
 
   @Override
-  public void forEachPage(Consumer<List<GatewayLedger.Charge>> sink) throws IOException {
+  public void forEachPage(Consumer<List<ProviderLedger.Charge>> sink) throws IOException {
     String after = null;
     long pages = 0;
     while (true) {
@@ -53,7 +52,7 @@ final class StripeLedger implements Auditor.Ledger {
       if (after != null) {
         params.setStartingAfter(after);
       }
-      List<Charge> page;
+      List<com.stripe.model.Charge> page;
       boolean more;
       try {
         var list = client.v1().charges().list(params.build());
@@ -63,7 +62,7 @@ final class StripeLedger implements Auditor.Ledger {
         throw new IOException("Stripe refused to list charges after " + after + ": " + e.getMessage(), e);
       }
       pages++;
-      var charges = new ArrayList<GatewayLedger.Charge>();
+      var charges = new ArrayList<ProviderLedger.Charge>();
       for (var c : page) {
         charge(c).ifPresent(charges::add);
       }
@@ -78,7 +77,7 @@ final class StripeLedger implements Auditor.Ledger {
     }
   }
 
-  private java.util.Optional<GatewayLedger.Charge> charge(Charge c) {
+  private java.util.Optional<ProviderLedger.Charge> charge(com.stripe.model.Charge c) {
     var metadata = c.getMetadata();
     var invoice = metadata == null ? null : metadata.get(StripePaymentProvider.INVOICE_ID);
     if (invoice == null) {
@@ -92,8 +91,8 @@ final class StripeLedger implements Auditor.Ledger {
     // A currency Charon does not bill in cannot match an invoice: kept as Stripe wrote it, so the
     // audit reports it instead of dropping it.
     long amount = StripeAmounts.fromStripe(c.getAmount(), c.getCurrency()).map(m -> m.minorUnits()).orElse(c.getAmount());
-    return java.util.Optional.of(new GatewayLedger.Charge(Long.parseLong(invoice), metadata.get(StripePaymentProvider.IDEMPOTENCY_KEY),
-        c.getId(), amount, c.getCurrency().toUpperCase(Locale.ROOT)));
+    return java.util.Optional.of(new ProviderLedger.Charge(metadata.get(StripePaymentProvider.IDEMPOTENCY_KEY), Long.parseLong(invoice),
+        c.getId(), amount, c.getCurrency().toUpperCase(Locale.ROOT), java.time.Instant.ofEpochSecond(c.getCreated())));
   }
 
   /** Charges on the account without Charon's metadata, seen by the last read. */

@@ -2,8 +2,13 @@ package dev.charon.broker;
 
 import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
+import com.rabbitmq.client.Address;
+import com.rabbitmq.client.ConnectionFactory;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -21,7 +26,8 @@ public record AmqpSettings(
     int relayBatch,
     Duration relayPollInterval,
     Duration republishAfter,
-    Duration confirmTimeout) {
+    Duration confirmTimeout,
+    List<Address> nodes) {
 
   public static final String DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/%2F";
   // AMQP short strings are at most 255 bytes; leave room for the ".dead" suffix.
@@ -31,11 +37,13 @@ public record AmqpSettings(
     if (prefetch < 1 || deliveryLimit < 1 || relayBatch < 1) {
       throw new IllegalArgumentException("prefetch, delivery limit and relay batch must be positive");
     }
+    nodes = List.copyOf(nodes);
   }
 
   public static AmqpSettings from(Env env) {
+    var urls = urls(env);
     return new AmqpSettings(
-        url(env),
+        urls.getFirst(),
         name(env, "CHARON_AMQP_EXCHANGE", "charon.charges"),
         name(env, "CHARON_AMQP_QUEUE", "charon.charge-requests"),
         env.integer("CHARON_AMQP_PREFETCH", 64, 1, 65_535),
@@ -44,7 +52,12 @@ public record AmqpSettings(
         env.integer("CHARON_RELAY_BATCH", 500, 1, 10_000),
         positive(env, "CHARON_RELAY_POLL_INTERVAL", Duration.ofMillis(200)),
         positive(env, "CHARON_RELAY_REPUBLISH_AFTER", Duration.ofMinutes(5)),
-        positive(env, "CHARON_RELAY_CONFIRM_TIMEOUT", Duration.ofSeconds(30)));
+        positive(env, "CHARON_RELAY_CONFIRM_TIMEOUT", Duration.ofSeconds(30)),
+        urls.stream().map(u -> new Address(u.getHost(), u.getPort() == -1 ? defaultPort(u) : u.getPort())).toList());
+  }
+
+  private static int defaultPort(URI url) {
+    return "amqps".equals(url.getScheme()) ? ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT : ConnectionFactory.DEFAULT_AMQP_PORT;
   }
 
   public String deadLetterExchange() {
@@ -66,24 +79,47 @@ public record AmqpSettings(
     return fifth.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : fifth;
   }
 
-  /** The URL without its password, for log lines and error messages. */
+  /** The URL without its password, for log lines and error messages; a cluster's other nodes after it. */
   public String safeUrl() {
     var info = url.getRawUserInfo();
-    return info == null ? url.toString() : url.toString().replace(info, info.replaceAll(":.*", ":***"));
+    var first = info == null ? url.toString() : url.toString().replace(info, info.replaceAll(":.*", ":***"));
+    return nodes.size() <= 1 ? first : first + " (nodes " + nodes + ")";
   }
 
-  private static URI url(Env env) {
+  /**
+   * One URL, or a cluster's nodes as a comma-separated list of URLs: the client connects to the
+   * first that answers and, after losing it, recovers to any of them. The nodes share one user,
+   * virtual host and scheme (the first URL's).
+   */
+  private static List<URI> urls(Env env) {
     var raw = env.string("CHARON_AMQP_URL", DEFAULT_URL);
+    var urls = new ArrayList<URI>();
+    for (var part : raw.split(",", -1)) {
+      urls.add(url(part.strip()));
+    }
+    var first = urls.getFirst();
+    for (var other : urls) {
+      if (!Objects.equals(other.getScheme(), first.getScheme()) || !Objects.equals(other.getRawUserInfo(), first.getRawUserInfo())
+          || !Objects.equals(other.getRawPath(), first.getRawPath())) {
+        throw new ConfigException(
+            "CHARON_AMQP_URL is not valid: the nodes of a comma-separated list must share scheme, user and virtual host");
+      }
+    }
+    return urls;
+  }
+
+  private static URI url(String raw) {
     try {
       var uri = new URI(raw);
       if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme()) || uri.getHost() == null) {
         throw new IllegalArgumentException();
       }
-      new com.rabbitmq.client.ConnectionFactory().setUri(uri); // the client's own parser agrees
+      new ConnectionFactory().setUri(uri); // the client's own parser agrees
       return uri;
     } catch (Exception e) {
       // Not echoing the value: it may hold a password.
-      throw new ConfigException("CHARON_AMQP_URL is not valid: expected amqp[s]://user:password@host:port/vhost");
+      throw new ConfigException(
+          "CHARON_AMQP_URL is not valid: expected amqp[s]://user:password@host:port/vhost, or several separated by commas");
     }
   }
 

@@ -36,7 +36,8 @@ public final class RabbitConnections {
     Connection connection;
     try {
       // The first connection is not covered by automatic recovery: fail the start loudly instead.
-      connection = factory.newConnection(name);
+      // A cluster's nodes: the first that answers; recovery tries them all again.
+      connection = factory.newConnection(settings.nodes(), name);
     } catch (Exception e) {
       throw new RabbitException("connecting to RabbitMQ at " + settings.safeUrl() + " as " + name + " failed", e);
     }

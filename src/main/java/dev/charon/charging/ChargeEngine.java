@@ -156,7 +156,7 @@ public final class ChargeEngine {
       var a = call.attempt();
       var f = switch (call.decision()) {
         case Decision.Reconcile r -> {
-          deferred.add(new ChargeStore.Deferred(a.invoiceId(), a.attemptId(), r.at(), r.reason()));
+          deferred.add(new ChargeStore.Deferred(a.invoiceId(), a.attemptId(), a.calls(), r.at(), r.reason()));
           yield null;
         }
         case Decision.Paid p -> fin(call, InvoiceTransition.PAY, p.paidAt(), null, null);

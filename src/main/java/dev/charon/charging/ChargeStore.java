@@ -50,8 +50,11 @@ public final class ChargeStore {
     }
   }
 
-  /** An unknown result: keep the attempt open, offer the request again at {@code at}. */
-  record Deferred(long invoiceId, long attemptId, Instant at, String reason) {}
+  /**
+   * An unknown result: keep the attempt open, offer the request again at {@code at}. {@code calls}:
+   * the calls made with the attempt's key when this one was opened, this one included.
+   */
+  record Deferred(long invoiceId, long attemptId, int calls, Instant at, String reason) {}
 
   private record Row(
       long id, long customerId, Money amount, int attemptCount, int declines, int unavailable, boolean processing,
@@ -200,23 +203,32 @@ public final class ChargeStore {
             .toList());
   }
 
-  /** Keeps unknown attempts open and offers their requests again later (no lease, not published). */
+  /**
+   * Keeps unknown attempts open and offers their requests again later (no lease, not published).
+   * Fenced like UNAVAILABLE in {@link #settle}: only a call that is still the attempt's latest
+   * (no delivery has sent the key since) may release the request. A worker cut off from the
+   * database past its lease, whose request another worker has since claimed, would otherwise
+   * free that worker's lease when it heals and hand the request to a third while the second's
+   * call is in flight (issue 16, the partitioned worker).
+   */
   void defer(Handle h, List<Deferred> deferred) {
     int n = deferred.size();
     var invoices = new Long[n];
     var attempts = new Long[n];
+    var calls = new Integer[n];
     var at = new String[n];
     var reasons = new String[n];
     for (int i = 0; i < n; i++) {
       var d = deferred.get(i);
       invoices[i] = d.invoiceId();
       attempts[i] = d.attemptId();
+      calls[i] = d.calls();
       at[i] = d.at().toString();
       reasons[i] = d.reason();
     }
     lockInvoices(h, invoices);
     h.createUpdate(SqlFiles.get("charging/defer"))
-        .bind("invoices", invoices).bind("attempts", attempts).bind("at", at).bind("reasons", reasons)
+        .bind("invoices", invoices).bind("attempts", attempts).bind("calls", calls).bind("at", at).bind("reasons", reasons)
         .execute();
   }
 

@@ -44,7 +44,8 @@ final class AuditCommand implements Callable<Integer> {
   }
 
   static void print(Auditor.Report report, PrintStream out) {
-    out.printf("provider charges: %d, invoices still in flight: %d%n", report.providerCharges(), report.inFlight());
+    out.printf("cut at %s: provider charges: %d, of which in flight (outcome not yet recorded): %d; invoices still in flight: %d%n",
+        report.cut(), report.providerCharges(), report.inFlightCharges(), report.inFlight());
     for (var check : report.checks()) {
       out.printf("%-4s %-82s %d%s%n", check.ok() ? "ok" : "FAIL", check.name(), check.violations(),
           check.ok() ? "" : " e.g. invoices " + check.examples());

@@ -45,6 +45,24 @@ class AmqpSettingsTest {
     assertThat(settings.safeUrl()).isEqualTo("amqp://u:***@rabbit:5672/prod");
   }
 
+  @Test
+  void a_comma_separated_list_names_every_node_of_a_cluster() {
+    var settings = AmqpSettings.from(new Env(Map.of("CHARON_AMQP_URL",
+        "amqp://u:secret@127.0.0.1:5674/%2F, amqp://u:secret@127.0.0.1:5675/%2F,amqp://u:secret@127.0.0.1:5676/%2F")));
+    assertThat(settings.nodes()).extracting(Object::toString)
+        .containsExactly("127.0.0.1:5674", "127.0.0.1:5675", "127.0.0.1:5676");
+    assertThat(settings.url()).hasToString("amqp://u:secret@127.0.0.1:5674/%2F");
+    assertThat(settings.safeUrl()).doesNotContain("secret");
+    assertThat(AmqpSettings.from(new Env(Map.of())).nodes()).extracting(Object::toString).containsExactly("127.0.0.1:5672");
+  }
+
+  @Test
+  void cluster_nodes_with_different_users_or_virtual_hosts_are_refused() {
+    assertRefused("CHARON_AMQP_URL", "amqp://a:x@h1:5672/%2F,amqp://b:x@h2:5672/%2F");
+    assertRefused("CHARON_AMQP_URL", "amqp://a:x@h1:5672/%2F,amqp://a:x@h2:5672/other");
+    assertRefused("CHARON_AMQP_URL", "amqp://a:x@h1:5672/%2F,");
+  }
+
   private static void assertRefused(String variable, String value) {
     assertThatThrownBy(() -> AmqpSettings.from(new Env(Map.of(variable, value))))
         .isInstanceOf(ConfigException.class)

@@ -68,6 +68,17 @@ final class ChaosCluster implements AutoCloseable {
     env.put("CHARON_GATEWAY_TIMEOUT", "2s");
   }
 
+  /** Sets environment variables (name, value, ...) of the processes started from now on. */
+  void set(String... nameValues) {
+    for (int i = 0; i < nameValues.length; i += 2) {
+      env.put(nameValues[i], nameValues[i + 1]);
+    }
+  }
+
+  String queueName() {
+    return env.get("CHARON_AMQP_QUEUE");
+  }
+
   ChaosCluster gateway(String... flags) {
     gatewayFlags = flags;
     gateway = GatewayProcess.start(flags);
@@ -75,13 +86,28 @@ final class ChaosCluster implements AutoCloseable {
     return this;
   }
 
-  /** Restarts the gateway on the same port and journal (its state must survive). */
+  /** Restarts the gateway on the same port and journal (its state must survive); verifies both halves. */
   void killAndRestartGateway() {
     var journal = gateway.journal();
     int port = gateway.port();
     gateway.process().kill();
-    gateway.process().waitFor(10);
-    gateway = GatewayProcess.start(journal, port, gatewayFlags);
+    Verify.that(gateway.process().waitFor(10) != -1, "gateway still alive 10 s after SIGKILL");
+    gateway = GatewayProcess.start(journal, port, gatewayFlags); // waits until it answers /health
+  }
+
+  /** Messages in this scenario's broker queue (ready and unacknowledged); 0 for the postgres transport. */
+  long brokerDepth() {
+    if (transport != Transport.RABBITMQ) {
+      return 0;
+    }
+    var queue = env.get("CHARON_AMQP_QUEUE");
+    for (var line : ChaosIT.rabbitmqctl("list_queues", "name", "messages").split("\n")) {
+      var columns = line.trim().split("\s+");
+      if (columns.length == 2 && columns[0].equals(queue)) {
+        return Long.parseLong(columns[1]);
+      }
+    }
+    return 0; // not declared yet
   }
 
   void outage(boolean on) {
@@ -103,7 +129,7 @@ final class ChaosCluster implements AutoCloseable {
     servers.add(server);
     serverPorts.add(port);
     var http = new Http("http://127.0.0.1:" + port);
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+    await().atMost(Duration.ofSeconds(180)).ignoreExceptions()
         .failFast("server exited; see " + server.logFile(), () -> !server.isAlive())
         .until(() -> http.get("/health/ready").status() == 200);
     return server;
@@ -114,14 +140,14 @@ final class ChaosCluster implements AutoCloseable {
     return startWorkers(1).getFirst();
   }
 
-  /** Starts {@code n} workers at once and waits until all are ready. */
+  /** Starts {@code n} workers at once and waits until all are ready (minutes: on a loaded 2-core machine JVM starts crawl). */
   List<CharonProcess> startWorkers(int n) {
     var started = new ArrayList<CharonProcess>();
     for (int i = 0; i < n; i++) {
       started.add(launchWorker());
     }
     for (var worker : started) {
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+      await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
           .failFast("worker exited; see " + worker.logFile(), () -> !worker.isAlive())
           .until(() -> ready(worker));
     }
@@ -142,7 +168,7 @@ final class ChaosCluster implements AutoCloseable {
 
   /** A random worker that is alive and ready, waiting for one if every worker is still starting. */
   CharonProcess readyWorker() {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(50))
         .until(() -> workers.stream().anyMatch(ChaosCluster::ready));
     var ready = workers.stream().filter(ChaosCluster::ready).toList();
     return ready.get(random.nextInt(ready.size()));

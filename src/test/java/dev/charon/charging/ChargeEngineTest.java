@@ -173,6 +173,32 @@ class ChargeEngineTest {
   }
 
   @Test
+  void a_partitioned_worker_healed_after_a_takeover_does_not_release_the_new_holders_request() {
+    long invoice = enqueuedInvoice();
+    // The zombie opened the attempt and called; its answer was lost (a timeout) while it was cut off.
+    var zombie = engine.open(List.of(invoice)).attempts().getFirst();
+    provider.then(new ChargeOutcome.Unknown("read timed out"));
+    var zombieCall = engine.call(zombie);
+    // Its lease expired; worker B claimed the request and sent the same key again (calls 2).
+    db.jdbi().useHandle(h -> h.execute(
+        "update charge_request set lease_owner = 'worker-b', lease_until = now() + interval '1 hour' where invoice_id = ?", invoice));
+    var takeover = engine.open(List.of(invoice)).attempts().getFirst();
+    assertThat(takeover.calls()).isEqualTo(2);
+    var before = request(invoice);
+
+    // The zombie heals and writes its late deferral.
+    engine.record(List.of(zombieCall));
+
+    assertThat(request(invoice)).as("B's lease and schedule survive the zombie's late write").isEqualTo(before);
+    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
+    // B's call learns the stored result of the key and settles: one charge, nothing left queued.
+    assertThat(engine.record(List.of(engine.call(takeover))).get(invoice)).isInstanceOf(ChargeEngine.Result.Settled.class);
+    assertThat(invoice(invoice)).containsEntry("status", "PAID");
+    assertThat(requests(invoice)).isZero();
+    assertThat(provider.successfulCharges(invoice)).isEqualTo(1);
+  }
+
+  @Test
   void duplicate_results_for_one_attempt_in_one_batch_settle_the_invoice_from_the_one_recorded() {
     long invoice = enqueuedInvoice();
     var pair = duplicateDeliveries(invoice);
@@ -356,6 +382,12 @@ class ChargeEngineTest {
 
   private List<Map<String, Object>> history(long id) {
     return db.jdbi().withHandle(h -> h.createQuery("select * from invoice_history where invoice_id = :id order by id").bind("id", id).mapToMap().list());
+  }
+
+  private Map<String, Object> request(long invoiceId) {
+    return db.jdbi().withHandle(h -> h.createQuery(
+        "select lease_owner, lease_until, available_at, published_at from charge_request where invoice_id = :id")
+        .bind("id", invoiceId).mapToMap().one());
   }
 
   private long requests(long id) {
