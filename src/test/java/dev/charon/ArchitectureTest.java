@@ -24,13 +24,29 @@ class ArchitectureTest {
   private static final String[] DOMAIN = {"dev.charon.money..", "dev.charon..domain.."};
 
   private static final String[] FRAMEWORKS = {
-    "io.javalin..", "org.jdbi..", "com.rabbitmq..", "java.sql..", "javax.sql..", "com.zaxxer..", "org.flywaydb..",
-    "picocli..", "io.micrometer..", "org.eclipse.jetty..", "com.fasterxml.jackson..", "org.slf4j..", "ch.qos.logback.."
+    "io.javalin..",
+    "org.jdbi..",
+    "com.rabbitmq..",
+    "java.sql..",
+    "javax.sql..",
+    "com.zaxxer..",
+    "org.flywaydb..",
+    "picocli..",
+    "io.micrometer..",
+    "org.eclipse.jetty..",
+    "com.fasterxml.jackson..",
+    "org.slf4j..",
+    "ch.qos.logback.."
   };
 
   @ArchTest
   static final ArchRule domain_imports_no_framework =
-      noClasses().that().resideInAnyPackage(DOMAIN).should().dependOnClassesThat().resideInAnyPackage(FRAMEWORKS);
+      noClasses()
+          .that()
+          .resideInAnyPackage(DOMAIN)
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(FRAMEWORKS);
 
   @ArchTest
   static final ArchRule domain_depends_only_on_the_jdk_and_other_domain_types =
@@ -49,7 +65,8 @@ class ArchitectureTest {
   static final ArchRule amqp_only_in_the_broker_queue_and_events_packages =
       noClasses()
           .that()
-          .resideOutsideOfPackages("dev.charon.broker..", "dev.charon.queue..", "dev.charon.events..")
+          .resideOutsideOfPackages(
+              "dev.charon.broker..", "dev.charon.queue..", "dev.charon.events..")
           .should()
           .dependOnClassesThat()
           .resideInAPackage("com.rabbitmq..");
@@ -90,7 +107,12 @@ class ArchitectureTest {
 
   @ArchTest
   static final ArchRule only_the_cli_knows_picocli =
-      noClasses().that().resideOutsideOfPackage("dev.charon.cli..").should().dependOnClassesThat().resideInAPackage("picocli..");
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("dev.charon.cli..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("picocli..");
 
   @ArchTest
   static final ArchRule the_api_core_knows_no_feature =

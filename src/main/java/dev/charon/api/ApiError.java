@@ -18,7 +18,9 @@ public final class ApiError extends RuntimeException {
     this.errors = List.copyOf(errors);
   }
 
-  /** The server cannot do it now (a dependency did not answer in time); the request may be retried. */
+  /**
+   * The server cannot do it now (a dependency did not answer in time); the request may be retried.
+   */
   public static ApiError serviceUnavailable(String detail) {
     return new ApiError(503, "Service unavailable", detail, List.of());
   }
@@ -34,7 +36,9 @@ public final class ApiError extends RuntimeException {
   private static String summary(List<Problem.FieldError> errors) {
     return errors.size() == 1
         ? errors.getFirst().field() + ": " + errors.getFirst().message()
-        : errors.size() + " fields are invalid: " + String.join(", ", errors.stream().map(Problem.FieldError::field).toList());
+        : errors.size()
+            + " fields are invalid: "
+            + String.join(", ", errors.stream().map(Problem.FieldError::field).toList());
   }
 
   /** The caller must say who it is: no, a malformed, an unknown or a revoked API key. */

@@ -17,7 +17,8 @@ public record Caller(long keyId, String actor) {
   public static Caller of(Context ctx) {
     Caller caller = ctx.attribute(ATTRIBUTE);
     if (caller == null) {
-      throw new IllegalStateException("no authenticated caller on " + ctx.method() + " " + ctx.path());
+      throw new IllegalStateException(
+          "no authenticated caller on " + ctx.method() + " " + ctx.path());
     }
     return caller;
   }

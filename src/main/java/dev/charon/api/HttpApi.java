@@ -39,7 +39,8 @@ public final class HttpApi implements AutoCloseable {
   public static final long MAX_BODY_BYTES = JavalinSetup.MAX_BODY_BYTES;
 
   /** Serves {@code modules}; {@code access} decides about every request before its handler. */
-  public static HttpApi start(String host, int port, ObjectMapper json, Access access, List<Module> modules) {
+  public static HttpApi start(
+      String host, int port, ObjectMapper json, Access access, List<Module> modules) {
     var problems = new ProblemMapper(json);
     var routes = new ArrayList<String>();
     var app =
@@ -50,7 +51,8 @@ public final class HttpApi implements AutoCloseable {
               config.http.prefer405over404 = true;
               var jettyErrors = new ProblemErrorHandler(json);
               config.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
-              config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyErrors));
+              config.jetty.modifyServletContextHandler(
+                  context -> context.setErrorHandler(jettyErrors));
               config.events.handlerAdded(
                   handler -> {
                     if (METHODS.contains(handler.getHttpMethod().name())) {
@@ -59,12 +61,19 @@ public final class HttpApi implements AutoCloseable {
                   });
               config.requestLogger.http(
                   (ctx, ms) ->
-                      log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.status().getCode(), ms));
+                      log.debug(
+                          "{} {} -> {} in {} ms",
+                          ctx.method(),
+                          ctx.path(),
+                          ctx.status().getCode(),
+                          ms));
               problems.register(config.routes);
               config.routes.before(access::authenticate);
               config.routes.beforeMatched(access::authorize);
-              // The original answered the JSON string "ok"; Jackson's mapper in Javalin writes Strings raw.
-              config.routes.get("/rest/health", ctx -> ctx.contentType("application/json").result("\"ok\""));
+              // The original answered the JSON string "ok"; Jackson's mapper in Javalin writes
+              // Strings raw.
+              config.routes.get(
+                  "/rest/health", ctx -> ctx.contentType("application/json").result("\"ok\""));
               modules.forEach(module -> module.routes(config.routes));
               modules.forEach(module -> module.staticFiles(config.staticFiles));
             });

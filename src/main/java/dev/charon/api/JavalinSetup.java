@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Javalin setup every Charon HTTP server shares (the REST API and ops endpoints through
- * {@link HttpApi}, and the gateway), so that they cannot drift: handlers on virtual threads, one
- * body limit, the caller's JSON mapper, and any unhandled exception logged with its stack trace and
+ * The Javalin setup every Charon HTTP server shares (the REST API and ops endpoints through {@link
+ * HttpApi}, and the gateway), so that they cannot drift: handlers on virtual threads, one body
+ * limit, the caller's JSON mapper, and any unhandled exception logged with its stack trace and
  * answered with an opaque 500 in the server's own error format.
  */
 public final class JavalinSetup {
@@ -28,8 +28,10 @@ public final class JavalinSetup {
    * A server with the shared settings, then {@code routes} (the server's own settings, handlers and
    * error mappings). {@code internalError} writes the 500 for an unhandled exception.
    */
-  public static Javalin create(ObjectMapper json, Consumer<Context> internalError, Consumer<JavalinConfig> routes) {
-    // Jackson's default buffer pool is per thread; with a virtual thread per request it never reuses.
+  public static Javalin create(
+      ObjectMapper json, Consumer<Context> internalError, Consumer<JavalinConfig> routes) {
+    // Jackson's default buffer pool is per thread; with a virtual thread per request it never
+    // reuses.
     json.getFactory().setRecyclerPool(JsonRecyclerPools.newConcurrentDequePool());
     return Javalin.create(
         config -> {

@@ -19,9 +19,9 @@ import java.util.TreeSet;
 /**
  * A request's JSON object body, read field by field like {@link Query} reads parameters: unknown
  * fields, missing and mistyped values are all collected and reported together by {@link
- * #validate()}. The parser bounds what a client can make the server hold: nesting depth, string
- * and number lengths; duplicate keys and trailing content are errors. Body size is capped by
- * {@link HttpApi}.
+ * #validate()}. The parser bounds what a client can make the server hold: nesting depth, string and
+ * number lengths; duplicate keys and trailing content are errors. Body size is capped by {@link
+ * HttpApi}.
  */
 public final class JsonBody {
   static final int MAX_DEPTH = 8;
@@ -45,7 +45,8 @@ public final class JsonBody {
   private final String prefix;
   private final List<Problem.FieldError> errors;
 
-  private JsonBody(JsonNode node, String prefix, List<Problem.FieldError> errors, Set<String> allowed) {
+  private JsonBody(
+      JsonNode node, String prefix, List<Problem.FieldError> errors, Set<String> allowed) {
     this.node = node;
     this.prefix = prefix;
     this.errors = errors;
@@ -75,7 +76,8 @@ public final class JsonBody {
     try {
       node = STRICT.readTree(text);
     } catch (JsonProcessingException e) {
-      throw ApiError.badRequest("The body is not acceptable JSON: " + Query.truncate(e.getOriginalMessage()));
+      throw ApiError.badRequest(
+          "The body is not acceptable JSON: " + Query.truncate(e.getOriginalMessage()));
     }
     if (node == null || !node.isObject()) {
       throw ApiError.badRequest("The body must be a JSON object");
@@ -115,7 +117,12 @@ public final class JsonBody {
                   return Optional.of(constant);
                 }
               }
-              return fail(name, "'" + Query.truncate(value) + "' is not one of " + java.util.Arrays.toString(type.getEnumConstants()));
+              return fail(
+                  name,
+                  "'"
+                      + Query.truncate(value)
+                      + "' is not one of "
+                      + java.util.Arrays.toString(type.getEnumConstants()));
             });
   }
 
@@ -156,11 +163,17 @@ public final class JsonBody {
                 return Optional.empty();
               }
               if (!value.get().matches("-?[0-9]{1,30}(\\.[0-9]{1,10})?")) {
-                return a.fail("value", "'" + value.get() + "' is not a decimal number like 12.50 (ASCII digits, optional point, no exponent)");
+                return a.fail(
+                    "value",
+                    "'"
+                        + value.get()
+                        + "' is not a decimal number like 12.50 (ASCII digits, optional point, no exponent)");
               }
               try {
                 var money = dev.charon.money.Money.parse(value.get(), currency.get());
-                return money.minorUnits() > 0 ? Optional.of(money) : a.fail("value", "must be greater than 0");
+                return money.minorUnits() > 0
+                    ? Optional.of(money)
+                    : a.fail("value", "must be greater than 0");
               } catch (IllegalArgumentException e) {
                 return a.fail("value", e.getMessage());
               }
@@ -177,7 +190,9 @@ public final class JsonBody {
                     : fail(name, "must be an object"));
   }
 
-  /** Whether the body sets {@code name} to JSON {@code null} explicitly (a PATCH's "clear this"). */
+  /**
+   * Whether the body sets {@code name} to JSON {@code null} explicitly (a PATCH's "clear this").
+   */
   public boolean isNull(String name) {
     var value = node.get(name);
     return value != null && value.isNull();

@@ -6,8 +6,8 @@ import java.io.UncheckedIOException;
 
 /**
  * {@code GET /openapi.json}: the hand-written OpenAPI 3.1 description of the API, served as it is
- * in the jar. OpenApiConformanceTest keeps it true: every route documented, every documented
- * answer checked against the running API.
+ * in the jar. OpenApiConformanceTest keeps it true: every route documented, every documented answer
+ * checked against the running API.
  */
 public final class OpenApiRoutes implements HttpApi.Module {
   public static final String PATH = "/openapi.json";

@@ -6,7 +6,12 @@ import java.util.List;
 /** RFC 9457 problem details, the body of every error response. */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record Problem(
-    String type, String title, int status, String detail, String instance, List<FieldError> errors) {
+    String type,
+    String title,
+    int status,
+    String detail,
+    String instance,
+    List<FieldError> errors) {
 
   public static final String CONTENT_TYPE = "application/problem+json";
 

@@ -13,8 +13,8 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Jetty's own error responses (requests it refuses before Javalin sees them: an ambiguous or
- * malformed URI, a bad header) as RFC 9457 problem+json instead of Jetty's HTML page, without
- * stack traces.
+ * malformed URI, a bad header) as RFC 9457 problem+json instead of Jetty's HTML page, without stack
+ * traces.
  */
 final class ProblemErrorHandler extends ErrorHandler {
   private final ObjectMapper json;
@@ -25,9 +25,15 @@ final class ProblemErrorHandler extends ErrorHandler {
 
   @Override
   protected void generateResponse(
-      Request request, Response response, int code, String message, Throwable cause, Callback callback) {
+      Request request,
+      Response response,
+      int code,
+      String message,
+      Throwable cause,
+      Callback callback) {
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problem.CONTENT_TYPE);
-    response.write(true, ByteBuffer.wrap(body(code, message, request.getHttpURI().getPath())), callback);
+    response.write(
+        true, ByteBuffer.wrap(body(code, message, request.getHttpURI().getPath())), callback);
   }
 
   @Override
@@ -38,9 +44,13 @@ final class ProblemErrorHandler extends ErrorHandler {
 
   private byte[] body(int status, String message, String path) {
     var title = org.eclipse.jetty.http.HttpStatus.getMessage(status);
-    var detail = message == null || message.isBlank() ? "The server refused the request: " + title : "The server refused the request: " + message;
+    var detail =
+        message == null || message.isBlank()
+            ? "The server refused the request: " + title
+            : "The server refused the request: " + message;
     try {
-      return json.writeValueAsBytes(new Problem("about:blank", title, status, detail, path, List.of()));
+      return json.writeValueAsBytes(
+          new Problem("about:blank", title, status, detail, path, List.of()));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("problem details must serialize", e);
     }

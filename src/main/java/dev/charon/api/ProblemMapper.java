@@ -58,7 +58,8 @@ final class ProblemMapper {
 
   /** The answer to an unhandled exception, which {@link JavalinSetup} has logged. */
   void internalError(Context ctx) {
-    write(ctx, 500, title(500), "The server failed to handle the request; it is logged.", List.of());
+    write(
+        ctx, 500, title(500), "The server failed to handle the request; it is logged.", List.of());
   }
 
   private static String detail(HttpResponseException e, Context ctx) {
@@ -83,8 +84,7 @@ final class ProblemMapper {
 
   private void write(
       Context ctx, int status, String title, String detail, List<Problem.FieldError> errors) {
-    var problem =
-        new Problem("about:blank", title, status, detail, ctx.path(), errors);
+    var problem = new Problem("about:blank", title, status, detail, ctx.path(), errors);
     try {
       ctx.status(status).contentType(Problem.CONTENT_TYPE).result(json.writeValueAsString(problem));
     } catch (JsonProcessingException e) {

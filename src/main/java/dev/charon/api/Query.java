@@ -23,7 +23,8 @@ public final class Query {
       if (!allowed.contains(name)) {
         errors.add(
             new Problem.FieldError(
-                name, "unknown query parameter; allowed: " + String.join(", ", new TreeSet<>(allowed))));
+                name,
+                "unknown query parameter; allowed: " + String.join(", ", new TreeSet<>(allowed))));
       } else if (params.get(name).size() > 1) {
         errors.add(new Problem.FieldError(name, "given more than once"));
       }
@@ -40,7 +41,9 @@ public final class Query {
   }
 
   public Optional<Long> positiveLong(String name) {
-    return raw(name).flatMap(value -> parsePositiveLong(value).or(() -> fail(name, value, "a positive integer id")));
+    return raw(name)
+        .flatMap(
+            value -> parsePositiveLong(value).or(() -> fail(name, value, "a positive integer id")));
   }
 
   public <E extends Enum<E>> Optional<E> enumValue(String name, Class<E> type) {
@@ -52,12 +55,14 @@ public final class Query {
                   return Optional.of(constant);
                 }
               }
-              return fail(name, value, "one of " + java.util.Arrays.toString(type.getEnumConstants()));
+              return fail(
+                  name, value, "one of " + java.util.Arrays.toString(type.getEnumConstants()));
             });
   }
 
   public Optional<String> matching(String name, String regex, String expected) {
-    return raw(name).flatMap(value -> value.matches(regex) ? Optional.of(value) : fail(name, value, expected));
+    return raw(name)
+        .flatMap(value -> value.matches(regex) ? Optional.of(value) : fail(name, value, expected));
   }
 
   public int limit(int defaultLimit, int maxLimit) {

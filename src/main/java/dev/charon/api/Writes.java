@@ -21,10 +21,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a POST in one transaction and makes it idempotent when the client sends an {@code
- * Idempotency-Key} (Stripe's semantics): the first response for a key is stored with the write,
- * in the same transaction, and replayed (with {@code Idempotent-Replayed: true}) for every later
- * request with that key; the same key with a different method, path or body is 422. Keys belong
- * to the API key that used them and expire after {@link #TTL}. A request that fails (any error
+ * Idempotency-Key} (Stripe's semantics): the first response for a key is stored with the write, in
+ * the same transaction, and replayed (with {@code Idempotent-Replayed: true}) for every later
+ * request with that key; the same key with a different method, path or body is 422. Keys belong to
+ * the API key that used them and expire after {@link #TTL}. A request that fails (any error
  * response) stores nothing, so the client may correct it and send it again with the same key. A
  * second request with a key whose first request is still running waits for it on the key's row.
  */
@@ -71,12 +71,15 @@ public final class Writes {
    * Like {@link #handle(Context, Function)}, but a reply body shown once (it carries a secret) is
    * stored for replays as {@code storedForm} makes it: a replay answers without the secret.
    */
-  public void handle(Context ctx, Function<Handle, Reply> write, Function<Object, Object> storedForm) {
+  public void handle(
+      Context ctx, Function<Handle, Reply> write, Function<Object, Object> storedForm) {
     var caller = Caller.of(ctx);
     var key = ctx.header(HEADER);
     if (key != null && !validKey(key)) {
       throw ApiError.invalid(
-          List.of(new Problem.FieldError(HEADER, "must be 1 to 255 visible ASCII characters, such as a UUID")));
+          List.of(
+              new Problem.FieldError(
+                  HEADER, "must be 1 to 255 visible ASCII characters, such as a UUID")));
     }
     var hash = key == null ? null : requestHash(ctx);
     var stored =
@@ -103,7 +106,11 @@ public final class Writes {
             });
     if (stored.replayed()) {
       replays.increment();
-      log.info("replayed the response to {} {} for Idempotency-Key of {}", ctx.method(), ctx.path(), caller.actor());
+      log.info(
+          "replayed the response to {} {} for Idempotency-Key of {}",
+          ctx.method(),
+          ctx.path(),
+          caller.actor());
       ctx.header("Idempotent-Replayed", "true");
     }
     if (stored.location() != null) {
@@ -121,7 +128,8 @@ public final class Writes {
     var now = clock.instant();
     var expired = Timestamp.from(now.minus(TTL));
     // An expired key is free again: drop its old result first (this row lock serializes too).
-    h.createUpdate("delete from idempotency_key where api_key_id = :caller and key = :key and created_at < :expired")
+    h.createUpdate(
+            "delete from idempotency_key where api_key_id = :caller and key = :key and created_at < :expired")
         .bind("caller", caller.keyId())
         .bind("key", key)
         .bind("expired", expired)
@@ -160,10 +168,17 @@ public final class Writes {
         || !ctx.path().equals(row.get("path"))
         || !Arrays.equals(hash, (byte[]) row.get("request_hash"))) {
       throw ApiError.unprocessable(
-          "The Idempotency-Key was already used for a different request (" + row.get("method") + " "
-              + row.get("path") + " with another body); use a new key for a new request");
+          "The Idempotency-Key was already used for a different request ("
+              + row.get("method")
+              + " "
+              + row.get("path")
+              + " with another body); use a new key for a new request");
     }
-    return new Stored(((Number) row.get("status")).intValue(), (String) row.get("body"), (String) row.get("location"), true);
+    return new Stored(
+        ((Number) row.get("status")).intValue(),
+        (String) row.get("body"),
+        (String) row.get("location"),
+        true);
   }
 
   private static boolean validKey(String key) {
@@ -173,7 +188,8 @@ public final class Writes {
   private static byte[] requestHash(Context ctx) {
     try {
       var digest = MessageDigest.getInstance("SHA-256");
-      digest.update((ctx.method().name() + " " + ctx.path() + "\n").getBytes(StandardCharsets.UTF_8));
+      digest.update(
+          (ctx.method().name() + " " + ctx.path() + "\n").getBytes(StandardCharsets.UTF_8));
       return digest.digest(ctx.bodyAsBytes());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);

@@ -29,11 +29,11 @@ import dev.charon.invoice.CollectionStats;
 import dev.charon.invoice.InvoiceRepository;
 import dev.charon.invoice.InvoiceRoutes;
 import dev.charon.invoice.InvoiceWrites;
+import dev.charon.subscription.SubscriptionRoutes;
+import dev.charon.subscription.Subscriptions;
 import dev.charon.webhooks.UrlGuard;
 import dev.charon.webhooks.WebhookRoutes;
 import dev.charon.webhooks.WebhookSettings;
-import dev.charon.subscription.SubscriptionRoutes;
-import dev.charon.subscription.Subscriptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -44,15 +44,23 @@ import org.jdbi.v3.core.Jdbi;
 public final class ApiRole {
   private ApiRole() {}
 
-  /** Where the API listens, which paths are open, the billing zone and batch size, and webhook settings. */
-  public record Settings(HttpSettings http, AuthSettings auth, BillingSettings billing, WebhookSettings webhooks) {
+  /**
+   * Where the API listens, which paths are open, the billing zone and batch size, and webhook
+   * settings.
+   */
+  public record Settings(
+      HttpSettings http, AuthSettings auth, BillingSettings billing, WebhookSettings webhooks) {
     /** Without webhook settings: endpoints cannot be created (no key to seal their secrets). */
     public Settings(HttpSettings http, AuthSettings auth, BillingSettings billing) {
       this(http, auth, billing, WebhookSettings.from(new Env(java.util.Map.of())));
     }
 
     public static Settings from(Env env) {
-      return new Settings(HttpSettings.from(env), AuthSettings.from(env), BillingSettings.from(env), WebhookSettings.from(env));
+      return new Settings(
+          HttpSettings.from(env),
+          AuthSettings.from(env),
+          BillingSettings.from(env),
+          WebhookSettings.from(env));
     }
 
     public Settings withPort(int port) {
@@ -64,31 +72,59 @@ public final class ApiRole {
     }
   }
 
-  /** The REST API, the operator console and {@code extra} modules (ops endpoints) on one port, behind API keys. */
-  public static HttpApi start(Jdbi jdbi, Settings settings, Clock clock, MeterRegistry metrics, HttpApi.Module... extra) {
+  /**
+   * The REST API, the operator console and {@code extra} modules (ops endpoints) on one port,
+   * behind API keys.
+   */
+  public static HttpApi start(
+      Jdbi jdbi, Settings settings, Clock clock, MeterRegistry metrics, HttpApi.Module... extra) {
     var json = Json.mapper();
     var writes = new Writes(jdbi, json, clock, metrics);
     var runs = BillingRuns.of(jdbi, clock, settings.billing(), metrics);
-    var modules = new ArrayList<HttpApi.Module>(List.of(
-        new CustomerRoutes(new CustomerRepository(jdbi), writes),
-        new PaymentMethodRoutes(new PaymentMethods(jdbi, clock, metrics), writes),
-        new SubscriptionRoutes(new Subscriptions(jdbi, clock, metrics), writes),
-        // Only a composition root started with CHARON_TEST_CLOCK=true hands in a DatabaseClock.
-        new TestClockRoutes(
-            clock instanceof DatabaseClock db
-                ? java.util.Optional.of(new TestClock(jdbi, db, runs, settings.billing().zone(), java.time.Duration.ofSeconds(60)))
-                : java.util.Optional.empty(),
-            clock),
-        new InvoiceRoutes(new InvoiceRepository(jdbi), new InvoiceWrites(clock, metrics), writes, clock, settings.billing().zone()),
-        new BillingRunRoutes(runs, writes, clock),
-        new CollectionRoutes(new CollectionStats(jdbi), clock, settings.billing().zone()),
-        new EventRoutes(new EventFeed(jdbi, json)),
-        new WebhookRoutes(jdbi, settings.webhooks(), new UrlGuard(settings.webhooks().allowPrivate()), writes, clock),
-        new WhoAmIRoutes(),
-        new OpenApiRoutes(),
-        new ConsoleRoutes()));
+    var modules =
+        new ArrayList<HttpApi.Module>(
+            List.of(
+                new CustomerRoutes(new CustomerRepository(jdbi), writes),
+                new PaymentMethodRoutes(new PaymentMethods(jdbi, clock, metrics), writes),
+                new SubscriptionRoutes(new Subscriptions(jdbi, clock, metrics), writes),
+                // Only a composition root started with CHARON_TEST_CLOCK=true hands in a
+                // DatabaseClock.
+                new TestClockRoutes(
+                    clock instanceof DatabaseClock db
+                        ? java.util.Optional.of(
+                            new TestClock(
+                                jdbi,
+                                db,
+                                runs,
+                                settings.billing().zone(),
+                                java.time.Duration.ofSeconds(60)))
+                        : java.util.Optional.empty(),
+                    clock),
+                new InvoiceRoutes(
+                    new InvoiceRepository(jdbi),
+                    new InvoiceWrites(clock, metrics),
+                    writes,
+                    clock,
+                    settings.billing().zone()),
+                new BillingRunRoutes(runs, writes, clock),
+                new CollectionRoutes(new CollectionStats(jdbi), clock, settings.billing().zone()),
+                new EventRoutes(new EventFeed(jdbi, json)),
+                new WebhookRoutes(
+                    jdbi,
+                    settings.webhooks(),
+                    new UrlGuard(settings.webhooks().allowPrivate()),
+                    writes,
+                    clock),
+                new WhoAmIRoutes(),
+                new OpenApiRoutes(),
+                new ConsoleRoutes()));
     modules.addAll(List.of(extra));
-    return HttpApi.start(settings.http().host(), settings.http().port(), json, access(jdbi, settings.auth(), clock, metrics), modules);
+    return HttpApi.start(
+        settings.http().host(),
+        settings.http().port(),
+        json,
+        access(jdbi, settings.auth(), clock, metrics),
+        modules);
   }
 
   /** API keys checked against this database; every role that serves HTTP uses the same rules. */

@@ -8,13 +8,16 @@ import java.net.ServerSocket;
 
 /**
  * A port another process holds (a second worker's metrics port on one host, a second demo's API
- * port) is the user's to fix: one line naming the setting, before the role starts any work,
- * instead of Jetty's BindException stack trace after it did.
+ * port) is the user's to fix: one line naming the setting, before the role starts any work, instead
+ * of Jetty's BindException stack trace after it did.
  */
 public final class Ports {
   private Ports() {}
 
-  /** Throws a {@link ConfigException} naming {@code setting} when {@code port} is taken on {@code host}. */
+  /**
+   * Throws a {@link ConfigException} naming {@code setting} when {@code port} is taken on {@code
+   * host}.
+   */
   public static void requireFree(String host, int port, String setting) {
     if (port == 0) {
       return; // any free port
@@ -32,7 +35,12 @@ public final class Ports {
   /** The same message for a bind that lost a race after {@link #requireFree}. */
   public static ConfigException inUse(String host, int port, String setting) {
     return new ConfigException(
-        "port " + port + " (" + host + ") is already in use by another process: choose a free one with " + setting
+        "port "
+            + port
+            + " ("
+            + host
+            + ") is already in use by another process: choose a free one with "
+            + setting
             + " (0 picks any free port)");
   }
 }

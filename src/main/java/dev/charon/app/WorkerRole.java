@@ -13,7 +13,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 
-/** Wires a charge worker: queue transport, charge engine, provider. Used by worker, demo and bill. */
+/**
+ * Wires a charge worker: queue transport, charge engine, provider. Used by worker, demo and bill.
+ */
 public final class WorkerRole {
   private WorkerRole() {}
 
@@ -22,24 +24,42 @@ public final class WorkerRole {
   }
 
   public static ChargeWorker start(
-      Database db, QueueSettings queueSettings, ChargingSettings charging, PaymentProvider provider, Clock clock,
+      Database db,
+      QueueSettings queueSettings,
+      ChargingSettings charging,
+      PaymentProvider provider,
+      Clock clock,
       MeterRegistry metrics) {
     // Each pipeline holds up to two connections at once (a claim and a record transaction); one
     // more serves hand-backs and the health check.
     int needed = 2 * Math.min(charging.pipelines(), charging.concurrency()) + 1;
     if (db.poolSize() < needed) {
       throw new ConfigException(
-          "CHARON_DB_POOL_SIZE=" + db.poolSize() + " is too small for CHARON_WORKER_PIPELINES=" + charging.pipelines()
-              + ": expected at least " + needed);
+          "CHARON_DB_POOL_SIZE="
+              + db.poolSize()
+              + " is too small for CHARON_WORKER_PIPELINES="
+              + charging.pipelines()
+              + ": expected at least "
+              + needed);
     }
     var name = workerName();
-    var engine = new ChargeEngine(db.jdbi(), provider, charging.policy(), charging.breaker(clock), clock, name, metrics);
+    var engine =
+        new ChargeEngine(
+            db.jdbi(), provider, charging.policy(), charging.breaker(clock), clock, name, metrics);
     ChargeQueue queue =
         switch (queueSettings.transport()) {
-          case POSTGRES -> new PostgresChargeQueue(db.jdbi(), name, charging.lease(), Duration.ofMillis(100));
-          case RABBITMQ -> dev.charon.queue.RabbitChargeQueue.start(queueSettings.amqp(), name, metrics);
+          case POSTGRES ->
+              new PostgresChargeQueue(db.jdbi(), name, charging.lease(), Duration.ofMillis(100));
+          case RABBITMQ ->
+              dev.charon.queue.RabbitChargeQueue.start(queueSettings.amqp(), name, metrics);
         };
-    return new ChargeWorker(queue, engine, charging.concurrency(), charging.pipelines(), charging.claimLinger(), metrics)
+    return new ChargeWorker(
+            queue,
+            engine,
+            charging.concurrency(),
+            charging.pipelines(),
+            charging.claimLinger(),
+            metrics)
         .start();
   }
 

@@ -13,13 +13,13 @@ import org.jdbi.v3.core.Jdbi;
  * Reconciles Charon's database with the provider's ledger (DESIGN.md invariants 1, 2 and 6), safe
  * to run while Charon charges. It compares one consistent cut: the cut time T is read first, then
  * the database in one REPEATABLE READ snapshot, then the provider's ledger. Every attempt is
- * committed (UNKNOWN) before its key is sent, so a provider charge made before T has its attempt
- * in the snapshot; a charge whose attempt is still UNKNOWN there, or that has no attempt there and
- * was made at or after T, is in flight (its outcome not yet recorded), counted apart and not a
+ * committed (UNKNOWN) before its key is sent, so a provider charge made before T has its attempt in
+ * the snapshot; a charge whose attempt is still UNKNOWN there, or that has no attempt there and was
+ * made at or after T, is in flight (its outcome not yet recorded), counted apart and not a
  * difference. The ledger, read after the snapshot, holds every charge the snapshot's PAID invoices
- * were charged with, so a missing charge is still found; double charges are counted over the
- * whole ledger. The ledger is loaded into a temporary table and compared in SQL, so a million
- * charges cost a few seconds and little memory.
+ * were charged with, so a missing charge is still found; double charges are counted over the whole
+ * ledger. The ledger is loaded into a temporary table and compared in SQL, so a million charges
+ * cost a few seconds and little memory.
  */
 public final class Auditor {
 
@@ -31,7 +31,8 @@ public final class Auditor {
   }
 
   /** Totals per currency on both sides, in minor units, of the charges settled at the cut. */
-  public record CurrencyLine(String currency, long providerCount, long providerMinor, long paidCount, long paidMinor) {
+  public record CurrencyLine(
+      String currency, long providerCount, long providerMinor, long paidCount, long paidMinor) {
     public boolean ok() {
       return providerCount == paidCount && providerMinor == paidMinor;
     }
@@ -42,7 +43,12 @@ public final class Auditor {
    * charges whose outcome the snapshot had not recorded yet; {@code cut}: the cut time T.
    */
   public record Report(
-      List<Check> checks, List<CurrencyLine> currencies, long providerCharges, long inFlight, long inFlightCharges, Instant cut) {
+      List<Check> checks,
+      List<CurrencyLine> currencies,
+      long providerCharges,
+      long inFlight,
+      long inFlightCharges,
+      Instant cut) {
     public boolean reconciles() {
       return checks.stream().allMatch(Check::ok) && currencies.stream().allMatch(CurrencyLine::ok);
     }
@@ -122,7 +128,10 @@ public final class Auditor {
       h.execute("analyze ledger");
       var checks = new ArrayList<Check>();
       for (var check : CHECKS) {
-        var ids = h.createQuery("select id from (" + check.getValue() + ") v(id) order by id").mapTo(Long.class).list();
+        var ids =
+            h.createQuery("select id from (" + check.getValue() + ") v(id) order by id")
+                .mapTo(Long.class)
+                .list();
         checks.add(new Check(check.getKey(), ids.size(), ids.stream().limit(20).toList()));
       }
       var currencies =
@@ -137,19 +146,37 @@ public final class Auditor {
                          coalesce(d.n, 0) as dn, coalesce(d.s, 0) as ds
                   from provider p full join paid d on d.currency = p.currency order by 1
                   """)
-              .map((rs, ctx) -> new CurrencyLine(rs.getString("currency"), rs.getLong("pn"), rs.getLong("ps"), rs.getLong("dn"), rs.getLong("ds")))
+              .map(
+                  (rs, ctx) ->
+                      new CurrencyLine(
+                          rs.getString("currency"),
+                          rs.getLong("pn"),
+                          rs.getLong("ps"),
+                          rs.getLong("dn"),
+                          rs.getLong("ds")))
               .list();
-      long inFlight = h.createQuery("select count(*) from invoice where status = 'PROCESSING'").mapTo(Long.class).one();
+      long inFlight =
+          h.createQuery("select count(*) from invoice where status = 'PROCESSING'")
+              .mapTo(Long.class)
+              .one();
       h.rollback();
       return new Report(checks, currencies, loaded[0], inFlight, inFlightCharges, cut);
     }
   }
 
   private static int load(Handle h, List<ProviderLedger.Charge> page) {
-    var batch = h.prepareBatch("insert into ledger values (:invoice, :key, :charge, :amount, :currency, :created)");
+    var batch =
+        h.prepareBatch(
+            "insert into ledger values (:invoice, :key, :charge, :amount, :currency, :created)");
     for (var c : page) {
-      batch.bind("invoice", c.invoiceId()).bind("key", c.key()).bind("charge", c.chargeId())
-          .bind("amount", c.amountMinor()).bind("currency", c.currency()).bind("created", c.created()).add();
+      batch
+          .bind("invoice", c.invoiceId())
+          .bind("key", c.key())
+          .bind("charge", c.chargeId())
+          .bind("amount", c.amountMinor())
+          .bind("currency", c.currency())
+          .bind("created", c.created())
+          .add();
     }
     return batch.execute().length;
   }

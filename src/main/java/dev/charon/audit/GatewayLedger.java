@@ -13,11 +13,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
-/** Reads the provider's own truth: every successful charge in the gateway's ledger, page by page. */
+/**
+ * Reads the provider's own truth: every successful charge in the gateway's ledger, page by page.
+ */
 public final class GatewayLedger implements ProviderLedger {
 
   private static final int PAGE = 5000;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ObjectMapper json = new ObjectMapper();
   private final URI base;
 
@@ -35,8 +38,12 @@ public final class GatewayLedger implements ProviderLedger {
       for (var c : page.get("charges")) {
         charges.add(
             new Charge(
-                c.get("key").asText(), c.get("invoiceId").asLong(), c.get("chargeId").asText(),
-                c.get("amountMinor").asLong(), c.get("currency").asText(), created(c.get("at"))));
+                c.get("key").asText(),
+                c.get("invoiceId").asLong(),
+                c.get("chargeId").asText(),
+                c.get("amountMinor").asLong(),
+                c.get("currency").asText(),
+                created(c.get("at"))));
       }
       if (!charges.isEmpty()) {
         sink.accept(charges);
@@ -56,17 +63,24 @@ public final class GatewayLedger implements ProviderLedger {
     }
     if (at.isNumber()) {
       var seconds = at.decimalValue();
-      return Instant.ofEpochSecond(seconds.longValue(), seconds.remainder(java.math.BigDecimal.ONE).movePointRight(9).longValue());
+      return Instant.ofEpochSecond(
+          seconds.longValue(),
+          seconds.remainder(java.math.BigDecimal.ONE).movePointRight(9).longValue());
     }
     return Instant.parse(at.asText());
   }
 
   private JsonNode get(String path) throws IOException, InterruptedException {
     var response =
-        http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60)).GET().build(),
+        http.send(
+            HttpRequest.newBuilder(base.resolve(path))
+                .timeout(Duration.ofSeconds(60))
+                .GET()
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
-      throw new IOException("gateway answered " + response.statusCode() + " to GET " + path + ": " + response.body());
+      throw new IOException(
+          "gateway answered " + response.statusCode() + " to GET " + path + ": " + response.body());
     }
     return json.readTree(response.body());
   }

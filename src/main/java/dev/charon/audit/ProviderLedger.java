@@ -13,11 +13,17 @@ import java.util.function.Consumer;
 public interface ProviderLedger {
 
   /**
-   * One successful charge as the provider recorded it. {@code key}: the idempotency key it was
-   * made with, which names Charon's attempt; {@code invoiceId}: the invoice it was for (the
-   * provider's metadata); {@code created}: when the provider made it, on the provider's clock.
+   * One successful charge as the provider recorded it. {@code key}: the idempotency key it was made
+   * with, which names Charon's attempt; {@code invoiceId}: the invoice it was for (the provider's
+   * metadata); {@code created}: when the provider made it, on the provider's clock.
    */
-  record Charge(String key, long invoiceId, String chargeId, long amountMinor, String currency, Instant created) {}
+  record Charge(
+      String key,
+      long invoiceId,
+      String chargeId,
+      long amountMinor,
+      String currency,
+      Instant created) {}
 
   /** Streams every successful charge to {@code sink}, a page at a time. */
   void forEachPage(Consumer<List<Charge>> sink) throws IOException, InterruptedException;

@@ -30,13 +30,14 @@ final class StripeLedger implements ProviderLedger {
   private long failed;
 
   StripeLedger(StripeSettings settings) {
-    this(StripeClient.builder()
-        .setApiKey(settings.apiKey())
-        .setApiBase(settings.baseUrl().toString().replaceAll("/+$", ""))
-        .setConnectTimeout(Math.toIntExact(settings.connectTimeout().toMillis()))
-        .setReadTimeout(Math.toIntExact(settings.readTimeout().toMillis()))
-        .setMaxNetworkRetries(2) // a read: retrying a list is safe
-        .build());
+    this(
+        StripeClient.builder()
+            .setApiKey(settings.apiKey())
+            .setApiBase(settings.baseUrl().toString().replaceAll("/+$", ""))
+            .setConnectTimeout(Math.toIntExact(settings.connectTimeout().toMillis()))
+            .setReadTimeout(Math.toIntExact(settings.readTimeout().toMillis()))
+            .setMaxNetworkRetries(2) // a read: retrying a list is safe
+            .build());
   }
 
   StripeLedger(StripeClient client) {
@@ -59,7 +60,8 @@ final class StripeLedger implements ProviderLedger {
         page = list.getData();
         more = Boolean.TRUE.equals(list.getHasMore());
       } catch (StripeException e) {
-        throw new IOException("Stripe refused to list charges after " + after + ": " + e.getMessage(), e);
+        throw new IOException(
+            "Stripe refused to list charges after " + after + ": " + e.getMessage(), e);
       }
       pages++;
       var charges = new ArrayList<ProviderLedger.Charge>();
@@ -70,7 +72,11 @@ final class StripeLedger implements ProviderLedger {
         sink.accept(charges);
       }
       if (!more || page.isEmpty()) {
-        log.info("Stripe ledger read: {} pages, {} charges without Charon metadata left out, {} failed charges left out", pages, foreign, failed);
+        log.info(
+            "Stripe ledger read: {} pages, {} charges without Charon metadata left out, {} failed charges left out",
+            pages,
+            foreign,
+            failed);
         return;
       }
       after = page.getLast().getId();
@@ -90,9 +96,18 @@ final class StripeLedger implements ProviderLedger {
     }
     // A currency Charon does not bill in cannot match an invoice: kept as Stripe wrote it, so the
     // audit reports it instead of dropping it.
-    long amount = StripeAmounts.fromStripe(c.getAmount(), c.getCurrency()).map(m -> m.minorUnits()).orElse(c.getAmount());
-    return java.util.Optional.of(new ProviderLedger.Charge(metadata.get(StripePaymentProvider.IDEMPOTENCY_KEY), Long.parseLong(invoice),
-        c.getId(), amount, c.getCurrency().toUpperCase(Locale.ROOT), java.time.Instant.ofEpochSecond(c.getCreated())));
+    long amount =
+        StripeAmounts.fromStripe(c.getAmount(), c.getCurrency())
+            .map(m -> m.minorUnits())
+            .orElse(c.getAmount());
+    return java.util.Optional.of(
+        new ProviderLedger.Charge(
+            metadata.get(StripePaymentProvider.IDEMPOTENCY_KEY),
+            Long.parseLong(invoice),
+            c.getId(),
+            amount,
+            c.getCurrency().toUpperCase(Locale.ROOT),
+            java.time.Instant.ofEpochSecond(c.getCreated())));
   }
 
   /** Charges on the account without Charon's metadata, seen by the last read. */

@@ -3,7 +3,8 @@ package dev.charon.auth;
 import java.time.Instant;
 
 /** A stored API key, without its secret: who it is, what it may do, whether it still works. */
-public record ApiKey(long id, String name, Role role, String prefix, Instant createdAt, Instant revokedAt) {
+public record ApiKey(
+    long id, String name, Role role, String prefix, Instant createdAt, Instant revokedAt) {
 
   public boolean revoked() {
     return revokedAt != null;

@@ -38,14 +38,19 @@ public final class ApiKeyAccess implements Access {
     }
     var header = ctx.header("Authorization");
     if (header == null || header.isBlank()) {
-      throw refuse("missing", ApiError.unauthorized("Send an API key as 'Authorization: Bearer <key>'"));
+      throw refuse(
+          "missing", ApiError.unauthorized("Send an API key as 'Authorization: Bearer <key>'"));
     }
     if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      throw refuse("malformed", ApiError.unauthorized("The Authorization header must use the Bearer scheme"));
+      throw refuse(
+          "malformed",
+          ApiError.unauthorized("The Authorization header must use the Bearer scheme"));
     }
     var key =
         keys.authenticate(header.substring(7).trim())
-            .orElseThrow(() -> refuse("unknown", ApiError.unauthorized("The API key is unknown or revoked")));
+            .orElseThrow(
+                () ->
+                    refuse("unknown", ApiError.unauthorized("The API key is unknown or revoked")));
     ctx.attribute(KEY, key);
     new Caller(key.id(), key.actor()).attachTo(ctx);
   }
@@ -58,12 +63,24 @@ public final class ApiKeyAccess implements Access {
     }
     var required = requiredRole(ctx.method().name());
     if (!key.role().allows(required)) {
-      log.info("API key {} ({}) refused {} {}: needs {}", key.name(), key.role().label(), ctx.method(), ctx.path(), required.label());
+      log.info(
+          "API key {} ({}) refused {} {}: needs {}",
+          key.name(),
+          key.role().label(),
+          ctx.method(),
+          ctx.path(),
+          required.label());
       throw refuse(
           "forbidden",
           ApiError.forbidden(
-              "The API key '" + key.name() + "' has role " + key.role().label() + "; " + ctx.method()
-                  + " needs " + required.label()));
+              "The API key '"
+                  + key.name()
+                  + "' has role "
+                  + key.role().label()
+                  + "; "
+                  + ctx.method()
+                  + " needs "
+                  + required.label()));
     }
   }
 

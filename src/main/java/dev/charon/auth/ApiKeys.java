@@ -48,18 +48,22 @@ public final class ApiKeys {
     var secret = SCHEME + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     var key =
         jdbi.withHandle(
-            h ->
-                h.createQuery(
-                        "insert into api_key (name, role, prefix, secret_hash, created_at) "
-                            + "values (:name, :role, :prefix, :hash, :at) on conflict (name) do nothing returning " + COLUMNS)
-                    .bind("name", name.strip())
-                    .bind("role", role.label())
-                    .bind("prefix", secret.substring(0, PREFIX_LENGTH))
-                    .bind("hash", sha256(secret))
-                    .bind("at", Timestamp.from(clock.instant()))
-                    .map((rs, ctx) -> map(rs))
-                    .findOne())
-            .orElseThrow(() -> new IllegalArgumentException("an API key named '" + name.strip() + "' already exists"));
+                h ->
+                    h.createQuery(
+                            "insert into api_key (name, role, prefix, secret_hash, created_at) "
+                                + "values (:name, :role, :prefix, :hash, :at) on conflict (name) do nothing returning "
+                                + COLUMNS)
+                        .bind("name", name.strip())
+                        .bind("role", role.label())
+                        .bind("prefix", secret.substring(0, PREFIX_LENGTH))
+                        .bind("hash", sha256(secret))
+                        .bind("at", Timestamp.from(clock.instant()))
+                        .map((rs, ctx) -> map(rs))
+                        .findOne())
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "an API key named '" + name.strip() + "' already exists"));
     log.info("API key {} ({}, {}…) created", key.name(), role.label(), key.prefix());
     return new Created(key, secret);
   }
@@ -69,7 +73,8 @@ public final class ApiKeys {
     int revoked =
         jdbi.withHandle(
             h ->
-                h.createUpdate("update api_key set revoked_at = :at where name = :name and revoked_at is null")
+                h.createUpdate(
+                        "update api_key set revoked_at = :at where name = :name and revoked_at is null")
                     .bind("name", name)
                     .bind("at", Timestamp.from(clock.instant()))
                     .execute());
@@ -81,7 +86,10 @@ public final class ApiKeys {
 
   public List<ApiKey> list() {
     return jdbi.withHandle(
-        h -> h.createQuery("select " + COLUMNS + " from api_key order by id").map((rs, ctx) -> map(rs)).list());
+        h ->
+            h.createQuery("select " + COLUMNS + " from api_key order by id")
+                .map((rs, ctx) -> map(rs))
+                .list());
   }
 
   /** The live (not revoked) key with this secret. */
@@ -91,7 +99,10 @@ public final class ApiKeys {
     }
     return jdbi.withHandle(
         h ->
-            h.createQuery("select " + COLUMNS + " from api_key where secret_hash = :hash and revoked_at is null")
+            h.createQuery(
+                    "select "
+                        + COLUMNS
+                        + " from api_key where secret_hash = :hash and revoked_at is null")
                 .bind("hash", sha256(secret))
                 .map((rs, ctx) -> map(rs))
                 .findOne());

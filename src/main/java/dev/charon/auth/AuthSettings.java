@@ -6,10 +6,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Which paths need no API key for reading (a write always needs an operator key): {@code CHARON_AUTH_OPEN_PATHS}, comma-separated, each an exact
- * path or a prefix ending in {@code *}. The default keeps probes, scraping, the API description and
- * the console's static files open (the console itself calls the API with the user's key); nothing
- * under {@code /rest/v1} is open.
+ * Which paths need no API key for reading (a write always needs an operator key): {@code
+ * CHARON_AUTH_OPEN_PATHS}, comma-separated, each an exact path or a prefix ending in {@code *}. The
+ * default keeps probes, scraping, the API description and the console's static files open (the
+ * console itself calls the API with the user's key); nothing under {@code /rest/v1} is open.
  */
 public record AuthSettings(List<String> openPaths) {
   public static final String DEFAULT_OPEN_PATHS =
@@ -18,7 +18,8 @@ public record AuthSettings(List<String> openPaths) {
   public AuthSettings {
     openPaths = List.copyOf(openPaths);
     for (var path : openPaths) {
-      if (!path.startsWith("/") || path.indexOf('*') >= 0 && path.indexOf('*') != path.length() - 1) {
+      if (!path.startsWith("/")
+          || path.indexOf('*') >= 0 && path.indexOf('*') != path.length() - 1) {
         throw new ConfigException(
             "CHARON_AUTH_OPEN_PATHS: '" + path + "' must start with / and may only end in *");
       }
@@ -27,12 +28,15 @@ public record AuthSettings(List<String> openPaths) {
 
   public static AuthSettings from(Env env) {
     var raw = env.string("CHARON_AUTH_OPEN_PATHS", DEFAULT_OPEN_PATHS);
-    return new AuthSettings(Arrays.stream(raw.split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList());
+    return new AuthSettings(
+        Arrays.stream(raw.split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList());
   }
 
   public boolean isOpen(String path) {
     for (var open : openPaths) {
-      if (open.endsWith("*") ? path.startsWith(open.substring(0, open.length() - 1)) : path.equals(open)) {
+      if (open.endsWith("*")
+          ? path.startsWith(open.substring(0, open.length() - 1))
+          : path.equals(open)) {
         return true;
       }
     }

@@ -17,9 +17,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * {@code /rest/v1/billing-runs}: list runs, one run with live progress, and start (or join) the
- * run of a period. A run started here is produced by the scheduler's maintenance task (within
- * {@code CHARON_RETRY_POLL}) on whichever server runs it, so the request itself stays short.
+ * {@code /rest/v1/billing-runs}: list runs, one run with live progress, and start (or join) the run
+ * of a period. A run started here is produced by the scheduler's maintenance task (within {@code
+ * CHARON_RETRY_POLL}) on whichever server runs it, so the request itself stays short.
  */
 public final class BillingRunRoutes implements HttpApi.Module {
   static final int DEFAULT_LIMIT = 100;
@@ -48,7 +48,9 @@ public final class BillingRunRoutes implements HttpApi.Module {
     long after = query.after();
     query.validate();
     var page = Page.of(runs.list(after, limit + 1), limit, BillingRun::id);
-    Responses.page(ctx, new Page<>(page.items().stream().map(RunViews.RunView::of).toList(), page.nextAfter()));
+    Responses.page(
+        ctx,
+        new Page<>(page.items().stream().map(RunViews.RunView::of).toList(), page.nextAfter()));
   }
 
   private void get(Context ctx) {
@@ -62,8 +64,8 @@ public final class BillingRunRoutes implements HttpApi.Module {
 
   /**
    * Starts the run of a period, or answers the existing one: 201 with a Location when this request
-   * created it, 200 when the period already had a run (started by anyone, finished or not). The
-   * run is idempotent per period by itself; an Idempotency-Key also replays the first answer.
+   * created it, 200 when the period already had a run (started by anyone, finished or not). The run
+   * is idempotent per period by itself; an Idempotency-Key also replays the first answer.
    */
   private void start(Context ctx) {
     Query.of(ctx, Set.of()).validate();

@@ -28,13 +28,14 @@ import org.slf4j.LoggerFactory;
  * retried execution or a manual start joins the existing run), produced in resumable batches and
  * finished when none of its invoices is in flight any more.
  *
- * <p>Due for a run: PENDING, due on or before the run's cut-off (the day it started, in the
- * billing zone), billed for the run's period or earlier. Invoices in flight (PROCESSING) are never
- * picked again; those waiting for a retry come back through {@link #enqueueRetries}.
+ * <p>Due for a run: PENDING, due on or before the run's cut-off (the day it started, in the billing
+ * zone), billed for the run's period or earlier. Invoices in flight (PROCESSING) are never picked
+ * again; those waiting for a retry come back through {@link #enqueueRetries}.
  */
 public final class BillingRuns {
   private static final Logger log = LoggerFactory.getLogger(BillingRuns.class);
-  private static final String COLUMNS = "id, period, state, cutoff, started_by, enqueued, started_at, finished_at";
+  private static final String COLUMNS =
+      "id, period, state, cutoff, started_by, enqueued, started_at, finished_at";
   private static final BooleanSupplier NEVER = () -> false;
 
   /** The run of the period and whether this call created it. */
@@ -65,7 +66,8 @@ public final class BillingRuns {
     this.metrics = metrics;
   }
 
-  public static BillingRuns of(Jdbi jdbi, Clock clock, BillingSettings settings, MeterRegistry metrics) {
+  public static BillingRuns of(
+      Jdbi jdbi, Clock clock, BillingSettings settings, MeterRegistry metrics) {
     return new BillingRuns(jdbi, clock, settings.zone(), settings.batchSize(), metrics);
   }
 
@@ -74,7 +76,10 @@ public final class BillingRuns {
     return YearMonth.now(clock.withZone(zone));
   }
 
-  /** Creates the run of {@code period}, or returns the existing one. Cut-off: today in the billing zone. */
+  /**
+   * Creates the run of {@code period}, or returns the existing one. Cut-off: today in the billing
+   * zone.
+   */
   public Started startOrJoin(YearMonth period, String startedBy) {
     var today = LocalDate.now(clock.withZone(zone));
     var created =
@@ -82,7 +87,8 @@ public final class BillingRuns {
             h ->
                 h.createQuery(
                         "insert into billing_run (period, cutoff, started_by, started_at) values (:period, :cutoff, :by, :at) "
-                            + "on conflict (period) do nothing returning " + COLUMNS)
+                            + "on conflict (period) do nothing returning "
+                            + COLUMNS)
                     .bind("period", period.toString())
                     .bind("cutoff", today)
                     .bind("by", startedBy)
@@ -95,14 +101,28 @@ public final class BillingRuns {
           .tag("started_by", startedBy)
           .register(metrics)
           .increment();
-      LogContext.inRun(created.get().id(),
-          () -> log.info("billing run {} for {} started by {} (cut-off {})", created.get().id(), period, startedBy, today));
+      LogContext.inRun(
+          created.get().id(),
+          () ->
+              log.info(
+                  "billing run {} for {} started by {} (cut-off {})",
+                  created.get().id(),
+                  period,
+                  startedBy,
+                  today));
       return new Started(created.get(), true);
     }
     var existing = find(period).orElseThrow();
-    LogContext.inRun(existing.id(),
-        () -> log.info("billing run {} for {} already exists ({}, started by {}); {} joins it",
-            existing.id(), period, existing.state(), existing.startedBy(), startedBy));
+    LogContext.inRun(
+        existing.id(),
+        () ->
+            log.info(
+                "billing run {} for {} already exists ({}, started by {}); {} joins it",
+                existing.id(),
+                period,
+                existing.state(),
+                existing.startedBy(),
+                startedBy));
     return new Started(existing, false);
   }
 
@@ -116,8 +136,8 @@ public final class BillingRuns {
 
   /**
    * As {@link #produce(BillingRun)}, but returns between two batches once {@code stopRequested}
-   * says so (a shutdown): the run stays PRODUCING and the next producer continues it. A CHARGING run
-   * is swept once more, so an invoice that became due late still joins it.
+   * says so (a shutdown): the run stays PRODUCING and the next producer continues it. A CHARGING
+   * run is swept once more, so an invoice that became due late still joins it.
    */
   public BillingRun produce(BillingRun run, BooleanSupplier stopRequested) {
     if (run.finished()) {
@@ -128,7 +148,8 @@ public final class BillingRuns {
 
   private BillingRun produceUnfinished(BillingRun run, BooleanSupplier stopRequested) {
     setState(run.id(), "PRODUCING", "STARTED");
-    // Subscriptions' invoices for the period first (exactly once, resumable), then every due invoice.
+    // Subscriptions' invoices for the period first (exactly once, resumable), then every due
+    // invoice.
     if (!subscriptionInvoices.createFor(run.period(), stopRequested).complete()) {
       return find(run.id()).orElseThrow();
     }
@@ -137,14 +158,21 @@ public final class BillingRuns {
     while ((n = due.enqueueForRun(run.id(), run.period(), run.cutoff(), batchSize)) > 0) {
       total += n;
       if (stopRequested.getAsBoolean()) {
-        log.info("billing run {} for {}: producer stopped after {} invoice(s); the next producer resumes it",
-            run.id(), run.period(), total);
+        log.info(
+            "billing run {} for {}: producer stopped after {} invoice(s); the next producer resumes it",
+            run.id(),
+            run.period(),
+            total);
         return find(run.id()).orElseThrow();
       }
     }
     setState(run.id(), "CHARGING", "PRODUCING");
     if (total > 0 || run.state() != BillingRun.State.CHARGING) {
-      log.info("billing run {} for {}: {} invoice(s) enqueued by this producer", run.id(), run.period(), total);
+      log.info(
+          "billing run {} for {}: {} invoice(s) enqueued by this producer",
+          run.id(),
+          run.period(),
+          total);
     }
     return find(run.id()).orElseThrow();
   }
@@ -247,9 +275,12 @@ public final class BillingRuns {
   }
 
   /** See {@link #chargeTiming}. */
-  public record ChargeTiming(java.time.Instant firstAttempt, java.time.Instant lastOutcome, long invoices) {
+  public record ChargeTiming(
+      java.time.Instant firstAttempt, java.time.Instant lastOutcome, long invoices) {
     public java.time.Duration elapsed() {
-      return lastOutcome.isBefore(firstAttempt) ? java.time.Duration.ZERO : java.time.Duration.between(firstAttempt, lastOutcome);
+      return lastOutcome.isBefore(firstAttempt)
+          ? java.time.Duration.ZERO
+          : java.time.Duration.between(firstAttempt, lastOutcome);
     }
   }
 
@@ -292,31 +323,52 @@ public final class BillingRuns {
 
   public Optional<BillingRun> find(YearMonth period) {
     return jdbi.withHandle(
-        h -> h.createQuery("select " + COLUMNS + " from billing_run where period = :p").bind("p", period.toString())
-            .map((rs, ctx) -> map(rs)).findOne());
+        h ->
+            h.createQuery("select " + COLUMNS + " from billing_run where period = :p")
+                .bind("p", period.toString())
+                .map((rs, ctx) -> map(rs))
+                .findOne());
   }
 
   public Optional<BillingRun> find(long id) {
     return jdbi.withHandle(
-        h -> h.createQuery("select " + COLUMNS + " from billing_run where id = :id").bind("id", id)
-            .map((rs, ctx) -> map(rs)).findOne());
+        h ->
+            h.createQuery("select " + COLUMNS + " from billing_run where id = :id")
+                .bind("id", id)
+                .map((rs, ctx) -> map(rs))
+                .findOne());
   }
 
   public List<BillingRun> list(long after, int limit) {
     return jdbi.withHandle(
-        h -> h.createQuery("select " + COLUMNS + " from billing_run where id > :after order by id limit :limit")
-            .bind("after", after).bind("limit", limit).map((rs, ctx) -> map(rs)).list());
+        h ->
+            h.createQuery(
+                    "select "
+                        + COLUMNS
+                        + " from billing_run where id > :after order by id limit :limit")
+                .bind("after", after)
+                .bind("limit", limit)
+                .map((rs, ctx) -> map(rs))
+                .list());
   }
 
   List<BillingRun> unfinished() {
     return jdbi.withHandle(
-        h -> h.createQuery("select " + COLUMNS + " from billing_run where state <> 'FINISHED' order by id")
-            .map((rs, ctx) -> map(rs)).list());
+        h ->
+            h.createQuery(
+                    "select " + COLUMNS + " from billing_run where state <> 'FINISHED' order by id")
+                .map((rs, ctx) -> map(rs))
+                .list());
   }
 
   private void setState(long id, String to, String from) {
-    jdbi.useHandle(h -> h.createUpdate("update billing_run set state = :to where id = :id and state = :from")
-        .bind("to", to).bind("from", from).bind("id", id).execute());
+    jdbi.useHandle(
+        h ->
+            h.createUpdate("update billing_run set state = :to where id = :id and state = :from")
+                .bind("to", to)
+                .bind("from", from)
+                .bind("id", id)
+                .execute());
   }
 
   private static BillingRun map(ResultSet rs) throws SQLException {

@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The persistent, cluster-aware scheduler (db-scheduler over table {@code scheduled_tasks}) with
  * two recurring tasks. Every server may run one; each fire time executes on exactly one of them
- * (the row is picked with an optimistic version check), and even if two did run the same
- * execution, the unique run per period and {@code SKIP LOCKED} production make that harmless.
+ * (the row is picked with an optimistic version check), and even if two did run the same execution,
+ * the unique run per period and {@code SKIP LOCKED} production make that harmless.
  *
  * <ul>
  *   <li>{@value #MONTHLY}: on the billing cron, in the billing zone. Creates (or joins) the run of
@@ -65,14 +65,17 @@ public final class BillingScheduler implements AutoCloseable {
   private final RecurringTask<Void> maintenance;
   private final Scheduler scheduler;
 
-  public BillingScheduler(DataSource dataSource, BillingRuns runs, BillingSettings settings, Clock clock, String name) {
+  public BillingScheduler(
+      DataSource dataSource, BillingRuns runs, BillingSettings settings, Clock clock, String name) {
     this.runs = runs;
     this.settings = settings;
     this.monthly =
         Tasks.recurring(MONTHLY, settings.schedule())
             .onFailure(new FailureHandler.OnFailureRetryLater<>(MONTHLY_RETRY))
             .onDeadExecutionRevive()
-            .execute((instance, ctx) -> runMonthly(ctx.getExecution().executionTime, stopRequested(ctx)));
+            .execute(
+                (instance, ctx) ->
+                    runMonthly(ctx.getExecution().executionTime, stopRequested(ctx)));
     this.maintenance =
         Tasks.recurring(MAINTENANCE, Schedules.fixedDelay(settings.retryPoll()))
             .onDeadExecutionRevive()
@@ -116,7 +119,8 @@ public final class BillingScheduler implements AutoCloseable {
   /** The monthly task's work for one fire time; safe to run any number of times, concurrently. */
   public BillingRun runMonthly(Instant fireTime, BooleanSupplier stopRequested) {
     var period = periodOf(fireTime, settings.zone());
-    log.info("monthly billing fired for {} (fire time {}, zone {})", period, fireTime, settings.zone());
+    log.info(
+        "monthly billing fired for {} (fire time {}, zone {})", period, fireTime, settings.zone());
     var started = runs.startOrJoin(period, "schedule");
     var run = runs.produce(started.run(), stopRequested);
     if (run.state() == BillingRun.State.CHARGING) {
@@ -135,8 +139,11 @@ public final class BillingScheduler implements AutoCloseable {
 
   public BillingScheduler start() {
     scheduler.start();
-    log.info("billing scheduler started: '{}' in {}, maintenance every {} s",
-        settings.cron(), settings.zone(), settings.retryPoll().toSeconds());
+    log.info(
+        "billing scheduler started: '{}' in {}, maintenance every {} s",
+        settings.cron(),
+        settings.zone(),
+        settings.retryPoll().toSeconds());
     return this;
   }
 

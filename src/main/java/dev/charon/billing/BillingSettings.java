@@ -33,14 +33,19 @@ public record BillingSettings(String cron, ZoneId zone, Duration retryPoll, int 
       new CronSchedule(cron, zone);
     } catch (RuntimeException e) {
       throw new ConfigException(
-          "CHARON_BILLING_CRON=" + cron + " is not valid: expected a six-field cron such as '" + DEFAULT_CRON
+          "CHARON_BILLING_CRON="
+              + cron
+              + " is not valid: expected a six-field cron such as '"
+              + DEFAULT_CRON
               + "' (second minute hour day-of-month month day-of-week)");
     }
     var retryPoll = env.duration("CHARON_RETRY_POLL", Duration.ofSeconds(10));
     if (retryPoll.isNegative() || retryPoll.isZero()) {
-      throw new ConfigException("CHARON_RETRY_POLL=" + retryPoll + " is not valid: expected a positive duration");
+      throw new ConfigException(
+          "CHARON_RETRY_POLL=" + retryPoll + " is not valid: expected a positive duration");
     }
-    return new BillingSettings(cron, zone, retryPoll, env.integer("CHARON_BILLING_BATCH", 1000, 1, 100_000));
+    return new BillingSettings(
+        cron, zone, retryPoll, env.integer("CHARON_BILLING_BATCH", 1000, 1, 100_000));
   }
 
   /** The defaults, for tests and tools that take no environment. */
@@ -66,7 +71,9 @@ public record BillingSettings(String cron, ZoneId zone, Duration retryPoll, int 
       return ZoneId.of(raw);
     } catch (DateTimeException e) {
       throw new ConfigException(
-          "CHARON_BILLING_ZONE=" + raw + " is not valid: expected a time-zone id such as UTC or Europe/Copenhagen");
+          "CHARON_BILLING_ZONE="
+              + raw
+              + " is not valid: expected a time-zone id such as UTC or Europe/Copenhagen");
     }
   }
 }

@@ -11,8 +11,8 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * Turns due invoices into charge requests: set-based, in batches, and in the same transaction as
  * the invoice's move to PROCESSING (the transactional outbox). {@code SKIP LOCKED} lets several
- * producers share the work; an invoice already PROCESSING is never picked again, so a producer
- * cut by a crash is resumed by simply running it again. The status names come from the lifecycle
+ * producers share the work; an invoice already PROCESSING is never picked again, so a producer cut
+ * by a crash is resumed by simply running it again. The status names come from the lifecycle
  * ({@code InvoiceTransition.ENQUEUE}, {@code ENQUEUE_RETRY}), inlined as literals so that the
  * partial indexes on PENDING and RETRY_SCHEDULED still match.
  */
@@ -71,7 +71,10 @@ public final class DueInvoices {
                     insert into charge_request (invoice_id, run_id)
                     select id, billing_run_id from moved
                     """
-                        .formatted(ENQUEUE_RETRY.sqlFrom(), ENQUEUE_RETRY.sqlTo(), ENQUEUE_RETRY.sqlActor()))
+                        .formatted(
+                            ENQUEUE_RETRY.sqlFrom(),
+                            ENQUEUE_RETRY.sqlTo(),
+                            ENQUEUE_RETRY.sqlActor()))
                 .bind("now", now)
                 .bind("batch", batch)
                 .execute());

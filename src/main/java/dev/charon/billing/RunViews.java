@@ -27,14 +27,20 @@ final class RunViews {
 
     static RunView of(BillingRun run) {
       return new RunView(
-          run.id(), run.period().toString(), run.state().name(), run.cutoff(), run.startedBy(), run.enqueued(),
-          run.startedAt(), run.finishedAt());
+          run.id(),
+          run.period().toString(),
+          run.state().name(),
+          run.cutoff(),
+          run.startedBy(),
+          run.enqueued(),
+          run.startedAt(),
+          run.finishedAt());
     }
   }
 
   /**
-   * A run with its live progress. Totals are decimal strings with the currency's own scale
-   * ({@code "1234.50"} EUR, {@code "1234"} JPY), so no client parses money as a float.
+   * A run with its live progress. Totals are decimal strings with the currency's own scale ({@code
+   * "1234.50"} EUR, {@code "1234"} JPY), so no client parses money as a float.
    */
   record DetailView(
       long id,
@@ -50,8 +56,15 @@ final class RunViews {
     static DetailView of(RunProgress progress, Instant now) {
       var run = progress.run();
       return new DetailView(
-          run.id(), run.period().toString(), run.state().name(), run.cutoff(), run.startedBy(), run.enqueued(),
-          run.startedAt(), run.finishedAt(), ProgressView.of(progress, now));
+          run.id(),
+          run.period().toString(),
+          run.state().name(),
+          run.cutoff(),
+          run.startedBy(),
+          run.enqueued(),
+          run.startedAt(),
+          run.finishedAt(),
+          ProgressView.of(progress, now));
     }
   }
 
@@ -84,7 +97,9 @@ final class RunViews {
 
   static String decimal(String code, long minor) {
     var currency =
-        Currency.parse(code).orElseThrow(() -> new IllegalStateException("currency " + code + " is not known to Charon"));
+        Currency.parse(code)
+            .orElseThrow(
+                () -> new IllegalStateException("currency " + code + " is not known to Charon"));
     return Money.ofMinor(minor, currency).toDecimal().toPlainString();
   }
 }

@@ -1,9 +1,9 @@
 package dev.charon.broker;
 
-import dev.charon.config.ConfigException;
-import dev.charon.config.Env;
 import com.rabbitmq.client.Address;
 import com.rabbitmq.client.ConnectionFactory;
+import dev.charon.config.ConfigException;
+import dev.charon.config.Env;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +35,8 @@ public record AmqpSettings(
 
   public AmqpSettings {
     if (prefetch < 1 || deliveryLimit < 1 || relayBatch < 1) {
-      throw new IllegalArgumentException("prefetch, delivery limit and relay batch must be positive");
+      throw new IllegalArgumentException(
+          "prefetch, delivery limit and relay batch must be positive");
     }
     nodes = List.copyOf(nodes);
   }
@@ -53,11 +54,15 @@ public record AmqpSettings(
         positive(env, "CHARON_RELAY_POLL_INTERVAL", Duration.ofMillis(200)),
         positive(env, "CHARON_RELAY_REPUBLISH_AFTER", Duration.ofMinutes(5)),
         positive(env, "CHARON_RELAY_CONFIRM_TIMEOUT", Duration.ofSeconds(30)),
-        urls.stream().map(u -> new Address(u.getHost(), u.getPort() == -1 ? defaultPort(u) : u.getPort())).toList());
+        urls.stream()
+            .map(u -> new Address(u.getHost(), u.getPort() == -1 ? defaultPort(u) : u.getPort()))
+            .toList());
   }
 
   private static int defaultPort(URI url) {
-    return "amqps".equals(url.getScheme()) ? ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT : ConnectionFactory.DEFAULT_AMQP_PORT;
+    return "amqps".equals(url.getScheme())
+        ? ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT
+        : ConnectionFactory.DEFAULT_AMQP_PORT;
   }
 
   public String deadLetterExchange() {
@@ -79,10 +84,16 @@ public record AmqpSettings(
     return fifth.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : fifth;
   }
 
-  /** The URL without its password, for log lines and error messages; a cluster's other nodes after it. */
+  /**
+   * The URL without its password, for log lines and error messages; a cluster's other nodes after
+   * it.
+   */
   public String safeUrl() {
     var info = url.getRawUserInfo();
-    var first = info == null ? url.toString() : url.toString().replace(info, info.replaceAll(":.*", ":***"));
+    var first =
+        info == null
+            ? url.toString()
+            : url.toString().replace(info, info.replaceAll(":.*", ":***"));
     return nodes.size() <= 1 ? first : first + " (nodes " + nodes + ")";
   }
 
@@ -99,7 +110,8 @@ public record AmqpSettings(
     }
     var first = urls.getFirst();
     for (var other : urls) {
-      if (!Objects.equals(other.getScheme(), first.getScheme()) || !Objects.equals(other.getRawUserInfo(), first.getRawUserInfo())
+      if (!Objects.equals(other.getScheme(), first.getScheme())
+          || !Objects.equals(other.getRawUserInfo(), first.getRawUserInfo())
           || !Objects.equals(other.getRawPath(), first.getRawPath())) {
         throw new ConfigException(
             "CHARON_AMQP_URL is not valid: the nodes of a comma-separated list must share scheme, user and virtual host");
@@ -111,7 +123,8 @@ public record AmqpSettings(
   private static URI url(String raw) {
     try {
       var uri = new URI(raw);
-      if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme()) || uri.getHost() == null) {
+      if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme())
+          || uri.getHost() == null) {
         throw new IllegalArgumentException();
       }
       new ConnectionFactory().setUri(uri); // the client's own parser agrees
@@ -127,7 +140,10 @@ public record AmqpSettings(
     var value = env.string(variable, defaultValue);
     if (!NAME.matcher(value).matches() || value.startsWith("amq.")) {
       throw new ConfigException(
-          variable + "=" + value + " is not valid: expected 1-200 of A-Z a-z 0-9 . _ : - and no amq. prefix");
+          variable
+              + "="
+              + value
+              + " is not valid: expected 1-200 of A-Z a-z 0-9 . _ : - and no amq. prefix");
     }
     return value;
   }
@@ -135,7 +151,8 @@ public record AmqpSettings(
   private static Duration positive(Env env, String variable, Duration defaultValue) {
     var value = env.duration(variable, defaultValue);
     if (value.isNegative() || value.isZero()) {
-      throw new ConfigException(variable + "=" + value + " is not valid: expected a positive duration");
+      throw new ConfigException(
+          variable + "=" + value + " is not valid: expected a positive duration");
     }
     return value;
   }

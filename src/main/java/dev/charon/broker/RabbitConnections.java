@@ -9,8 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Opens broker connections with automatic recovery: after a network failure or a broker-side close
- * the client reconnects and reopens channels every recovery interval. Topology recovery is off:
- * the relay and the consumer re-declare and re-subscribe themselves after a recovery, so that
+ * the client reconnects and reopens channels every recovery interval. Topology recovery is off: the
+ * relay and the consumer re-declare and re-subscribe themselves after a recovery, so that
  * deliveries and confirms of the old channel can never be mistaken for those of the new one.
  */
 public final class RabbitConnections {
@@ -18,7 +18,10 @@ public final class RabbitConnections {
 
   private RabbitConnections() {}
 
-  /** A connection named {@code name} (shown by {@code rabbitmqctl list_connections}); calls {@code onRecovered}. */
+  /**
+   * A connection named {@code name} (shown by {@code rabbitmqctl list_connections}); calls {@code
+   * onRecovered}.
+   */
   public static Connection open(AmqpSettings settings, String name, Runnable onRecovered) {
     var factory = new ConnectionFactory();
     try {
@@ -39,12 +42,16 @@ public final class RabbitConnections {
       // A cluster's nodes: the first that answers; recovery tries them all again.
       connection = factory.newConnection(settings.nodes(), name);
     } catch (Exception e) {
-      throw new RabbitException("connecting to RabbitMQ at " + settings.safeUrl() + " as " + name + " failed", e);
+      throw new RabbitException(
+          "connecting to RabbitMQ at " + settings.safeUrl() + " as " + name + " failed", e);
     }
     connection.addShutdownListener(
         cause -> {
           if (!cause.isInitiatedByApplication()) {
-            log.warn("RabbitMQ connection {} lost ({}); reconnecting every {}", name, cause.getMessage(),
+            log.warn(
+                "RabbitMQ connection {} lost ({}); reconnecting every {}",
+                name,
+                cause.getMessage(),
                 settings.recoveryInterval());
           }
         });

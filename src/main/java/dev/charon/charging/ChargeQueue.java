@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The port a transport implements to tell workers which invoice to charge next. It knows nothing
- * of the engine: the charge_request table is always the outbox and the truth; opening, settling or
+ * The port a transport implements to tell workers which invoice to charge next. It knows nothing of
+ * the engine: the charge_request table is always the outbox and the truth; opening, settling or
  * rescheduling a request is charging's database work ({@link ChargeWorker} does it), not the
  * transport's.
  */

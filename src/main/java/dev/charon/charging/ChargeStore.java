@@ -18,15 +18,22 @@ import org.jdbi.v3.core.Handle;
 /**
  * The SQL of charging, set-based: one transaction opens the attempts of a whole batch of
  * deliveries, one statement records the outcomes of a whole batch. Every transaction locks the
- * invoices first, in id order, so concurrent deliveries of one invoice queue on its row instead
- * of deadlocking.
+ * invoices first, in id order, so concurrent deliveries of one invoice queue on its row instead of
+ * deadlocking.
  */
 public final class ChargeStore {
 
   /** An attempt ready to be sent: its key, what to charge, how often the key was handed out. */
   public record OpenAttempt(
-      long attemptId, long invoiceId, long customerId, Money amount, String idempotencyKey, int calls,
-      int declinesBefore, int unavailableBefore, String customerReference) {}
+      long attemptId,
+      long invoiceId,
+      long customerId,
+      Money amount,
+      String idempotencyKey,
+      int calls,
+      int declinesBefore,
+      int unavailableBefore,
+      String customerReference) {}
 
   /** What a batch open found: attempts to send and invoices that are no longer PROCESSING. */
   record Opened(List<OpenAttempt> attempts, Set<Long> stale) {}
@@ -36,14 +43,26 @@ public final class ChargeStore {
    * the calls made with the attempt's key when this one was opened, this one included.
    */
   record Final(
-      long invoiceId, long attemptId, int calls, String outcome, String reference, StatusChange change, Instant paidAt,
-      Instant nextAttemptAt, String failure, String declineCode) {}
+      long invoiceId,
+      long attemptId,
+      int calls,
+      String outcome,
+      String reference,
+      StatusChange change,
+      Instant paidAt,
+      Instant nextAttemptAt,
+      String failure,
+      String declineCode) {}
 
   // Every transition a worker makes leaves PROCESSING; settle guards on it in SQL.
   private static final String SETTLED_FROM = InvoiceTransition.PAY.sqlFrom();
 
   static {
-    for (var t : List.of(InvoiceTransition.SCHEDULE_RETRY, InvoiceTransition.REQUIRE_ACTION, InvoiceTransition.GIVE_UP)) {
+    for (var t :
+        List.of(
+            InvoiceTransition.SCHEDULE_RETRY,
+            InvoiceTransition.REQUIRE_ACTION,
+            InvoiceTransition.GIVE_UP)) {
       if (!t.sqlFrom().equals(SETTLED_FROM)) {
         throw new IllegalStateException(t + " must start where PAY does for settle's guard");
       }
@@ -57,13 +76,21 @@ public final class ChargeStore {
   record Deferred(long invoiceId, long attemptId, int calls, Instant at, String reason) {}
 
   private record Row(
-      long id, long customerId, Money amount, int attemptCount, int declines, int unavailable, boolean processing,
+      long id,
+      long customerId,
+      Money amount,
+      int attemptCount,
+      int declines,
+      int unavailable,
+      boolean processing,
       String customerReference) {}
 
   // Only soft declines use up the dunning schedule (ChargePolicy): a hard one waited for a new
   // payment method, after which dunning starts afresh.
   private static final String[] HARD_CODES =
-      java.util.Arrays.stream(DeclineCode.values()).filter(c -> c.kind() == DeclineCode.Kind.HARD).map(DeclineCode::code)
+      java.util.Arrays.stream(DeclineCode.values())
+          .filter(c -> c.kind() == DeclineCode.Kind.HARD)
+          .map(DeclineCode::code)
           .toArray(String[]::new);
 
   // A first attempt (attempt_count 0, kept in step by insertAttempts) has no earlier outcomes to
@@ -74,16 +101,24 @@ public final class ChargeStore {
     h.createQuery(SqlFiles.get("charging/open-lock"))
         .bind("ids", ids)
         .bind("hard", HARD_CODES)
-        .map((rs, ctx) -> new Row(
-            rs.getLong("id"), rs.getLong("customer_id"),
-            Money.ofMinor(rs.getLong("amount_minor"), Currency.valueOf(rs.getString("currency"))),
-            rs.getInt("attempt_count"), rs.getInt("declines"), rs.getInt("unavailable"), rs.getBoolean("processing"),
-            rs.getString("customer_reference")))
-        .forEach(row -> {
-          if (row.processing()) {
-            rows.put(row.id(), row);
-          }
-        });
+        .map(
+            (rs, ctx) ->
+                new Row(
+                    rs.getLong("id"),
+                    rs.getLong("customer_id"),
+                    Money.ofMinor(
+                        rs.getLong("amount_minor"), Currency.valueOf(rs.getString("currency"))),
+                    rs.getInt("attempt_count"),
+                    rs.getInt("declines"),
+                    rs.getInt("unavailable"),
+                    rs.getBoolean("processing"),
+                    rs.getString("customer_reference")))
+        .forEach(
+            row -> {
+              if (row.processing()) {
+                rows.put(row.id(), row);
+              }
+            });
     var stale = new java.util.HashSet<Long>();
     for (var id : ids) {
       if (!rows.containsKey(id)) {
@@ -94,7 +129,9 @@ public final class ChargeStore {
       // Every invoice of the batch is locked above, not only the PROCESSING ones: otherwise the
       // retry task could move a stale one back to PROCESSING and enqueue a fresh request between
       // the read and this delete, which would then delete that request and strand the invoice.
-      h.createUpdate(SqlFiles.get("charging/open-drop-stale")).bind("ids", stale.toArray(Long[]::new)).execute();
+      h.createUpdate(SqlFiles.get("charging/open-drop-stale"))
+          .bind("ids", stale.toArray(Long[]::new))
+          .execute();
     }
     var attempts = new ArrayList<OpenAttempt>();
     if (rows.isEmpty()) {
@@ -104,11 +141,20 @@ public final class ChargeStore {
     h.createQuery(SqlFiles.get("charging/open-reconcile"))
         .bind("ids", rows.keySet().toArray(Long[]::new))
         .bind("worker", worker)
-        .map((rs, ctx) -> {
-          var row = rows.remove(rs.getLong("invoice_id"));
-          return new OpenAttempt(rs.getLong("id"), row.id(), row.customerId(), row.amount(),
-              rs.getString("idempotency_key"), rs.getInt("calls"), row.declines(), row.unavailable(), row.customerReference());
-        })
+        .map(
+            (rs, ctx) -> {
+              var row = rows.remove(rs.getLong("invoice_id"));
+              return new OpenAttempt(
+                  rs.getLong("id"),
+                  row.id(),
+                  row.customerId(),
+                  row.amount(),
+                  rs.getString("idempotency_key"),
+                  rs.getInt("calls"),
+                  row.declines(),
+                  row.unavailable(),
+                  row.customerReference());
+            })
         .forEach(attempts::add);
     if (!rows.isEmpty()) {
       attempts.addAll(insertAttempts(h, new ArrayList<>(rows.values()), worker));
@@ -130,22 +176,39 @@ public final class ChargeStore {
       ids[i] = row.id();
       numbers[i] = row.attemptCount() + 1;
       // Unique across databases too: a provider's key store may outlive a demo database.
-      keys[i] = "inv%d-att%d-%s".formatted(row.id(), numbers[i], HexFormat.of().toHexDigits(random.nextLong()));
+      keys[i] =
+          "inv%d-att%d-%s"
+              .formatted(row.id(), numbers[i], HexFormat.of().toHexDigits(random.nextLong()));
       amounts[i] = row.amount().minorUnits();
       currencies[i] = row.amount().currency().name();
     }
     var created =
         h.createQuery(SqlFiles.get("charging/open-insert"))
-            .bind("ids", ids).bind("numbers", numbers).bind("keys", keys).bind("amounts", amounts)
-            .bind("currencies", currencies).bind("worker", worker)
-            .map((rs, ctx) -> {
-              var row = byId.get(rs.getLong("invoice_id"));
-              return new OpenAttempt(rs.getLong("id"), row.id(), row.customerId(), row.amount(),
-                  rs.getString("idempotency_key"), 1, row.declines(), row.unavailable(), row.customerReference());
-            })
+            .bind("ids", ids)
+            .bind("numbers", numbers)
+            .bind("keys", keys)
+            .bind("amounts", amounts)
+            .bind("currencies", currencies)
+            .bind("worker", worker)
+            .map(
+                (rs, ctx) -> {
+                  var row = byId.get(rs.getLong("invoice_id"));
+                  return new OpenAttempt(
+                      rs.getLong("id"),
+                      row.id(),
+                      row.customerId(),
+                      row.amount(),
+                      rs.getString("idempotency_key"),
+                      1,
+                      row.declines(),
+                      row.unavailable(),
+                      row.customerReference());
+                })
             .list();
     h.createUpdate(SqlFiles.get("charging/open-count"))
-        .bind("ids", ids).bind("numbers", numbers).execute();
+        .bind("ids", ids)
+        .bind("numbers", numbers)
+        .execute();
     return created;
   }
 
@@ -154,10 +217,9 @@ public final class ChargeStore {
    * invoice moves only from PROCESSING, in the same statement; the outbox row goes with it.
    * UNAVAILABLE speaks only for the call that got it, so it completes an attempt only if no other
    * delivery has sent the key since this call was opened: a duplicate delivery that did (after a
-   * broker redelivery or a lease takeover) may have been charged, and closing the attempt would
-   * let a retry charge again under a new key. That delivery settles the attempt instead.
-   * Returns the finals that settled their invoice (others were settled, or are being, by another
-   * delivery).
+   * broker redelivery or a lease takeover) may have been charged, and closing the attempt would let
+   * a retry charge again under a new key. That delivery settles the attempt instead. Returns the
+   * finals that settled their invoice (others were settled, or are being, by another delivery).
    */
   Set<Final> settle(Handle h, List<Final> finals, String worker) {
     int n = finals.size();
@@ -191,11 +253,20 @@ public final class ChargeStore {
     // position, not by invoice): a batch may hold two results for one attempt, from duplicate
     // deliveries, of which the guard lets only one through.
     return new java.util.HashSet<>(
-        h.createQuery(SqlFiles.get("charging/settle"))
-            .bind("invoices", invoices).bind("attempts", attempts).bind("calls", calls).bind("outcomes", outcomes)
+        h
+            .createQuery(SqlFiles.get("charging/settle"))
+            .bind("invoices", invoices)
+            .bind("attempts", attempts)
+            .bind("calls", calls)
+            .bind("outcomes", outcomes)
             .bind("refs", references)
-            .bind("statuses", statuses).bind("paid", paid).bind("next", next).bind("failures", failures)
-            .bind("reasons", reasons).bind("codes", codes).bind("worker", worker)
+            .bind("statuses", statuses)
+            .bind("paid", paid)
+            .bind("next", next)
+            .bind("failures", failures)
+            .bind("reasons", reasons)
+            .bind("codes", codes)
+            .bind("worker", worker)
             .mapTo(Integer.class)
             .list()
             .stream()
@@ -205,11 +276,11 @@ public final class ChargeStore {
 
   /**
    * Keeps unknown attempts open and offers their requests again later (no lease, not published).
-   * Fenced like UNAVAILABLE in {@link #settle}: only a call that is still the attempt's latest
-   * (no delivery has sent the key since) may release the request. A worker cut off from the
-   * database past its lease, whose request another worker has since claimed, would otherwise
-   * free that worker's lease when it heals and hand the request to a third while the second's
-   * call is in flight (issue 16, the partitioned worker).
+   * Fenced like UNAVAILABLE in {@link #settle}: only a call that is still the attempt's latest (no
+   * delivery has sent the key since) may release the request. A worker cut off from the database
+   * past its lease, whose request another worker has since claimed, would otherwise free that
+   * worker's lease when it heals and hand the request to a third while the second's call is in
+   * flight (issue 16, the partitioned worker).
    */
   void defer(Handle h, List<Deferred> deferred) {
     int n = deferred.size();
@@ -228,7 +299,11 @@ public final class ChargeStore {
     }
     lockInvoices(h, invoices);
     h.createUpdate(SqlFiles.get("charging/defer"))
-        .bind("invoices", invoices).bind("attempts", attempts).bind("calls", calls).bind("at", at).bind("reasons", reasons)
+        .bind("invoices", invoices)
+        .bind("attempts", attempts)
+        .bind("calls", calls)
+        .bind("at", at)
+        .bind("reasons", reasons)
         .execute();
   }
 
@@ -236,6 +311,8 @@ public final class ChargeStore {
     var sorted = ids.clone();
     java.util.Arrays.sort(sorted);
     h.createQuery(SqlFiles.get("charging/lock-invoices"))
-        .bind("ids", sorted).mapTo(Long.class).list();
+        .bind("ids", sorted)
+        .mapTo(Long.class)
+        .list();
   }
 }

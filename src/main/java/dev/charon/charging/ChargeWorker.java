@@ -47,7 +47,8 @@ public final class ChargeWorker implements AutoCloseable {
   private volatile boolean taking = true;
   private volatile boolean recording = true;
 
-  public ChargeWorker(ChargeQueue queue, ChargeEngine engine, int concurrency, MeterRegistry metrics) {
+  public ChargeWorker(
+      ChargeQueue queue, ChargeEngine engine, int concurrency, MeterRegistry metrics) {
     this(queue, engine, concurrency, 1, Duration.ZERO, metrics);
   }
 
@@ -56,7 +57,12 @@ public final class ChargeWorker implements AutoCloseable {
    * to free up before it takes, so that a claim and its commit serve a full batch.
    */
   public ChargeWorker(
-      ChargeQueue queue, ChargeEngine engine, int concurrency, int pipelineCount, Duration linger, MeterRegistry metrics) {
+      ChargeQueue queue,
+      ChargeEngine engine,
+      int concurrency,
+      int pipelineCount,
+      Duration linger,
+      MeterRegistry metrics) {
     if (concurrency < 1 || pipelineCount < 1 || linger.isNegative()) {
       throw new IllegalArgumentException("concurrency and pipelines must be >= 1 and linger >= 0");
     }
@@ -90,8 +96,13 @@ public final class ChargeWorker implements AutoCloseable {
       this.size = size;
       this.slots = new Semaphore(size);
       String suffix = index == 0 ? "" : "-" + index;
-      this.taker = Thread.ofPlatform().name("charge-taker" + suffix).daemon(true).unstarted(this::takeLoop);
-      this.recorder = Thread.ofPlatform().name("charge-recorder" + suffix).daemon(true).unstarted(this::recordLoop);
+      this.taker =
+          Thread.ofPlatform().name("charge-taker" + suffix).daemon(true).unstarted(this::takeLoop);
+      this.recorder =
+          Thread.ofPlatform()
+              .name("charge-recorder" + suffix)
+              .daemon(true)
+              .unstarted(this::recordLoop);
     }
 
     private void takeLoop() {
@@ -100,7 +111,9 @@ public final class ChargeWorker implements AutoCloseable {
           var open = engine.breaker().openUntil();
           if (open.isPresent()) {
             // A dead provider is not hammered: take nothing until the breaker lets a trial through.
-            Thread.sleep(Math.max(1, Math.min(1000, Duration.between(Instant.now(), open.get()).toMillis())));
+            Thread.sleep(
+                Math.max(
+                    1, Math.min(1000, Duration.between(Instant.now(), open.get()).toMillis())));
             continue;
           }
           slots.acquire();
@@ -164,8 +177,12 @@ public final class ChargeWorker implements AutoCloseable {
               } catch (RuntimeException | Error e) {
                 // The attempt stays UNKNOWN; the redelivery reconciles it with the same key. The
                 // slot and the delivery are given back whatever was thrown.
-                LogContext.inAttempt(attempt.invoiceId(), attempt.attemptId(),
-                    () -> log.warn("calling the provider for invoice {} failed", attempt.invoiceId(), e));
+                LogContext.inAttempt(
+                    attempt.invoiceId(),
+                    attempt.attemptId(),
+                    () ->
+                        log.warn(
+                            "calling the provider for invoice {} failed", attempt.invoiceId(), e));
                 inFlight.decrementAndGet();
                 handBackQuietly(delivery);
                 slots.release();
@@ -202,8 +219,12 @@ public final class ChargeWorker implements AutoCloseable {
         }
         report(batch, results);
       } catch (RuntimeException e) {
-        // Nothing of the batch was written: its attempts stay UNKNOWN and redelivery reconciles them.
-        log.warn("recording {} outcome(s) failed; they will be reconciled on redelivery", batch.size(), e);
+        // Nothing of the batch was written: its attempts stay UNKNOWN and redelivery reconciles
+        // them.
+        log.warn(
+            "recording {} outcome(s) failed; they will be reconciled on redelivery",
+            batch.size(),
+            e);
         batch.forEach(f -> handBackQuietly(f.delivery()));
         slots.release(batch.size());
       } finally {
@@ -215,8 +236,13 @@ public final class ChargeWorker implements AutoCloseable {
       try {
         queue.done(delivery);
       } catch (RuntimeException e) {
-        LogContext.inInvoice(delivery.invoiceId(),
-            () -> log.debug("acknowledging request {} failed; it will be redelivered and found settled", delivery.requestId(), e));
+        LogContext.inInvoice(
+            delivery.invoiceId(),
+            () ->
+                log.debug(
+                    "acknowledging request {} failed; it will be redelivered and found settled",
+                    delivery.requestId(),
+                    e));
       }
       slots.release();
     }
@@ -231,8 +257,11 @@ public final class ChargeWorker implements AutoCloseable {
       if (result == null || !reported.add(call.invoiceId())) {
         continue;
       }
-      var decision = result instanceof ChargeEngine.Result.Settled s ? decisionName(s.decision()) : "none";
-      metrics.counter("charon.charges.recorded", "result", resultName(result), "decision", decision).increment();
+      var decision =
+          result instanceof ChargeEngine.Result.Settled s ? decisionName(s.decision()) : "none";
+      metrics
+          .counter("charon.charges.recorded", "result", resultName(result), "decision", decision)
+          .increment();
       logResult(call, result);
     }
   }
@@ -248,12 +277,24 @@ public final class ChargeWorker implements AutoCloseable {
         () -> {
           switch (result) {
             case ChargeEngine.Result.Settled s ->
-                log.info("invoice {} attempt {}: {}", a.invoiceId(), a.attemptId(), s.decision().reason());
+                log.info(
+                    "invoice {} attempt {}: {}",
+                    a.invoiceId(),
+                    a.attemptId(),
+                    s.decision().reason());
             case ChargeEngine.Result.Rescheduled r ->
-                log.info("invoice {} attempt {}: {}; next call at {}", a.invoiceId(), a.attemptId(), r.why(), r.at());
-            case ChargeEngine.Result.Stale s -> log.info(
-                "invoice {} attempt {}: {} not recorded; another delivery of the request settled it or has sent the key since",
-                a.invoiceId(), a.attemptId(), call.outcome() == null ? "no call" : ChargeEngine.outcomeName(call.outcome()));
+                log.info(
+                    "invoice {} attempt {}: {}; next call at {}",
+                    a.invoiceId(),
+                    a.attemptId(),
+                    r.why(),
+                    r.at());
+            case ChargeEngine.Result.Stale s ->
+                log.info(
+                    "invoice {} attempt {}: {} not recorded; another delivery of the request settled it or has sent the key since",
+                    a.invoiceId(),
+                    a.attemptId(),
+                    call.outcome() == null ? "no call" : ChargeEngine.outcomeName(call.outcome()));
           }
         });
   }
@@ -280,8 +321,13 @@ public final class ChargeWorker implements AutoCloseable {
     try {
       queue.handBack(delivery);
     } catch (RuntimeException e) {
-      LogContext.inInvoice(delivery.invoiceId(),
-          () -> log.debug("hand-back of request {} failed; relying on lease expiry or redelivery", delivery.requestId(), e));
+      LogContext.inInvoice(
+          delivery.invoiceId(),
+          () ->
+              log.debug(
+                  "hand-back of request {} failed; relying on lease expiry or redelivery",
+                  delivery.requestId(),
+                  e));
     }
   }
 
@@ -289,7 +335,10 @@ public final class ChargeWorker implements AutoCloseable {
     return pipelines.stream().mapToInt(p -> p.inFlight.get()).sum();
   }
 
-  /** Stops taking work, waits up to {@code deadline} for in-flight calls to be recorded; true if all were. */
+  /**
+   * Stops taking work, waits up to {@code deadline} for in-flight calls to be recorded; true if all
+   * were.
+   */
   public boolean drain(Duration deadline) {
     long until = System.nanoTime() + deadline.toNanos();
     taking = false;
@@ -299,7 +348,8 @@ public final class ChargeWorker implements AutoCloseable {
         p.taker.join(Math.max(1, (until - System.nanoTime()) / 1_000_000));
       }
       calls.shutdown();
-      calls.awaitTermination(Math.max(1, (until - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+      calls.awaitTermination(
+          Math.max(1, (until - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
       recording = false;
       for (var p : pipelines) {
         p.recorder.join(Math.max(1, (until - System.nanoTime()) / 1_000_000));

@@ -47,7 +47,10 @@ public record ChargingSettings(
   }
 
   public ChargePolicy policy() {
-    return new ChargePolicy(dunningSchedule, new Backoff(retryBase, retryMax), new Backoff(reconcileBase, reconcileMax));
+    return new ChargePolicy(
+        dunningSchedule,
+        new Backoff(retryBase, retryMax),
+        new Backoff(reconcileBase, reconcileMax));
   }
 
   public CircuitBreaker breaker(Clock clock) {
@@ -56,7 +59,17 @@ public record ChargingSettings(
 
   public ChargingSettings withConcurrency(int n) {
     return new ChargingSettings(
-        dunningSchedule, retryBase, retryMax, reconcileBase, reconcileMax, breakerThreshold, breakerCooldown, n, pipelines,
-        claimLinger, lease, drainDeadline);
+        dunningSchedule,
+        retryBase,
+        retryMax,
+        reconcileBase,
+        reconcileMax,
+        breakerThreshold,
+        breakerCooldown,
+        n,
+        pipelines,
+        claimLinger,
+        lease,
+        drainDeadline);
   }
 }

@@ -19,13 +19,15 @@ interface Intake {
   }
 
   /**
-   * Takes up to {@code max} deliveries and opens their attempts. Throws when nothing was opened;
-   * no delivery is then held.
+   * Takes up to {@code max} deliveries and opens their attempts. Throws when nothing was opened; no
+   * delivery is then held.
    */
   Taken take(int max, Duration wait) throws InterruptedException;
 
   static Intake of(ChargeQueue queue, ChargeEngine engine) {
-    return queue instanceof PostgresChargeQueue table ? table.opening(engine) : new ThenOpen(queue, engine);
+    return queue instanceof PostgresChargeQueue table
+        ? table.opening(engine)
+        : new ThenOpen(queue, engine);
   }
 
   /** Take from the transport, then open in a transaction of its own, handing back if that fails. */
@@ -36,7 +38,10 @@ interface Intake {
       if (deliveries.size() > max) {
         // A transport must never deliver more than asked; if one does, hand the excess back.
         LoggerFactory.getLogger(ChargeQueue.class)
-            .error("queue delivered {} requests for {} free slots; handing back the excess", deliveries.size(), max);
+            .error(
+                "queue delivered {} requests for {} free slots; handing back the excess",
+                deliveries.size(),
+                max);
         deliveries.subList(max, deliveries.size()).forEach(queue::handBack);
         deliveries = deliveries.subList(0, max);
       }
@@ -44,7 +49,9 @@ interface Intake {
         return Taken.NONE;
       }
       try {
-        return new Taken(deliveries, engine.open(deliveries.stream().map(ChargeQueue.Delivery::invoiceId).toList()));
+        return new Taken(
+            deliveries,
+            engine.open(deliveries.stream().map(ChargeQueue.Delivery::invoiceId).toList()));
       } catch (RuntimeException e) {
         for (var delivery : deliveries) {
           try {

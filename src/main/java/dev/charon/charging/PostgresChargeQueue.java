@@ -1,6 +1,5 @@
 package dev.charon.charging;
 
-
 import dev.charon.db.SqlFiles;
 import java.time.Duration;
 import java.util.List;
@@ -8,9 +7,9 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The PostgreSQL transport: workers claim batches of charge_request rows with
- * {@code FOR UPDATE SKIP LOCKED} and a lease (owner + expiry). A worker that dies simply lets its
- * leases lapse; the next claim takes those rows over.
+ * The PostgreSQL transport: workers claim batches of charge_request rows with {@code FOR UPDATE
+ * SKIP LOCKED} and a lease (owner + expiry). A worker that dies simply lets its leases lapse; the
+ * next claim takes those rows over.
  */
 public final class PostgresChargeQueue implements ChargeQueue {
   private final Jdbi jdbi;
@@ -35,15 +34,17 @@ public final class PostgresChargeQueue implements ChargeQueue {
         return claimed;
       }
       // Nothing ready: poll again after a short pause (bounded by the caller's wait), not spin.
-      Thread.sleep(Math.min(pollInterval.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+      Thread.sleep(
+          Math.min(
+              pollInterval.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
     }
     return List.of();
   }
 
   /**
-   * Claims and opens in one transaction: one round trip and one commit fewer per batch than
-   * {@link #take} followed by {@link ChargeEngine#open(List)}, and a failure rolls the claim back
-   * with the attempts, so nothing stays leased.
+   * Claims and opens in one transaction: one round trip and one commit fewer per batch than {@link
+   * #take} followed by {@link ChargeEngine#open(List)}, and a failure rolls the claim back with the
+   * attempts, so nothing stays leased.
    */
   Intake opening(ChargeEngine engine) {
     return (max, wait) -> {
@@ -55,16 +56,21 @@ public final class PostgresChargeQueue implements ChargeQueue {
                   var claimed = claim(h, max);
                   if (claimed.size() > max) {
                     // Never expected with the materialized pick; rolling back leases nothing.
-                    throw new IllegalStateException("claim leased " + claimed.size() + " requests for " + max + " slots");
+                    throw new IllegalStateException(
+                        "claim leased " + claimed.size() + " requests for " + max + " slots");
                   }
                   return claimed.isEmpty()
                       ? Intake.Taken.NONE
-                      : new Intake.Taken(claimed, engine.open(h, claimed.stream().map(Delivery::invoiceId).toList()));
+                      : new Intake.Taken(
+                          claimed,
+                          engine.open(h, claimed.stream().map(Delivery::invoiceId).toList()));
                 });
         if (!taken.deliveries().isEmpty() || System.nanoTime() >= deadline) {
           return taken;
         }
-        Thread.sleep(Math.min(pollInterval.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+        Thread.sleep(
+            Math.min(
+                pollInterval.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
       }
       return Intake.Taken.NONE;
     };
@@ -77,11 +83,11 @@ public final class PostgresChargeQueue implements ChargeQueue {
   // sql/charging/claim.sql says why the pick is a materialized CTE that locks the invoice too.
   private List<Delivery> claim(Handle h, int max) {
     return h.createQuery(SqlFiles.get("charging/claim"))
-            .bind("owner", owner)
-            .bind("lease", lease.toMillis())
-            .bind("max", max)
-            .map((rs, ctx) -> new Delivery(rs.getLong("id"), rs.getLong("invoice_id"), 0))
-            .list();
+        .bind("owner", owner)
+        .bind("lease", lease.toMillis())
+        .bind("max", max)
+        .map((rs, ctx) -> new Delivery(rs.getLong("id"), rs.getLong("invoice_id"), 0))
+        .list();
   }
 
   @Override

@@ -16,7 +16,11 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "api-key",
     description = "Create, revoke or list API keys (against CHARON_DB_URL).",
-    subcommands = {ApiKeyCommand.Create.class, ApiKeyCommand.Revoke.class, ApiKeyCommand.ListKeys.class})
+    subcommands = {
+      ApiKeyCommand.Create.class,
+      ApiKeyCommand.Revoke.class,
+      ApiKeyCommand.ListKeys.class
+    })
 final class ApiKeyCommand implements Callable<Integer> {
   @Override
   public Integer call() {
@@ -39,17 +43,24 @@ final class ApiKeyCommand implements Callable<Integer> {
 
   @Command(name = "create", description = "Create a key and print its secret, once.")
   static final class Create implements Callable<Integer> {
-    @Option(names = "--role", required = true, description = "reader (GETs) or operator (everything).")
+    @Option(
+        names = "--role",
+        required = true,
+        description = "reader (GETs) or operator (everything).")
     String role;
 
-    @Option(names = "--name", required = true, description = "A unique name: who or what uses the key.")
+    @Option(
+        names = "--name",
+        required = true,
+        description = "A unique name: who or what uses the key.")
     String name;
 
     @Override
     public Integer call() {
       var parsed = Role.parse(role);
       if (parsed.isEmpty()) {
-        System.err.println("charon api-key create: --role must be reader or operator, not '" + role + "'");
+        System.err.println(
+            "charon api-key create: --role must be reader or operator, not '" + role + "'");
         return 2;
       }
       return withKeys(
@@ -69,7 +80,9 @@ final class ApiKeyCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "revoke", description = "Revoke the key with this name; it stops working at once.")
+  @Command(
+      name = "revoke",
+      description = "Revoke the key with this name; it stops working at once.")
   static final class Revoke implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "The key's name.")
     String name;
@@ -94,11 +107,18 @@ final class ApiKeyCommand implements Callable<Integer> {
     public Integer call() {
       return withKeys(
           keys -> {
-            System.out.printf("%-6s %-30s %-9s %-12s %-25s %s%n", "id", "name", "role", "prefix", "created", "revoked");
+            System.out.printf(
+                "%-6s %-30s %-9s %-12s %-25s %s%n",
+                "id", "name", "role", "prefix", "created", "revoked");
             for (var key : keys.list()) {
               System.out.printf(
                   "%-6d %-30s %-9s %-12s %-25s %s%n",
-                  key.id(), key.name(), key.role().label(), key.prefix() + "…", key.createdAt(), key.revoked() ? key.revokedAt() : "");
+                  key.id(),
+                  key.name(),
+                  key.role().label(),
+                  key.prefix() + "…",
+                  key.createdAt(),
+                  key.revoked() ? key.revokedAt() : "");
             }
             return 0;
           });

@@ -12,7 +12,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "audit", description = "Reconcile the database with the provider's ledger (the gateway's, or the Stripe account's charges with CHARON_PROVIDER=stripe); exit 0 only when everything matches.")
+@Command(
+    name = "audit",
+    description =
+        "Reconcile the database with the provider's ledger (the gateway's, or the Stripe account's charges with CHARON_PROVIDER=stripe); exit 0 only when everything matches.")
 final class AuditCommand implements Callable<Integer> {
   @Option(names = "--gateway-url", description = "Gateway base URL (default: CHARON_GATEWAY_URL).")
   String gatewayUrl;
@@ -24,7 +27,10 @@ final class AuditCommand implements Callable<Integer> {
     // a gateway URL is given on the command line.
     boolean stripe =
         gatewayUrl == null
-            && env.enumValue("CHARON_PROVIDER", PaymentSettings.Provider.class, PaymentSettings.Provider.GATEWAY)
+            && env.enumValue(
+                    "CHARON_PROVIDER",
+                    PaymentSettings.Provider.class,
+                    PaymentSettings.Provider.GATEWAY)
                 == PaymentSettings.Provider.STRIPE;
     var stripeSettings = stripe ? PaymentSettings.stripe(env) : null;
     var url =
@@ -33,10 +39,15 @@ final class AuditCommand implements Callable<Integer> {
             : gatewayUrl != null
                 ? gatewayUrl
                 : env.optional("CHARON_GATEWAY_URL")
-                    .orElseThrow(() -> new ConfigException("audit needs --gateway-url or CHARON_GATEWAY_URL (or CHARON_PROVIDER=stripe)"));
+                    .orElseThrow(
+                        () ->
+                            new ConfigException(
+                                "audit needs --gateway-url or CHARON_GATEWAY_URL (or CHARON_PROVIDER=stripe)"));
     try (var db = Database.open(DatabaseSettings.from(env), "audit")) {
       var auditor =
-          stripe ? Auditor.stripe(db.jdbi(), stripeSettings) : new Auditor(db.jdbi(), URI.create(url.endsWith("/") ? url : url + "/"));
+          stripe
+              ? Auditor.stripe(db.jdbi(), stripeSettings)
+              : new Auditor(db.jdbi(), URI.create(url.endsWith("/") ? url : url + "/"));
       var report = auditor.run();
       print(report, System.out);
       return report.reconciles() ? 0 : 1;
@@ -44,16 +55,29 @@ final class AuditCommand implements Callable<Integer> {
   }
 
   static void print(Auditor.Report report, PrintStream out) {
-    out.printf("cut at %s: provider charges: %d, of which in flight (outcome not yet recorded): %d; invoices still in flight: %d%n",
+    out.printf(
+        "cut at %s: provider charges: %d, of which in flight (outcome not yet recorded): %d; invoices still in flight: %d%n",
         report.cut(), report.providerCharges(), report.inFlightCharges(), report.inFlight());
     for (var check : report.checks()) {
-      out.printf("%-4s %-82s %d%s%n", check.ok() ? "ok" : "FAIL", check.name(), check.violations(),
+      out.printf(
+          "%-4s %-82s %d%s%n",
+          check.ok() ? "ok" : "FAIL",
+          check.name(),
+          check.violations(),
           check.ok() ? "" : " e.g. invoices " + check.examples());
     }
-    out.printf("%-8s %14s %20s %14s %20s%n", "currency", "provider n", "provider minor", "paid n", "paid minor");
+    out.printf(
+        "%-8s %14s %20s %14s %20s%n",
+        "currency", "provider n", "provider minor", "paid n", "paid minor");
     for (var line : report.currencies()) {
-      out.printf("%-8s %14d %20d %14d %20d %s%n", line.currency(), line.providerCount(), line.providerMinor(),
-          line.paidCount(), line.paidMinor(), line.ok() ? "ok" : "MISMATCH");
+      out.printf(
+          "%-8s %14d %20d %14d %20d %s%n",
+          line.currency(),
+          line.providerCount(),
+          line.providerMinor(),
+          line.paidCount(),
+          line.paidMinor(),
+          line.ok() ? "ok" : "MISMATCH");
     }
     out.println(report.reconciles() ? "audit: everything reconciles" : "audit: DIFFERENCES FOUND");
   }

@@ -41,7 +41,10 @@ final class BillCommand implements Callable<Integer> {
   static final Duration PLAIN_REFRESH = Duration.ofSeconds(2);
   private static final Duration STALL_HINT_AFTER = Duration.ofSeconds(30);
 
-  @Option(names = "--period", paramLabel = "YYYY-MM", description = "Period to bill (default: this month in CHARON_BILLING_ZONE).")
+  @Option(
+      names = "--period",
+      paramLabel = "YYYY-MM",
+      description = "Period to bill (default: this month in CHARON_BILLING_ZONE).")
   String period;
 
   @Option(
@@ -79,7 +82,8 @@ final class BillCommand implements Callable<Integer> {
       var settings = BillingSettings.from(env);
       var charging = ChargingSettings.from(env);
       if (workers != null && workers < 0) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--workers must be >= 0, was " + workers);
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--workers must be >= 0, was " + workers);
       }
       // Usage errors first: they need no database.
       var target = period(YearMonth.now(clock.withZone(settings.zone())));
@@ -87,11 +91,19 @@ final class BillCommand implements Callable<Integer> {
         db.migrate();
         var metrics = new SimpleMeterRegistry();
         var runs = BillingRuns.of(db.jdbi(), clock, settings, metrics);
-        int slots = workers != null ? workers : db.embedded().isPresent() ? charging.concurrency() : 0;
+        int slots =
+            workers != null ? workers : db.embedded().isPresent() ? charging.concurrency() : 0;
         ChargeWorker worker = null;
         if (slots > 0) {
           var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
-          worker = WorkerRole.start(db, QueueSettings.from(env), charging.withConcurrency(slots), provider, clock, metrics);
+          worker =
+              WorkerRole.start(
+                  db,
+                  QueueSettings.from(env),
+                  charging.withConcurrency(slots),
+                  provider,
+                  clock,
+                  metrics);
         }
         try {
           return bill(runs, target, slots, out, err);
@@ -106,8 +118,13 @@ final class BillCommand implements Callable<Integer> {
       err.flush();
       return 2;
     } catch (JdbiException e) { // the database went away mid-run: nothing is lost, it resumes
-      err.println(System.lineSeparator() + "charon bill: database error: " + e.getMessage()
-          + (period != null ? "; run 'charon bill --period " + period + "' again to resume" : "; run 'charon bill' again to resume"));
+      err.println(
+          System.lineSeparator()
+              + "charon bill: database error: "
+              + e.getMessage()
+              + (period != null
+                  ? "; run 'charon bill --period " + period + "' again to resume"
+                  : "; run 'charon bill' again to resume"));
       err.flush();
       return 2;
     }
@@ -127,10 +144,20 @@ final class BillCommand implements Callable<Integer> {
   private int bill(BillingRuns runs, YearMonth target, int slots, PrintWriter out, PrintWriter err)
       throws InterruptedException {
     var hints = slots == 0 ? err : null;
-    var how = slots > 0 ? "charging in-process, " + slots + " at a time" : "charging by 'charon worker' processes";
-    var outcome = startAndFollow(runs, target, "cli", how, new BillProgress(out, tty), out, hints, refresh, clock);
+    var how =
+        slots > 0
+            ? "charging in-process, " + slots + " at a time"
+            : "charging by 'charon worker' processes";
+    var outcome =
+        startAndFollow(
+            runs, target, "cli", how, new BillProgress(out, tty), out, hints, refresh, clock);
     if (outcome instanceof Failed failed) {
-      err.println("charon bill: " + failed.message() + "; run 'charon bill --period " + target + "' again to resume it");
+      err.println(
+          "charon bill: "
+              + failed.message()
+              + "; run 'charon bill --period "
+              + target
+              + "' again to resume it");
       err.flush();
       return 2;
     }
@@ -162,9 +189,11 @@ final class BillCommand implements Callable<Integer> {
     var started = runs.startOrJoin(target, startedBy);
     var run = started.run();
     if (started.created()) {
-      out.printf("started billing run %d for %s (cut-off %s)%n", run.id(), run.period(), run.cutoff());
+      out.printf(
+          "started billing run %d for %s (cut-off %s)%n", run.id(), run.period(), run.cutoff());
     } else {
-      out.printf("resuming billing run %d for %s (%s, started by %s at %s)%n",
+      out.printf(
+          "resuming billing run %d for %s (%s, started by %s at %s)%n",
           run.id(), run.period(), run.state(), run.startedBy(), run.startedAt());
     }
     out.println(how);
@@ -220,10 +249,15 @@ final class BillCommand implements Callable<Integer> {
       if (finished) {
         return true;
       }
-      if (hints != null && !hinted && p.inFlight() > 0
+      if (hints != null
+          && !hinted
+          && p.inFlight() > 0
           && Duration.between(lastChange, now).compareTo(STALL_HINT_AFTER) >= 0) {
-        hints.println(System.lineSeparator() + "nothing settled for " + STALL_HINT_AFTER.toSeconds()
-            + " s: are charge workers running? ('charon worker', or 'charon bill --workers N')");
+        hints.println(
+            System.lineSeparator()
+                + "nothing settled for "
+                + STALL_HINT_AFTER.toSeconds()
+                + " s: are charge workers running? ('charon worker', or 'charon bill --workers N')");
         hints.flush();
         hinted = true;
       }

@@ -20,7 +20,14 @@ final class BillProgress {
   private static final int BAR_WIDTH = 30;
   // Outcomes in the order an operator reads them: the good news, then what needs attention.
   private static final List<String> STATUS_ORDER =
-      List.of("PAID", "RETRY_SCHEDULED", "ACTION_REQUIRED", "UNCOLLECTIBLE", "VOID", "PROCESSING", "PENDING");
+      List.of(
+          "PAID",
+          "RETRY_SCHEDULED",
+          "ACTION_REQUIRED",
+          "UNCOLLECTIBLE",
+          "VOID",
+          "PROCESSING",
+          "PENDING");
 
   private final PrintWriter out;
   private final boolean tty;
@@ -82,8 +89,14 @@ final class BillProgress {
       drawnWidth = 0;
     }
     var run = p.run();
-    out.printf(Locale.ROOT, "billing run %d for %s: %s (started by %s, cut-off %s)%n",
-        run.id(), run.period(), run.state(), run.startedBy(), run.cutoff());
+    out.printf(
+        Locale.ROOT,
+        "billing run %d for %s: %s (started by %s, cut-off %s)%n",
+        run.id(),
+        run.period(),
+        run.state(),
+        run.startedBy(),
+        run.cutoff());
     out.printf(Locale.ROOT, "  %-18s %10s%n", "outcome", "invoices");
     for (var status : statuses(p)) {
       out.printf(Locale.ROOT, "  %-18s %10d%n", status, p.byStatus().get(status));
@@ -92,22 +105,29 @@ final class BillProgress {
     if (!p.billedMinorByCurrency().isEmpty()) {
       out.printf(Locale.ROOT, "  %-8s %18s %18s%n", "currency", "billed", "paid");
       for (var code : new TreeSet<>(p.billedMinorByCurrency().keySet())) {
-        out.printf(Locale.ROOT, "  %-8s %18s %18s%n", code,
+        out.printf(
+            Locale.ROOT,
+            "  %-8s %18s %18s%n",
+            code,
             decimal(code, p.billedMinorByCurrency().get(code)),
             decimal(code, p.paidMinorByCurrency().getOrDefault(code, 0L)));
       }
     }
     var elapsed = timing != null ? timing.elapsed() : Duration.ZERO;
     double seconds = elapsed.toMillis() / 1000.0;
-    out.printf(Locale.ROOT, "  elapsed %s, throughput %s invoices/s%n",
-        clock(elapsed), seconds > 0 ? rate(timing.invoices() / seconds) : "-");
+    out.printf(
+        Locale.ROOT,
+        "  elapsed %s, throughput %s invoices/s%n",
+        clock(elapsed),
+        seconds > 0 ? rate(timing.invoices() / seconds) : "-");
     out.flush();
   }
 
   private static List<String> statuses(RunProgress p) {
     var ordered = new ArrayList<String>();
     STATUS_ORDER.stream().filter(p.byStatus()::containsKey).forEach(ordered::add);
-    new TreeSet<>(p.byStatus().keySet()).stream().filter(s -> !ordered.contains(s)).forEach(ordered::add);
+    new TreeSet<>(p.byStatus().keySet())
+        .stream().filter(s -> !ordered.contains(s)).forEach(ordered::add);
     return ordered;
   }
 

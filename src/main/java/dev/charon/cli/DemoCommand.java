@@ -33,10 +33,16 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--port", description = "HTTP port (default: CHARON_HTTP_PORT or 7000).")
   Integer port;
 
-  @Option(names = "--exit-after", paramLabel = "SECONDS", description = "Stop after this many seconds (for scripts).")
+  @Option(
+      names = "--exit-after",
+      paramLabel = "SECONDS",
+      description = "Stop after this many seconds (for scripts).")
   Integer exitAfter;
 
-  @Option(names = "--webhook-receiver", description = "Also run a local webhook receiver, registered for invoice events, that verifies and prints each delivery.")
+  @Option(
+      names = "--webhook-receiver",
+      description =
+          "Also run a local webhook receiver, registered for invoice events, that verifies and prints each delivery.")
   boolean webhookReceiver;
 
   @Override
@@ -55,29 +61,58 @@ final class DemoCommand implements Callable<Integer> {
     if (settings.embedded()) {
       EmbeddedDatabase.requireUnused(settings.embeddedDataDir());
     }
-    Ports.requireFree(apiSettings.http().host(), apiSettings.http().port(), "--port or CHARON_HTTP_PORT");
+    Ports.requireFree(
+        apiSettings.http().host(), apiSettings.http().port(), "--port or CHARON_HTTP_PORT");
     var db = Database.open(settings, "demo");
     var stopped = new CountDownLatch(1);
     Runnable shutdown = () -> {};
     try {
-      db.embedded().ifPresent(e -> System.out.println("embedded PostgreSQL data directory: " + e.dataDir()));
+      db.embedded()
+          .ifPresent(e -> System.out.println("embedded PostgreSQL data directory: " + e.dataDir()));
       db.migrate();
       seedIfEmpty(db);
       var metrics = dev.charon.ops.Metrics.registry("demo");
       var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
-      var scheduler = new BillingScheduler(db.dataSource(), runs, billing, clock, BillingScheduler.defaultName()).start();
+      var scheduler =
+          new BillingScheduler(
+                  db.dataSource(), runs, billing, clock, BillingScheduler.defaultName())
+              .start();
       var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
-      var worker = WorkerRole.start(db, QueueSettings.from(env), charging, provider, clock, metrics);
-      var webhookSettings = DemoWebhooks.settings(apiSettings.webhooks(), db.embedded().map(e -> e.dataDir()),
-          env.optional(dev.charon.webhooks.WebhookSettings.ALLOW_PRIVATE).isPresent());
+      var worker =
+          WorkerRole.start(db, QueueSettings.from(env), charging, provider, clock, metrics);
+      var webhookSettings =
+          DemoWebhooks.settings(
+              apiSettings.webhooks(),
+              db.embedded().map(e -> e.dataDir()),
+              env.optional(dev.charon.webhooks.WebhookSettings.ALLOW_PRIVATE).isPresent());
       apiSettings = apiSettings.withWebhooks(webhookSettings);
-      var webhooks = new dev.charon.webhooks.WebhookDispatcher(db.jdbi(), webhookSettings,
-          new dev.charon.webhooks.UrlGuard(webhookSettings.allowPrivate()), clock, new java.util.Random(),
-          dev.charon.api.Json.mapper(), "webhooks-" + WorkerRole.workerName(), metrics).start();
-      var receiver = webhookReceiver ? DemoWebhooks.startReceiver(db.jdbi(), webhookSettings.box().orElseThrow(), clock) : null;
-      var operatorKey = new ApiKeys(db.jdbi(), clock).create(Role.OPERATOR, "demo-operator-" + clock.millis());
-      var api = ApiRole.start(db.jdbi(), apiSettings, clock, metrics, new dev.charon.ops.OpsRoutes(metrics,
-          java.util.Map.<String, java.util.function.BooleanSupplier>of("database", db::isReachable)));
+      var webhooks =
+          new dev.charon.webhooks.WebhookDispatcher(
+                  db.jdbi(),
+                  webhookSettings,
+                  new dev.charon.webhooks.UrlGuard(webhookSettings.allowPrivate()),
+                  clock,
+                  new java.util.Random(),
+                  dev.charon.api.Json.mapper(),
+                  "webhooks-" + WorkerRole.workerName(),
+                  metrics)
+              .start();
+      var receiver =
+          webhookReceiver
+              ? DemoWebhooks.startReceiver(db.jdbi(), webhookSettings.box().orElseThrow(), clock)
+              : null;
+      var operatorKey =
+          new ApiKeys(db.jdbi(), clock).create(Role.OPERATOR, "demo-operator-" + clock.millis());
+      var api =
+          ApiRole.start(
+              db.jdbi(),
+              apiSettings,
+              clock,
+              metrics,
+              new dev.charon.ops.OpsRoutes(
+                  metrics,
+                  java.util.Map.<String, java.util.function.BooleanSupplier>of(
+                      "database", db::isReachable)));
       shutdown =
           () -> {
             api.close();
@@ -97,8 +132,16 @@ final class DemoCommand implements Callable<Integer> {
               + "  API      http://localhost:%d/rest/v1/invoices   (docs: http://localhost:%d/docs)%n"
               + "  invoice  curl -H 'Authorization: Bearer %s' http://localhost:%d/rest/v1/invoices/1%n"
               + "  history  curl -H 'Authorization: Bearer %s' http://localhost:%d/rest/v1/invoices/1/history%n",
-          (System.nanoTime() - started) / 1e9, api.port(), operatorKey.secret(), operatorKey.secret(), api.port(),
-          api.port(), operatorKey.secret(), api.port(), operatorKey.secret(), api.port());
+          (System.nanoTime() - started) / 1e9,
+          api.port(),
+          operatorKey.secret(),
+          operatorKey.secret(),
+          api.port(),
+          api.port(),
+          operatorKey.secret(),
+          api.port(),
+          operatorKey.secret(),
+          api.port());
       billCurrentPeriod(runs, clock);
     } catch (RuntimeException e) {
       db.close();
@@ -126,11 +169,19 @@ final class DemoCommand implements Callable<Integer> {
             () -> {
               try {
                 BillCommand.startAndFollow(
-                    runs, runs.currentPeriod(), "demo", "charging in-process", new BillProgress(out, false), out, null,
-                    Duration.ofSeconds(1), clock);
+                    runs,
+                    runs.currentPeriod(),
+                    "demo",
+                    "charging in-process",
+                    new BillProgress(out, false),
+                    out,
+                    null,
+                    Duration.ofSeconds(1),
+                    clock);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-              } catch (RuntimeException e) { // shutting down under it; the next start resumes the run
+              } catch (
+                  RuntimeException e) { // shutting down under it; the next start resumes the run
                 out.println("demo billing run stopped: " + e.getMessage());
               }
             });
@@ -138,10 +189,17 @@ final class DemoCommand implements Callable<Integer> {
 
   private static void seedIfEmpty(Database db) {
     boolean empty =
-        db.jdbi().withHandle(h -> h.createQuery("select not exists (select 1 from customer)").mapTo(Boolean.class).one());
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery("select not exists (select 1 from customer)")
+                        .mapTo(Boolean.class)
+                        .one());
     if (empty) {
       var result = new Seeder(db.jdbi(), Clock.systemUTC()).seed(100, 10, 0.42);
-      System.out.printf("seeded %d customers and %d invoices (%d due)%n", result.customers(), result.invoices(), result.pending());
+      System.out.printf(
+          "seeded %d customers and %d invoices (%d due)%n",
+          result.customers(), result.invoices(), result.pending());
     }
   }
 }

@@ -26,12 +26,16 @@ final class DemoWebhooks {
    * webhooks.key} beside the embedded data (so endpoints survive a restart), or a fresh one per
    * process on an external database. Private addresses are allowed unless the variable says no.
    */
-  static WebhookSettings settings(WebhookSettings fromEnv, Optional<Path> dataDir, boolean allowPrivateSet) {
+  static WebhookSettings settings(
+      WebhookSettings fromEnv, Optional<Path> dataDir, boolean allowPrivateSet) {
     var settings = allowPrivateSet ? fromEnv : fromEnv.withAllowPrivate(true);
     if (settings.key().isPresent()) {
       return settings;
     }
-    return settings.withKey(dataDir.map(dir -> keyFile(dir.resolveSibling("webhooks.key"))).orElseGet(DemoWebhooks::randomKey));
+    return settings.withKey(
+        dataDir
+            .map(dir -> keyFile(dir.resolveSibling("webhooks.key")))
+            .orElseGet(DemoWebhooks::randomKey));
   }
 
   private static byte[] randomKey() {
@@ -61,19 +65,43 @@ final class DemoWebhooks {
   /** Starts a receiver on a free local port and registers it for invoice events. */
   static WebhookReceiver startReceiver(Jdbi jdbi, SecretBox box, Clock clock) {
     var secret = WebhookSecret.generate();
-    var receiver = WebhookReceiver.start("127.0.0.1", 0, DemoWebhooks::print, r -> System.out.println("webhook receiver: REFUSED " + r))
-        .secret(secret.reveal());
+    var receiver =
+        WebhookReceiver.start(
+                "127.0.0.1",
+                0,
+                DemoWebhooks::print,
+                r -> System.out.println("webhook receiver: REFUSED " + r))
+            .secret(secret.reveal());
     var url = "http://127.0.0.1:" + receiver.port() + "/webhooks";
-    var endpoint = jdbi.inTransaction(h -> Endpoints.create(h, url, "charon demo --webhook-receiver",
-        List.of("invoice.paid", "invoice.payment_failed", "invoice.action_required", "billing_run.finished"),
-        box.seal(secret), "demo", clock.instant()));
-    System.out.printf("  webhooks endpoint %d -> %s (secret %s); verified deliveries print below%n", endpoint.id(), url,
-        secret.reveal());
+    var endpoint =
+        jdbi.inTransaction(
+            h ->
+                Endpoints.create(
+                    h,
+                    url,
+                    "charon demo --webhook-receiver",
+                    List.of(
+                        "invoice.paid",
+                        "invoice.payment_failed",
+                        "invoice.action_required",
+                        "billing_run.finished"),
+                    box.seal(secret),
+                    "demo",
+                    clock.instant()));
+    System.out.printf(
+        "  webhooks endpoint %d -> %s (secret %s); verified deliveries print below%n",
+        endpoint.id(), url, secret.reveal());
     return receiver;
   }
 
   static void print(WebhookReceiver.Received r) {
-    System.out.printf("webhook verified%s: %s %s webhook-id=%s (%d signature%s)%n", r.duplicate() ? " (again)" : "", r.type(),
-        r.subject(), r.id(), r.signatures(), r.signatures() == 1 ? "" : "s");
+    System.out.printf(
+        "webhook verified%s: %s %s webhook-id=%s (%d signature%s)%n",
+        r.duplicate() ? " (again)" : "",
+        r.type(),
+        r.subject(),
+        r.id(),
+        r.signatures(),
+        r.signatures() == 1 ? "" : "s");
   }
 }

@@ -18,65 +18,110 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "gateway",
-    description = "Fake payment provider over HTTP: idempotency keys, a durable ledger, fault knobs.")
+    description =
+        "Fake payment provider over HTTP: idempotency keys, a durable ledger, fault knobs.")
 final class GatewayCommand implements Callable<Integer> {
-  @Option(names = "--host", description = "Interface to listen on (default: CHARON_GATEWAY_HOST or 0.0.0.0).")
+  @Option(
+      names = "--host",
+      description = "Interface to listen on (default: CHARON_GATEWAY_HOST or 0.0.0.0).")
   String host;
 
   @Option(names = "--port", description = "HTTP port (default: CHARON_GATEWAY_PORT or 7070).")
   Integer port;
 
-  @Option(names = "--state-file", paramLabel = "PATH", description = "Journal file (default: CHARON_GATEWAY_STATE or ${java.io.tmpdir}/charon/gateway-journal.jsonl).")
+  @Option(
+      names = "--state-file",
+      paramLabel = "PATH",
+      description =
+          "Journal file (default: CHARON_GATEWAY_STATE or ${java.io.tmpdir}/charon/gateway-journal.jsonl).")
   Path stateFile;
 
   @Option(names = "--reset", description = "Start from an empty journal.")
   boolean reset;
 
-  @Option(names = "--latency-ms", description = "Mean latency of a charge (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  @Option(
+      names = "--latency-ms",
+      description = "Mean latency of a charge (default: ${DEFAULT-VALUE}).",
+      defaultValue = "0")
   long latencyMs;
 
-  @Option(names = "--latency-jitter-ms", description = "Latency is uniform in mean +/- jitter (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  @Option(
+      names = "--latency-jitter-ms",
+      description = "Latency is uniform in mean +/- jitter (default: ${DEFAULT-VALUE}).",
+      defaultValue = "0")
   long latencyJitterMs;
 
-  @Option(names = "--decline-rate", paramLabel = "R", description = "Share of charges declined (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  @Option(
+      names = "--decline-rate",
+      paramLabel = "R",
+      description = "Share of charges declined (default: ${DEFAULT-VALUE}).",
+      defaultValue = "0")
   double declineRate;
 
-  @Option(names = "--network-error-rate", paramLabel = "R", description = "Share of requests failed with 503 before processing (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  @Option(
+      names = "--network-error-rate",
+      paramLabel = "R",
+      description =
+          "Share of requests failed with 503 before processing (default: ${DEFAULT-VALUE}).",
+      defaultValue = "0")
   double networkErrorRate;
 
-  @Option(names = "--timeout-rate", paramLabel = "R", description = "Share of charges processed whose connection is then aborted (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  @Option(
+      names = "--timeout-rate",
+      paramLabel = "R",
+      description =
+          "Share of charges processed whose connection is then aborted (default: ${DEFAULT-VALUE}).",
+      defaultValue = "0")
   double timeoutRate;
 
-  @Option(names = "--customer-not-found", paramLabel = "IDS", split = ",", description = "Customer ids the provider does not know.")
+  @Option(
+      names = "--customer-not-found",
+      paramLabel = "IDS",
+      split = ",",
+      description = "Customer ids the provider does not know.")
   Set<Long> customersNotFound = Set.of();
 
-  @Option(names = "--currency-mismatch", paramLabel = "IDS", split = ",", description = "Customer ids whose account is in another currency.")
+  @Option(
+      names = "--currency-mismatch",
+      paramLabel = "IDS",
+      split = ",",
+      description = "Customer ids whose account is in another currency.")
   Set<Long> currencyMismatch = Set.of();
 
   @Option(
       names = "--decline-codes",
       paramLabel = "MIX",
-      description = "Decline codes a decline answers with, as code=weight,... or 'standard' (default: ${DEFAULT-VALUE}).",
+      description =
+          "Decline codes a decline answers with, as code=weight,... or 'standard' (default: ${DEFAULT-VALUE}).",
       defaultValue = "standard")
   String declineCodes;
 
   @Option(
       names = "--population-seed",
       paramLabel = "N",
-      description = "Answer from a seeded customer population (decline propensity, expiring cards fixed after some days,"
-          + " balances short until a payday) instead of --decline-rate.")
+      description =
+          "Answer from a seeded customer population (decline propensity, expiring cards fixed after some days,"
+              + " balances short until a payday) instead of --decline-rate.")
   Long populationSeed;
 
   @Option(
       names = "--population-start",
       paramLabel = "YYYY-MM",
-      description = "First month of the population's horizon, in which cards start to expire (default: the current month).")
+      description =
+          "First month of the population's horizon, in which cards start to expire (default: the current month).")
   java.time.YearMonth populationStart;
 
-  @Option(names = "--population-months", paramLabel = "N", defaultValue = "12", description = "Months in the horizon (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--population-months",
+      paramLabel = "N",
+      defaultValue = "12",
+      description = "Months in the horizon (default: ${DEFAULT-VALUE}).")
   int populationMonths;
 
-  @Option(names = "--seed", description = "Seed of every random decision (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+  @Option(
+      names = "--seed",
+      description = "Seed of every random decision (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1")
   long seed;
 
   private static DeclineMix declineMix(String text) {
@@ -92,15 +137,31 @@ final class GatewayCommand implements Callable<Integer> {
     var settings = GatewaySettings.from(Env.system());
     FaultProfile faults;
     try {
-      faults = new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed,
-          declineMix(declineCodes));
+      faults =
+          new FaultProfile(
+              latencyMs,
+              latencyJitterMs,
+              declineRate,
+              networkErrorRate,
+              timeoutRate,
+              customersNotFound,
+              currencyMismatch,
+              seed,
+              declineMix(declineCodes));
       if (populationSeed != null) {
-        var start = populationStart != null ? populationStart : java.time.YearMonth.now(Clock.systemUTC());
-        faults = faults.withPopulation(dev.charon.payment.Population.standard(populationSeed, start, populationMonths));
+        var start =
+            populationStart != null ? populationStart : java.time.YearMonth.now(Clock.systemUTC());
+        faults =
+            faults.withPopulation(
+                dev.charon.payment.Population.standard(populationSeed, start, populationMonths));
       }
     } catch (IllegalArgumentException e) {
       // FaultProfile names its fields (declineRate); the user typed the flag (--decline-rate).
-      throw new ConfigException("--" + e.getMessage().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT));
+      throw new ConfigException(
+          "--"
+              + e.getMessage()
+                  .replaceAll("([a-z])([A-Z])", "$1-$2")
+                  .toLowerCase(java.util.Locale.ROOT));
     }
     var options =
         new GatewayServer.Options(

@@ -4,14 +4,16 @@ import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
 import dev.charon.db.DatabaseException;
 import dev.charon.ops.LogFormat;
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** The {@code charon} command line: one jar, one sub-command per process role. */
 @Command(
     name = "charon",
     mixinStandardHelpOptions = true,
-    scope = CommandLine.ScopeType.INHERIT, // --help and --version on every role, e.g. `charon seed --help`
+    scope =
+        CommandLine.ScopeType
+            .INHERIT, // --help and --version on every role, e.g. `charon seed --help`
     version = "charon 0.1.0",
     description = "Charges recurring subscription invoices exactly once, at any scale.",
     subcommands = {
@@ -45,7 +47,10 @@ public final class Main implements Runnable {
     return commandLine(Env.system());
   }
 
-  /** {@code env}: what every role's shared settings (the log format) are checked against before it runs. */
+  /**
+   * {@code env}: what every role's shared settings (the log format) are checked against before it
+   * runs.
+   */
   static CommandLine commandLine(Env env) {
     return new CommandLine(new Main())
         .setExecutionStrategy(
@@ -54,7 +59,8 @@ public final class Main implements Runnable {
               try {
                 LogFormat.from(env);
               } catch (ConfigException e) {
-                throw new CommandLine.ExecutionException(parsed.asCommandLineList().getLast(), e.getMessage(), e);
+                throw new CommandLine.ExecutionException(
+                    parsed.asCommandLineList().getLast(), e.getMessage(), e);
               }
               return new CommandLine.RunLast().execute(parsed);
             })

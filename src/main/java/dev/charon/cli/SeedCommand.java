@@ -9,20 +9,32 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "seed", description = "Create customers and invoices shaped like the original data.")
+@Command(
+    name = "seed",
+    description = "Create customers and invoices shaped like the original data.")
 final class SeedCommand implements Callable<Integer> {
-  @Option(names = "--customers", defaultValue = "100", description = "Customers to create (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--customers",
+      defaultValue = "100",
+      description = "Customers to create (default ${DEFAULT-VALUE}).")
   int customers;
 
-  @Option(names = "--invoices-per-customer", defaultValue = "10", description = "Invoices per customer; the first is due (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--invoices-per-customer",
+      defaultValue = "10",
+      description = "Invoices per customer; the first is due (default ${DEFAULT-VALUE}).")
   int invoicesPerCustomer;
 
-  @Option(names = "--random-seed", defaultValue = "0.42", description = "Seed in [-1, 1] for repeatable data (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--random-seed",
+      defaultValue = "0.42",
+      description = "Seed in [-1, 1] for repeatable data (default ${DEFAULT-VALUE}).")
   double randomSeed;
 
   @Option(
       names = "--subscriptions",
-      description = "Give every customer without one a monthly subscription starting this month (default ${DEFAULT-VALUE}).",
+      description =
+          "Give every customer without one a monthly subscription starting this month (default ${DEFAULT-VALUE}).",
       defaultValue = "false")
   boolean subscriptions;
 
@@ -34,12 +46,18 @@ final class SeedCommand implements Callable<Integer> {
     }
     try (var db = Database.open(DatabaseSettings.from(Env.system()), "seed")) {
       db.migrate();
-      var result = new Seeder(db.jdbi(), Clock.systemUTC()).seed(customers, invoicesPerCustomer, randomSeed);
+      var result =
+          new Seeder(db.jdbi(), Clock.systemUTC()).seed(customers, invoicesPerCustomer, randomSeed);
       System.out.printf(
           "seeded %d customers and %d invoices (%d due) in %.1f s%n",
-          result.customers(), result.invoices(), result.pending(), result.elapsed().toMillis() / 1000.0);
+          result.customers(),
+          result.invoices(),
+          result.pending(),
+          result.elapsed().toMillis() / 1000.0);
       if (subscriptions) {
-        var created = new Seeder(db.jdbi(), Clock.systemUTC()).subscriptions(java.time.YearMonth.now(Clock.systemUTC()), randomSeed);
+        var created =
+            new Seeder(db.jdbi(), Clock.systemUTC())
+                .subscriptions(java.time.YearMonth.now(Clock.systemUTC()), randomSeed);
         System.out.printf("seeded %d monthly subscriptions%n", created);
       }
       return 0;

@@ -7,6 +7,8 @@ import dev.charon.app.WorkerRole;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingScheduler;
 import dev.charon.billing.BillingSettings;
+import dev.charon.clock.TestClock;
+import dev.charon.clock.TestClockSettings;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.db.Database;
@@ -18,9 +20,6 @@ import dev.charon.queue.QueueSettings;
 import dev.charon.webhooks.UrlGuard;
 import dev.charon.webhooks.WebhookDispatcher;
 import dev.charon.webhooks.WebhookSettings;
-import java.time.Clock;
-import dev.charon.clock.TestClock;
-import dev.charon.clock.TestClockSettings;
 import java.util.LinkedHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -28,7 +27,10 @@ import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "server", description = "REST API, billing scheduler, and (with CHARON_QUEUE=rabbitmq) the outbox and event relays.")
+@Command(
+    name = "server",
+    description =
+        "REST API, billing scheduler, and (with CHARON_QUEUE=rabbitmq) the outbox and event relays.")
 final class ServerCommand implements Callable<Integer> {
   @Option(names = "--port", description = "HTTP port (default: CHARON_HTTP_PORT or 7000).")
   Integer port;
@@ -45,26 +47,51 @@ final class ServerCommand implements Callable<Integer> {
     var metrics = Metrics.registry("server");
     var queue = QueueSettings.from(env);
     var amqp = queue.amqp();
-    Ports.requireFree(apiSettings.http().host(), apiSettings.http().port(), "--port or CHARON_HTTP_PORT");
+    Ports.requireFree(
+        apiSettings.http().host(), apiSettings.http().port(), "--port or CHARON_HTTP_PORT");
     var db = Database.open(DatabaseSettings.from(env), "server");
     db.migrate();
     var clock = TestClock.clockFor(db.jdbi(), testClock);
     var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
-    var scheduler = new BillingScheduler(db.dataSource(), runs, billing, clock, BillingScheduler.defaultName()).start();
+    var scheduler =
+        new BillingScheduler(db.dataSource(), runs, billing, clock, BillingScheduler.defaultName())
+            .start();
     // With RabbitMQ the server relays the charge-request outbox to the broker; with PostgreSQL
     // workers claim the outbox rows directly.
-    var relay = amqp == null ? null : new OutboxRelay(db.jdbi(), amqp, "relay-" + WorkerRole.workerName(), metrics).start();
+    var relay =
+        amqp == null
+            ? null
+            : new OutboxRelay(db.jdbi(), amqp, "relay-" + WorkerRole.workerName(), metrics).start();
     // Events go to a topic exchange when a broker is configured; the feed serves them either way.
-    var events = amqp == null ? null
-        : new EventRelay(db.jdbi(), amqp, env.string("CHARON_EVENTS_EXCHANGE", "charon.events"),
-            "events-" + WorkerRole.workerName(), Json.mapper(), metrics).start();
+    var events =
+        amqp == null
+            ? null
+            : new EventRelay(
+                    db.jdbi(),
+                    amqp,
+                    env.string("CHARON_EVENTS_EXCHANGE", "charon.events"),
+                    "events-" + WorkerRole.workerName(),
+                    Json.mapper(),
+                    metrics)
+                .start();
     // Webhooks go out from every server (cluster-safe) once a key can open their secrets.
     var webhookSettings = apiSettings.webhooks();
-    var webhooks = webhookSettings.key().isEmpty() ? null
-        : new WebhookDispatcher(db.jdbi(), webhookSettings, new UrlGuard(webhookSettings.allowPrivate()), clock,
-            new java.util.Random(), Json.mapper(), "webhooks-" + WorkerRole.workerName(), metrics).start();
+    var webhooks =
+        webhookSettings.key().isEmpty()
+            ? null
+            : new WebhookDispatcher(
+                    db.jdbi(),
+                    webhookSettings,
+                    new UrlGuard(webhookSettings.allowPrivate()),
+                    clock,
+                    new java.util.Random(),
+                    Json.mapper(),
+                    "webhooks-" + WorkerRole.workerName(),
+                    metrics)
+                .start();
     if (webhooks == null) {
-      System.out.println("webhooks off: set " + WebhookSettings.KEY + " to register endpoints and deliver");
+      System.out.println(
+          "webhooks off: set " + WebhookSettings.KEY + " to register endpoints and deliver");
     }
     var readiness = new LinkedHashMap<String, BooleanSupplier>();
     readiness.put("database", db::isReachable);
@@ -72,8 +99,10 @@ final class ServerCommand implements Callable<Integer> {
     if (relay != null) {
       readiness.put("broker", relay::connected);
     }
-    var api = ApiRole.start(db.jdbi(), apiSettings, clock, metrics, new OpsRoutes(metrics, readiness));
-    System.out.println("charon server listening on http://localhost:" + api.port() + "/rest/v1/invoices");
+    var api =
+        ApiRole.start(db.jdbi(), apiSettings, clock, metrics, new OpsRoutes(metrics, readiness));
+    System.out.println(
+        "charon server listening on http://localhost:" + api.port() + "/rest/v1/invoices");
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -19,25 +19,45 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "simulate",
-    description = "Compare dunning policies: months of billing on the test clock with the real engine, one embedded database per policy.")
+    description =
+        "Compare dunning policies: months of billing on the test clock with the real engine, one embedded database per policy.")
 final class SimulateCommand implements Callable<Integer> {
-  @Option(names = "--customers", defaultValue = "1000", description = "Customers, one monthly subscription each (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--customers",
+      defaultValue = "1000",
+      description = "Customers, one monthly subscription each (default ${DEFAULT-VALUE}).")
   int customers;
 
-  @Option(names = "--months", defaultValue = "12", description = "Months to bill (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--months",
+      defaultValue = "12",
+      description = "Months to bill (default ${DEFAULT-VALUE}).")
   int months;
 
-  @Option(names = "--policy", required = true, paramLabel = "WAITS|paydays",
-      description = "A dunning policy: waits like 1d,3d,7d, or paydays (retries on the next 1st/15th). Repeat to compare.")
+  @Option(
+      names = "--policy",
+      required = true,
+      paramLabel = "WAITS|paydays",
+      description =
+          "A dunning policy: waits like 1d,3d,7d, or paydays (retries on the next 1st/15th). Repeat to compare.")
   List<String> policies;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Population seed (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      description = "Population seed (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--start", defaultValue = "2026-01", description = "First billed month (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--start",
+      defaultValue = "2026-01",
+      description = "First billed month (default ${DEFAULT-VALUE}).")
   YearMonth start;
 
-  @Option(names = "--out", defaultValue = "target/simulation", description = "Where the report, JSON, chart and databases go (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--out",
+      defaultValue = "target/simulation",
+      description = "Where the report, JSON, chart and databases go (default ${DEFAULT-VALUE}).")
   Path out;
 
   @Override
@@ -58,23 +78,32 @@ final class SimulateCommand implements Callable<Integer> {
     var results = new ArrayList<Simulation.Result>();
     long started = System.nanoTime();
     for (int i = 0; i < dunnings.size(); i++) {
-      var dir = Files.createDirectories(out).toAbsolutePath().resolve("db-" + i + "-" + System.nanoTime());
+      var dir =
+          Files.createDirectories(out)
+              .toAbsolutePath()
+              .resolve("db-" + i + "-" + System.nanoTime());
       var settings = new DatabaseSettings(Optional.empty(), base.user(), base.password(), 20, dir);
       long t = System.nanoTime();
       try (var db = Database.open(settings, "simulate")) {
         db.migrate();
-        // A throwaway database: a commit need not wait for the disk (the run is I/O-bound otherwise).
+        // A throwaway database: a commit need not wait for the disk (the run is I/O-bound
+        // otherwise).
         db.jdbi().useHandle(h -> h.execute("alter database postgres set synchronous_commit = off"));
-        ((com.zaxxer.hikari.HikariDataSource) db.dataSource()).getHikariPoolMXBean().softEvictConnections();
+        ((com.zaxxer.hikari.HikariDataSource) db.dataSource())
+            .getHikariPoolMXBean()
+            .softEvictConnections();
         results.add(Simulation.run(db.jdbi(), dunnings.get(i), options));
       }
-      System.err.printf("policy %s: %.1f s%n", dunnings.get(i).name(), (System.nanoTime() - t) / 1e9);
+      System.err.printf(
+          "policy %s: %.1f s%n", dunnings.get(i).name(), (System.nanoTime() - t) / 1e9);
       deleteTree(dir);
     }
     var report = SimulationReport.markdown(options, results);
     System.out.println(report);
     SimulationReport.write(out, options, results);
-    System.out.printf("%nwrote %s/simulation.md, simulation.json, simulation.png in %.1f s%n", out, (System.nanoTime() - started) / 1e9);
+    System.out.printf(
+        "%nwrote %s/simulation.md, simulation.json, simulation.png in %.1f s%n",
+        out, (System.nanoTime() - started) / 1e9);
     return 0;
   }
 

@@ -17,18 +17,28 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "watch-events",
-    description = "Bind a temporary queue to the events exchange (CHARON_AMQP_URL) and print each CloudEvent as it arrives.")
+    description =
+        "Bind a temporary queue to the events exchange (CHARON_AMQP_URL) and print each CloudEvent as it arrives.")
 final class WatchEventsCommand implements Callable<Integer> {
-  @Option(names = "--binding", description = "Topic binding key, e.g. 'invoice.#' or 'billing_run.*' (default: #, everything).")
+  @Option(
+      names = "--binding",
+      description =
+          "Topic binding key, e.g. 'invoice.#' or 'billing_run.*' (default: #, everything).")
   String binding = "#";
 
-  @Option(names = "--exchange", description = "Exchange (default: CHARON_EVENTS_EXCHANGE or charon.events).")
+  @Option(
+      names = "--exchange",
+      description = "Exchange (default: CHARON_EVENTS_EXCHANGE or charon.events).")
   String exchange;
 
-  @Option(names = "--count", description = "Exit 0 after this many events (default: run until interrupted).")
+  @Option(
+      names = "--count",
+      description = "Exit 0 after this many events (default: run until interrupted).")
   Integer count;
 
-  @Option(names = "--timeout", description = "With --count: give up (exit 1) after this many seconds (default 300).")
+  @Option(
+      names = "--timeout",
+      description = "With --count: give up (exit 1) after this many seconds (default 300).")
   int timeoutSeconds = 300;
 
   @Override
@@ -51,9 +61,12 @@ final class WatchEventsCommand implements Callable<Integer> {
         received.await();
         return 0;
       }
-      boolean all = received.await(Duration.ofSeconds(timeoutSeconds).toMillis(), TimeUnit.MILLISECONDS);
+      boolean all =
+          received.await(Duration.ofSeconds(timeoutSeconds).toMillis(), TimeUnit.MILLISECONDS);
       if (!all) {
-        System.err.printf("charon watch-events: %d of %d events in %d s%n", count - received.getCount(), count, timeoutSeconds);
+        System.err.printf(
+            "charon watch-events: %d of %d events in %d s%n",
+            count - received.getCount(), count, timeoutSeconds);
       }
       return all ? 0 : 1;
     }

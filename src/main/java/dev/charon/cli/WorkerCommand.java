@@ -8,6 +8,8 @@ import dev.charon.app.Ports;
 import dev.charon.app.WorkerRole;
 import dev.charon.auth.AuthSettings;
 import dev.charon.charging.ChargingSettings;
+import dev.charon.clock.TestClock;
+import dev.charon.clock.TestClockSettings;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.db.Database;
@@ -16,8 +18,6 @@ import dev.charon.ops.OpsRoutes;
 import dev.charon.payment.PaymentProviders;
 import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.QueueSettings;
-import dev.charon.clock.TestClock;
-import dev.charon.clock.TestClockSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -28,11 +28,15 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "worker", description = "Charge consumer: takes charge requests, calls the provider, records outcomes.")
+@Command(
+    name = "worker",
+    description = "Charge consumer: takes charge requests, calls the provider, records outcomes.")
 final class WorkerCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(WorkerCommand.class);
 
-  @Option(names = "--concurrency", description = "Charges in flight at once (default: CHARON_WORKER_CONCURRENCY or 64).")
+  @Option(
+      names = "--concurrency",
+      description = "Charges in flight at once (default: CHARON_WORKER_CONCURRENCY or 64).")
   Integer concurrency;
 
   @Override
@@ -58,11 +62,21 @@ final class WorkerCommand implements Callable<Integer> {
     var clock = TestClock.clockFor(db.jdbi(), testClock);
     var provider = PaymentProviders.create(paymentSettings, clock, metrics);
     var worker = WorkerRole.start(db, queue, charging, provider, clock, metrics);
-    var ops = HttpApi.start(opsSettings.host(), opsSettings.port(), Json.mapper(),
-        ApiRole.access(db.jdbi(), AuthSettings.from(env), clock, metrics), List.of(new OpsRoutes(metrics, Map.<String, BooleanSupplier>of("database", db::isReachable))));
+    var ops =
+        HttpApi.start(
+            opsSettings.host(),
+            opsSettings.port(),
+            Json.mapper(),
+            ApiRole.access(db.jdbi(), AuthSettings.from(env), clock, metrics),
+            List.of(
+                new OpsRoutes(
+                    metrics, Map.<String, BooleanSupplier>of("database", db::isReachable))));
     System.out.printf(
         "charon worker %s: %s transport, concurrency %d, metrics on :%d/metrics%n",
-        WorkerRole.workerName(), queue.transport().name().toLowerCase(java.util.Locale.ROOT), charging.concurrency(), ops.port());
+        WorkerRole.workerName(),
+        queue.transport().name().toLowerCase(java.util.Locale.ROOT),
+        charging.concurrency(),
+        ops.port());
     var deadline = charging.drainDeadline();
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -76,7 +90,11 @@ final class WorkerCommand implements Callable<Integer> {
                   ops.close();
                   db.close();
                   stopped.countDown();
-                  log.info("worker stopped {}", clean ? "cleanly" : "with charges still in flight (they will be redelivered)");
+                  log.info(
+                      "worker stopped {}",
+                      clean
+                          ? "cleanly"
+                          : "with charges still in flight (they will be redelivered)");
                   Runtime.getRuntime().halt(0);
                 },
                 "charon-drain"));

@@ -50,7 +50,8 @@ public final class DatabaseClock extends Clock {
   }
 
   static Optional<Instant> read(Jdbi jdbi) {
-    return jdbi.withHandle(h -> h.createQuery("select now from test_clock where id").mapTo(Instant.class).findOne());
+    return jdbi.withHandle(
+        h -> h.createQuery("select now from test_clock where id").mapTo(Instant.class).findOne());
   }
 
   @Override
@@ -60,6 +61,7 @@ public final class DatabaseClock extends Clock {
 
   @Override
   public Clock withZone(ZoneId zone) {
-    return Clock.fixed(instant(), zone); // callers only format "now" in a zone; time does not run on
+    return Clock.fixed(
+        instant(), zone); // callers only format "now" in a zone; time does not run on
   }
 }

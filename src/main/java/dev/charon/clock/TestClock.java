@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
  * Freezes time and moves it forward only, running everything that became due on the way in time
  * order: the period's billing run at midnight on the 1st (billing zone), dunning retries whose
  * {@code next_attempt_at} came, charge requests whose {@code available_at} came, leases that
- * expired. At each step it waits until the workers (in this process or others, all reading the
- * same {@code test_clock} row) have drained every request due at that time before moving on, so
- * an advance answers when the system is idle at the new time.
+ * expired. At each step it waits until the workers (in this process or others, all reading the same
+ * {@code test_clock} row) have drained every request due at that time before moving on, so an
+ * advance answers when the system is idle at the new time.
  */
 public final class TestClock {
   private static final Logger log = LoggerFactory.getLogger(TestClock.class);
@@ -27,7 +27,12 @@ public final class TestClock {
 
   /** Why a change was refused; the routes answer it as problem+json. */
   public static final class Refused extends RuntimeException {
-    public enum Kind { NOT_FOUND, CONFLICT, INVALID, NOT_IDLE }
+    public enum Kind {
+      NOT_FOUND,
+      CONFLICT,
+      INVALID,
+      NOT_IDLE
+    }
 
     private final Kind kind;
     private final String field;
@@ -52,14 +57,14 @@ public final class TestClock {
     }
   }
 
-
   private final Jdbi jdbi;
   private final DatabaseClock clock;
   private final BillingRuns runs;
   private final ZoneId zone;
   private final Duration idleTimeout;
 
-  public TestClock(Jdbi jdbi, DatabaseClock clock, BillingRuns runs, ZoneId zone, Duration idleTimeout) {
+  public TestClock(
+      Jdbi jdbi, DatabaseClock clock, BillingRuns runs, ZoneId zone, Duration idleTimeout) {
     this.jdbi = jdbi;
     this.clock = clock;
     this.runs = runs;
@@ -76,24 +81,41 @@ public final class TestClock {
   /** Freezes time at {@code at} (default: now); 409 when a test clock is already set. */
   public synchronized State freeze(Optional<Instant> at) {
     var instant = at.orElseGet(clock::instant);
-    int n = jdbi.withHandle(h -> h.createUpdate("insert into test_clock (now) values (:at) on conflict do nothing").bind("at", instant).execute());
+    int n =
+        jdbi.withHandle(
+            h ->
+                h.createUpdate("insert into test_clock (now) values (:at) on conflict do nothing")
+                    .bind("at", instant)
+                    .execute());
     clock.invalidate();
     if (n == 0) {
-      throw new Refused(Refused.Kind.CONFLICT, "A test clock is already set, at " + clock.instant() + "; advance it instead");
+      throw new Refused(
+          Refused.Kind.CONFLICT,
+          "A test clock is already set, at " + clock.instant() + "; advance it instead");
     }
     log.info("test clock frozen at {}", instant);
     return state();
   }
 
   /**
-   * Moves the clock to {@code to}, stepping through every due time in between. 409 without a
-   * test clock, 422 for a time before the clock's (nothing changes).
+   * Moves the clock to {@code to}, stepping through every due time in between. 409 without a test
+   * clock, 422 for a time before the clock's (nothing changes).
    */
   public synchronized State advance(Instant to) {
     clock.invalidate();
-    var from = clock.frozen().orElseThrow(() -> new Refused(Refused.Kind.CONFLICT, "No test clock is set; POST /rest/v1/test-clock first"));
+    var from =
+        clock
+            .frozen()
+            .orElseThrow(
+                () ->
+                    new Refused(
+                        Refused.Kind.CONFLICT,
+                        "No test clock is set; POST /rest/v1/test-clock first"));
     if (to.isBefore(from)) {
-      throw new Refused(Refused.Kind.INVALID, "to", "The test clock only moves forward: it is at " + from + ", " + to + " is earlier");
+      throw new Refused(
+          Refused.Kind.INVALID,
+          "to",
+          "The test clock only moves forward: it is at " + from + ", " + to + " is earlier");
     }
     long started = System.nanoTime();
     int steps = 0;
@@ -106,16 +128,26 @@ public final class TestClock {
       runDue(now);
       steps++;
     }
-    log.info("test clock advanced from {} to {} in {} step(s), {} ms", from, to, steps, (System.nanoTime() - started) / 1_000_000);
+    log.info(
+        "test clock advanced from {} to {} in {} step(s), {} ms",
+        from,
+        to,
+        steps,
+        (System.nanoTime() - started) / 1_000_000);
     return state();
   }
 
-  /** At the clock's current time: start the period's run on its 1st, enqueue retries, wait until idle. */
+  /**
+   * At the clock's current time: start the period's run on its 1st, enqueue retries, wait until
+   * idle.
+   */
   private void runDue(Instant now) {
     var period = ZonedDateTime.ofInstant(now, zone);
     var yearMonth = java.time.YearMonth.from(period);
-    // A period's run starts when the clock reaches its first midnight (as the monthly schedule would).
-    if (now.equals(yearMonth.atDay(1).atStartOfDay(zone).toInstant()) && runs.find(yearMonth).isEmpty()) {
+    // A period's run starts when the clock reaches its first midnight (as the monthly schedule
+    // would).
+    if (now.equals(yearMonth.atDay(1).atStartOfDay(zone).toInstant())
+        && runs.find(yearMonth).isEmpty()) {
       var started = runs.startOrJoin(yearMonth, "test-clock");
       runs.produce(started.run());
     }
@@ -128,7 +160,12 @@ public final class TestClock {
 
   /** The earliest time after {@code now} at which something becomes due. */
   private Optional<Instant> nextDue(Instant now) {
-    var nextPeriod = java.time.YearMonth.from(ZonedDateTime.ofInstant(now, zone)).plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
+    var nextPeriod =
+        java.time.YearMonth.from(ZonedDateTime.ofInstant(now, zone))
+            .plusMonths(1)
+            .atDay(1)
+            .atStartOfDay(zone)
+            .toInstant();
     var queued =
         jdbi.withHandle(
             h ->
@@ -146,29 +183,50 @@ public final class TestClock {
   }
 
   private void set(Instant to) {
-    jdbi.useHandle(h -> h.createUpdate("update test_clock set now = :to, advanced_at = now() where id and now <= :to").bind("to", to).execute());
+    jdbi.useHandle(
+        h ->
+            h.createUpdate(
+                    "update test_clock set now = :to, advanced_at = now() where id and now <= :to")
+                .bind("to", to)
+                .execute());
     clock.invalidate();
   }
 
   private long dueRetries(Instant now) {
-    return jdbi.withHandle(h -> h.createQuery("select count(*) from invoice where status = 'RETRY_SCHEDULED' and next_attempt_at <= :now")
-        .bind("now", now).mapTo(Long.class).one());
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "select count(*) from invoice where status = 'RETRY_SCHEDULED' and next_attempt_at <= :now")
+                .bind("now", now)
+                .mapTo(Long.class)
+                .one());
   }
 
-  /** Waits until no charge request is due at {@code now}: the workers have recorded every outcome. */
+  /**
+   * Waits until no charge request is due at {@code now}: the workers have recorded every outcome.
+   */
   private void awaitIdle(Instant now) {
     long deadline = System.nanoTime() + idleTimeout.toNanos();
     long pause = 1;
     while (true) {
-      long due = jdbi.withHandle(h -> h.createQuery(
-              "select count(*) from charge_request where available_at <= :now")
-          .bind("now", now).mapTo(Long.class).one());
+      long due =
+          jdbi.withHandle(
+              h ->
+                  h.createQuery("select count(*) from charge_request where available_at <= :now")
+                      .bind("now", now)
+                      .mapTo(Long.class)
+                      .one());
       if (due == 0) {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new Refused(Refused.Kind.NOT_IDLE,
-            due + " charge request(s) due at " + now + " were not processed within " + idleTimeout.toSeconds()
+        throw new Refused(
+            Refused.Kind.NOT_IDLE,
+            due
+                + " charge request(s) due at "
+                + now
+                + " were not processed within "
+                + idleTimeout.toSeconds()
                 + " s; are workers running with CHARON_TEST_CLOCK=true?");
       }
       try {
@@ -188,7 +246,8 @@ public final class TestClock {
   public static java.time.Clock clockFor(Jdbi jdbi, TestClockSettings settings) {
     refuseStaleClock(jdbi, settings);
     if (settings.enabled()) {
-      log.warn("CHARON_TEST_CLOCK=true: time is the database's test clock once POST /rest/v1/test-clock freezes it");
+      log.warn(
+          "CHARON_TEST_CLOCK=true: time is the database's test clock once POST /rest/v1/test-clock freezes it");
       // No cache across processes: a worker still holding the previous step's time would date a
       // retry from it while the SQL already claims at the new time. (An advancing process
       // invalidates its own DatabaseClock, so one shared in-process instance may cache.)

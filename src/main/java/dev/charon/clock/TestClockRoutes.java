@@ -40,7 +40,10 @@ public final class TestClockRoutes implements HttpApi.Module {
 
   private void get(Context ctx) {
     Query.of(ctx, Set.of()).validate();
-    ctx.json(testClock.map(TestClock::state).orElseGet(() -> new TestClock.State(false, false, clock.instant())));
+    ctx.json(
+        testClock
+            .map(TestClock::state)
+            .orElseGet(() -> new TestClock.State(false, false, clock.instant())));
   }
 
   private void freeze(Context ctx) {
@@ -72,25 +75,34 @@ public final class TestClockRoutes implements HttpApi.Module {
 
   private TestClock enabled() {
     return testClock.orElseThrow(
-        () -> ApiError.conflict("This deployment has no test clock: start it with CHARON_TEST_CLOCK=true (never in production)"));
+        () ->
+            ApiError.conflict(
+                "This deployment has no test clock: start it with CHARON_TEST_CLOCK=true (never in production)"));
   }
 
   private static Optional<Instant> instant(JsonBody body, String name, boolean required) {
-    return body.text(name, required, 40).flatMap(text -> {
-      try {
-        return Optional.of(Instant.parse(text));
-      } catch (DateTimeParseException e) {
-        return body.fail(name, "'" + text + "' is not an instant like 2027-01-01T00:00:00Z");
-      }
-    });
+    return body.text(name, required, 40)
+        .flatMap(
+            text -> {
+              try {
+                return Optional.of(Instant.parse(text));
+              } catch (DateTimeParseException e) {
+                return body.fail(
+                    name, "'" + text + "' is not an instant like 2027-01-01T00:00:00Z");
+              }
+            });
   }
+
   private static ApiError problem(TestClock.Refused r) {
     return switch (r.kind()) {
       case NOT_FOUND -> ApiError.notFound(r.getMessage());
       case CONFLICT -> ApiError.conflict(r.getMessage());
-      case INVALID -> r.field() == null
-          ? ApiError.unprocessable(r.getMessage())
-          : ApiError.unprocessable(java.util.List.of(new dev.charon.api.Problem.FieldError(r.field(), r.getMessage())));
+      case INVALID ->
+          r.field() == null
+              ? ApiError.unprocessable(r.getMessage())
+              : ApiError.unprocessable(
+                  java.util.List.of(
+                      new dev.charon.api.Problem.FieldError(r.field(), r.getMessage())));
       case NOT_IDLE -> ApiError.serviceUnavailable(r.getMessage());
     };
   }

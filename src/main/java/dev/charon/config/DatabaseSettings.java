@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Where the database is. Without {@code CHARON_DB_URL} the process starts an embedded PostgreSQL
- * in {@code CHARON_DATA_DIR}.
+ * Where the database is. Without {@code CHARON_DB_URL} the process starts an embedded PostgreSQL in
+ * {@code CHARON_DATA_DIR}.
  */
 public record DatabaseSettings(
     Optional<String> url, String user, String password, int poolSize, Path embeddedDataDir) {
@@ -16,7 +16,9 @@ public record DatabaseSettings(
         value -> {
           if (!value.startsWith("jdbc:postgresql://")) {
             throw new ConfigException(
-                "CHARON_DB_URL=" + value + " is not valid: expected jdbc:postgresql://host:port/db");
+                "CHARON_DB_URL="
+                    + value
+                    + " is not valid: expected jdbc:postgresql://host:port/db");
           }
         });
     var dataDir =

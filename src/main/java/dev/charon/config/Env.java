@@ -8,8 +8,8 @@ import java.util.function.Function;
 
 /**
  * Reads {@code CHARON_*} variables from a map (the process environment in production, a plain map
- * in tests). Every accessor validates and fails with a message that names the variable; nothing
- * is silently replaced by a default once it has been set.
+ * in tests). Every accessor validates and fails with a message that names the variable; nothing is
+ * silently replaced by a default once it has been set.
  */
 public final class Env {
   private final Map<String, String> values;
@@ -37,8 +37,7 @@ public final class Env {
   public int integer(String name, int defaultValue, int min, int max) {
     return optional(name)
         .map(
-            raw ->
-                parse(name, raw, Integer::parseInt, "an integer between " + min + " and " + max))
+            raw -> parse(name, raw, Integer::parseInt, "an integer between " + min + " and " + max))
         .map(
             value -> {
               if (value < min || value > max) {
@@ -52,7 +51,9 @@ public final class Env {
 
   public Duration duration(String name, Duration defaultValue) {
     return optional(name)
-        .map(raw -> parse(name, raw, Env::parseDuration, "a duration such as 500ms, 30s, 5m, 2h or 7d"))
+        .map(
+            raw ->
+                parse(name, raw, Env::parseDuration, "a duration such as 500ms, 30s, 5m, 2h or 7d"))
         .orElse(defaultValue);
   }
 
@@ -62,7 +63,8 @@ public final class Env {
         .map(
             raw ->
                 java.util.Arrays.stream(raw.split(","))
-                    .map(part -> parse(name, part, Env::parseDuration, "durations such as 1d,3d,7d"))
+                    .map(
+                        part -> parse(name, part, Env::parseDuration, "durations such as 1d,3d,7d"))
                     .toList())
         .orElse(defaultValue);
   }
@@ -94,8 +96,12 @@ public final class Env {
                 }
               }
               throw new ConfigException(
-                  name + "=" + raw + " is not one of " + java.util.Arrays.toString(
-                      type.getEnumConstants()).toLowerCase(java.util.Locale.ROOT));
+                  name
+                      + "="
+                      + raw
+                      + " is not one of "
+                      + java.util.Arrays.toString(type.getEnumConstants())
+                          .toLowerCase(java.util.Locale.ROOT));
             })
         .orElse(defaultValue);
   }

@@ -1,6 +1,9 @@
 package dev.charon.config;
 
-/** Where the REST API listens: {@code CHARON_HTTP_HOST} (default 0.0.0.0), {@code CHARON_HTTP_PORT} (7000). */
+/**
+ * Where the REST API listens: {@code CHARON_HTTP_HOST} (default 0.0.0.0), {@code CHARON_HTTP_PORT}
+ * (7000).
+ */
 public record HttpSettings(String host, int port) {
   public static HttpSettings from(Env env) {
     return new HttpSettings(

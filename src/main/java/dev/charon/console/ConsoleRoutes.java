@@ -12,8 +12,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The operator console: static pages from the jar ({@code /} and {@code /docs}), its ES modules and
  * CSS under {@code /console/}, and browser libraries from webjars under {@code /webjars/}. It holds
- * no data and no back door: the page talks to the public REST API with the user's API key, so
- * these paths are open (see {@code AuthSettings}) and everything under {@code /rest/v1} is not.
+ * no data and no back door: the page talks to the public REST API with the user's API key, so these
+ * paths are open (see {@code AuthSettings}) and everything under {@code /rest/v1} is not.
  */
 public final class ConsoleRoutes implements HttpApi.Module {
   static final String ASSETS = "/console";
@@ -34,8 +34,10 @@ public final class ConsoleRoutes implements HttpApi.Module {
           config.hostedPath = ASSETS;
           config.directory = ASSETS;
           config.location = Location.CLASSPATH;
-          // Modules are small and change with every release; revalidate instead of caching stale code.
-          config.headers = java.util.Map.of("Cache-Control", "no-cache", "X-Content-Type-Options", "nosniff");
+          // Modules are small and change with every release; revalidate instead of caching stale
+          // code.
+          config.headers =
+              java.util.Map.of("Cache-Control", "no-cache", "X-Content-Type-Options", "nosniff");
         });
     files.enableWebjars();
   }

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /** Reads and creates customers. */
 public final class CustomerRepository {
   private static final Logger log = LoggerFactory.getLogger(CustomerRepository.class);
-  private static final String COLUMNS = "id, currency, name, provider_reference, created_at, updated_at";
+  private static final String COLUMNS =
+      "id, currency, name, provider_reference, created_at, updated_at";
 
   private final Jdbi jdbi;
 
@@ -55,31 +56,47 @@ public final class CustomerRepository {
     return create(h, currency, name, null, actor);
   }
 
-  /** Inserts a customer, with its id at the payment provider (or null), in the caller's transaction. */
-  public Customer create(Handle h, Currency currency, String name, String providerReference, String actor) {
+  /**
+   * Inserts a customer, with its id at the payment provider (or null), in the caller's transaction.
+   */
+  public Customer create(
+      Handle h, Currency currency, String name, String providerReference, String actor) {
     var created =
         h.createQuery(
-                "insert into customer (currency, name, provider_reference) values (:currency, :name, :ref) returning " + COLUMNS)
+                "insert into customer (currency, name, provider_reference) values (:currency, :name, :ref) returning "
+                    + COLUMNS)
             .bind("currency", currency.name())
             .bind("name", name)
             .bind("ref", providerReference)
             .map((rs, ctx) -> map(rs))
             .one();
-    log.info("customer {} created ({}, provider reference {}) by {}", created.id(), currency, providerReference, actor);
+    log.info(
+        "customer {} created ({}, provider reference {}) by {}",
+        created.id(),
+        currency,
+        providerReference,
+        actor);
     return created;
   }
 
   /** What a PATCH changes: a field left empty keeps its value; {@code clearReference} unmaps. */
-  public record Change(Optional<String> name, Optional<String> providerReference, boolean clearReference) {}
+  public record Change(
+      Optional<String> name, Optional<String> providerReference, boolean clearReference) {}
 
   /** Applies {@code change} in the caller's transaction; empty when there is no such customer. */
   public Optional<Customer> update(Handle h, long id, Change change, String actor) {
     var before =
-        h.createQuery("select " + COLUMNS + " from customer where id = :id for update").bind("id", id).map((rs, ctx) -> map(rs)).findOne();
+        h.createQuery("select " + COLUMNS + " from customer where id = :id for update")
+            .bind("id", id)
+            .map((rs, ctx) -> map(rs))
+            .findOne();
     if (before.isEmpty()) {
       return Optional.empty();
     }
-    var reference = change.clearReference() ? null : change.providerReference().orElse(before.get().providerReference());
+    var reference =
+        change.clearReference()
+            ? null
+            : change.providerReference().orElse(before.get().providerReference());
     var updated =
         h.createQuery(
                 """
@@ -93,7 +110,12 @@ public final class CustomerRepository {
             .one();
     if (!java.util.Objects.equals(before.get().providerReference(), reference)) {
       // Which provider customer is charged is a money decision: say who changed it, from what.
-      log.info("customer {} provider reference changed from {} to {} by {}", id, before.get().providerReference(), reference, actor);
+      log.info(
+          "customer {} provider reference changed from {} to {} by {}",
+          id,
+          before.get().providerReference(),
+          reference,
+          actor);
     }
     return Optional.of(updated);
   }

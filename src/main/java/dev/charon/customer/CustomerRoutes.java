@@ -14,7 +14,10 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.Set;
 
-/** {@code /rest/v1/customers}: the original list and lookup, paginated and filterable; create and update. */
+/**
+ * {@code /rest/v1/customers}: the original list and lookup, paginated and filterable; create and
+ * update.
+ */
 public final class CustomerRoutes implements HttpApi.Module {
   static final int MAX_LIMIT = 1000;
 
@@ -45,14 +48,21 @@ public final class CustomerRoutes implements HttpApi.Module {
     writes.handle(
         ctx,
         h -> {
-          var created = customers.create(h, currency.orElseThrow(), name.orElse(null), reference.orElse(null), Caller.of(ctx).actor());
+          var created =
+              customers.create(
+                  h,
+                  currency.orElseThrow(),
+                  name.orElse(null),
+                  reference.orElse(null),
+                  Caller.of(ctx).actor());
           return Writes.Reply.created(created, "/rest/v1/customers/" + created.id());
         });
   }
 
   /**
    * Changes a customer's name or provider reference (the Stripe customer its invoices are charged
-   * to); {@code "providerReference": null} unmaps it. The currency never changes: invoices carry it.
+   * to); {@code "providerReference": null} unmaps it. The currency never changes: invoices carry
+   * it.
    */
   private void update(Context ctx) {
     long id = Query.pathId(ctx, "id");
@@ -67,16 +77,26 @@ public final class CustomerRoutes implements HttpApi.Module {
     body.validate();
     writes.handle(
         ctx,
-        h -> Writes.Reply.ok(
-            customers.update(h, id, new CustomerRepository.Change(name, reference, clear), Caller.of(ctx).actor())
-                .orElseThrow(() -> ApiError.notFound("No customer with id " + id))));
+        h ->
+            Writes.Reply.ok(
+                customers
+                    .update(
+                        h,
+                        id,
+                        new CustomerRepository.Change(name, reference, clear),
+                        Caller.of(ctx).actor())
+                    .orElseThrow(() -> ApiError.notFound("No customer with id " + id))));
   }
 
   private static java.util.Optional<String> reference(JsonBody body) {
     return body.text("providerReference", false, 255)
-        .flatMap(value -> value.matches(Customer.REFERENCE_PATTERN)
-            ? java.util.Optional.of(value)
-            : body.fail("providerReference", "must be the provider's customer id (such as cus_...): printable characters, no spaces"));
+        .flatMap(
+            value ->
+                value.matches(Customer.REFERENCE_PATTERN)
+                    ? java.util.Optional.of(value)
+                    : body.fail(
+                        "providerReference",
+                        "must be the provider's customer id (such as cus_...): printable characters, no spaces"));
   }
 
   private void list(Context ctx) {

@@ -11,9 +11,9 @@ import io.javalin.http.Context;
 import java.util.Set;
 
 /**
- * {@code /rest/v1/customers/{id}/payment-method}: read the customer's payment method, or set a
- * new one ({@code {"reference": "pm_...", "expectedVersion": 3}}), which retries the invoices a
- * hard decline stopped.
+ * {@code /rest/v1/customers/{id}/payment-method}: read the customer's payment method, or set a new
+ * one ({@code {"reference": "pm_...", "expectedVersion": 3}}), which retries the invoices a hard
+ * decline stopped.
  */
 public final class PaymentMethodRoutes implements HttpApi.Module {
   private final PaymentMethods methods;
@@ -43,21 +43,29 @@ public final class PaymentMethodRoutes implements HttpApi.Module {
     var reference = body.text("reference", true, 255);
     var expected = body.id("expectedVersion", false);
     body.validate();
-    writes.handle(ctx, h -> {
-      try {
-        return Writes.Reply.ok(methods.update(h, id, reference.orElseThrow(), expected.orElse(null), Caller.of(ctx).actor()));
-      } catch (PaymentMethods.Refused r) {
-        throw problem(r);
-      }
-    });
+    writes.handle(
+        ctx,
+        h -> {
+          try {
+            return Writes.Reply.ok(
+                methods.update(
+                    h, id, reference.orElseThrow(), expected.orElse(null), Caller.of(ctx).actor()));
+          } catch (PaymentMethods.Refused r) {
+            throw problem(r);
+          }
+        });
   }
+
   private static ApiError problem(PaymentMethods.Refused r) {
     return switch (r.kind()) {
       case NOT_FOUND -> ApiError.notFound(r.getMessage());
       case CONFLICT -> ApiError.conflict(r.getMessage());
-      case INVALID -> r.field() == null
-          ? ApiError.unprocessable(r.getMessage())
-          : ApiError.unprocessable(java.util.List.of(new dev.charon.api.Problem.FieldError(r.field(), r.getMessage())));
+      case INVALID ->
+          r.field() == null
+              ? ApiError.unprocessable(r.getMessage())
+              : ApiError.unprocessable(
+                  java.util.List.of(
+                      new dev.charon.api.Problem.FieldError(r.field(), r.getMessage())));
       case NOT_IDLE -> ApiError.serviceUnavailable(r.getMessage());
     };
   }

@@ -17,26 +17,34 @@ import org.slf4j.LoggerFactory;
 /**
  * A customer's payment method, as far as dunning cares: an opaque reference and a version. An
  * update records the change and moves the customer's invoices that a hard decline stopped
- * (ACTION_REQUIRED, last attempt declined with a {@link DeclineCode.Kind#HARD hard} code) back
- * to RETRY_SCHEDULED, due at once; the history and event triggers record that move with its
- * reason and actor. Invoices waiting for an operator for other reasons stay where they are.
+ * (ACTION_REQUIRED, last attempt declined with a {@link DeclineCode.Kind#HARD hard} code) back to
+ * RETRY_SCHEDULED, due at once; the history and event triggers record that move with its reason and
+ * actor. Invoices waiting for an operator for other reasons stay where they are.
  */
 public final class PaymentMethods {
   private static final InvoiceTransition RETRY = InvoiceTransition.RETRY_WITH_NEW_PAYMENT_METHOD;
   private static final Logger log = LoggerFactory.getLogger(PaymentMethods.class);
   private static final String[] HARD_CODES =
-      Arrays.stream(DeclineCode.values()).filter(c -> c.kind() == DeclineCode.Kind.HARD).map(DeclineCode::code)
+      Arrays.stream(DeclineCode.values())
+          .filter(c -> c.kind() == DeclineCode.Kind.HARD)
+          .map(DeclineCode::code)
           .toArray(String[]::new);
 
   /** The current payment method of a customer; {@code reference} is null until one is set. */
   public record PaymentMethod(long customerId, String reference, long version, Instant updatedAt) {}
 
   /** What an update did: the new method and how many stopped invoices went back to dunning. */
-  public record Updated(long customerId, String reference, long version, Instant updatedAt, int invoicesRetried) {}
+  public record Updated(
+      long customerId, String reference, long version, Instant updatedAt, int invoicesRetried) {}
 
   /** Why a change was refused; the routes answer it as problem+json. */
   public static final class Refused extends RuntimeException {
-    public enum Kind { NOT_FOUND, CONFLICT, INVALID, NOT_IDLE }
+    public enum Kind {
+      NOT_FOUND,
+      CONFLICT,
+      INVALID,
+      NOT_IDLE
+    }
 
     private final Kind kind;
     private final String field;
@@ -61,7 +69,6 @@ public final class PaymentMethods {
     }
   }
 
-
   private final Jdbi jdbi;
   private final Clock clock;
   private final Counter updates;
@@ -70,10 +77,14 @@ public final class PaymentMethods {
   public PaymentMethods(Jdbi jdbi, Clock clock, MeterRegistry metrics) {
     this.jdbi = jdbi;
     this.clock = clock;
-    this.updates = Counter.builder("charon.payment_method.updates").description("Payment-method updates through the API").register(metrics);
+    this.updates =
+        Counter.builder("charon.payment_method.updates")
+            .description("Payment-method updates through the API")
+            .register(metrics);
     this.retried =
         Counter.builder("charon.payment_method.invoices_retried")
-            .description("Invoices stopped by a hard decline that a payment-method update moved back to dunning")
+            .description(
+                "Invoices stopped by a hard decline that a payment-method update moved back to dunning")
             .register(metrics);
   }
 
@@ -83,11 +94,15 @@ public final class PaymentMethods {
             h.createQuery(
                     "select id, payment_method, payment_method_version, payment_method_updated_at from customer where id = :id")
                 .bind("id", customerId)
-                .map((rs, ctx) -> {
-                  var at = rs.getTimestamp("payment_method_updated_at");
-                  return new PaymentMethod(rs.getLong("id"), rs.getString("payment_method"), rs.getLong("payment_method_version"),
-                      at == null ? null : at.toInstant());
-                })
+                .map(
+                    (rs, ctx) -> {
+                      var at = rs.getTimestamp("payment_method_updated_at");
+                      return new PaymentMethod(
+                          rs.getLong("id"),
+                          rs.getString("payment_method"),
+                          rs.getLong("payment_method_version"),
+                          at == null ? null : at.toInstant());
+                    })
                 .findOne());
   }
 
@@ -96,7 +111,8 @@ public final class PaymentMethods {
    * applies only if the current version is that one (409 otherwise), so two clients racing on one
    * customer cannot overwrite each other unseen.
    */
-  public Updated update(Handle h, long customerId, String reference, Long expectedVersion, String actor) {
+  public Updated update(
+      Handle h, long customerId, String reference, Long expectedVersion, String actor) {
     var now = Timestamp.from(clock.instant());
     var version =
         h.createQuery(
@@ -118,13 +134,25 @@ public final class PaymentMethods {
               .bind("id", customerId)
               .mapTo(Long.class)
               .findOne()
-              .orElseThrow(() -> new Refused(Refused.Kind.NOT_FOUND, "No customer with id " + customerId));
-      throw new Refused(Refused.Kind.CONFLICT,
-          "The payment method of customer " + customerId + " is at version " + current + ", not " + expectedVersion
+              .orElseThrow(
+                  () -> new Refused(Refused.Kind.NOT_FOUND, "No customer with id " + customerId));
+      throw new Refused(
+          Refused.Kind.CONFLICT,
+          "The payment method of customer "
+              + customerId
+              + " is at version "
+              + current
+              + ", not "
+              + expectedVersion
               + "; read it again and retry with the current version");
     }
     // Only invoices whose latest attempt was a hard decline: the reason they wait is the card.
-    var change = RETRY.by(actor, "payment method updated (version " + version.get() + "); retrying after a hard decline");
+    var change =
+        RETRY.by(
+            actor,
+            "payment method updated (version "
+                + version.get()
+                + "); retrying after a hard decline");
     int moved =
         h.createUpdate(
                 """
@@ -134,7 +162,8 @@ public final class PaymentMethods {
                   and (select a.decline_code from charge_attempt a
                        where a.invoice_id = i.id and a.outcome <> 'UNKNOWN'
                        order by a.attempt_no desc limit 1) = any(:hard)
-                """.formatted(RETRY.sqlTo(), RETRY.sqlFrom()))
+                """
+                    .formatted(RETRY.sqlTo(), RETRY.sqlFrom()))
             .bind("now", now)
             .bind("reason", change.reason())
             .bind("actor", change.actor())
@@ -155,8 +184,12 @@ public final class PaymentMethods {
         .execute();
     updates.increment();
     retried.increment(moved);
-    log.info("customer {} payment method set to version {} by {}; {} invoice(s) stopped by a hard decline back to dunning",
-        customerId, version.get(), actor, moved);
+    log.info(
+        "customer {} payment method set to version {} by {}; {} invoice(s) stopped by a hard decline back to dunning",
+        customerId,
+        version.get(),
+        actor,
+        moved);
     return new Updated(customerId, reference, version.get(), now.toInstant(), moved);
   }
 }

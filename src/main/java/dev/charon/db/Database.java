@@ -88,15 +88,17 @@ public final class Database implements AutoCloseable {
     if (!missing.isEmpty()) {
       throw new DatabaseException(
           "the database schema is not at this build's version; run `charon migrate` (or start `charon server`) first"
-              + " (not applied: V" + String.join(", V", missing) + ")",
+              + " (not applied: V"
+              + String.join(", V", missing)
+              + ")",
           null);
     }
   }
 
   /**
-   * Whether a pooled connection answers within a second: readiness probes have short timeouts,
-   * so a database that does not answer is reported DOWN rather than making the probe wait for
-   * the pool's own connection timeout.
+   * Whether a pooled connection answers within a second: readiness probes have short timeouts, so a
+   * database that does not answer is reported DOWN rather than making the probe wait for the pool's
+   * own connection timeout.
    */
   public boolean isReachable() {
     var probe =

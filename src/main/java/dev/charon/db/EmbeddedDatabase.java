@@ -39,7 +39,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
               .setPGStartupWait(Duration.ofSeconds(30))
               .setServerConfig("max_connections", "200")
               .setServerConfig("fsync", "on");
-      if (RootPostgres.runningAsRoot()) { // PostgreSQL refuses root: only its own processes leave it
+      if (RootPostgres
+          .runningAsRoot()) { // PostgreSQL refuses root: only its own processes leave it
         RootPostgres.configure(builder, dataDir, ROOT_BINARIES);
       }
       var postgres = startLocked(builder, dataDir);
@@ -50,12 +51,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
   }
 
-  private static final Path ROOT_BINARIES = Path.of(System.getProperty("java.io.tmpdir"), "charon-embedded-pg-root");
+  private static final Path ROOT_BINARIES =
+      Path.of(System.getProperty("java.io.tmpdir"), "charon-embedded-pg-root");
 
   // zonky locks epg-lock in the data directory for as long as its server runs.
   private static final String LOCK_FILE = "epg-lock";
 
-  private static EmbeddedPostgres startLocked(EmbeddedPostgres.Builder builder, Path dataDir) throws IOException {
+  private static EmbeddedPostgres startLocked(EmbeddedPostgres.Builder builder, Path dataDir)
+      throws IOException {
     try {
       return builder.start();
     } catch (IllegalStateException e) { // two starts at once: the loser finds the lock taken
@@ -67,8 +70,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
   }
 
   /**
-   * A second demo on the same data directory would find zonky's lock taken deep inside its start
-   * (a stack trace ending in "could not lock .../epg-lock"): say so first, in one line.
+   * A second demo on the same data directory would find zonky's lock taken deep inside its start (a
+   * stack trace ending in "could not lock .../epg-lock"): say so first, in one line.
    */
   public static void requireUnused(Path dataDir) {
     var lockFile = dataDir.resolve(LOCK_FILE);
@@ -84,14 +87,19 @@ public final class EmbeddedDatabase implements AutoCloseable {
     } catch (OverlappingFileLockException e) { // this very JVM runs it
       throw inUse(dataDir);
     } catch (IOException e) {
-      throw new DatabaseException("cannot read the lock of the data directory " + dataDir + ": " + e.getMessage(), e);
+      throw new DatabaseException(
+          "cannot read the lock of the data directory " + dataDir + ": " + e.getMessage(), e);
     }
   }
 
   private static DatabaseException inUse(Path dataDir) {
     return new DatabaseException(
-        "another demo is using the data directory " + dataDir + ": stop it, or give this one its own,"
-            + " e.g. CHARON_DATA_DIR=" + dataDir.toAbsolutePath().resolveSibling(dataDir.getFileName() + "-2") + " ./charon demo",
+        "another demo is using the data directory "
+            + dataDir
+            + ": stop it, or give this one its own,"
+            + " e.g. CHARON_DATA_DIR="
+            + dataDir.toAbsolutePath().resolveSibling(dataDir.getFileName() + "-2")
+            + " ./charon demo",
         null);
   }
 

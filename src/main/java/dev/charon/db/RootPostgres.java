@@ -17,7 +17,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Set;
 import java.util.UUID;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.slf4j.Logger;
@@ -32,13 +31,13 @@ import org.tukaani.xz.XZInputStream;
  * <ul>
  *   <li>where user namespaces work, zonky itself runs them under {@code unshare -U}, where they
  *       appear as nobody to PostgreSQL while the kernel still sees root's uid on their files;
- *   <li>elsewhere (a container whose seccomp profile forbids them), {@code initdb} and
- *       {@code pg_ctl} are scripts, in binaries unpacked here, that exec the real programs as
- *       {@code nobody} through {@code setpriv}; the server pg_ctl starts runs as nobody too.
+ *   <li>elsewhere (a container whose seccomp profile forbids them), {@code initdb} and {@code
+ *       pg_ctl} are scripts, in binaries unpacked here, that exec the real programs as {@code
+ *       nobody} through {@code setpriv}; the server pg_ctl starts runs as nobody too.
  * </ul>
  *
- * Either way the data directory must belong to the uid the processes use, and every folder above
- * it must let that uid through.
+ * Either way the data directory must belong to the uid the processes use, and every folder above it
+ * must let that uid through.
  */
 final class RootPostgres {
   private static final Logger log = LoggerFactory.getLogger(RootPostgres.class);
@@ -61,8 +60,12 @@ final class RootPostgres {
     } else {
       prepareDataDirectory(dataDir, NOBODY);
       var binaries = prepare(binariesDirectory);
-      builder.setOverrideWorkingDirectory(binariesDirectory.toFile()).setPgBinaryResolver(binaries.resolver());
-      log.info("running as root: embedded PostgreSQL runs as the user nobody (binaries in {})", binariesDirectory);
+      builder
+          .setOverrideWorkingDirectory(binariesDirectory.toFile())
+          .setPgBinaryResolver(binaries.resolver());
+      log.info(
+          "running as root: embedded PostgreSQL runs as the user nobody (binaries in {})",
+          binariesDirectory);
     }
   }
 
@@ -74,7 +77,10 @@ final class RootPostgres {
     }
   }
 
-  /** Unpacks the binaries (once per archive) into {@code workingDirectory}/PG-<md5>, with the wrappers. */
+  /**
+   * Unpacks the binaries (once per archive) into {@code workingDirectory}/PG-<md5>, with the
+   * wrappers.
+   */
   private static RootPostgres prepare(Path workingDirectory) {
     requireSetpriv();
     try (InputStream in = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary("Linux", "x86_64")) {
@@ -82,7 +88,8 @@ final class RootPostgres {
       prepared.unpack();
       return prepared;
     } catch (IOException e) {
-      throw new DatabaseException("could not prepare PostgreSQL's binaries in " + workingDirectory, e);
+      throw new DatabaseException(
+          "could not prepare PostgreSQL's binaries in " + workingDirectory, e);
     }
   }
 
@@ -96,7 +103,8 @@ final class RootPostgres {
     var target = workingDirectory.resolve("PG-" + md5(archive));
     if (Files.exists(target.resolve(MARKER)) && Files.exists(target.resolve("bin/pg_ctl.real"))) {
       if (!trusted(target) || !trusted(target.resolve("bin"))) {
-        throw new DatabaseException(target + " is not root's alone: remove it and start again", null);
+        throw new DatabaseException(
+            target + " is not root's alone: remove it and start again", null);
       }
       return;
     }
@@ -119,7 +127,8 @@ final class RootPostgres {
   }
 
   private void extract(Path into) throws IOException {
-    try (var tar = new TarArchiveInputStream(new XZInputStream(new ByteArrayInputStream(archive)))) {
+    try (var tar =
+        new TarArchiveInputStream(new XZInputStream(new ByteArrayInputStream(archive)))) {
       for (var entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
         var path = into.resolve(entry.getName()).normalize();
         if (!path.startsWith(into)) {
@@ -133,8 +142,10 @@ final class RootPostgres {
         } else if (entry.isFile()) {
           Files.createDirectories(path.getParent());
           Files.copy(tar, path);
-          boolean executable = (entry.getMode() & 0111) != 0 || entry.getName().matches("(\\./)?bin/.*");
-          Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
+          boolean executable =
+              (entry.getMode() & 0111) != 0 || entry.getName().matches("(\\./)?bin/.*");
+          Files.setPosixFilePermissions(
+              path, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
         }
       }
     }
@@ -176,7 +187,8 @@ final class RootPostgres {
     boolean sticky = (mode & 01000) != 0;
     if (owner != 0 || (othersWrite && !sticky)) {
       throw new DatabaseException(
-          dir + " must belong to root and be writable by root only, or be sticky (it holds programs root"
+          dir
+              + " must belong to root and be writable by root only, or be sticky (it holds programs root"
               + " runs); remove it and start again",
           null);
     }
@@ -204,9 +216,13 @@ final class RootPostgres {
             && (Integer) Files.getAttribute(dir, "unix:uid") != uid
             && !Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_EXECUTE)) {
           throw new DatabaseException(
-              "as root, the embedded PostgreSQL runs as " + (uid == 0 ? "root without its privileges" : "the user nobody")
-                  + ", who cannot enter " + dir + ": set CHARON_DATA_DIR to a directory outside it (the default is under "
-                  + System.getProperty("java.io.tmpdir") + ")",
+              "as root, the embedded PostgreSQL runs as "
+                  + (uid == 0 ? "root without its privileges" : "the user nobody")
+                  + ", who cannot enter "
+                  + dir
+                  + ": set CHARON_DATA_DIR to a directory outside it (the default is under "
+                  + System.getProperty("java.io.tmpdir")
+                  + ")",
               null);
         }
       }
@@ -227,11 +243,18 @@ final class RootPostgres {
       }
       if (!empty && !Files.exists(absolute.resolve("PG_VERSION"))) {
         throw new DatabaseException(
-            "the data directory " + absolute + " belongs to uid " + owner + " and holds no PostgreSQL database:"
+            "the data directory "
+                + absolute
+                + " belongs to uid "
+                + owner
+                + " and holds no PostgreSQL database:"
                 + " set CHARON_DATA_DIR to a new directory",
             null);
       }
-      log.info("handing the data directory {} to uid {} (PostgreSQL's processes run as it)", absolute, uid);
+      log.info(
+          "handing the data directory {} to uid {} (PostgreSQL's processes run as it)",
+          absolute,
+          uid);
       try (var paths = Files.walk(absolute)) {
         for (var path : paths.toList()) {
           Files.setAttribute(path, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);

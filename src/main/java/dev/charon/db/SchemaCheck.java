@@ -13,10 +13,10 @@ import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Whether every migration this build carries is applied, read straight from Flyway's history
- * table. A worker start does this instead of loading Flyway (about 1.5 s of class loading and
- * classpath scanning on the benchmark box, most of a cold start); checksums are checked by
- * `migrate` and `server`, which run Flyway itself.
+ * Whether every migration this build carries is applied, read straight from Flyway's history table.
+ * A worker start does this instead of loading Flyway (about 1.5 s of class loading and classpath
+ * scanning on the benchmark box, most of a cold start); checksums are checked by `migrate` and
+ * `server`, which run Flyway itself.
  */
 final class SchemaCheck {
   private static final String LOCATION = "db/migration";
@@ -24,7 +24,9 @@ final class SchemaCheck {
 
   private SchemaCheck() {}
 
-  /** Versions of this build's migrations missing from the database (empty: the schema is current). */
+  /**
+   * Versions of this build's migrations missing from the database (empty: the schema is current).
+   */
   static Set<String> missing(Jdbi jdbi) {
     var missing = new TreeSet<>(bundled());
     missing.removeAll(applied(jdbi));
@@ -41,7 +43,8 @@ final class SchemaCheck {
           switch (url.getProtocol()) {
             case "jar" -> {
               var connection = (JarURLConnection) url.openConnection();
-              connection.setUseCaches(false); // our own JarFile, closed below, not the class loader's
+              connection.setUseCaches(
+                  false); // our own JarFile, closed below, not the class loader's
               try (var jar = connection.getJarFile()) {
                 yield jar.stream()
                     .map(e -> e.getName())
@@ -59,7 +62,10 @@ final class SchemaCheck {
             default -> throw new IllegalStateException("cannot list " + url);
           };
       var versions = new TreeSet<String>();
-      names.map(VERSIONED::matcher).filter(m -> m.matches()).forEach(m -> versions.add(m.group(1).replace('_', '.')));
+      names
+          .map(VERSIONED::matcher)
+          .filter(m -> m.matches())
+          .forEach(m -> versions.add(m.group(1).replace('_', '.')));
       return versions;
     } catch (IOException e) {
       throw new UncheckedIOException("listing " + url, e);
@@ -72,9 +78,12 @@ final class SchemaCheck {
     return jdbi.withHandle(
         h -> {
           boolean present =
-              h.createQuery("select to_regclass('flyway_schema_history') is not null").mapTo(Boolean.class).one();
+              h.createQuery("select to_regclass('flyway_schema_history') is not null")
+                  .mapTo(Boolean.class)
+                  .one();
           return present
-              ? h.createQuery("select version from flyway_schema_history where success and version is not null")
+              ? h.createQuery(
+                      "select version from flyway_schema_history where success and version is not null")
                   .mapTo(String.class)
                   .set()
               : Set.<String>of();

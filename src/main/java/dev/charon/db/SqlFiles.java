@@ -11,8 +11,8 @@ import java.util.stream.Collectors;
 /**
  * The engine's SQL statements, one file each under {@code src/main/resources/sql/}: the engine runs
  * them and the benchmark's pgbench ceiling includes the same files, so the two cannot drift. Status
- * names are written {@code ${TRANSITION.from}}, {@code .to} or {@code .actor} and come from
- * {@link InvoiceTransition}.
+ * names are written {@code ${TRANSITION.from}}, {@code .to} or {@code .actor} and come from {@link
+ * InvoiceTransition}.
  */
 public final class SqlFiles {
   private static final ConcurrentHashMap<String, String> CACHE = new ConcurrentHashMap<>();
@@ -32,15 +32,22 @@ public final class SqlFiles {
    * parameter parsers of JDBI and pgbench as a quote or a parameter.
    */
   public static String statement(String file) {
-    var sql = file.lines().filter(line -> !line.strip().startsWith("--")).collect(Collectors.joining("\n")).strip();
-    return TOKEN.matcher(sql).replaceAll(m -> {
-      var transition = InvoiceTransition.valueOf(m.group(1));
-      return switch (m.group(2)) {
-        case "from" -> transition.sqlFrom();
-        case "to" -> transition.sqlTo();
-        default -> transition.sqlActor();
-      };
-    });
+    var sql =
+        file.lines()
+            .filter(line -> !line.strip().startsWith("--"))
+            .collect(Collectors.joining("\n"))
+            .strip();
+    return TOKEN
+        .matcher(sql)
+        .replaceAll(
+            m -> {
+              var transition = InvoiceTransition.valueOf(m.group(1));
+              return switch (m.group(2)) {
+                case "from" -> transition.sqlFrom();
+                case "to" -> transition.sqlTo();
+                default -> transition.sqlActor();
+              };
+            });
   }
 
   private static String read(String name) {

@@ -5,8 +5,14 @@ import java.time.Instant;
 
 /** A CloudEvents 1.0 event in its JSON structured form; {@code id} is stable for deduplication. */
 public record CloudEvent(
-    String specversion, String id, String source, String type, String subject, Instant time,
-    String datacontenttype, JsonNode data) {
+    String specversion,
+    String id,
+    String source,
+    String type,
+    String subject,
+    Instant time,
+    String datacontenttype,
+    JsonNode data) {
 
   public static final String SOURCE = "/charon";
 

@@ -11,8 +11,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Reads the event outbox in commit-safe order: the feed for consumers without a broker, and the
- * source the relay and webhook fan-out read. Only events whose transaction is below the oldest
- * one still running are visible (V10), so a late commit never lands behind a reader's position.
+ * source the relay and webhook fan-out read. Only events whose transaction is below the oldest one
+ * still running are visible (V10), so a late commit never lands behind a reader's position.
  */
 public final class EventFeed {
   /** An event with its position in the outbox. */
@@ -21,7 +21,8 @@ public final class EventFeed {
   /** The rows a reader may see: every transaction that could still add an earlier one has ended. */
   public static final String VISIBLE = "xid < pg_snapshot_xmin(pg_current_snapshot())";
 
-  static final String COLUMNS = "xid::text as xid, id, event_id, type, subject, occurred_at, data::text as data";
+  static final String COLUMNS =
+      "xid::text as xid, id, event_id, type, subject, occurred_at, data::text as data";
 
   private final Jdbi jdbi;
   private final ObjectMapper json;
@@ -36,11 +37,13 @@ public final class EventFeed {
   }
 
   List<Positioned> after(Handle h, EventPosition position, int limit) {
-    return h.createQuery("""
+    return h.createQuery(
+            """
             select %s from event_outbox
             where (xid, id) > (cast(:xid as xid8), :id) and %s
             order by xid, id limit :limit
-            """.formatted(COLUMNS, VISIBLE))
+            """
+                .formatted(COLUMNS, VISIBLE))
         .bind("xid", Long.toString(position.xid()))
         .bind("id", position.id())
         .bind("limit", limit)
@@ -53,22 +56,31 @@ public final class EventFeed {
    * with an id above N is after it (some at or below N may come again; consumers dedupe on id).
    */
   public EventPosition fromLegacyId(long afterId) {
-    return jdbi.withHandle(h -> h.createQuery(
-                "select coalesce((select min(xid) from event_outbox where id > :id and " + VISIBLE + "),"
-                    + " pg_snapshot_xmin(pg_current_snapshot()))::text")
-            .bind("id", afterId)
-            .mapTo(String.class)
-            .findOne()
-            .map(xid -> new EventPosition(Long.parseLong(xid), 0))
-            .orElseThrow());
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "select coalesce((select min(xid) from event_outbox where id > :id and "
+                        + VISIBLE
+                        + "),"
+                        + " pg_snapshot_xmin(pg_current_snapshot()))::text")
+                .bind("id", afterId)
+                .mapTo(String.class)
+                .findOne()
+                .map(xid -> new EventPosition(Long.parseLong(xid), 0))
+                .orElseThrow());
   }
 
   Positioned read(ResultSet rs) throws SQLException {
     var position = new EventPosition(Long.parseLong(rs.getString("xid")), rs.getLong("id"));
     try {
-      return new Positioned(position, CloudEvent.of(
-          rs.getString("event_id"), rs.getString("type"), rs.getString("subject"),
-          rs.getTimestamp("occurred_at").toInstant(), json.readTree(rs.getString("data"))));
+      return new Positioned(
+          position,
+          CloudEvent.of(
+              rs.getString("event_id"),
+              rs.getString("type"),
+              rs.getString("subject"),
+              rs.getTimestamp("occurred_at").toInstant(),
+              json.readTree(rs.getString("data"))));
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException("event " + position.id() + " has unreadable data", e);
     }

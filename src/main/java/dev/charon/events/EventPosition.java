@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * Where an event sits in the commit-safe order: the id of the transaction that wrote it, then its
- * row id. Readers only ever see rows whose transaction is below the oldest one still running, so
- * no event can appear behind a position a reader has passed (see docs/architecture.md).
+ * row id. Readers only ever see rows whose transaction is below the oldest one still running, so no
+ * event can appear behind a position a reader has passed (see docs/architecture.md).
  */
 public record EventPosition(long xid, long id) implements Comparable<EventPosition> {
   /** Before every event. */
@@ -29,7 +29,9 @@ public record EventPosition(long xid, long id) implements Comparable<EventPositi
 
   /** The opaque cursor the feed hands out. */
   public String cursor() {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString((PREFIX + xid + "." + id).getBytes(StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString((PREFIX + xid + "." + id).getBytes(StandardCharsets.UTF_8));
   }
 
   /** A cursor this feed issued, or empty when it is not one (it may be an older id-only cursor). */

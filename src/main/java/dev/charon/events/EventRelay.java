@@ -16,9 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes the event outbox to a durable topic exchange (routing key = event type, e.g.
- * {@code invoice.paid}) as CloudEvents JSON, at least once: a batch is marked published only after
- * the broker confirmed all of it; anything unconfirmed goes again, under the same event id.
+ * Publishes the event outbox to a durable topic exchange (routing key = event type, e.g. {@code
+ * invoice.paid}) as CloudEvents JSON, at least once: a batch is marked published only after the
+ * broker confirmed all of it; anything unconfirmed goes again, under the same event id.
  */
 public final class EventRelay implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EventRelay.class);
@@ -35,7 +35,13 @@ public final class EventRelay implements AutoCloseable {
   private volatile boolean running = true;
   private Connection connection;
 
-  public EventRelay(Jdbi jdbi, AmqpSettings amqp, String exchange, String name, ObjectMapper json, MeterRegistry metrics) {
+  public EventRelay(
+      Jdbi jdbi,
+      AmqpSettings amqp,
+      String exchange,
+      String name,
+      ObjectMapper json,
+      MeterRegistry metrics) {
     this.jdbi = jdbi;
     this.amqp = amqp;
     this.exchange = exchange;
@@ -47,7 +53,8 @@ public final class EventRelay implements AutoCloseable {
   }
 
   public EventRelay start() {
-    connection = RabbitConnections.open(amqp, name, () -> log.info("event relay {} reconnected", name));
+    connection =
+        RabbitConnections.open(amqp, name, () -> log.info("event relay {} reconnected", name));
     try (var channel = connection.createChannel()) {
       channel.exchangeDeclare(exchange, BuiltinExchangeType.TOPIC, true);
     } catch (Exception e) {
@@ -93,32 +100,44 @@ public final class EventRelay implements AutoCloseable {
   private boolean publishBatch(Channel channel) throws Exception {
     return jdbi.inTransaction(
         h -> {
-          var events = h.createQuery("""
+          var events =
+              h.createQuery(
+                      """
                   select %s from event_outbox
                   where published_at is null and %s
                   order by xid, id limit :n for update skip locked
-                  """.formatted(EventFeed.COLUMNS, EventFeed.VISIBLE))
-              .bind("n", BATCH)
-              .map((rs, ctx) -> feed.read(rs))
-              .list();
+                  """
+                          .formatted(EventFeed.COLUMNS, EventFeed.VISIBLE))
+                  .bind("n", BATCH)
+                  .map((rs, ctx) -> feed.read(rs))
+                  .list();
           if (events.isEmpty()) {
             return false;
           }
           for (var positioned : events) {
             var event = positioned.event();
-            var props = new AMQP.BasicProperties.Builder()
-                .contentType("application/cloudevents+json")
-                .deliveryMode(2)
-                .messageId(event.id())
-                .type(event.type())
-                .build();
-            channel.basicPublish(exchange, event.type(), props, json.writeValueAsString(event).getBytes(StandardCharsets.UTF_8));
+            var props =
+                new AMQP.BasicProperties.Builder()
+                    .contentType("application/cloudevents+json")
+                    .deliveryMode(2)
+                    .messageId(event.id())
+                    .type(event.type())
+                    .build();
+            channel.basicPublish(
+                exchange,
+                event.type(),
+                props,
+                json.writeValueAsString(event).getBytes(StandardCharsets.UTF_8));
           }
           channel.waitForConfirmsOrDie(Duration.ofSeconds(30).toMillis());
           var ids = events.stream().mapToLong(e -> e.position().id()).boxed().toArray(Long[]::new);
-          int marked = h.createUpdate("update event_outbox set published_at = now() where id = any(:ids)").bind("ids", ids).execute();
+          int marked =
+              h.createUpdate("update event_outbox set published_at = now() where id = any(:ids)")
+                  .bind("ids", ids)
+                  .execute();
           if (marked != ids.length) {
-            throw new IllegalStateException("marked " + marked + " of " + ids.length + " published events; rolling back");
+            throw new IllegalStateException(
+                "marked " + marked + " of " + ids.length + " published events; rolling back");
           }
           published.increment(events.size());
           return events.size() == BATCH;

@@ -15,8 +15,8 @@ import java.util.Set;
  * {@code GET /rest/v1/events?after=<cursor>&limit=n}: the CloudEvents of every invoice and run
  * state change, in commit-safe order: an event appears only once no transaction that could still
  * commit an earlier one is running, so a consumer following the cursor never skips a late commit.
- * Without {@code after} the feed starts at the beginning; each page names the cursor of the next
- * in {@code X-Next-Cursor} and a {@code Link} header. Id-only cursors issued before V10 still work
+ * Without {@code after} the feed starts at the beginning; each page names the cursor of the next in
+ * {@code X-Next-Cursor} and a {@code Link} header. Id-only cursors issued before V10 still work
  * (from them, an event may come twice; the CloudEvent id is the deduplication key).
  */
 public final class EventRoutes implements HttpApi.Module {
@@ -37,7 +37,9 @@ public final class EventRoutes implements HttpApi.Module {
     try {
       return feed.fromLegacyId(Cursor.decode(raw));
     } catch (ApiError e) {
-      throw ApiError.invalid(List.of(new Problem.FieldError("after", "'" + raw + "' is not a cursor this feed issued")));
+      throw ApiError.invalid(
+          List.of(
+              new Problem.FieldError("after", "'" + raw + "' is not a cursor this feed issued")));
     }
   }
 
@@ -56,7 +58,8 @@ public final class EventRoutes implements HttpApi.Module {
     // A feed always has a next cursor: the position of its last event (or the same one when empty).
     var cursor = (events.isEmpty() ? after : events.getLast().position()).cursor();
     ctx.header(Responses.NEXT_CURSOR_HEADER, cursor);
-    ctx.header("Link", "<" + ctx.path() + "?after=" + cursor + "&limit=" + limit + ">; rel=\"next\"");
+    ctx.header(
+        "Link", "<" + ctx.path() + "?after=" + cursor + "&limit=" + limit + ">; rel=\"next\"");
     ctx.json(events.stream().map(EventFeed.Positioned::event).toList());
   }
 }

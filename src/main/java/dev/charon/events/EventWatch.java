@@ -25,9 +25,16 @@ public final class EventWatch implements AutoCloseable {
     this.queue = queue;
   }
 
-  /** Binds with {@code binding} and starts handing events to {@code onEvent}; {@code onCancel} when the broker ends it. */
+  /**
+   * Binds with {@code binding} and starts handing events to {@code onEvent}; {@code onCancel} when
+   * the broker ends it.
+   */
   public static EventWatch start(
-      AmqpSettings amqp, String exchange, String binding, Consumer<String> onEvent, Runnable onCancel) {
+      AmqpSettings amqp,
+      String exchange,
+      String binding,
+      Consumer<String> onEvent,
+      Runnable onCancel) {
     Connection connection = null;
     try {
       var factory = new ConnectionFactory();
@@ -49,7 +56,8 @@ public final class EventWatch implements AutoCloseable {
       if (connection != null) {
         connection.abort();
       }
-      throw new RabbitException("watching exchange " + exchange + " at " + amqp.safeUrl() + " failed", e);
+      throw new RabbitException(
+          "watching exchange " + exchange + " at " + amqp.safeUrl() + " failed", e);
     }
   }
 

@@ -9,9 +9,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The gateway's memory: every idempotency key (in progress or done), results by invoice, and the
- * ledger of successful charges. Request threads only claim and release keys; stored results
- * arrive through {@link #apply} from the journal's single writer, so there is no lock on the hot
- * path and the ledger is always a gap-free prefix of the journal.
+ * ledger of successful charges. Request threads only claim and release keys; stored results arrive
+ * through {@link #apply} from the journal's single writer, so there is no lock on the hot path and
+ * the ledger is always a gap-free prefix of the journal.
  */
 final class ChargeBook {
   private static final int LISTED_DUPLICATES = 100;
@@ -104,7 +104,8 @@ final class ChargeBook {
     var currencies = new TreeMap<String, CurrencyTotal>();
     totals.forEach((currency, t) -> currencies.put(currency, new CurrencyTotal(t[0], t[1])));
     long charged = currencies.values().stream().mapToLong(CurrencyTotal::count).sum();
-    return new Summary(currencies, charged, new TreeMap<>(resultCounts), duplicates, List.copyOf(duplicateIds));
+    return new Summary(
+        currencies, charged, new TreeMap<>(resultCounts), duplicates, List.copyOf(duplicateIds));
   }
 
   long lastChargeSeq() {

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /charges}: the idempotent heart of the gateway, with its faults. Order matters:
- * outage and network errors strike before anything is stored; a timeout strikes after the
- * result is durable, so the ledger holds a charge whose response the client never saw.
+ * outage and network errors strike before anything is stored; a timeout strikes after the result is
+ * durable, so the ledger holds a charge whose response the client never saw.
  */
 final class ChargeHandler {
   private static final Logger log = LoggerFactory.getLogger(ChargeHandler.class);
@@ -34,7 +34,8 @@ final class ChargeHandler {
   private volatile FaultProfile faults;
   private volatile boolean outage;
 
-  ChargeHandler(ChargeBook book, Journal journal, ObjectMapper json, Clock clock, FaultProfile faults) {
+  ChargeHandler(
+      ChargeBook book, Journal journal, ObjectMapper json, Clock clock, FaultProfile faults) {
     this.book = book;
     this.journal = journal;
     this.json = json;
@@ -48,14 +49,16 @@ final class ChargeHandler {
     }
     var key = ctx.header(KEY_HEADER);
     if (key == null || key.isBlank() || key.length() > 255) {
-      throw GatewayError.badRequest("missing_idempotency_key", "header " + KEY_HEADER + " must hold 1..255 characters");
+      throw GatewayError.badRequest(
+          "missing_idempotency_key", "header " + KEY_HEADER + " must hold 1..255 characters");
     }
     var params = ChargeParams.parse(json, body(ctx));
     var profile = faults;
     int failures = networkFailures.getOrDefault(key, 0);
     if (profile.networkError(key, failures)) {
       networkFailures.merge(key, 1, Integer::sum);
-      throw new GatewayError(503, "network_error", "simulated network error; nothing was processed");
+      throw new GatewayError(
+          503, "network_error", "simulated network error; nothing was processed");
     }
     switch (book.claim(key, params)) {
       case ChargeBook.Replay replay -> {
@@ -63,14 +66,20 @@ final class ChargeHandler {
         respond(ctx, replay.result(), true);
       }
       case ChargeBook.InProgress ignored ->
-          throw new GatewayError(409, "request_in_progress", "a request with this idempotency key is still being processed");
+          throw new GatewayError(
+              409,
+              "request_in_progress",
+              "a request with this idempotency key is still being processed");
       case ChargeBook.Reused ignored ->
-          throw new GatewayError(422, "idempotency_key_reuse", "this idempotency key was used with other parameters");
+          throw new GatewayError(
+              422, "idempotency_key_reuse", "this idempotency key was used with other parameters");
       case ChargeBook.Owner ignored -> process(ctx, profile, key, params, failures);
     }
   }
 
-  private void process(Context ctx, FaultProfile profile, String key, ChargeParams params, int failures) throws InterruptedException, IOException {
+  private void process(
+      Context ctx, FaultProfile profile, String key, ChargeParams params, int failures)
+      throws InterruptedException, IOException {
     StoredResult stored;
     processing.incrementAndGet();
     try {
@@ -80,7 +89,8 @@ final class ChargeHandler {
       book.release(key);
       if (e instanceof CompletionException) {
         // The write may still have reached the disk: the client must treat this as unknown.
-        throw new GatewayError(500, "journal_failed", "the result could not be stored: " + e.getCause().getMessage());
+        throw new GatewayError(
+            500, "journal_failed", "the result could not be stored: " + e.getCause().getMessage());
       }
       throw e;
     } finally {
@@ -99,10 +109,12 @@ final class ChargeHandler {
     try {
       bytes = ctx.req().getInputStream().readNBytes(MAX_BODY + 1);
     } catch (IOException e) {
-      throw GatewayError.badRequest("invalid_body", "the body could not be read: " + e.getMessage());
+      throw GatewayError.badRequest(
+          "invalid_body", "the body could not be read: " + e.getMessage());
     }
     if (bytes.length > MAX_BODY) {
-      throw new GatewayError(413, "body_too_large", "a charge body is at most " + MAX_BODY + " bytes");
+      throw new GatewayError(
+          413, "body_too_large", "a charge body is at most " + MAX_BODY + " bytes");
     }
     return bytes;
   }
@@ -117,7 +129,8 @@ final class ChargeHandler {
     ctx.res().setContentLength(body.length);
     try {
       ctx.res().getOutputStream().write(body);
-    } catch (IOException e) { // the client gave up waiting; its retry with this key replays the result
+    } catch (
+        IOException e) { // the client gave up waiting; its retry with this key replays the result
       log.debug("response for key {} not delivered: {}", result.key(), e.toString());
     }
   }
@@ -128,7 +141,11 @@ final class ChargeHandler {
    * quietly to write; closing through Jetty's API would send an error page instead.
    */
   private static void dropResponse(Context ctx) throws IOException {
-    var endPoint = ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData().getConnection().getEndPoint();
+    var endPoint =
+        ServletContextRequest.getServletContextRequest(ctx.req())
+            .getConnectionMetaData()
+            .getConnection()
+            .getEndPoint();
     if (endPoint.getTransport() instanceof SocketChannel socket) {
       socket.setOption(StandardSocketOptions.SO_LINGER, 0); // RST, not an orderly FIN
       socket.close();

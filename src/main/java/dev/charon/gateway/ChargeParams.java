@@ -1,7 +1,7 @@
 package dev.charon.gateway;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.regex.Pattern;
 
@@ -14,7 +14,10 @@ record ChargeParams(Long invoiceId, Long customerId, Long amountMinor, String cu
     try {
       params = json.readValue(body, ChargeParams.class);
     } catch (IOException e) {
-      throw GatewayError.badRequest("invalid_body", "the body is not a charge: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+      throw GatewayError.badRequest(
+          "invalid_body",
+          "the body is not a charge: "
+              + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
     }
     if (params == null) {
       throw GatewayError.badRequest("invalid_body", "the body is empty");
@@ -23,7 +26,8 @@ record ChargeParams(Long invoiceId, Long customerId, Long amountMinor, String cu
     positive("customerId", params.customerId());
     positive("amountMinor", params.amountMinor());
     if (params.currency() == null || !CURRENCY.matcher(params.currency()).matches()) {
-      throw GatewayError.badRequest("invalid_body", "currency must be an ISO 4217 code such as EUR");
+      throw GatewayError.badRequest(
+          "invalid_body", "currency must be an ISO 4217 code such as EUR");
     }
     return params;
   }

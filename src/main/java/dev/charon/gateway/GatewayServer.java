@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code charon gateway}: a fake payment provider over HTTP with idempotency keys, a durable
- * ledger and fault knobs. Plain constructors: the CLI and tests start it the same way.
+ * {@code charon gateway}: a fake payment provider over HTTP with idempotency keys, a durable ledger
+ * and fault knobs. Plain constructors: the CLI and tests start it the same way.
  */
 public final class GatewayServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
@@ -47,7 +47,8 @@ public final class GatewayServer implements AutoCloseable {
     try {
       journal = Journal.open(options.journal(), options.reset(), json, book::apply);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open the gateway journal " + options.journal() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot open the gateway journal " + options.journal() + ": " + e.getMessage(), e);
     }
     var charges = new ChargeHandler(book, journal, json, clock, options.faults());
     try {
@@ -56,7 +57,9 @@ public final class GatewayServer implements AutoCloseable {
               json,
               ctx -> error(ctx, 500, "internal_error", "the gateway failed; it is logged"),
               config -> {
-                config.routes.exception(GatewayError.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
+                config.routes.exception(
+                    GatewayError.class,
+                    (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
                 config.routes.post("/charges", charges::handle);
                 new ReadRoutes(book, journal, charges::processing).register(config.routes);
                 new AdminRoutes(charges, json).register(config.routes);

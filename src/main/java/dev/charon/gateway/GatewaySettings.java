@@ -15,6 +15,9 @@ public record GatewaySettings(String host, int port, Path journal) {
         env.integer("CHARON_GATEWAY_PORT", 7070, 0, 65535),
         env.optional("CHARON_GATEWAY_STATE")
             .map(Path::of)
-            .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "charon", "gateway-journal.jsonl")));
+            .orElseGet(
+                () ->
+                    Path.of(
+                        System.getProperty("java.io.tmpdir"), "charon", "gateway-journal.jsonl")));
   }
 }

@@ -48,7 +48,13 @@ final class Journal implements AutoCloseable {
   private volatile IOException failure;
   private volatile boolean closed;
 
-  private Journal(Path path, FileChannel channel, ObjectMapper json, Consumer<StoredResult> onDurable, long replayed, long lastChargeSeq) {
+  private Journal(
+      Path path,
+      FileChannel channel,
+      ObjectMapper json,
+      Consumer<StoredResult> onDurable,
+      long replayed,
+      long lastChargeSeq) {
     this.path = path;
     this.channel = channel;
     this.json = json;
@@ -59,21 +65,30 @@ final class Journal implements AutoCloseable {
   }
 
   /** Opens (or, with {@code reset}, empties) the journal and replays it into {@code apply}. */
-  static Journal open(Path path, boolean reset, ObjectMapper json, Consumer<StoredResult> apply) throws IOException {
+  static Journal open(Path path, boolean reset, ObjectMapper json, Consumer<StoredResult> apply)
+      throws IOException {
     var parent = path.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    var channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    var channel =
+        FileChannel.open(
+            path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
       if (lock(channel)) {
         if (reset) {
           channel.truncate(0);
         }
         var replay = new JournalReplay(path, json, apply);
-        long valid = replay.run(new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8), 1 << 16), channel.size() > 0 && lastByte(channel) != '\n');
+        long valid =
+            replay.run(
+                new BufferedReader(
+                    new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8),
+                    1 << 16),
+                channel.size() > 0 && lastByte(channel) != '\n');
         if (valid < channel.size()) {
-          log.warn("journal {}: ignoring a torn last line ({} bytes)", path, channel.size() - valid);
+          log.warn(
+              "journal {}: ignoring a torn last line ({} bytes)", path, channel.size() - valid);
           channel.truncate(valid);
         }
         channel.force(true);
@@ -126,7 +141,10 @@ final class Journal implements AutoCloseable {
       stop = batch.remove(STOP);
       var results = new ArrayList<StoredResult>(batch.size());
       for (var entry : batch) {
-        var result = entry.result().charged() ? entry.result().withChargeSeq(nextChargeSeq++) : entry.result();
+        var result =
+            entry.result().charged()
+                ? entry.result().withChargeSeq(nextChargeSeq++)
+                : entry.result();
         results.add(result);
         try {
           buffer.write(json.writeValueAsBytes(result));

@@ -23,8 +23,8 @@ final class JournalReplay {
   }
 
   /**
-   * Returns the length of the valid prefix. Only the last line may be bad, and only because a
-   * kill cut its write short: a bad line anywhere else is corruption and stops the gateway.
+   * Returns the length of the valid prefix. Only the last line may be bad, and only because a kill
+   * cut its write short: a bad line anywhere else is corruption and stops the gateway.
    */
   long run(BufferedReader reader, boolean lastLineUnterminated) throws IOException {
     long valid = 0;
@@ -45,10 +45,24 @@ final class JournalReplay {
           if (last) {
             break;
           }
-          throw new IOException("journal " + path + " is corrupt at line " + lineNumber + ": " + e.getOriginalMessage());
+          throw new IOException(
+              "journal "
+                  + path
+                  + " is corrupt at line "
+                  + lineNumber
+                  + ": "
+                  + e.getOriginalMessage());
         }
         if (result.charged() && result.chargeSeq() != lastChargeSeq + 1) {
-          throw new IOException("journal " + path + " line " + lineNumber + ": chargeSeq " + result.chargeSeq() + " follows " + lastChargeSeq);
+          throw new IOException(
+              "journal "
+                  + path
+                  + " line "
+                  + lineNumber
+                  + ": chargeSeq "
+                  + result.chargeSeq()
+                  + " follows "
+                  + lastChargeSeq);
         }
         lastChargeSeq = result.charged() ? result.chargeSeq() : lastChargeSeq;
         apply.accept(result);

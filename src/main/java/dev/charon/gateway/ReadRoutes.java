@@ -42,7 +42,14 @@ final class ReadRoutes {
   private void health(Context ctx) {
     boolean ok = journal.healthy();
     ctx.status(ok ? 200 : 503)
-        .json(Map.of("status", ok ? "ok" : "journal_failed", "lastChargeSeq", book.lastChargeSeq(), "processing", processing.getAsInt()));
+        .json(
+            Map.of(
+                "status",
+                ok ? "ok" : "journal_failed",
+                "lastChargeSeq",
+                book.lastChargeSeq(),
+                "processing",
+                processing.getAsInt()));
   }
 
   private static long longParam(Context ctx, String name, Long defaultValue, long min) {
@@ -61,6 +68,7 @@ final class ReadRoutes {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw GatewayError.badRequest("invalid_query", "query parameter " + name + " must be an integer >= " + min);
+    throw GatewayError.badRequest(
+        "invalid_query", "query parameter " + name + " must be an integer >= " + min);
   }
 }

@@ -10,8 +10,8 @@ import java.util.LinkedHashMap;
 
 /**
  * The first result of an idempotency key: one journal line, one ledger row, and everything needed
- * to render the same response again, byte for byte, after any number of restarts. {@code
- * chargeSeq} numbers successful charges 1, 2, 3... in journal order; other results have 0.
+ * to render the same response again, byte for byte, after any number of restarts. {@code chargeSeq}
+ * numbers successful charges 1, 2, 3... in journal order; other results have 0.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record StoredResult(
@@ -61,10 +61,21 @@ record StoredResult(
           case CHARGED -> null;
           case DECLINED -> decided.code().code();
           case CUSTOMER_NOT_FOUND -> "no customer " + p.customerId() + " at the provider";
-          case CURRENCY_MISMATCH -> "the account of customer " + p.customerId() + " is not in " + p.currency();
+          case CURRENCY_MISMATCH ->
+              "the account of customer " + p.customerId() + " is not in " + p.currency();
         };
     var chargeId = outcome == Outcome.CHARGED ? faults.chargeId(key) : null;
-    return new StoredResult(0, key, p.invoiceId(), p.customerId(), p.amountMinor(), p.currency(), outcome, chargeId, reason, at);
+    return new StoredResult(
+        0,
+        key,
+        p.invoiceId(),
+        p.customerId(),
+        p.amountMinor(),
+        p.currency(),
+        outcome,
+        chargeId,
+        reason,
+        at);
   }
 
   boolean charged() {
@@ -72,11 +83,15 @@ record StoredResult(
   }
 
   boolean matches(ChargeParams p) {
-    return invoiceId == p.invoiceId() && customerId == p.customerId() && amountMinor == p.amountMinor() && currency.equals(p.currency());
+    return invoiceId == p.invoiceId()
+        && customerId == p.customerId()
+        && amountMinor == p.amountMinor()
+        && currency.equals(p.currency());
   }
 
   StoredResult withChargeSeq(long seq) {
-    return new StoredResult(seq, key, invoiceId, customerId, amountMinor, currency, outcome, chargeId, reason, at);
+    return new StoredResult(
+        seq, key, invoiceId, customerId, amountMinor, currency, outcome, chargeId, reason, at);
   }
 
   int status() {

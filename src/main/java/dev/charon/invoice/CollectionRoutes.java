@@ -39,15 +39,27 @@ public final class CollectionRoutes implements HttpApi.Module {
   }
 
   /**
-   * One period. Amounts are decimal strings in the currency's scale. {@code collectionRate} is
-   * paid / (invoices - voided), 0..1 with 4 places, null when nothing in the period is collectible.
+   * One period. Amounts are decimal strings in the currency's scale. {@code collectionRate} is paid
+   * / (invoices - voided), 0..1 with 4 places, null when nothing in the period is collectible.
    */
   record PeriodView(
-      String period, long invoices, long paid, long voided, BigDecimal collectionRate, Map<String, String> billed,
-      Map<String, String> collected, Map<String, Long> declinesByCode) {}
+      String period,
+      long invoices,
+      long paid,
+      long voided,
+      BigDecimal collectionRate,
+      Map<String, String> billed,
+      Map<String, String> collected,
+      Map<String, Long> declinesByCode) {}
 
-  /** {@code needsAction} counts ACTION_REQUIRED and UNCOLLECTIBLE invoices: the console's work list. */
-  record CollectionView(String currentPeriod, Map<String, Long> invoicesByStatus, long needsAction, List<PeriodView> periods) {}
+  /**
+   * {@code needsAction} counts ACTION_REQUIRED and UNCOLLECTIBLE invoices: the console's work list.
+   */
+  record CollectionView(
+      String currentPeriod,
+      Map<String, Long> invoicesByStatus,
+      long needsAction,
+      List<PeriodView> periods) {}
 
   @Override
   public void routes(RoutesConfig routes) {
@@ -57,7 +69,8 @@ public final class CollectionRoutes implements HttpApi.Module {
   private void collection(Context ctx) {
     var query = Query.of(ctx, Set.of("periods"));
     int count =
-        query.matching("periods", "[1-9]|[1-9][0-9]|1[01][0-9]|120", "an integer from 1 to 120")
+        query
+            .matching("periods", "[1-9]|[1-9][0-9]|1[01][0-9]|120", "an integer from 1 to 120")
             .map(Integer::parseInt)
             .orElse(DEFAULT_PERIODS);
     query.validate();
@@ -68,15 +81,22 @@ public final class CollectionRoutes implements HttpApi.Module {
     var periods = new ArrayList<PeriodView>();
     for (var period = first; !period.isAfter(current); period = period.plusMonths(1)) {
       var p = period;
-      periods.add(view(p, rows.stream().filter(r -> r.period().equals(p)).toList(), declines.getOrDefault(p, Map.of())));
+      periods.add(
+          view(
+              p,
+              rows.stream().filter(r -> r.period().equals(p)).toList(),
+              declines.getOrDefault(p, Map.of())));
     }
     var byStatus = new LinkedHashMap<String, Long>();
     stats.byStatus().forEach((status, n) -> byStatus.put(status.name(), n));
-    long needsAction = byStatus.get(InvoiceStatus.ACTION_REQUIRED.name()) + byStatus.get(InvoiceStatus.UNCOLLECTIBLE.name());
+    long needsAction =
+        byStatus.get(InvoiceStatus.ACTION_REQUIRED.name())
+            + byStatus.get(InvoiceStatus.UNCOLLECTIBLE.name());
     ctx.json(new CollectionView(current.toString(), byStatus, needsAction, periods));
   }
 
-  private static PeriodView view(YearMonth period, List<CollectionStats.Row> rows, Map<String, Long> declines) {
+  private static PeriodView view(
+      YearMonth period, List<CollectionStats.Row> rows, Map<String, Long> declines) {
     long invoices = 0, paid = 0, voided = 0;
     var billed = new TreeMap<String, String>();
     var collected = new TreeMap<String, String>();
@@ -88,8 +108,13 @@ public final class CollectionRoutes implements HttpApi.Module {
       collected.put(row.currency(), decimal(row.currency(), row.collectedMinor()));
     }
     long collectible = invoices - voided;
-    var rate = collectible == 0 ? null : BigDecimal.valueOf(paid).divide(BigDecimal.valueOf(collectible), 4, RoundingMode.HALF_UP);
-    return new PeriodView(period.toString(), invoices, paid, voided, rate, billed, collected, declines);
+    var rate =
+        collectible == 0
+            ? null
+            : BigDecimal.valueOf(paid)
+                .divide(BigDecimal.valueOf(collectible), 4, RoundingMode.HALF_UP);
+    return new PeriodView(
+        period.toString(), invoices, paid, voided, rate, billed, collected, declines);
   }
 
   private static String decimal(String code, long minor) {

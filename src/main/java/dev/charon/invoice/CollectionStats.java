@@ -19,9 +19,19 @@ public final class CollectionStats {
   }
 
   /** One billing period in one currency. */
-  public record Row(YearMonth period, String currency, long invoices, long paid, long voided, long billedMinor, long collectedMinor) {}
+  public record Row(
+      YearMonth period,
+      String currency,
+      long invoices,
+      long paid,
+      long voided,
+      long billedMinor,
+      long collectedMinor) {}
 
-  /** Per period and currency, for the periods from {@code first} to {@code last}; periods without invoices have no rows. */
+  /**
+   * Per period and currency, for the periods from {@code first} to {@code last}; periods without
+   * invoices have no rows.
+   */
   public List<Row> byPeriod(YearMonth first, YearMonth last) {
     return jdbi.withHandle(
         h ->
@@ -70,8 +80,16 @@ public final class CollectionStats {
                     """)
                 .bind("first", first.toString())
                 .bind("last", last.toString())
-                .map((rs, ctx) -> new Object[] {YearMonth.parse(rs.getString(1)), rs.getString(2), rs.getLong(3)})
-                .forEach(r -> result.computeIfAbsent((YearMonth) r[0], k -> new java.util.TreeMap<>()).put((String) r[1], (Long) r[2])));
+                .map(
+                    (rs, ctx) ->
+                        new Object[] {
+                          YearMonth.parse(rs.getString(1)), rs.getString(2), rs.getLong(3)
+                        })
+                .forEach(
+                    r ->
+                        result
+                            .computeIfAbsent((YearMonth) r[0], k -> new java.util.TreeMap<>())
+                            .put((String) r[1], (Long) r[2])));
     return result;
   }
 
@@ -84,7 +102,9 @@ public final class CollectionStats {
     jdbi.useHandle(
         h ->
             h.createQuery("select status, count(*) as n from invoice group by status")
-                .map((rs, ctx) -> Map.entry(InvoiceStatus.valueOf(rs.getString("status")), rs.getLong("n")))
+                .map(
+                    (rs, ctx) ->
+                        Map.entry(InvoiceStatus.valueOf(rs.getString("status")), rs.getLong("n")))
                 .forEach(e -> counts.put(e.getKey(), e.getValue())));
     return counts;
   }

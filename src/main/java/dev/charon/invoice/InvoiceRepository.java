@@ -85,7 +85,9 @@ public final class InvoiceRepository {
                 .list());
   }
 
-  /** The invoice's charge attempts, oldest first: what was sent to the provider and what came back. */
+  /**
+   * The invoice's charge attempts, oldest first: what was sent to the provider and what came back.
+   */
   public List<ChargeAttempt> attempts(long invoiceId) {
     return jdbi.withHandle(
         h ->
@@ -101,7 +103,9 @@ public final class InvoiceRepository {
                         new ChargeAttempt(
                             rs.getInt("attempt_no"),
                             rs.getString("idempotency_key"),
-                            Money.ofMinor(rs.getLong("amount_minor"), Currency.valueOf(rs.getString("currency"))),
+                            Money.ofMinor(
+                                rs.getLong("amount_minor"),
+                                Currency.valueOf(rs.getString("currency"))),
                             rs.getString("outcome"),
                             rs.getString("provider_reference"),
                             rs.getString("detail"),

@@ -30,6 +30,7 @@ public final class InvoiceRoutes implements HttpApi.Module {
   static final int MAX_LIMIT = 1000;
 
   static final int MAX_REASON = 500;
+
   /** A billing period as the API writes it: {@code YYYY-MM}. */
   private static final String PERIOD = "[0-9]{4}-(0[1-9]|1[0-2])";
 
@@ -39,7 +40,8 @@ public final class InvoiceRoutes implements HttpApi.Module {
   private final Clock clock;
   private final ZoneId zone;
 
-  public InvoiceRoutes(InvoiceRepository invoices, InvoiceWrites changes, Writes writes, Clock clock, ZoneId zone) {
+  public InvoiceRoutes(
+      InvoiceRepository invoices, InvoiceWrites changes, Writes writes, Clock clock, ZoneId zone) {
     this.invoices = invoices;
     this.changes = changes;
     this.writes = writes;
@@ -70,7 +72,8 @@ public final class InvoiceRoutes implements HttpApi.Module {
       return new InvoiceView(
           i.id(),
           i.customerId(),
-          new AmountView(i.amount().toDecimal(), i.amount().currency().name(), i.amount().minorUnits()),
+          new AmountView(
+              i.amount().toDecimal(), i.amount().currency().name(), i.amount().minorUnits()),
           i.status().name(),
           i.billingPeriod().toString(),
           i.dueDate(),
@@ -97,9 +100,9 @@ public final class InvoiceRoutes implements HttpApi.Module {
   }
 
   /**
-   * Creates a PENDING invoice. The amount is a decimal string in the currency's scale, never a
-   * JSON number (no binary floating point on the way); the period defaults to the current one in
-   * the billing zone, the due date to the period's first day.
+   * Creates a PENDING invoice. The amount is a decimal string in the currency's scale, never a JSON
+   * number (no binary floating point on the way); the period defaults to the current one in the
+   * billing zone, the due date to the period's first day.
    */
   private void create(Context ctx) {
     Query.of(ctx, Set.of()).validate();
@@ -115,11 +118,17 @@ public final class InvoiceRoutes implements HttpApi.Module {
                     return Optional.empty();
                   }
                   if (!value.get().matches("-?[0-9]{1,30}(\\.[0-9]{1,10})?")) {
-                    return a.fail("value", "'" + value.get() + "' is not a decimal number like 12.50 (ASCII digits, optional point, no exponent)");
+                    return a.fail(
+                        "value",
+                        "'"
+                            + value.get()
+                            + "' is not a decimal number like 12.50 (ASCII digits, optional point, no exponent)");
                   }
                   try {
                     var money = Money.parse(value.get(), currency.get());
-                    return money.minorUnits() > 0 ? Optional.of(money) : a.fail("value", "must be greater than 0");
+                    return money.minorUnits() > 0
+                        ? Optional.of(money)
+                        : a.fail("value", "must be greater than 0");
                   } catch (IllegalArgumentException e) {
                     return a.fail("value", e.getMessage());
                   }
@@ -134,7 +143,9 @@ public final class InvoiceRoutes implements HttpApi.Module {
             .orElse(YearMonth.now(clock.withZone(zone)));
     var dueDate = body.date("dueDate", false).orElse(period.atDay(1));
     body.validate();
-    var invoice = new InvoiceWrites.NewInvoice(customerId.orElseThrow(), amount.orElseThrow(), period, dueDate);
+    var invoice =
+        new InvoiceWrites.NewInvoice(
+            customerId.orElseThrow(), amount.orElseThrow(), period, dueDate);
     writes.handle(
         ctx,
         h -> {
@@ -152,19 +163,33 @@ public final class InvoiceRoutes implements HttpApi.Module {
     body.validate();
     writes.handle(
         ctx,
-        h -> Writes.Reply.ok(InvoiceView.of(written(changes.apply(h, id, action, reason.orElseThrow(), Caller.of(ctx).actor())))));
+        h ->
+            Writes.Reply.ok(
+                InvoiceView.of(
+                    written(
+                        changes.apply(
+                            h, id, action, reason.orElseThrow(), Caller.of(ctx).actor())))));
   }
 
   // A rejection is thrown inside the write's transaction, so nothing of the request is kept.
   private static Invoice written(InvoiceWrites.Result result) {
     return switch (result) {
       case InvoiceWrites.Result.Written w -> w.invoice();
-      case InvoiceWrites.Result.NotFound n -> throw ApiError.notFound("No invoice with id " + n.invoiceId());
-      case InvoiceWrites.Result.NotAllowed n -> throw ApiError.conflict(
-          "Invoice " + n.invoiceId() + " is " + n.status()
-              + (n.status() == InvoiceStatus.PROCESSING ? " (being charged right now)" : "") + "; " + n.action().path()
-              + " needs one of " + n.action().transition().from().stream().sorted().toList());
-      case InvoiceWrites.Result.Invalid i -> throw ApiError.unprocessable(List.of(new Problem.FieldError(i.field(), i.detail())));
+      case InvoiceWrites.Result.NotFound n ->
+          throw ApiError.notFound("No invoice with id " + n.invoiceId());
+      case InvoiceWrites.Result.NotAllowed n ->
+          throw ApiError.conflict(
+              "Invoice "
+                  + n.invoiceId()
+                  + " is "
+                  + n.status()
+                  + (n.status() == InvoiceStatus.PROCESSING ? " (being charged right now)" : "")
+                  + "; "
+                  + n.action().path()
+                  + " needs one of "
+                  + n.action().transition().from().stream().sorted().toList());
+      case InvoiceWrites.Result.Invalid i ->
+          throw ApiError.unprocessable(List.of(new Problem.FieldError(i.field(), i.detail())));
     };
   }
 
@@ -179,7 +204,8 @@ public final class InvoiceRoutes implements HttpApi.Module {
             query.matching("period", PERIOD, "a period like 2026-11").map(YearMonth::parse));
     query.validate();
     var page = Page.of(invoices.list(filter, after, limit + 1), limit, Invoice::id);
-    Responses.page(ctx, new Page<>(page.items().stream().map(InvoiceView::of).toList(), page.nextAfter()));
+    Responses.page(
+        ctx, new Page<>(page.items().stream().map(InvoiceView::of).toList(), page.nextAfter()));
   }
 
   private void get(Context ctx) {
@@ -205,9 +231,21 @@ public final class InvoiceRoutes implements HttpApi.Module {
       String declineCode) {
 
     static AttemptView of(ChargeAttempt a) {
-      var amount = new AmountView(a.amount().toDecimal(), a.amount().currency().name(), a.amount().minorUnits());
-      return new AttemptView(a.attemptNo(), a.idempotencyKey(), amount, a.outcome(), a.providerReference(), a.detail(),
-          a.worker(), a.calls(), a.createdAt(), a.completedAt(), a.declineCode());
+      var amount =
+          new AmountView(
+              a.amount().toDecimal(), a.amount().currency().name(), a.amount().minorUnits());
+      return new AttemptView(
+          a.attemptNo(),
+          a.idempotencyKey(),
+          amount,
+          a.outcome(),
+          a.providerReference(),
+          a.detail(),
+          a.worker(),
+          a.calls(),
+          a.createdAt(),
+          a.completedAt(),
+          a.declineCode());
     }
   }
 

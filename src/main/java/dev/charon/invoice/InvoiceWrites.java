@@ -84,7 +84,11 @@ public final class InvoiceWrites {
     if (!customerCurrency.get().equals(invoice.amount().currency().name())) {
       return new Result.Invalid(
           "amount.currency",
-          "customer " + invoice.customerId() + " is billed in " + customerCurrency.get() + ", not "
+          "customer "
+              + invoice.customerId()
+              + " is billed in "
+              + customerCurrency.get()
+              + ", not "
               + invoice.amount().currency());
     }
     var change = InvoiceTransition.CREATE.by(actor, "created");
@@ -92,7 +96,8 @@ public final class InvoiceWrites {
         h.createQuery(
                 "insert into invoice (customer_id, amount_minor, currency, status, billing_period, due_date, created_at, "
                     + "status_reason, status_actor) values (:customer, :amount, :currency, :status, :period, :due, :at, "
-                    + ":reason, :actor) returning " + InvoiceRepository.COLUMNS)
+                    + ":reason, :actor) returning "
+                    + InvoiceRepository.COLUMNS)
             .bind("customer", invoice.customerId())
             .bind("amount", invoice.amount().minorUnits())
             .bind("currency", invoice.amount().currency().name())
@@ -105,24 +110,37 @@ public final class InvoiceWrites {
             .map((rs, ctx) -> InvoiceRepository.map(rs))
             .one();
     count("create");
-    log.info("invoice {} created for customer {}: {} for {} by {}", created.id(), created.customerId(), created.amount(), created.billingPeriod(), actor);
+    log.info(
+        "invoice {} created for customer {}: {} for {} by {}",
+        created.id(),
+        created.customerId(),
+        created.amount(),
+        created.billingPeriod(),
+        actor);
     return new Result.Written(created);
   }
 
-  /** Applies {@code action}; a rejection when the invoice is unknown or its status does not allow it. */
+  /**
+   * Applies {@code action}; a rejection when the invoice is unknown or its status does not allow
+   * it.
+   */
   public Result apply(Handle h, long invoiceId, Action action, String reason, String actor) {
     var change = action.transition.by(actor, action.path + ": " + reason);
     var to = change.transition().to();
     var changed =
         h.createQuery(
                 "update invoice set status = :to, next_attempt_at = :next, status_reason = :reason, status_actor = :actor "
-                    + "where id = :id and status = any(:from) returning " + InvoiceRepository.COLUMNS)
+                    + "where id = :id and status = any(:from) returning "
+                    + InvoiceRepository.COLUMNS)
             .bind("to", to.name())
-            .bind("next", to == InvoiceStatus.RETRY_SCHEDULED ? Timestamp.from(clock.instant()) : null)
+            .bind(
+                "next",
+                to == InvoiceStatus.RETRY_SCHEDULED ? Timestamp.from(clock.instant()) : null)
             .bind("reason", change.reason())
             .bind("actor", change.actor())
             .bind("id", invoiceId)
-            .bind("from", change.transition().from().stream().map(Enum::name).toArray(String[]::new))
+            .bind(
+                "from", change.transition().from().stream().map(Enum::name).toArray(String[]::new))
             .map((rs, ctx) -> InvoiceRepository.map(rs))
             .findOne();
     if (changed.isEmpty()) {
@@ -145,5 +163,4 @@ public final class InvoiceWrites {
         .register(metrics)
         .increment();
   }
-
 }

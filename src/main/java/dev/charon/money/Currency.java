@@ -15,7 +15,8 @@ public enum Currency {
   JPY(0);
 
   /** The five currencies of the original data set; the seed draws from these. */
-  public static final java.util.List<Currency> ORIGINAL = java.util.List.of(EUR, USD, DKK, SEK, GBP);
+  public static final java.util.List<Currency> ORIGINAL =
+      java.util.List.of(EUR, USD, DKK, SEK, GBP);
 
   private final int minorUnit;
 

@@ -28,7 +28,12 @@ public record Money(long minorUnits, Currency currency) {
       value = value.stripTrailingZeros();
       if (value.scale() > currency.minorUnit()) {
         throw new IllegalArgumentException(
-            currency + " has " + currency.minorUnit() + " decimal places, '" + decimal + "' has more");
+            currency
+                + " has "
+                + currency.minorUnit()
+                + " decimal places, '"
+                + decimal
+                + "' has more");
       }
     }
     try {

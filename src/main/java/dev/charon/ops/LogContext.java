@@ -42,7 +42,8 @@ public final class LogContext {
     };
   }
 
-  private static <T> T with(String key, long value, String secondKey, long secondValue, Supplier<T> work) {
+  private static <T> T with(
+      String key, long value, String secondKey, long secondValue, Supplier<T> work) {
     var previous = MDC.get(key);
     var secondPrevious = secondKey == null ? null : MDC.get(secondKey);
     MDC.put(key, Long.toString(value));

@@ -48,7 +48,10 @@ public final class LogEncoder extends EncoderBase<ILoggingEvent> {
     return text;
   }
 
-  /** timestamp, level, threadName, loggerName, mdc, formattedMessage, throwable: one object per line. */
+  /**
+   * timestamp, level, threadName, loggerName, mdc, formattedMessage, throwable: one object per
+   * line.
+   */
   private static Encoder<ILoggingEvent> json() {
     var json = new JsonEncoder();
     json.setWithSequenceNumber(false);

@@ -23,7 +23,10 @@ public final class OpsRoutes implements HttpApi.Module {
 
   @Override
   public void routes(RoutesConfig routes) {
-    routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
+    routes.get(
+        "/metrics",
+        ctx ->
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
     routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
     routes.get(
         "/health/ready",
@@ -35,7 +38,8 @@ public final class OpsRoutes implements HttpApi.Module {
             checks.put(check.getKey(), up ? "UP" : "DOWN");
             ready &= up;
           }
-          ctx.status(ready ? 200 : 503).json(Map.of("status", ready ? "UP" : "DOWN", "checks", checks));
+          ctx.status(ready ? 200 : 503)
+              .json(Map.of("status", ready ? "UP" : "DOWN", "checks", checks));
         });
   }
 

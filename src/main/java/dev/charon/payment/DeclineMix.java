@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * Which decline code a fake provider answers a decline with: weights per {@link DeclineCode},
  * picked by a roll in [0, 1). {@link #standard()} is a card-not-present mix (mostly insufficient
- * funds and issuer catch-alls, one decline in five hard); {@link #parse} reads
- * {@code insufficient_funds=0.6,expired_card=0.4}.
+ * funds and issuer catch-alls, one decline in five hard); {@link #parse} reads {@code
+ * insufficient_funds=0.6,expired_card=0.4}.
  */
 public record DeclineMix(Map<DeclineCode, Double> weights) {
 
@@ -18,11 +18,13 @@ public record DeclineMix(Map<DeclineCode, Double> weights) {
     if (weights.isEmpty()) {
       throw new IllegalArgumentException("a decline mix needs at least one code");
     }
-    weights.forEach((code, w) -> {
-      if (!(w > 0 && Double.isFinite(w))) {
-        throw new IllegalArgumentException("weight of " + code.code() + " must be a positive number, was " + w);
-      }
-    });
+    weights.forEach(
+        (code, w) -> {
+          if (!(w > 0 && Double.isFinite(w))) {
+            throw new IllegalArgumentException(
+                "weight of " + code.code() + " must be a positive number, was " + w);
+          }
+        });
     weights = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(weights));
   }
 

@@ -34,7 +34,12 @@ public record FaultProfile(
   }
 
   // Each decision hashes its own salt so that, say, declines and timeouts are independent.
-  private static final int NETWORK = 1, DECLINE = 2, TIMEOUT = 3, LATENCY = 4, CHARGE_ID = 5, DECLINE_CODE = 6;
+  private static final int NETWORK = 1,
+      DECLINE = 2,
+      TIMEOUT = 3,
+      LATENCY = 4,
+      CHARGE_ID = 5,
+      DECLINE_CODE = 6;
 
   public FaultProfile {
     nonNegative("latencyMs", latencyMs);
@@ -49,23 +54,65 @@ public record FaultProfile(
 
   /** With the {@link DeclineMix#standard() standard} decline mix. */
   public FaultProfile(
-      long latencyMs, long latencyJitterMs, double declineRate, double networkErrorRate, double timeoutRate,
-      Set<Long> customersNotFound, Set<Long> currencyMismatch, long seed) {
-    this(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed,
+      long latencyMs,
+      long latencyJitterMs,
+      double declineRate,
+      double networkErrorRate,
+      double timeoutRate,
+      Set<Long> customersNotFound,
+      Set<Long> currencyMismatch,
+      long seed) {
+    this(
+        latencyMs,
+        latencyJitterMs,
+        declineRate,
+        networkErrorRate,
+        timeoutRate,
+        customersNotFound,
+        currencyMismatch,
+        seed,
         DeclineMix.standard());
   }
 
   /** Without a population: declines by {@code declineRate} and {@code declineMix}. */
   public FaultProfile(
-      long latencyMs, long latencyJitterMs, double declineRate, double networkErrorRate, double timeoutRate,
-      Set<Long> customersNotFound, Set<Long> currencyMismatch, long seed, DeclineMix declineMix) {
-    this(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed,
-        declineMix, null);
+      long latencyMs,
+      long latencyJitterMs,
+      double declineRate,
+      double networkErrorRate,
+      double timeoutRate,
+      Set<Long> customersNotFound,
+      Set<Long> currencyMismatch,
+      long seed,
+      DeclineMix declineMix) {
+    this(
+        latencyMs,
+        latencyJitterMs,
+        declineRate,
+        networkErrorRate,
+        timeoutRate,
+        customersNotFound,
+        currencyMismatch,
+        seed,
+        declineMix,
+        null);
   }
 
-  /** With a customer population, whose answer replaces {@code declineRate} and {@code declineMix}. */
+  /**
+   * With a customer population, whose answer replaces {@code declineRate} and {@code declineMix}.
+   */
   public FaultProfile withPopulation(Population p) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix, p);
+    return new FaultProfile(
+        latencyMs,
+        latencyJitterMs,
+        declineRate,
+        networkErrorRate,
+        timeoutRate,
+        customersNotFound,
+        currencyMismatch,
+        seed,
+        declineMix,
+        p);
   }
 
   /** A processed request's verdict and, for a decline, its code. */
@@ -78,16 +125,33 @@ public record FaultProfile(
       return new Decided(verdict, null);
     }
     if (population != null) {
-      return population.decline(customerId, invoiceId, at).map(c -> new Decided(Verdict.DECLINED, c)).orElse(new Decided(Verdict.CHARGED, null));
+      return population
+          .decline(customerId, invoiceId, at)
+          .map(c -> new Decided(Verdict.DECLINED, c))
+          .orElse(new Decided(Verdict.CHARGED, null));
     }
-    return verdict == Verdict.DECLINED ? new Decided(verdict, declineCode(key)) : new Decided(verdict, null);
+    return verdict == Verdict.DECLINED
+        ? new Decided(verdict, declineCode(key))
+        : new Decided(verdict, null);
   }
 
   public FaultProfile withDeclineMix(DeclineMix mix) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, mix, population);
+    return new FaultProfile(
+        latencyMs,
+        latencyJitterMs,
+        declineRate,
+        networkErrorRate,
+        timeoutRate,
+        customersNotFound,
+        currencyMismatch,
+        seed,
+        mix,
+        population);
   }
 
-  /** The code a decline of this key answers with: its own roll, independent of whether it declined. */
+  /**
+   * The code a decline of this key answers with: its own roll, independent of whether it declined.
+   */
   public DeclineCode declineCode(String key) {
     return declineMix.pick(roll(key, DECLINE_CODE, 0));
   }
@@ -98,31 +162,101 @@ public record FaultProfile(
   }
 
   public FaultProfile withLatency(long meanMs, long jitterMs) {
-    return new FaultProfile(meanMs, jitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix, population);
+    return new FaultProfile(
+        meanMs,
+        jitterMs,
+        declineRate,
+        networkErrorRate,
+        timeoutRate,
+        customersNotFound,
+        currencyMismatch,
+        seed,
+        declineMix,
+        population);
   }
 
   public FaultProfile withDeclineRate(double rate) {
-    return new FaultProfile(latencyMs, latencyJitterMs, rate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix, population);
+    return new FaultProfile(
+        latencyMs,
+        latencyJitterMs,
+        rate,
+        networkErrorRate,
+        timeoutRate,
+        customersNotFound,
+        currencyMismatch,
+        seed,
+        declineMix,
+        population);
   }
 
   public FaultProfile withNetworkErrorRate(double rate) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, rate, timeoutRate, customersNotFound, currencyMismatch, seed, declineMix, population);
+    return new FaultProfile(
+        latencyMs,
+        latencyJitterMs,
+        declineRate,
+        rate,
+        timeoutRate,
+        customersNotFound,
+        currencyMismatch,
+        seed,
+        declineMix,
+        population);
   }
 
   public FaultProfile withTimeoutRate(double rate) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, rate, customersNotFound, currencyMismatch, seed, declineMix, population);
+    return new FaultProfile(
+        latencyMs,
+        latencyJitterMs,
+        declineRate,
+        networkErrorRate,
+        rate,
+        customersNotFound,
+        currencyMismatch,
+        seed,
+        declineMix,
+        population);
   }
 
   public FaultProfile withCustomersNotFound(Set<Long> ids) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, ids, currencyMismatch, seed, declineMix, population);
+    return new FaultProfile(
+        latencyMs,
+        latencyJitterMs,
+        declineRate,
+        networkErrorRate,
+        timeoutRate,
+        ids,
+        currencyMismatch,
+        seed,
+        declineMix,
+        population);
   }
 
   public FaultProfile withCurrencyMismatch(Set<Long> ids) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, ids, seed, declineMix, population);
+    return new FaultProfile(
+        latencyMs,
+        latencyJitterMs,
+        declineRate,
+        networkErrorRate,
+        timeoutRate,
+        customersNotFound,
+        ids,
+        seed,
+        declineMix,
+        population);
   }
 
   public FaultProfile withSeed(long newSeed) {
-    return new FaultProfile(latencyMs, latencyJitterMs, declineRate, networkErrorRate, timeoutRate, customersNotFound, currencyMismatch, newSeed, declineMix, population);
+    return new FaultProfile(
+        latencyMs,
+        latencyJitterMs,
+        declineRate,
+        networkErrorRate,
+        timeoutRate,
+        customersNotFound,
+        currencyMismatch,
+        newSeed,
+        declineMix,
+        population);
   }
 
   /** Whether delivery number {@code priorFailures} of this key is lost before any processing. */
@@ -140,7 +274,9 @@ public record FaultProfile(
     return roll(key, DECLINE, 0) < declineRate ? Verdict.DECLINED : Verdict.CHARGED;
   }
 
-  /** Whether the response to the first processing of this key is lost after the result is stored. */
+  /**
+   * Whether the response to the first processing of this key is lost after the result is stored.
+   */
   public boolean timeout(String key) {
     return roll(key, TIMEOUT, 0) < timeoutRate;
   }
@@ -153,7 +289,9 @@ public record FaultProfile(
     return Duration.ofMillis(Math.max(0, Math.round(latencyMs + offset)));
   }
 
-  /** A stable charge id for the key: 96 bits, so ids of distinct keys do not collide in practice. */
+  /**
+   * A stable charge id for the key: 96 bits, so ids of distinct keys do not collide in practice.
+   */
   public String chargeId(String key) {
     long high = hash(key, CHARGE_ID, 0);
     long low = hash(key, CHARGE_ID, 1);

@@ -16,10 +16,10 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 
 /**
- * A provider reached over HTTP with the {@code charon gateway} API. The one question every
- * failure must answer is whether the charge can have happened: if not, {@link
- * ChargeOutcome.Unavailable}; if perhaps, {@link ChargeOutcome.Unknown}, and the caller asks again
- * with the same idempotency key.
+ * A provider reached over HTTP with the {@code charon gateway} API. The one question every failure
+ * must answer is whether the charge can have happened: if not, {@link ChargeOutcome.Unavailable};
+ * if perhaps, {@link ChargeOutcome.Unknown}, and the caller asks again with the same idempotency
+ * key.
  */
 public final class HttpPaymentProvider implements PaymentProvider, AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,7 +32,10 @@ public final class HttpPaymentProvider implements PaymentProvider, AutoCloseable
     this.chargesUrl = URI.create(baseUrl.toString().replaceAll("/+$", "") + "/charges");
     this.requestTimeout = requestTimeout;
     this.client =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout).build();
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(connectTimeout)
+            .build();
   }
 
   @Override
@@ -83,18 +86,26 @@ public final class HttpPaymentProvider implements PaymentProvider, AutoCloseable
           switch (outcome) {
             case "customer_not_found" -> new ChargeOutcome.CustomerNotFound(detail(json, outcome));
             case "currency_mismatch" -> new ChargeOutcome.CurrencyMismatch(detail(json, outcome));
-            default -> throw new PaymentProviderException("request rejected (" + code + ")", request, status, body);
+            default ->
+                throw new PaymentProviderException(
+                    "request rejected (" + code + ")", request, status, body);
           };
-      case 409 -> new ChargeOutcome.Unknown("the provider is still processing this key (" + code + ")");
+      case 409 ->
+          new ChargeOutcome.Unknown("the provider is still processing this key (" + code + ")");
       // Only the provider's own refusals say "nothing was processed"; a 503 from a proxy in front
       // of it may come after the request was forwarded, so it is reconciled like any 5xx.
-      case 503 -> switch (code) {
-        case "outage", "network_error" -> new ChargeOutcome.Unavailable("provider unavailable (" + code + ")");
-        default -> new ChargeOutcome.Unknown("HTTP 503 without the provider's refusal code (" + code + ")");
-      };
+      case 503 ->
+          switch (code) {
+            case "outage", "network_error" ->
+                new ChargeOutcome.Unavailable("provider unavailable (" + code + ")");
+            default ->
+                new ChargeOutcome.Unknown(
+                    "HTTP 503 without the provider's refusal code (" + code + ")");
+          };
       default -> {
         if (status >= 500) {
-          yield new ChargeOutcome.Unknown("provider failed with HTTP " + status + " (" + code + ")");
+          yield new ChargeOutcome.Unknown(
+              "provider failed with HTTP " + status + " (" + code + ")");
         }
         throw new PaymentProviderException("unexpected response", request, status, body);
       }

@@ -3,9 +3,9 @@ package dev.charon.payment;
 import dev.charon.money.Money;
 
 /**
- * The original provider contract: {@code true} charged, {@code false} the balance did not allow
- * it, and three exceptions for everything else. Kept to show how it maps onto {@link
- * PaymentProvider}; see {@link LegacyProviderAdapter}.
+ * The original provider contract: {@code true} charged, {@code false} the balance did not allow it,
+ * and three exceptions for everything else. Kept to show how it maps onto {@link PaymentProvider};
+ * see {@link LegacyProviderAdapter}.
  */
 public interface LegacyPaymentProvider {
 

@@ -9,8 +9,8 @@ import dev.charon.payment.domain.ChargeRequest;
 /**
  * Maps the original boolean-plus-exceptions contract onto {@link ChargeOutcome}.
  *
- * <p>A legacy provider takes no idempotency key, so it cannot be asked "did that charge happen?".
- * A {@link NetworkException} is therefore taken at the original contract's word ("try again") and
+ * <p>A legacy provider takes no idempotency key, so it cannot be asked "did that charge happen?". A
+ * {@link NetworkException} is therefore taken at the original contract's word ("try again") and
  * becomes {@link ChargeOutcome.Unavailable}; nothing it can say is {@link ChargeOutcome.Unknown},
  * and a response lost after a charge would be charged again. That risk is why Charon's contract
  * carries the key.
@@ -24,7 +24,9 @@ public final class LegacyProviderAdapter implements PaymentProvider {
 
   @Override
   public ChargeOutcome charge(ChargeRequest request) {
-    var invoice = new LegacyPaymentProvider.Invoice(request.invoiceId(), request.customerId(), request.amount());
+    var invoice =
+        new LegacyPaymentProvider.Invoice(
+            request.invoiceId(), request.customerId(), request.amount());
     try {
       // The legacy provider returns no reference: the attempt's key is the best we can record.
       return legacy.charge(invoice)

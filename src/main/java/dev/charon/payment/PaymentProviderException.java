@@ -14,7 +14,8 @@ public final class PaymentProviderException extends RuntimeException {
   public PaymentProviderException(String problem, ChargeRequest request, int status, String body) {
     super(
         "%s (invoice %d, idempotency key %s, HTTP %d): %s"
-            .formatted(problem, request.invoiceId(), request.idempotencyKey(), status, abbreviate(body)));
+            .formatted(
+                problem, request.invoiceId(), request.idempotencyKey(), status, abbreviate(body)));
     this.invoiceId = request.invoiceId();
     this.idempotencyKey = request.idempotencyKey();
     this.status = status;
@@ -34,6 +35,8 @@ public final class PaymentProviderException extends RuntimeException {
   }
 
   private static String abbreviate(String body) {
-    return body == null || body.length() <= 500 ? String.valueOf(body) : body.substring(0, 500) + "...";
+    return body == null || body.length() <= 500
+        ? String.valueOf(body)
+        : body.substring(0, 500) + "...";
   }
 }

@@ -13,11 +13,18 @@ public final class PaymentProviders {
     return create(settings, clock, new SimpleMeterRegistry());
   }
 
-  public static PaymentProvider create(PaymentSettings settings, Clock clock, MeterRegistry metrics) {
+  public static PaymentProvider create(
+      PaymentSettings settings, Clock clock, MeterRegistry metrics) {
     return switch (settings.provider()) {
-      case GATEWAY -> new HttpPaymentProvider(settings.gatewayUrl().orElseThrow(), settings.connectTimeout(), settings.requestTimeout());
+      case GATEWAY ->
+          new HttpPaymentProvider(
+              settings.gatewayUrl().orElseThrow(),
+              settings.connectTimeout(),
+              settings.requestTimeout());
       case STRIPE -> new StripePaymentProvider(settings.stripe().orElseThrow(), metrics);
-      case SIMULATOR -> new SimulatedPaymentProvider(settings.simulator(), clock, SimulatedPaymentProvider.Sleeper.REAL);
+      case SIMULATOR ->
+          new SimulatedPaymentProvider(
+              settings.simulator(), clock, SimulatedPaymentProvider.Sleeper.REAL);
     };
   }
 }

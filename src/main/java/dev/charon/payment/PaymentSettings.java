@@ -11,10 +11,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Which provider a process charges through. {@code CHARON_GATEWAY_URL} set: the HTTP gateway,
- * with {@code CHARON_GATEWAY_CONNECT_TIMEOUT} (default 2s) and {@code CHARON_GATEWAY_TIMEOUT}
- * (default 10s). Unset: the in-process simulator, tuned by {@code CHARON_SIM_LATENCY_MS},
- * {@code CHARON_SIM_LATENCY_JITTER_MS}, {@code CHARON_SIM_DECLINE_RATE}, {@code
+ * Which provider a process charges through. {@code CHARON_GATEWAY_URL} set: the HTTP gateway, with
+ * {@code CHARON_GATEWAY_CONNECT_TIMEOUT} (default 2s) and {@code CHARON_GATEWAY_TIMEOUT} (default
+ * 10s). Unset: the in-process simulator, tuned by {@code CHARON_SIM_LATENCY_MS}, {@code
+ * CHARON_SIM_LATENCY_JITTER_MS}, {@code CHARON_SIM_DECLINE_RATE}, {@code
  * CHARON_SIM_NETWORK_ERROR_RATE}, {@code CHARON_SIM_TIMEOUT_RATE}, {@code
  * CHARON_SIM_CUSTOMERS_NOT_FOUND}, {@code CHARON_SIM_CURRENCY_MISMATCH} (comma-separated customer
  * ids) and {@code CHARON_SIM_SEED}; all default to a fault-free provider. {@code
@@ -22,7 +22,11 @@ import java.util.stream.Collectors;
  * unset: the gateway when its URL is set, else the simulator.
  */
 public record PaymentSettings(
-    Provider provider, Optional<URI> gatewayUrl, Duration connectTimeout, Duration requestTimeout, FaultProfile simulator,
+    Provider provider,
+    Optional<URI> gatewayUrl,
+    Duration connectTimeout,
+    Duration requestTimeout,
+    FaultProfile simulator,
     Optional<StripeSettings> stripe) {
 
   /** Which adapter charges. */
@@ -33,8 +37,17 @@ public record PaymentSettings(
   }
 
   /** The gateway (URL set) or the simulator: the settings before providers were chosen by name. */
-  public PaymentSettings(Optional<URI> gatewayUrl, Duration connectTimeout, Duration requestTimeout, FaultProfile simulator) {
-    this(gatewayUrl.isPresent() ? Provider.GATEWAY : Provider.SIMULATOR, gatewayUrl, connectTimeout, requestTimeout, simulator,
+  public PaymentSettings(
+      Optional<URI> gatewayUrl,
+      Duration connectTimeout,
+      Duration requestTimeout,
+      FaultProfile simulator) {
+    this(
+        gatewayUrl.isPresent() ? Provider.GATEWAY : Provider.SIMULATOR,
+        gatewayUrl,
+        connectTimeout,
+        requestTimeout,
+        simulator,
         Optional.empty());
   }
 
@@ -51,9 +64,14 @@ public record PaymentSettings(
             ids(env, "CHARON_SIM_CURRENCY_MISMATCH"),
             longValue(env, "CHARON_SIM_SEED", none.seed()));
     var gatewayUrl = env.optional("CHARON_GATEWAY_URL").map(raw -> url("CHARON_GATEWAY_URL", raw));
-    var provider = env.enumValue("CHARON_PROVIDER", Provider.class, gatewayUrl.isPresent() ? Provider.GATEWAY : Provider.SIMULATOR);
+    var provider =
+        env.enumValue(
+            "CHARON_PROVIDER",
+            Provider.class,
+            gatewayUrl.isPresent() ? Provider.GATEWAY : Provider.SIMULATOR);
     if (provider == Provider.GATEWAY && gatewayUrl.isEmpty()) {
-      throw new ConfigException("CHARON_PROVIDER=gateway needs CHARON_GATEWAY_URL (the gateway's base URL)");
+      throw new ConfigException(
+          "CHARON_PROVIDER=gateway needs CHARON_GATEWAY_URL (the gateway's base URL)");
     }
     return new PaymentSettings(
         provider,
@@ -68,8 +86,14 @@ public record PaymentSettings(
   public static StripeSettings stripe(Env env) {
     var key =
         env.optional("CHARON_STRIPE_API_KEY")
-            .orElseThrow(() -> new ConfigException("CHARON_PROVIDER=stripe needs CHARON_STRIPE_API_KEY (a Stripe secret key, sk_test_... in test mode)"));
-    var base = env.optional("CHARON_STRIPE_BASE_URL").map(raw -> url("CHARON_STRIPE_BASE_URL", raw)).orElse(StripeSettings.DEFAULT_BASE_URL);
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        "CHARON_PROVIDER=stripe needs CHARON_STRIPE_API_KEY (a Stripe secret key, sk_test_... in test mode)"));
+    var base =
+        env.optional("CHARON_STRIPE_BASE_URL")
+            .map(raw -> url("CHARON_STRIPE_BASE_URL", raw))
+            .orElse(StripeSettings.DEFAULT_BASE_URL);
     var timeout = positive(env, "CHARON_STRIPE_TIMEOUT", Duration.ofSeconds(30));
     var connect = timeout.compareTo(Duration.ofSeconds(5)) < 0 ? timeout : Duration.ofSeconds(5);
     return new StripeSettings(key, base, connect, timeout);
@@ -78,13 +102,15 @@ public record PaymentSettings(
   private static URI url(String name, String raw) {
     try {
       var uri = URI.create(raw);
-      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          && uri.getHost() != null) {
         return uri;
       }
     } catch (IllegalArgumentException e) {
       // reported below
     }
-    throw new ConfigException(name + "=" + raw + " is not valid: expected an http(s) URL such as http://localhost:7070");
+    throw new ConfigException(
+        name + "=" + raw + " is not valid: expected an http(s) URL such as http://localhost:7070");
   }
 
   private static Duration positive(Env env, String name, Duration defaultValue) {
@@ -107,7 +133,8 @@ public record PaymentSettings(
               } catch (NumberFormatException e) {
                 // reported below
               }
-              throw new ConfigException(name + "=" + raw + " is not valid: expected a rate between 0 and 1");
+              throw new ConfigException(
+                  name + "=" + raw + " is not valid: expected a rate between 0 and 1");
             })
         .orElse(0.0);
   }
@@ -117,9 +144,14 @@ public record PaymentSettings(
         .map(
             raw -> {
               try {
-                return Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Long::valueOf).collect(Collectors.toSet());
+                return Arrays.stream(raw.split(","))
+                    .map(String::trim)
+                    .filter(s -> !s.isEmpty())
+                    .map(Long::valueOf)
+                    .collect(Collectors.toSet());
               } catch (NumberFormatException e) {
-                throw new ConfigException(name + "=" + raw + " is not valid: expected comma-separated customer ids");
+                throw new ConfigException(
+                    name + "=" + raw + " is not valid: expected comma-separated customer ids");
               }
             })
         .orElse(Set.of());

@@ -9,25 +9,31 @@ import java.util.Optional;
 
 /**
  * A seeded customer population for a fake provider: each customer's traits are a pure function of
- * the seed and the customer id, and each decision a pure function of the traits, the request's
- * time and its idempotency key, so a population replays identically and follows the test clock.
+ * the seed and the customer id, and each decision a pure function of the traits, the request's time
+ * and its idempotency key, so a population replays identically and follows the test clock.
  *
  * <ul>
  *   <li>a decline propensity, uniform in [0, 2 x {@code meanPropensity}]: the chance that a charge
- *       is declined with a soft code ({@code insufficient_funds}, {@code do_not_honor},
- *       {@code generic_decline}, {@code try_again_later});
+ *       is declined with a soft code ({@code insufficient_funds}, {@code do_not_honor}, {@code
+ *       generic_decline}, {@code try_again_later});
  *   <li>a card expiry date for {@code expiringShare} of customers (a month within the horizon):
  *       from then on charges are declined {@code expired_card} until the customer puts in a new
- *       card, which {@code fixingShare} of them do after 1..{@code maxFixDays} days
- *       ({@link Customer#cardReplacedOn()}, the day a simulation updates the payment method);
- *   <li>for {@code paydayShare} of customers, a balance that is short except in the three days
- *       from their payday (the 1st for half of them, the 15th for the others):
- *       {@code insufficient_funds} otherwise.
+ *       card, which {@code fixingShare} of them do after 1..{@code maxFixDays} days ({@link
+ *       Customer#cardReplacedOn()}, the day a simulation updates the payment method);
+ *   <li>for {@code paydayShare} of customers, a balance that is short except in the three days from
+ *       their payday (the 1st for half of them, the 15th for the others): {@code
+ *       insufficient_funds} otherwise.
  * </ul>
  */
 public record Population(
-    long seed, double meanPropensity, double expiringShare, double fixingShare, int maxFixDays, double paydayShare,
-    YearMonth horizonStart, int horizonMonths) {
+    long seed,
+    double meanPropensity,
+    double expiringShare,
+    double fixingShare,
+    int maxFixDays,
+    double paydayShare,
+    YearMonth horizonStart,
+    int horizonMonths) {
 
   public Population {
     rate("meanPropensity", meanPropensity * 2);
@@ -39,19 +45,37 @@ public record Population(
     }
   }
 
-  /** A mix like small SaaS books: 5% mean propensity, 10% of cards expire, 70% fix, 15% payday-bound. */
+  /**
+   * A mix like small SaaS books: 5% mean propensity, 10% of cards expire, 70% fix, 15%
+   * payday-bound.
+   */
   public static Population standard(long seed, YearMonth horizonStart, int horizonMonths) {
     return new Population(seed, 0.05, 0.10, 0.70, 14, 0.15, horizonStart, horizonMonths);
   }
 
   /** One customer's traits. {@code cardExpires}: the last day the card works, if it expires. */
   public record Customer(
-      long id, double propensity, Optional<LocalDate> cardExpires, Optional<LocalDate> cardReplacedOn, boolean paydayBound,
+      long id,
+      double propensity,
+      Optional<LocalDate> cardExpires,
+      Optional<LocalDate> cardReplacedOn,
+      boolean paydayBound,
       int payday) {}
 
-  private static final int PROPENSITY = 1, EXPIRES = 2, EXPIRY_MONTH = 3, FIXES = 4, FIX_DAYS = 5, PAYDAY = 6, ROLL = 7, CODE = 8, PAYDAY_DAY = 9;
+  private static final int PROPENSITY = 1,
+      EXPIRES = 2,
+      EXPIRY_MONTH = 3,
+      FIXES = 4,
+      FIX_DAYS = 5,
+      PAYDAY = 6,
+      ROLL = 7,
+      CODE = 8,
+      PAYDAY_DAY = 9;
   private static final DeclineCode[] SOFT = {
-    DeclineCode.INSUFFICIENT_FUNDS, DeclineCode.INSUFFICIENT_FUNDS, DeclineCode.DO_NOT_HONOR, DeclineCode.GENERIC_DECLINE,
+    DeclineCode.INSUFFICIENT_FUNDS,
+    DeclineCode.INSUFFICIENT_FUNDS,
+    DeclineCode.DO_NOT_HONOR,
+    DeclineCode.GENERIC_DECLINE,
     DeclineCode.TRY_AGAIN_LATER
   };
 
@@ -63,22 +87,26 @@ public record Population(
       var month = horizonStart.plusMonths((long) Math.floor(u(id, EXPIRY_MONTH) * horizonMonths));
       expires = Optional.of(month.atEndOfMonth());
       if (u(id, FIXES) < fixingShare) {
-        replaced = Optional.of(month.atEndOfMonth().plusDays(1 + (long) Math.floor(u(id, FIX_DAYS) * maxFixDays)));
+        replaced =
+            Optional.of(
+                month.atEndOfMonth().plusDays(1 + (long) Math.floor(u(id, FIX_DAYS) * maxFixDays)));
       }
     }
     boolean bound = u(id, PAYDAY) < paydayShare;
-    return new Customer(id, propensity, expires, replaced, bound, bound ? (u(id, PAYDAY_DAY) < 0.5 ? 1 : 15) : 0);
+    return new Customer(
+        id, propensity, expires, replaced, bound, bound ? (u(id, PAYDAY_DAY) < 0.5 ? 1 : 15) : 0);
   }
 
   /**
-   * The charge of an invoice of {@code customerId} at {@code at}: empty when it is charged, else the
-   * decline code. Rolls depend on the invoice and the day, not on the idempotency key (which holds
-   * random bits), so a simulation replays identically.
+   * The charge of an invoice of {@code customerId} at {@code at}: empty when it is charged, else
+   * the decline code. Rolls depend on the invoice and the day, not on the idempotency key (which
+   * holds random bits), so a simulation replays identically.
    */
   public Optional<DeclineCode> decline(long customerId, long invoiceId, Instant at) {
     var c = customer(customerId);
     var day = LocalDate.ofInstant(at, ZoneOffset.UTC);
-    if (c.cardExpires().isPresent() && day.isAfter(c.cardExpires().get())
+    if (c.cardExpires().isPresent()
+        && day.isAfter(c.cardExpires().get())
         && (c.cardReplacedOn().isEmpty() || day.isBefore(c.cardReplacedOn().get()))) {
       return Optional.of(DeclineCode.EXPIRED_CARD);
     }

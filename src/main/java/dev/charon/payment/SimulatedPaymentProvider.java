@@ -82,7 +82,9 @@ public final class SimulatedPaymentProvider implements PaymentProvider {
     var entry = new LedgerEntry(request, decide(faults, request), clock.instant());
     ledger.add(entry);
     byKey.put(key, entry);
-    return faults.timeout(key) ? new ChargeOutcome.Unknown("timeout: response lost after processing") : entry.outcome();
+    return faults.timeout(key)
+        ? new ChargeOutcome.Unknown("timeout: response lost after processing")
+        : entry.outcome();
   }
 
   private static ChargeOutcome replay(ChargeRequest request, Object prior) {
@@ -93,13 +95,18 @@ public final class SimulatedPaymentProvider implements PaymentProvider {
           default -> throw new IllegalStateException("unexpected slot " + prior);
         };
     if (!sameParameters(stored, request)) {
-      throw new PaymentProviderException("idempotency key reused with other parameters", request, 0, String.valueOf(stored));
+      throw new PaymentProviderException(
+          "idempotency key reused with other parameters", request, 0, String.valueOf(stored));
     }
-    return prior instanceof LedgerEntry e ? e.outcome() : new ChargeOutcome.Unknown("request_in_progress");
+    return prior instanceof LedgerEntry e
+        ? e.outcome()
+        : new ChargeOutcome.Unknown("request_in_progress");
   }
 
   private static boolean sameParameters(ChargeRequest a, ChargeRequest b) {
-    return a.invoiceId() == b.invoiceId() && a.customerId() == b.customerId() && a.amount().equals(b.amount());
+    return a.invoiceId() == b.invoiceId()
+        && a.customerId() == b.customerId()
+        && a.amount().equals(b.amount());
   }
 
   private ChargeOutcome decide(FaultProfile faults, ChargeRequest request) {
@@ -108,11 +115,17 @@ public final class SimulatedPaymentProvider implements PaymentProvider {
     return switch (decided.verdict()) {
       case CHARGED -> new ChargeOutcome.Charged(faults.chargeId(key));
       case DECLINED -> new ChargeOutcome.Declined(decided.code().code());
-      case CUSTOMER_NOT_FOUND -> new ChargeOutcome.CustomerNotFound("no customer " + request.customerId() + " at the provider");
-      case CURRENCY_MISMATCH -> new ChargeOutcome.CurrencyMismatch("the account of customer " + request.customerId() + " is not in " + request.amount().currency());
+      case CUSTOMER_NOT_FOUND ->
+          new ChargeOutcome.CustomerNotFound(
+              "no customer " + request.customerId() + " at the provider");
+      case CURRENCY_MISMATCH ->
+          new ChargeOutcome.CurrencyMismatch(
+              "the account of customer "
+                  + request.customerId()
+                  + " is not in "
+                  + request.amount().currency());
     };
   }
-
 
   public void configure(FaultProfile newProfile) {
     profile = Objects.requireNonNull(newProfile, "profile");
@@ -151,7 +164,10 @@ public final class SimulatedPaymentProvider implements PaymentProvider {
     for (var e : ledger) {
       if (e.charged()) {
         var amount = e.request().amount();
-        totals.merge(amount.currency(), amount, (a, b) -> Money.ofMinor(Math.addExact(a.minorUnits(), b.minorUnits()), a.currency()));
+        totals.merge(
+            amount.currency(),
+            amount,
+            (a, b) -> Money.ofMinor(Math.addExact(a.minorUnits(), b.minorUnits()), a.currency()));
       }
     }
     return totals;

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * connection stays unpublished and goes out again in a later round, after the client's automatic
  * recovery. A sweeper republishes rows that were published long ago and still exist: their message
  * was dead-lettered after the delivery limit, or lost. Duplicates are harmless by design (the
- * charge engine checks the invoice's state and reuses the attempt's idempotency key), losses are not.
+ * charge engine checks the invoice's state and reuses the attempt's idempotency key), losses are
+ * not.
  */
 public final class OutboxRelay implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
@@ -68,25 +69,36 @@ public final class OutboxRelay implements AutoCloseable {
   private long nextStats;
   private int failures;
 
-  /** {@code name} names the broker connection (e.g. {@code relay-<host>-<pid>}). Call {@link #start}. */
+  /**
+   * {@code name} names the broker connection (e.g. {@code relay-<host>-<pid>}). Call {@link
+   * #start}.
+   */
   public OutboxRelay(Jdbi jdbi, AmqpSettings settings, String name, MeterRegistry metrics) {
     this.jdbi = jdbi;
     this.settings = settings;
     this.name = name;
-    this.publishedNew = Counter.builder("charon.relay.published").tag("kind", "new").register(metrics);
-    this.republished = Counter.builder("charon.relay.published").tag("kind", "republish").register(metrics);
+    this.publishedNew =
+        Counter.builder("charon.relay.published").tag("kind", "new").register(metrics);
+    this.republished =
+        Counter.builder("charon.relay.published").tag("kind", "republish").register(metrics);
     this.nacked = Counter.builder("charon.relay.failed").tag("reason", "nacked").register(metrics);
-    this.returned = Counter.builder("charon.relay.failed").tag("reason", "returned").register(metrics);
-    this.unconfirmed = Counter.builder("charon.relay.failed").tag("reason", "unconfirmed").register(metrics);
+    this.returned =
+        Counter.builder("charon.relay.failed").tag("reason", "returned").register(metrics);
+    this.unconfirmed =
+        Counter.builder("charon.relay.failed").tag("reason", "unconfirmed").register(metrics);
     this.recoveries = Counter.builder("charon.relay.recoveries").register(metrics);
     metrics.gauge("charon.outbox.depth", depth);
-    TimeGauge.builder("charon.outbox.oldest_age", oldestMillis, TimeUnit.MILLISECONDS, AtomicLong::get)
+    TimeGauge.builder(
+            "charon.outbox.oldest_age", oldestMillis, TimeUnit.MILLISECONDS, AtomicLong::get)
         .description("age of the oldest charge request waiting to be published")
         .register(metrics);
     this.loop = Thread.ofPlatform().name("outbox-relay").daemon(true).unstarted(this::run);
   }
 
-  /** Connects, declares the topology (failing fast on a bad URL or clashing queue) and starts relaying. */
+  /**
+   * Connects, declares the topology (failing fast on a bad URL or clashing queue) and starts
+   * relaying.
+   */
   public OutboxRelay start() {
     connection = RabbitConnections.open(settings, name, this::recovered);
     connection.addBlockedListener(
@@ -105,7 +117,11 @@ public final class OutboxRelay implements AutoCloseable {
         });
     RabbitTopology.declare(connection, settings);
     loop.start();
-    log.info("outbox relay {} publishing to exchange {} (queue {}) at {}", name, settings.exchange(), settings.queue(),
+    log.info(
+        "outbox relay {} publishing to exchange {} (queue {}) at {}",
+        name,
+        settings.exchange(),
+        settings.queue(),
         settings.safeUrl());
     return this;
   }
@@ -146,7 +162,9 @@ public final class OutboxRelay implements AutoCloseable {
     }
   }
 
-  /** Relays one batch; true when it was full and all of it was confirmed (more is probably waiting). */
+  /**
+   * Relays one batch; true when it was full and all of it was confirmed (more is probably waiting).
+   */
   private boolean round(boolean sweep) {
     return jdbi.inTransaction(
         h -> {
@@ -162,7 +180,8 @@ public final class OutboxRelay implements AutoCloseable {
           }
           var result = RabbitPublishRound.publish(connection, settings, messages);
           if (!result.confirmed().isEmpty()) {
-            h.createUpdate("update charge_request set published_at = charon_now() where id = any(:ids)")
+            h.createUpdate(
+                    "update charge_request set published_at = charon_now() where id = any(:ids)")
                 .bindArray("ids", Long.class, result.confirmed())
                 .execute();
           }
@@ -171,14 +190,17 @@ public final class OutboxRelay implements AutoCloseable {
         });
   }
 
-  private void account(boolean sweep, List<RabbitMessage> messages, RabbitPublishRound.Result result) {
+  private void account(
+      boolean sweep, List<RabbitMessage> messages, RabbitPublishRound.Result result) {
     (sweep ? republished : publishedNew).increment(result.confirmed().size());
     nacked.increment(result.nacked());
     returned.increment(result.returned());
     unconfirmed.increment(result.unconfirmed());
     if (sweep) {
-      log.info("republished {} charge request(s) published more than {} ago and still open",
-          result.confirmed().size(), settings.republishAfter());
+      log.info(
+          "republished {} charge request(s) published more than {} ago and still open",
+          result.confirmed().size(),
+          settings.republishAfter());
     }
     if (result.failed() == 0) {
       failures = 0;
@@ -188,7 +210,11 @@ public final class OutboxRelay implements AutoCloseable {
     log.warn(
         "{} of {} charge request(s) not confirmed by the broker ({} nacked, {} returned as unroutable, {} unanswered{});"
             + " they stay unpublished and will be retried",
-        result.failed(), messages.size(), result.nacked(), result.returned(), result.unconfirmed(),
+        result.failed(),
+        messages.size(),
+        result.nacked(),
+        result.returned(),
+        result.unconfirmed(),
         result.failure() == null ? "" : ": " + result.failure());
   }
 
@@ -210,10 +236,13 @@ public final class OutboxRelay implements AutoCloseable {
                 .findFirst());
   }
 
-  // Waits for the next poll; after failures, backs off exponentially (up to 10 s) to spare the logs.
+  // Waits for the next poll; after failures, backs off exponentially (up to 10 s) to spare the
+  // logs.
   private void idle() {
     long pause = settings.relayPollInterval().toNanos() << Math.min(failures, 16);
-    LockSupport.parkNanos(this, Math.min(pause, Math.max(MAX_BACKOFF.toNanos(), settings.relayPollInterval().toNanos())));
+    LockSupport.parkNanos(
+        this,
+        Math.min(pause, Math.max(MAX_BACKOFF.toNanos(), settings.relayPollInterval().toNanos())));
   }
 
   /** Rows waiting to be published, as of the last refresh (a few seconds old at most). */

@@ -20,15 +20,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The RabbitMQ transport for workers: one consumer with manual acks and a prefetch, whose
- * deliveries wait in a small buffer until the worker takes them. A delivery is acked only after
- * the engine committed ({@link #done}); a worker that dies leaves its deliveries unacked and the
- * broker gives them to another consumer.
+ * deliveries wait in a small buffer until the worker takes them. A delivery is acked only after the
+ * engine committed ({@link #done}); a worker that dies leaves its deliveries unacked and the broker
+ * gives them to another consumer.
  *
- * <p>Delivery tags belong to the channel that delivered them; acking a tag on another channel
- * acks the wrong message or closes the channel. Each subscription (channel + consumer) is
- * therefore a numbered generation, and {@link Delivery#handle} carries it: the generation in the
- * top 16 bits, the tag in the low 48. After a connection recovery the old subscription is dropped
- * (the broker redelivers its unacked messages) and acks for it are skipped.
+ * <p>Delivery tags belong to the channel that delivered them; acking a tag on another channel acks
+ * the wrong message or closes the channel. Each subscription (channel + consumer) is therefore a
+ * numbered generation, and {@link Delivery#handle} carries it: the generation in the top 16 bits,
+ * the tag in the low 48. After a connection recovery the old subscription is dropped (the broker
+ * redelivers its unacked messages) and acks for it are skipped.
  */
 public final class RabbitChargeQueue implements ChargeQueue {
   private static final Logger log = LoggerFactory.getLogger(RabbitChargeQueue.class);
@@ -68,7 +68,10 @@ public final class RabbitChargeQueue implements ChargeQueue {
       queue.close();
       throw e;
     }
-    log.info("consuming charge requests from {} at {} (prefetch {})", settings.queue(), settings.safeUrl(),
+    log.info(
+        "consuming charge requests from {} at {} (prefetch {})",
+        settings.queue(),
+        settings.safeUrl(),
         settings.prefetch());
     return queue;
   }
@@ -94,14 +97,19 @@ public final class RabbitChargeQueue implements ChargeQueue {
       message = RabbitMessage.parse(body);
     } catch (IllegalArgumentException e) {
       poison.increment();
-      log.error("dead-lettering a message that is not a charge request (tag {}): {}", tag, e.getMessage());
+      log.error(
+          "dead-lettering a message that is not a charge request (tag {}): {}",
+          tag,
+          e.getMessage());
       from.reject(tag);
       return;
     }
     if (redelivery) {
       redelivered.increment();
     }
-    var delivery = new Delivery(message.requestId(), message.invoiceId(), ((long) from.generation() << TAG_BITS) | tag);
+    var delivery =
+        new Delivery(
+            message.requestId(), message.invoiceId(), ((long) from.generation() << TAG_BITS) | tag);
     if (closed || from.generation() != generation || !buffer.offer(delivery)) {
       from.settle(tag, false);
     }
@@ -121,7 +129,8 @@ public final class RabbitChargeQueue implements ChargeQueue {
     taken.add(first);
     buffer.drainTo(taken, max - 1);
     var current = subscription;
-    // A delivery of a dropped subscription is being redelivered by the broker; don't hand it out twice.
+    // A delivery of a dropped subscription is being redelivered by the broker; don't hand it out
+    // twice.
     taken.removeIf(d -> generationOf(d) != current.generation());
     return taken;
   }
@@ -134,7 +143,9 @@ public final class RabbitChargeQueue implements ChargeQueue {
     if (!connection.isOpen() || (!resubscribe && current != null && current.isActive())) {
       return;
     }
-    log.info("renewing the RabbitMQ subscription to {} after {}", settings.queue(),
+    log.info(
+        "renewing the RabbitMQ subscription to {} after {}",
+        settings.queue(),
         resubscribe ? "a connection recovery" : "its channel or consumer closed");
     subscribe();
   }
@@ -152,8 +163,12 @@ public final class RabbitChargeQueue implements ChargeQueue {
   private Optional<RabbitSubscription> current(Delivery delivery) {
     var current = subscription;
     if (current == null || generationOf(delivery) != current.generation()) {
-      LogContext.inInvoice(delivery.invoiceId(),
-          () -> log.debug("delivery of request {} came from an older subscription; the broker redelivers it", delivery.requestId()));
+      LogContext.inInvoice(
+          delivery.invoiceId(),
+          () ->
+              log.debug(
+                  "delivery of request {} came from an older subscription; the broker redelivers it",
+                  delivery.requestId()));
       return Optional.empty();
     }
     return Optional.of(current);

@@ -6,7 +6,6 @@ import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ReturnListener;
 import dev.charon.broker.AmqpSettings;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -21,9 +20,9 @@ import java.util.concurrent.TimeoutException;
  * Publishes one batch of outbox rows on its own confirm-mode channel and reports which the broker
  * confirmed. All messages are published first and the confirms collected asynchronously as they
  * arrive (a listener, not one wait per message). A message counts as confirmed only when it was
- * acked and not returned as unroutable; nacked, returned and unanswered ones (the channel died,
- * the timeout passed) are reported as failed. A channel per round means publish sequence numbers
- * never outlive the channel they belong to, even across a connection recovery.
+ * acked and not returned as unroutable; nacked, returned and unanswered ones (the channel died, the
+ * timeout passed) are reported as failed. A channel per round means publish sequence numbers never
+ * outlive the channel they belong to, even across a connection recovery.
  */
 final class RabbitPublishRound implements ConfirmListener, ReturnListener {
 
@@ -43,7 +42,8 @@ final class RabbitPublishRound implements ConfirmListener, ReturnListener {
 
   private RabbitPublishRound() {}
 
-  static Result publish(Connection connection, AmqpSettings settings, List<RabbitMessage> messages) {
+  static Result publish(
+      Connection connection, AmqpSettings settings, List<RabbitMessage> messages) {
     var round = new RabbitPublishRound();
     Channel channel = null;
     String failure = null;
@@ -52,11 +52,14 @@ final class RabbitPublishRound implements ConfirmListener, ReturnListener {
       channel.confirmSelect();
       channel.addConfirmListener(round);
       channel.addReturnListener(round);
-      channel.addShutdownListener(cause -> round.settled.complete("channel closed: " + cause.getMessage()));
+      channel.addShutdownListener(
+          cause -> round.settled.complete("channel closed: " + cause.getMessage()));
       for (var message : messages) {
         round.outstanding.put(channel.getNextPublishSeqNo(), message.requestId());
-        // mandatory: an unroutable message (queue or binding gone) is returned, not silently dropped.
-        channel.basicPublish(settings.exchange(), settings.routingKey(), true, message.properties(), message.body());
+        // mandatory: an unroutable message (queue or binding gone) is returned, not silently
+        // dropped.
+        channel.basicPublish(
+            settings.exchange(), settings.routingKey(), true, message.properties(), message.body());
       }
       round.allPublished = true;
       round.settleIfDone();
@@ -78,7 +81,11 @@ final class RabbitPublishRound implements ConfirmListener, ReturnListener {
     var confirmed = new HashSet<>(acked);
     confirmed.removeAll(returned);
     int unanswered = outstanding.size();
-    return new Result(Set.copyOf(confirmed), nacked.size(), returned.size(), unanswered,
+    return new Result(
+        Set.copyOf(confirmed),
+        nacked.size(),
+        returned.size(),
+        unanswered,
         unanswered + nacked.size() + returned.size() == 0 ? null : failure);
   }
 
@@ -93,7 +100,10 @@ final class RabbitPublishRound implements ConfirmListener, ReturnListener {
   }
 
   private void settle(long sequence, boolean multiple, Set<Long> into) {
-    var answered = multiple ? outstanding.headMap(sequence, true) : outstanding.subMap(sequence, true, sequence, true);
+    var answered =
+        multiple
+            ? outstanding.headMap(sequence, true)
+            : outstanding.subMap(sequence, true, sequence, true);
     into.addAll(answered.values());
     answered.clear();
     settleIfDone();
@@ -109,7 +119,11 @@ final class RabbitPublishRound implements ConfirmListener, ReturnListener {
 
   @Override
   public void handleReturn(
-      int replyCode, String replyText, String exchange, String routingKey, AMQP.BasicProperties properties,
+      int replyCode,
+      String replyText,
+      String exchange,
+      String routingKey,
+      AMQP.BasicProperties properties,
       byte[] body) {
     // The broker sends basic.return before the ack of the same message, so this is seen first.
     try {

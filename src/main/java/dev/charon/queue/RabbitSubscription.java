@@ -38,7 +38,11 @@ final class RabbitSubscription {
   }
 
   static RabbitSubscription open(
-      Connection connection, AmqpSettings settings, String name, int generation, Listener listener) {
+      Connection connection,
+      AmqpSettings settings,
+      String name,
+      int generation,
+      Listener listener) {
     Channel channel = null;
     try {
       channel = connection.createChannel();
@@ -47,23 +51,33 @@ final class RabbitSubscription {
       channel.addShutdownListener(cause -> subscription.active = false);
       subscription.consumerTag =
           channel.basicConsume(
-              settings.queue(), false, name + "#" + generation,
+              settings.queue(),
+              false,
+              name + "#" + generation,
               new DefaultConsumer(channel) {
                 @Override
                 public void handleDelivery(
-                    String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+                    String consumerTag,
+                    Envelope envelope,
+                    AMQP.BasicProperties properties,
+                    byte[] body) {
                   subscription.unsettled.add(envelope.getDeliveryTag());
-                  listener.arrived(subscription, envelope.getDeliveryTag(), envelope.isRedeliver(), body);
+                  listener.arrived(
+                      subscription, envelope.getDeliveryTag(), envelope.isRedeliver(), body);
                 }
 
                 @Override
                 public void handleCancel(String consumerTag) {
-                  log.warn("the broker cancelled consumer {} (queue {} deleted?)", consumerTag, settings.queue());
+                  log.warn(
+                      "the broker cancelled consumer {} (queue {} deleted?)",
+                      consumerTag,
+                      settings.queue());
                   subscription.active = false;
                 }
 
                 @Override
-                public void handleShutdownSignal(String consumerTag, ShutdownSignalException cause) {
+                public void handleShutdownSignal(
+                    String consumerTag, ShutdownSignalException cause) {
                   subscription.active = false;
                 }
               });

@@ -12,7 +12,8 @@ import java.util.Map;
  * Declares the charge-request topology; safe to run from every server and worker at every start
  * (declaring what exists with the same arguments is a no-op). A queue that exists with different
  * arguments (say another delivery limit) makes the broker refuse with PRECONDITION_FAILED: that is
- * deliberate, since arguments of an existing queue can only be changed by deleting it or by a policy.
+ * deliberate, since arguments of an existing queue can only be changed by deleting it or by a
+ * policy.
  */
 public final class RabbitTopology {
   private RabbitTopology() {}
@@ -23,8 +24,13 @@ public final class RabbitTopology {
       declare(channel, settings);
     } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
       throw new RabbitException(
-          "declaring exchange " + settings.exchange() + " and quorum queue " + settings.queue() + " failed"
-              + " (a queue that exists with other arguments must be deleted or changed by policy)", e);
+          "declaring exchange "
+              + settings.exchange()
+              + " and quorum queue "
+              + settings.queue()
+              + " failed"
+              + " (a queue that exists with other arguments must be deleted or changed by policy)",
+          e);
     }
   }
 
@@ -51,7 +57,9 @@ public final class RabbitTopology {
         "x-dead-letter-routing-key", s.routingKey());
   }
 
-  /** Removes everything {@link #declare} made (tests, and operators tearing down an environment). */
+  /**
+   * Removes everything {@link #declare} made (tests, and operators tearing down an environment).
+   */
   public static void delete(Connection connection, AmqpSettings s) {
     try (Channel channel = connection.createChannel()) {
       channel.queueDelete(s.queue());

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates data shaped like the original challenge's: customers with a random currency, each with
- * one PENDING invoice for the current period and the rest PAID in the months before. Set-based
- * SQL (two statements whatever the size), so a million invoices take seconds, not hours.
+ * one PENDING invoice for the current period and the rest PAID in the months before. Set-based SQL
+ * (two statements whatever the size), so a million invoices take seconds, not hours.
  */
 public final class Seeder {
   private static final Logger log = LoggerFactory.getLogger(Seeder.class);
@@ -42,7 +42,10 @@ public final class Seeder {
     long invoices =
         jdbi.inTransaction(
             h -> {
-              h.createQuery("select setseed(:seed)").bind("seed", randomSeed).mapTo(String.class).one();
+              h.createQuery("select setseed(:seed)")
+                  .bind("seed", randomSeed)
+                  .mapTo(String.class)
+                  .one();
               var range =
                   h.createQuery(
                           """
@@ -88,7 +91,12 @@ public final class Seeder {
             });
     var elapsed = Duration.ofNanos(System.nanoTime() - started);
     long pending = invoicesPerCustomer > 0 ? customers : 0;
-    log.info("seeded {} customers, {} invoices ({} pending) in {} ms", customers, invoices, pending, elapsed.toMillis());
+    log.info(
+        "seeded {} customers, {} invoices ({} pending) in {} ms",
+        customers,
+        invoices,
+        pending,
+        elapsed.toMillis());
     return new Result(customers, invoices, pending, elapsed);
   }
 

@@ -1,13 +1,13 @@
 package dev.charon.simulate;
 
 import dev.charon.billing.BillingRuns;
-import dev.charon.charging.domain.Backoff;
 import dev.charon.charging.ChargeEngine;
-import dev.charon.charging.domain.ChargePolicy;
 import dev.charon.charging.ChargeWorker;
+import dev.charon.charging.PostgresChargeQueue;
+import dev.charon.charging.domain.Backoff;
+import dev.charon.charging.domain.ChargePolicy;
 import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.charging.domain.Dunning;
-import dev.charon.charging.PostgresChargeQueue;
 import dev.charon.clock.DatabaseClock;
 import dev.charon.clock.TestClock;
 import dev.charon.customer.PaymentMethods;
@@ -32,11 +32,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One dunning policy over months of billing on the test clock, with the real engine: customers
- * with monthly subscriptions, the period runs on each 1st, an in-process worker charging a
- * zero-latency simulator that answers from a seeded {@link Population}, and customers putting in
- * a new card on the day the population says, through {@link PaymentMethods} as the API would.
- * Needs a migrated, empty database of its own.
+ * One dunning policy over months of billing on the test clock, with the real engine: customers with
+ * monthly subscriptions, the period runs on each 1st, an in-process worker charging a zero-latency
+ * simulator that answers from a seeded {@link Population}, and customers putting in a new card on
+ * the day the population says, through {@link PaymentMethods} as the API would. Needs a migrated,
+ * empty database of its own.
  */
 public final class Simulation {
   private static final Logger log = LoggerFactory.getLogger(Simulation.class);
@@ -45,8 +45,17 @@ public final class Simulation {
 
   /** A policy's figures; money in EUR minor units. */
   public record Result(
-      String policy, long invoices, long paid, BigDecimal collectionRate, long billedMinor, long collectedMinor,
-      long recoveredByDunningMinor, long retries, long uncollectible, long awaitingPaymentMethod, BigDecimal meanDaysToCollect,
+      String policy,
+      long invoices,
+      long paid,
+      BigDecimal collectionRate,
+      long billedMinor,
+      long collectedMinor,
+      long recoveredByDunningMinor,
+      long retries,
+      long uncollectible,
+      long awaitingPaymentMethod,
+      BigDecimal meanDaysToCollect,
       Map<String, Long> declinesByCode) {}
 
   private Simulation() {}
@@ -55,34 +64,59 @@ public final class Simulation {
     long started = System.nanoTime();
     var population = Population.standard(o.seed(), o.start(), o.months());
     seed(jdbi, o);
-    var clock = new DatabaseClock(jdbi, Clock.systemUTC(), Duration.ofDays(1)); // one process: advances invalidate it
+    var clock =
+        new DatabaseClock(
+            jdbi, Clock.systemUTC(), Duration.ofDays(1)); // one process: advances invalidate it
     var metrics = new SimpleMeterRegistry();
     var runs = new BillingRuns(jdbi, clock, ZoneOffset.UTC, 1000, metrics);
     var testClock = new TestClock(jdbi, clock, runs, ZoneOffset.UTC, Duration.ofMinutes(5));
-    var provider = new SimulatedPaymentProvider(FaultProfile.none().withSeed(o.seed()).withPopulation(population), clock, d -> {});
+    var provider =
+        new SimulatedPaymentProvider(
+            FaultProfile.none().withSeed(o.seed()).withPopulation(population), clock, d -> {});
     var policy =
-        new ChargePolicy(ChargePolicy.DEFAULT_DUNNING, new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
+        new ChargePolicy(
+                ChargePolicy.DEFAULT_DUNNING,
+                new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
                 new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)))
             .withDunning(dunning);
-    var engine = new ChargeEngine(jdbi, provider, policy, new CircuitBreaker(1_000_000, Duration.ofSeconds(1), clock), clock, "simulator", metrics);
+    var engine =
+        new ChargeEngine(
+            jdbi,
+            provider,
+            policy,
+            new CircuitBreaker(1_000_000, Duration.ofSeconds(1), clock),
+            clock,
+            "simulator",
+            metrics);
     var methods = new PaymentMethods(jdbi, clock, metrics);
     var fixes = cardFixes(population, o.customers());
     try (var worker =
-        new ChargeWorker(new PostgresChargeQueue(jdbi, "simulator", Duration.ofMinutes(10), Duration.ofMillis(2)), engine, 64, metrics)
+        new ChargeWorker(
+                new PostgresChargeQueue(
+                    jdbi, "simulator", Duration.ofMinutes(10), Duration.ofMillis(2)),
+                engine,
+                64,
+                metrics)
             .start()) {
       var first = o.start().atDay(1);
-      testClock.freeze(java.util.Optional.of(first.atStartOfDay(ZoneOffset.UTC).toInstant().minusSeconds(3600)));
+      testClock.freeze(
+          java.util.Optional.of(first.atStartOfDay(ZoneOffset.UTC).toInstant().minusSeconds(3600)));
       var end = o.start().plusMonths(o.months() - 1).atEndOfMonth();
       for (var day = first; !day.isAfter(end); day = day.plusDays(1)) {
         testClock.advance(day.atStartOfDay(ZoneOffset.UTC).toInstant());
         for (long customer : fixes.getOrDefault(day, List.of())) {
-          jdbi.useTransaction(h -> methods.update(h, customer, "pm_sim_" + customer, null, "simulator"));
+          jdbi.useTransaction(
+              h -> methods.update(h, customer, "pm_sim_" + customer, null, "simulator"));
         }
       }
       testClock.advance(end.atTime(23, 59, 59).toInstant(ZoneOffset.UTC));
     }
     var result = report(jdbi, dunning.name());
-    log.info("simulated {} for {} customers x {} months in {} ms", dunning.name(), o.customers(), o.months(),
+    log.info(
+        "simulated {} for {} customers x {} months in {} ms",
+        dunning.name(),
+        o.customers(),
+        o.months(),
         (System.nanoTime() - started) / 1_000_000);
     return result;
   }
@@ -100,27 +134,32 @@ public final class Simulation {
 
   /** Customers 1..n (EUR) with one monthly subscription each from the horizon's first day. */
   private static void seed(Jdbi jdbi, Options o) {
-    jdbi.useTransaction(h -> {
-      h.createUpdate(
-              """
+    jdbi.useTransaction(
+        h -> {
+          h.createUpdate(
+                  """
               insert into customer (id, currency, name) overriding system value
               select n, 'EUR', 'sim-' || n from generate_series(1, :n) n
               """)
-          .bind("n", o.customers()).execute();
-      h.createUpdate(
-              """
+              .bind("n", o.customers())
+              .execute();
+          h.createUpdate(
+                  """
               insert into subscription (customer_id, amount_minor, currency, start_date, created_by, created_at)
               select n, 900 + (n % 12) * 500, 'EUR', :start, 'simulator', :start from generate_series(1, :n) n order by n
               """)
-          .bind("n", o.customers()).bind("start", o.start().atDay(1)).execute();
-    });
+              .bind("n", o.customers())
+              .bind("start", o.start().atDay(1))
+              .execute();
+        });
   }
 
   static Result report(Jdbi jdbi, String policy) {
-    return jdbi.withHandle(h -> {
-      var row =
-          h.createQuery(
-                  """
+    return jdbi.withHandle(
+        h -> {
+          var row =
+              h.createQuery(
+                      """
                   select count(*) as invoices,
                          count(*) filter (where status = 'PAID') as paid,
                          coalesce(sum(amount_minor), 0) as billed,
@@ -132,20 +171,41 @@ public final class Simulation {
                                filter (where status = 'PAID')::numeric, 2) as mean_days
                   from invoice
                   """)
-              .mapToMap().one();
-      long retries = h.createQuery(
-              "select count(*) - count(distinct invoice_id) from charge_attempt").mapTo(Long.class).one();
-      var declines = new TreeMap<String, Long>();
-      h.createQuery("select coalesce(decline_code, 'unknown') as code, count(*) as n from charge_attempt where outcome = 'DECLINED' group by 1")
-          .map((rs, ctx) -> Map.entry(rs.getString("code"), rs.getLong("n"))).forEach(e -> declines.put(e.getKey(), e.getValue()));
-      long invoices = ((Number) row.get("invoices")).longValue();
-      long paid = ((Number) row.get("paid")).longValue();
-      var rate = invoices == 0 ? BigDecimal.ZERO : BigDecimal.valueOf(paid).divide(BigDecimal.valueOf(invoices), 4, RoundingMode.HALF_UP);
-      var mean = row.get("mean_days") == null ? BigDecimal.ZERO : new BigDecimal(row.get("mean_days").toString());
-      return new Result(policy, invoices, paid, rate, ((Number) row.get("billed")).longValue(), ((Number) row.get("collected")).longValue(),
-          ((Number) row.get("recovered")).longValue(), retries, ((Number) row.get("uncollectible")).longValue(),
-          ((Number) row.get("awaiting")).longValue(), mean, declines);
-    });
+                  .mapToMap()
+                  .one();
+          long retries =
+              h.createQuery("select count(*) - count(distinct invoice_id) from charge_attempt")
+                  .mapTo(Long.class)
+                  .one();
+          var declines = new TreeMap<String, Long>();
+          h.createQuery(
+                  "select coalesce(decline_code, 'unknown') as code, count(*) as n from charge_attempt where outcome = 'DECLINED' group by 1")
+              .map((rs, ctx) -> Map.entry(rs.getString("code"), rs.getLong("n")))
+              .forEach(e -> declines.put(e.getKey(), e.getValue()));
+          long invoices = ((Number) row.get("invoices")).longValue();
+          long paid = ((Number) row.get("paid")).longValue();
+          var rate =
+              invoices == 0
+                  ? BigDecimal.ZERO
+                  : BigDecimal.valueOf(paid)
+                      .divide(BigDecimal.valueOf(invoices), 4, RoundingMode.HALF_UP);
+          var mean =
+              row.get("mean_days") == null
+                  ? BigDecimal.ZERO
+                  : new BigDecimal(row.get("mean_days").toString());
+          return new Result(
+              policy,
+              invoices,
+              paid,
+              rate,
+              ((Number) row.get("billed")).longValue(),
+              ((Number) row.get("collected")).longValue(),
+              ((Number) row.get("recovered")).longValue(),
+              retries,
+              ((Number) row.get("uncollectible")).longValue(),
+              ((Number) row.get("awaiting")).longValue(),
+              mean,
+              declines);
+        });
   }
-
 }

@@ -16,21 +16,35 @@ import java.util.List;
 import java.util.TreeSet;
 import javax.imageio.ImageIO;
 
-/** The comparison of policies as a markdown table, JSON and a PNG bar chart (drawn with the JDK alone, as bench/Chart.java). */
+/**
+ * The comparison of policies as a markdown table, JSON and a PNG bar chart (drawn with the JDK
+ * alone, as bench/Chart.java).
+ */
 public final class SimulationReport {
   private SimulationReport() {}
 
   public static String markdown(Simulation.Options o, List<Simulation.Result> results) {
     var sb = new StringBuilder();
-    sb.append("Dunning policies compared: %d customers x %d months from %s, population seed %d%n%n"
-        .formatted(o.customers(), o.months(), o.start(), o.seed()));
-    sb.append("| policy | invoices | paid | collection rate | collected (EUR) | recovered by dunning (EUR) | retries | uncollectible | awaiting new card | mean days to collect |\n");
+    sb.append(
+        "Dunning policies compared: %d customers x %d months from %s, population seed %d%n%n"
+            .formatted(o.customers(), o.months(), o.start(), o.seed()));
+    sb.append(
+        "| policy | invoices | paid | collection rate | collected (EUR) | recovered by dunning (EUR) | retries | uncollectible | awaiting new card | mean days to collect |\n");
     sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (var r : results) {
-      sb.append("| %s | %d | %d | %s%% | %s | %s | %d | %d | %d | %s |%n".formatted(
-          r.policy(), r.invoices(), r.paid(), r.collectionRate().movePointRight(2).stripTrailingZeros().toPlainString(),
-          eur(r.collectedMinor()), eur(r.recoveredByDunningMinor()), r.retries(), r.uncollectible(), r.awaitingPaymentMethod(),
-          r.meanDaysToCollect().toPlainString()));
+      sb.append(
+          "| %s | %d | %d | %s%% | %s | %s | %d | %d | %d | %s |%n"
+              .formatted(
+                  r.policy(),
+                  r.invoices(),
+                  r.paid(),
+                  r.collectionRate().movePointRight(2).stripTrailingZeros().toPlainString(),
+                  eur(r.collectedMinor()),
+                  eur(r.recoveredByDunningMinor()),
+                  r.retries(),
+                  r.uncollectible(),
+                  r.awaitingPaymentMethod(),
+                  r.meanDaysToCollect().toPlainString()));
     }
     var codes = new TreeSet<String>();
     results.forEach(r -> codes.addAll(r.declinesByCode().keySet()));
@@ -41,7 +55,8 @@ public final class SimulationReport {
     sb.append("\n");
     for (var r : results) {
       sb.append("| ").append(r.policy()).append(" |");
-      codes.forEach(c -> sb.append(" ").append(r.declinesByCode().getOrDefault(c, 0L)).append(" |"));
+      codes.forEach(
+          c -> sb.append(" ").append(r.declinesByCode().getOrDefault(c, 0L)).append(" |"));
       sb.append("\n");
     }
     return sb.toString();
@@ -55,8 +70,12 @@ public final class SimulationReport {
     try {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("simulation.md"), markdown(o, results));
-      dev.charon.api.Json.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValue(dir.resolve("simulation.json").toFile(), java.util.Map.of("options", o, "results", results));
+      dev.charon.api.Json.mapper()
+          .copy()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValue(
+              dir.resolve("simulation.json").toFile(),
+              java.util.Map.of("options", o, "results", results));
       ImageIO.write(chart(results), "png", dir.resolve("simulation.png").toFile());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -73,12 +92,17 @@ public final class SimulationReport {
     g.fillRect(0, 0, w, h);
     g.setColor(Color.BLACK);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-    g.drawString("Dunning policies: collection rate (blue, %) and retries per invoice (orange)", left, 30);
+    g.drawString(
+        "Dunning policies: collection rate (blue, %) and retries per invoice (orange)", left, 30);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
     int plotH = h - top - bottom;
     g.setStroke(new BasicStroke(1));
     g.drawLine(left, h - bottom, w - 20, h - bottom);
-    double maxRetries = results.stream().mapToDouble(r -> r.invoices() == 0 ? 0 : (double) r.retries() / r.invoices()).max().orElse(1);
+    double maxRetries =
+        results.stream()
+            .mapToDouble(r -> r.invoices() == 0 ? 0 : (double) r.retries() / r.invoices())
+            .max()
+            .orElse(1);
     int slot = (w - left - 40) / Math.max(1, results.size());
     for (int i = 0; i < results.size(); i++) {
       var r = results.get(i);
@@ -92,7 +116,10 @@ public final class SimulationReport {
       g.setColor(new Color(0xe08a2e));
       g.fillRect(x + bw + 4, h - bottom - retryH, bw, retryH);
       g.setColor(Color.BLACK);
-      g.drawString(r.collectionRate().movePointRight(2).stripTrailingZeros().toPlainString() + "%", x, h - bottom - rateH - 4);
+      g.drawString(
+          r.collectionRate().movePointRight(2).stripTrailingZeros().toPlainString() + "%",
+          x,
+          h - bottom - rateH - 4);
       g.drawString("%.2f".formatted(perInvoice), x + bw + 4, h - bottom - retryH - 4);
       g.drawString(r.policy(), x, h - bottom + 18);
     }

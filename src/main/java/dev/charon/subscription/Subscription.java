@@ -7,12 +7,19 @@ import java.time.YearMonth;
 import java.util.Objects;
 
 /**
- * What a customer pays every period: one invoice per period from the start date's period until
- * the end date's (inclusive) or until cancelled. Only monthly intervals for now.
+ * What a customer pays every period: one invoice per period from the start date's period until the
+ * end date's (inclusive) or until cancelled. Only monthly intervals for now.
  */
 public record Subscription(
-    long id, long customerId, Money amount, Interval interval, LocalDate startDate, LocalDate endDate, Status status,
-    Instant cancelledAt, Instant createdAt) {
+    long id,
+    long customerId,
+    Money amount,
+    Interval interval,
+    LocalDate startDate,
+    LocalDate endDate,
+    Status status,
+    Instant cancelledAt,
+    Instant createdAt) {
 
   public enum Interval {
     MONTHLY
@@ -27,7 +34,8 @@ public record Subscription(
     Objects.requireNonNull(amount, "amount");
     Objects.requireNonNull(startDate, "startDate");
     if (endDate != null && endDate.isBefore(startDate)) {
-      throw new IllegalArgumentException("endDate " + endDate + " is before startDate " + startDate);
+      throw new IllegalArgumentException(
+          "endDate " + endDate + " is before startDate " + startDate);
     }
   }
 

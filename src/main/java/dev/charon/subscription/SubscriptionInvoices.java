@@ -13,11 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates each billed subscription's invoice for a period, exactly once: set-based
- * ({@code INSERT ... SELECT}), in batches of subscriptions in id order, each batch its own
- * transaction. The unique index on (subscription_id, billing_period) with {@code ON CONFLICT DO
- * NOTHING} makes racing producers harmless; the anti-join skips what an earlier (or dead)
- * producer already created, so running it again resumes instead of starting over.
+ * Creates each billed subscription's invoice for a period, exactly once: set-based ({@code INSERT
+ * ... SELECT}), in batches of subscriptions in id order, each batch its own transaction. The unique
+ * index on (subscription_id, billing_period) with {@code ON CONFLICT DO NOTHING} makes racing
+ * producers harmless; the anti-join skips what an earlier (or dead) producer already created, so
+ * running it again resumes instead of starting over.
  *
  * <p>The invoice is due on the period's first day, or on the start date when the subscription
  * starts later in the period; it is PENDING and charged by the period's run like any invoice.
@@ -76,7 +76,11 @@ public final class SubscriptionInvoices {
     }
     if (total > 0) {
       created.increment(total);
-      log.info("{} subscription invoice(s) created for {}{}", total, period, complete ? "" : "; stopped, the next producer resumes");
+      log.info(
+          "{} subscription invoice(s) created for {}{}",
+          total,
+          period,
+          complete ? "" : "; stopped, the next producer resumes");
     }
     return new Created(total, complete);
   }
@@ -117,8 +121,15 @@ public final class SubscriptionInvoices {
                 .bind("after", after)
                 .bind("batch", batchSize)
                 .bind("now", Timestamp.from(clock.instant()))
-                .bind("actor", InvoiceTransition.CREATE_FROM_SUBSCRIPTION.because("created from a subscription").actor())
-                .map((rs, ctx) -> new Batch(rs.getLong("last_id"), rs.getInt("scanned"), rs.getInt("created")))
+                .bind(
+                    "actor",
+                    InvoiceTransition.CREATE_FROM_SUBSCRIPTION
+                        .because("created from a subscription")
+                        .actor())
+                .map(
+                    (rs, ctx) ->
+                        new Batch(
+                            rs.getLong("last_id"), rs.getInt("scanned"), rs.getInt("created")))
                 .one());
   }
 }

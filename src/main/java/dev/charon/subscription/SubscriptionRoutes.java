@@ -16,8 +16,8 @@ import java.time.LocalDate;
 import java.util.Set;
 
 /**
- * {@code /rest/v1/customers/{id}/subscriptions} (list, create) and
- * {@code /rest/v1/subscriptions/{id}} (read, {@code /cancel}).
+ * {@code /rest/v1/customers/{id}/subscriptions} (list, create) and {@code
+ * /rest/v1/subscriptions/{id}} (read, {@code /cancel}).
  */
 public final class SubscriptionRoutes implements HttpApi.Module {
   static final int MAX_LIMIT = 1000;
@@ -33,12 +33,27 @@ public final class SubscriptionRoutes implements HttpApi.Module {
   record AmountView(BigDecimal value, String currency, long minorUnits) {}
 
   record SubscriptionView(
-      long id, long customerId, AmountView amount, String interval, LocalDate startDate, LocalDate endDate, String status,
-      Instant cancelledAt, Instant createdAt) {
+      long id,
+      long customerId,
+      AmountView amount,
+      String interval,
+      LocalDate startDate,
+      LocalDate endDate,
+      String status,
+      Instant cancelledAt,
+      Instant createdAt) {
     static SubscriptionView of(Subscription s) {
       return new SubscriptionView(
-          s.id(), s.customerId(), new AmountView(s.amount().toDecimal(), s.amount().currency().name(), s.amount().minorUnits()),
-          s.interval().name(), s.startDate(), s.endDate(), s.status().name(), s.cancelledAt(), s.createdAt());
+          s.id(),
+          s.customerId(),
+          new AmountView(
+              s.amount().toDecimal(), s.amount().currency().name(), s.amount().minorUnits()),
+          s.interval().name(),
+          s.startDate(),
+          s.endDate(),
+          s.status().name(),
+          s.cancelledAt(),
+          s.createdAt());
     }
   }
 
@@ -62,13 +77,16 @@ public final class SubscriptionRoutes implements HttpApi.Module {
       body.fail("endDate", "must not be before startDate " + start.get());
     }
     body.validate();
-    var s = new Subscriptions.NewSubscription(customer, amount.orElseThrow(), start.orElseThrow(), end.orElse(null));
+    var s =
+        new Subscriptions.NewSubscription(
+            customer, amount.orElseThrow(), start.orElseThrow(), end.orElse(null));
     writes.handle(
         ctx,
         h -> {
           try {
             var created = subscriptions.create(h, s, Caller.of(ctx).actor());
-            return Writes.Reply.created(SubscriptionView.of(created), "/rest/v1/subscriptions/" + created.id());
+            return Writes.Reply.created(
+                SubscriptionView.of(created), "/rest/v1/subscriptions/" + created.id());
           } catch (Subscriptions.Refused r) {
             throw problem(r);
           }
@@ -84,14 +102,21 @@ public final class SubscriptionRoutes implements HttpApi.Module {
     if (!subscriptions.customerExists(customer)) {
       throw ApiError.notFound("No customer with id " + customer);
     }
-    var page = Page.of(subscriptions.ofCustomer(customer, after, limit + 1), limit, Subscription::id);
-    Responses.page(ctx, new Page<>(page.items().stream().map(SubscriptionView::of).toList(), page.nextAfter()));
+    var page =
+        Page.of(subscriptions.ofCustomer(customer, after, limit + 1), limit, Subscription::id);
+    Responses.page(
+        ctx,
+        new Page<>(page.items().stream().map(SubscriptionView::of).toList(), page.nextAfter()));
   }
 
   private void get(Context ctx) {
     long id = Query.pathId(ctx, "id");
     Query.of(ctx, Set.of()).validate();
-    ctx.json(SubscriptionView.of(subscriptions.find(id).orElseThrow(() -> ApiError.notFound("No subscription with id " + id))));
+    ctx.json(
+        SubscriptionView.of(
+            subscriptions
+                .find(id)
+                .orElseThrow(() -> ApiError.notFound("No subscription with id " + id))));
   }
 
   private void cancel(Context ctx) {
@@ -101,21 +126,28 @@ public final class SubscriptionRoutes implements HttpApi.Module {
     var reason = body.text("reason", true, 500);
     body.validate();
     writes.handle(
-        ctx, h -> {
+        ctx,
+        h -> {
           try {
-            return Writes.Reply.ok(SubscriptionView.of(subscriptions.cancel(h, id, reason.orElseThrow(), Caller.of(ctx).actor())));
+            return Writes.Reply.ok(
+                SubscriptionView.of(
+                    subscriptions.cancel(h, id, reason.orElseThrow(), Caller.of(ctx).actor())));
           } catch (Subscriptions.Refused r) {
             throw problem(r);
           }
         });
   }
+
   private static ApiError problem(Subscriptions.Refused r) {
     return switch (r.kind()) {
       case NOT_FOUND -> ApiError.notFound(r.getMessage());
       case CONFLICT -> ApiError.conflict(r.getMessage());
-      case INVALID -> r.field() == null
-          ? ApiError.unprocessable(r.getMessage())
-          : ApiError.unprocessable(java.util.List.of(new dev.charon.api.Problem.FieldError(r.field(), r.getMessage())));
+      case INVALID ->
+          r.field() == null
+              ? ApiError.unprocessable(r.getMessage())
+              : ApiError.unprocessable(
+                  java.util.List.of(
+                      new dev.charon.api.Problem.FieldError(r.field(), r.getMessage())));
       case NOT_IDLE -> ApiError.serviceUnavailable(r.getMessage());
     };
   }

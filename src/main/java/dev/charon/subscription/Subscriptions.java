@@ -32,11 +32,17 @@ public final class Subscriptions {
     this.metrics = metrics;
   }
 
-  public record NewSubscription(long customerId, Money amount, LocalDate startDate, LocalDate endDate) {}
+  public record NewSubscription(
+      long customerId, Money amount, LocalDate startDate, LocalDate endDate) {}
 
   /** Why a change was refused; the routes answer it as problem+json. */
   public static final class Refused extends RuntimeException {
-    public enum Kind { NOT_FOUND, CONFLICT, INVALID, NOT_IDLE }
+    public enum Kind {
+      NOT_FOUND,
+      CONFLICT,
+      INVALID,
+      NOT_IDLE
+    }
 
     private final Kind kind;
     private final String field;
@@ -61,22 +67,30 @@ public final class Subscriptions {
     }
   }
 
-
   public Subscription create(Handle h, NewSubscription s, String actor) {
     var currency =
         h.createQuery("select currency from customer where id = :id")
             .bind("id", s.customerId())
             .mapTo(String.class)
             .findOne()
-            .orElseThrow(() -> new Refused(Refused.Kind.NOT_FOUND, "No customer with id " + s.customerId()));
+            .orElseThrow(
+                () -> new Refused(Refused.Kind.NOT_FOUND, "No customer with id " + s.customerId()));
     if (!currency.equals(s.amount().currency().name())) {
-      throw new Refused(Refused.Kind.INVALID, "amount.currency",
-          "customer " + s.customerId() + " is billed in " + currency + ", not " + s.amount().currency());
+      throw new Refused(
+          Refused.Kind.INVALID,
+          "amount.currency",
+          "customer "
+              + s.customerId()
+              + " is billed in "
+              + currency
+              + ", not "
+              + s.amount().currency());
     }
     var created =
         h.createQuery(
                 "insert into subscription (customer_id, amount_minor, currency, start_date, end_date, created_by, created_at) "
-                    + "values (:customer, :amount, :currency, :start, :end, :actor, :now) returning " + COLUMNS)
+                    + "values (:customer, :amount, :currency, :start, :end, :actor, :now) returning "
+                    + COLUMNS)
             .bind("customer", s.customerId())
             .bind("amount", s.amount().minorUnits())
             .bind("currency", currency)
@@ -87,11 +101,20 @@ public final class Subscriptions {
             .map((rs, ctx) -> map(rs))
             .one();
     count("create");
-    log.info("subscription {} created for customer {}: {} monthly from {} by {}", created.id(), s.customerId(), s.amount(), s.startDate(), actor);
+    log.info(
+        "subscription {} created for customer {}: {} monthly from {} by {}",
+        created.id(),
+        s.customerId(),
+        s.amount(),
+        s.startDate(),
+        actor);
     return created;
   }
 
-  /** Cancels an active subscription: no invoice for a period not produced yet; 409 if already cancelled. */
+  /**
+   * Cancels an active subscription: no invoice for a period not produced yet; 409 if already
+   * cancelled.
+   */
   public Subscription cancel(Handle h, long id, String reason, String actor) {
     var cancelled =
         h.createQuery(
@@ -106,7 +129,8 @@ public final class Subscriptions {
             .map((rs, ctx) -> map(rs))
             .findOne();
     if (cancelled.isEmpty()) {
-      find(h, id).orElseThrow(() -> new Refused(Refused.Kind.NOT_FOUND, "No subscription with id " + id));
+      find(h, id)
+          .orElseThrow(() -> new Refused(Refused.Kind.NOT_FOUND, "No subscription with id " + id));
       throw new Refused(Refused.Kind.CONFLICT, "Subscription " + id + " is already cancelled");
     }
     count("cancel");
@@ -119,14 +143,22 @@ public final class Subscriptions {
   }
 
   private static Optional<Subscription> find(Handle h, long id) {
-    return h.createQuery("select " + COLUMNS + " from subscription where id = :id").bind("id", id).map((rs, ctx) -> map(rs)).findOne();
+    return h.createQuery("select " + COLUMNS + " from subscription where id = :id")
+        .bind("id", id)
+        .map((rs, ctx) -> map(rs))
+        .findOne();
   }
 
-  /** A customer's subscriptions in id order after {@code after}; empty when the customer has none. */
+  /**
+   * A customer's subscriptions in id order after {@code after}; empty when the customer has none.
+   */
   public List<Subscription> ofCustomer(long customerId, long after, int limit) {
     return jdbi.withHandle(
         h ->
-            h.createQuery("select " + COLUMNS + " from subscription where customer_id = :c and id > :after order by id limit :limit")
+            h.createQuery(
+                    "select "
+                        + COLUMNS
+                        + " from subscription where customer_id = :c and id > :after order by id limit :limit")
                 .bind("c", customerId)
                 .bind("after", after)
                 .bind("limit", limit)
@@ -135,8 +167,12 @@ public final class Subscriptions {
   }
 
   public boolean customerExists(long customerId) {
-    return jdbi.withHandle(h -> h.createQuery("select exists (select 1 from customer where id = :id)").bind("id", customerId)
-        .mapTo(Boolean.class).one());
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("select exists (select 1 from customer where id = :id)")
+                .bind("id", customerId)
+                .mapTo(Boolean.class)
+                .one());
   }
 
   static Subscription map(ResultSet rs) throws SQLException {
@@ -155,7 +191,10 @@ public final class Subscriptions {
   }
 
   private void count(String action) {
-    Counter.builder("charon.subscription.writes").description("Subscriptions created and cancelled through the API")
-        .tag("action", action).register(metrics).increment();
+    Counter.builder("charon.subscription.writes")
+        .description("Subscriptions created and cancelled through the API")
+        .tag("action", action)
+        .register(metrics)
+        .increment();
   }
 }

@@ -26,5 +26,6 @@ sealed interface AttemptResult {
   }
 
   /** Anything else; {@code status} is null when no response came (refused, timeout, connection). */
-  record Failed(Integer status, int latencyMs, String error, Optional<Duration> retryAfter) implements AttemptResult {}
+  record Failed(Integer status, int latencyMs, String error, Optional<Duration> retryAfter)
+      implements AttemptResult {}
 }

@@ -4,9 +4,15 @@ import java.util.List;
 
 /** The event types an endpoint can subscribe to: every type the outbox triggers write (V5). */
 public final class EventTypes {
-  public static final List<String> KNOWN = List.of(
-      "invoice.paid", "invoice.payment_failed", "invoice.action_required", "invoice.uncollectible", "invoice.voided",
-      "billing_run.started", "billing_run.finished");
+  public static final List<String> KNOWN =
+      List.of(
+          "invoice.paid",
+          "invoice.payment_failed",
+          "invoice.action_required",
+          "invoice.uncollectible",
+          "invoice.voided",
+          "billing_run.started",
+          "billing_run.finished");
 
   private EventTypes() {}
 }

@@ -47,7 +47,9 @@ public final class SecretBox {
       var cipher = cipher(Cipher.DECRYPT_MODE, Arrays.copyOf(stored, NONCE));
       return WebhookSecret.ofKey(cipher.doFinal(stored, NONCE, stored.length - NONCE));
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("a stored webhook secret does not open with CHARON_WEBHOOKS_KEY (was the key changed?)", e);
+      throw new IllegalStateException(
+          "a stored webhook secret does not open with CHARON_WEBHOOKS_KEY (was the key changed?)",
+          e);
     }
   }
 

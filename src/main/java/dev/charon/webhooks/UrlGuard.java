@@ -12,9 +12,9 @@ import java.util.Optional;
  * Keeps endpoint URLs from reaching inside the network Charon runs in (SSRF): http(s) only, and the
  * host may not resolve to a loopback, link-local (cloud metadata lives at 169.254.169.254),
  * private, carrier-grade NAT, unique-local, multicast or unspecified address. Checked when an
- * endpoint is registered or changed and again before every delivery against what the name
- * resolves to then (a name can be re-pointed after registration). The JVM caches the lookup
- * (30 s by default), so the HTTP client connects to the address just checked. {@code
+ * endpoint is registered or changed and again before every delivery against what the name resolves
+ * to then (a name can be re-pointed after registration). The JVM caches the lookup (30 s by
+ * default), so the HTTP client connects to the address just checked. {@code
  * CHARON_WEBHOOKS_ALLOW_PRIVATE=true} lifts the address rule for tests and demos.
  */
 public final class UrlGuard {
@@ -68,8 +68,12 @@ public final class UrlGuard {
     for (var address : addresses) {
       var kind = internal(address);
       if (kind != null) {
-        return Optional.of("resolves to " + kind + " address " + address.getHostAddress()
-            + "; only public addresses receive webhooks (CHARON_WEBHOOKS_ALLOW_PRIVATE=true lifts this)");
+        return Optional.of(
+            "resolves to "
+                + kind
+                + " address "
+                + address.getHostAddress()
+                + "; only public addresses receive webhooks (CHARON_WEBHOOKS_ALLOW_PRIVATE=true lifts this)");
       }
     }
     return Optional.empty();

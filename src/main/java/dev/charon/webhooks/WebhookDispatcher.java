@@ -28,12 +28,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers webhooks at least once from the event outbox, on every server at once: one loop fans
- * new events out to endpoints and leases due deliveries (SKIP LOCKED, at most a few per endpoint
- * in flight across the cluster); each attempt runs on its own virtual thread, so a slow or failing
+ * Delivers webhooks at least once from the event outbox, on every server at once: one loop fans new
+ * events out to endpoints and leases due deliveries (SKIP LOCKED, at most a few per endpoint in
+ * flight across the cluster); each attempt runs on its own virtual thread, so a slow or failing
  * endpoint never holds up the others. Attempts carry Standard Webhooks 1.0 headers; a lease longer
- * than the 15 s timeout means a deliverer that dies mid-call gives its delivery back to the
- * cluster after the lease, never two attempts at once.
+ * than the 15 s timeout means a deliverer that dies mid-call gives its delivery back to the cluster
+ * after the lease, never two attempts at once.
  */
 public final class WebhookDispatcher implements AutoCloseable {
   static final int MAX_PAYLOAD = 20 * 1024;
@@ -56,32 +56,50 @@ public final class WebhookDispatcher implements AutoCloseable {
   private Instant lastGauge = Instant.EPOCH;
 
   public WebhookDispatcher(
-      Jdbi jdbi, WebhookSettings settings, UrlGuard guard, Clock clock, RandomGenerator random, ObjectMapper json,
-      String owner, MeterRegistry metrics) {
+      Jdbi jdbi,
+      WebhookSettings settings,
+      UrlGuard guard,
+      Clock clock,
+      RandomGenerator random,
+      ObjectMapper json,
+      String owner,
+      MeterRegistry metrics) {
     this.jdbi = jdbi;
     this.settings = settings;
-    this.box = settings.box().orElseThrow(() -> new IllegalStateException(WebhookSettings.KEY + " is needed to deliver webhooks"));
+    this.box =
+        settings
+            .box()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        WebhookSettings.KEY + " is needed to deliver webhooks"));
     this.guard = guard;
     this.clock = clock;
     this.random = random;
     this.json = json;
     this.owner = owner;
     this.metrics = metrics;
-    this.http = HttpClient.newBuilder()
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(settings.timeout())
-        .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
-        .build();
-    this.oldest = MultiGauge.builder("charon.webhooks.oldest.undelivered.age")
-        .description("Seconds since the oldest event still waiting for delivery to an endpoint happened")
-        .baseUnit("seconds")
-        .register(metrics);
+    this.http =
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(settings.timeout())
+            .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
+            .build();
+    this.oldest =
+        MultiGauge.builder("charon.webhooks.oldest.undelivered.age")
+            .description(
+                "Seconds since the oldest event still waiting for delivery to an endpoint happened")
+            .baseUnit("seconds")
+            .register(metrics);
     this.loop = Thread.ofPlatform().name("webhook-dispatcher").daemon(true).unstarted(this::run);
   }
 
   public WebhookDispatcher start() {
     loop.start();
-    log.info("webhook dispatcher {} delivering (up to {} in flight per endpoint)", owner, settings.endpointConcurrency());
+    log.info(
+        "webhook dispatcher {} delivering (up to {} in flight per endpoint)",
+        owner,
+        settings.endpointConcurrency());
     return this;
   }
 
@@ -109,25 +127,36 @@ public final class WebhookDispatcher implements AutoCloseable {
   boolean tick() {
     var now = clock.instant();
     int read = jdbi.inTransaction(h -> Deliveries.fanOut(h, now));
-    var claims = jdbi.inTransaction(h -> Deliveries.claim(h, owner, now, settings.lease(), settings.endpointConcurrency()));
+    var claims =
+        jdbi.inTransaction(
+            h -> Deliveries.claim(h, owner, now, settings.lease(), settings.endpointConcurrency()));
     for (var claim : claims) {
       inFlight.incrementAndGet();
-      Thread.ofVirtual().name("webhook-" + claim.id()).start(() -> {
-        try {
-          attempt(claim);
-        } catch (RuntimeException e) {
-          // The lease runs out and another round (here or elsewhere) tries again.
-          log.warn("webhook delivery {} attempt {} could not be recorded: {}", claim.id(), claim.attemptNo(), e.toString());
-        } finally {
-          inFlight.decrementAndGet();
-        }
-      });
+      Thread.ofVirtual()
+          .name("webhook-" + claim.id())
+          .start(
+              () -> {
+                try {
+                  attempt(claim);
+                } catch (RuntimeException e) {
+                  // The lease runs out and another round (here or elsewhere) tries again.
+                  log.warn(
+                      "webhook delivery {} attempt {} could not be recorded: {}",
+                      claim.id(),
+                      claim.attemptNo(),
+                      e.toString());
+                } finally {
+                  inFlight.decrementAndGet();
+                }
+              });
     }
     if (now.isAfter(lastGauge.plusSeconds(5))) {
       lastGauge = now;
       var ages = jdbi.withHandle(h -> Deliveries.oldestUndeliveredAge(h, now));
       var rows = new ArrayList<MultiGauge.Row<?>>();
-      ages.forEach((endpoint, age) -> rows.add(MultiGauge.Row.of(Tags.of("endpoint", Long.toString(endpoint)), age)));
+      ages.forEach(
+          (endpoint, age) ->
+              rows.add(MultiGauge.Row.of(Tags.of("endpoint", Long.toString(endpoint)), age)));
       oldest.register(rows, true);
     }
     return read == Deliveries.FAN_OUT_BATCH;
@@ -136,31 +165,55 @@ public final class WebhookDispatcher implements AutoCloseable {
   void attempt(Deliveries.Claim claim) {
     var started = clock.instant();
     var result = send(claim, started);
-    var next = result instanceof AttemptResult.Failed f
-        ? RetrySchedule.next(settings.retryDelays(), claim.attemptNo(), clock.instant(), f.retryAfter(), random)
-        : Optional.<Instant>empty();
-    boolean current = jdbi.inTransaction(h -> {
-      if (result instanceof AttemptResult.Gone) {
-        Endpoints.setEnabled(h, claim.endpointId(), false, "the receiver answered 410 Gone to delivery " + claim.id(), clock.instant());
-      }
-      return Deliveries.record(h, claim, owner, started, result, next);
-    });
-    String outcome = switch (result) {
-      case AttemptResult.Delivered d -> "delivered";
-      case AttemptResult.Gone g -> "gone";
-      case AttemptResult.Failed f -> next.isPresent() ? "retrying" : "failed";
-    };
-    Counter.builder("charon.webhooks.deliveries").description("Webhook delivery attempts by outcome")
-        .tag("outcome", outcome).register(metrics).increment();
+    var next =
+        result instanceof AttemptResult.Failed f
+            ? RetrySchedule.next(
+                settings.retryDelays(), claim.attemptNo(), clock.instant(), f.retryAfter(), random)
+            : Optional.<Instant>empty();
+    boolean current =
+        jdbi.inTransaction(
+            h -> {
+              if (result instanceof AttemptResult.Gone) {
+                Endpoints.setEnabled(
+                    h,
+                    claim.endpointId(),
+                    false,
+                    "the receiver answered 410 Gone to delivery " + claim.id(),
+                    clock.instant());
+              }
+              return Deliveries.record(h, claim, owner, started, result, next);
+            });
+    String outcome =
+        switch (result) {
+          case AttemptResult.Delivered d -> "delivered";
+          case AttemptResult.Gone g -> "gone";
+          case AttemptResult.Failed f -> next.isPresent() ? "retrying" : "failed";
+        };
+    Counter.builder("charon.webhooks.deliveries")
+        .description("Webhook delivery attempts by outcome")
+        .tag("outcome", outcome)
+        .register(metrics)
+        .increment();
     if (!current) {
-      log.warn("webhook delivery {} attempt {} finished after its lease ran out; another deliverer owns it now",
-          claim.id(), claim.attemptNo());
+      log.warn(
+          "webhook delivery {} attempt {} finished after its lease ran out; another deliverer owns it now",
+          claim.id(),
+          claim.attemptNo());
     }
     if (!(result instanceof AttemptResult.Delivered)) {
-      log.warn("webhook delivery {} of event {} ({}) to endpoint {} {} attempt {} failed: {}; {}", claim.id(), claim.eventId(),
-          claim.type(), claim.endpointId(), claim.url(), claim.attemptNo(), result.error(),
-          result instanceof AttemptResult.Gone ? "endpoint disabled"
-              : next.map(at -> "next attempt at " + at).orElse("no attempts left: delivery failed"));
+      log.warn(
+          "webhook delivery {} of event {} ({}) to endpoint {} {} attempt {} failed: {}; {}",
+          claim.id(),
+          claim.eventId(),
+          claim.type(),
+          claim.endpointId(),
+          claim.url(),
+          claim.attemptNo(),
+          result.error(),
+          result instanceof AttemptResult.Gone
+              ? "endpoint disabled"
+              : next.map(at -> "next attempt at " + at)
+                  .orElse("no attempts left: delivery failed"));
     }
   }
 
@@ -168,38 +221,54 @@ public final class WebhookDispatcher implements AutoCloseable {
     long start = System.nanoTime();
     var refusal = guard.refusal(claim.url());
     if (refusal.isPresent()) {
-      return new AttemptResult.Failed(null, 0, "refused: the URL " + refusal.get(), Optional.empty());
+      return new AttemptResult.Failed(
+          null, 0, "refused: the URL " + refusal.get(), Optional.empty());
     }
     byte[] body;
     try {
-      var event = CloudEvent.of(claim.eventId(), claim.type(), claim.subject(), claim.occurredAt(), json.readTree(claim.data()));
+      var event =
+          CloudEvent.of(
+              claim.eventId(),
+              claim.type(),
+              claim.subject(),
+              claim.occurredAt(),
+              json.readTree(claim.data()));
       body = json.writeValueAsBytes(event);
     } catch (IOException e) {
-      return new AttemptResult.Failed(null, 0, "unreadable event data: " + e.getMessage(), Optional.empty());
+      return new AttemptResult.Failed(
+          null, 0, "unreadable event data: " + e.getMessage(), Optional.empty());
     }
     if (body.length > MAX_PAYLOAD) {
-      return new AttemptResult.Failed(null, 0, "payload of " + body.length + " bytes exceeds the 20 KB limit", Optional.empty());
+      return new AttemptResult.Failed(
+          null,
+          0,
+          "payload of " + body.length + " bytes exceeds the 20 KB limit",
+          Optional.empty());
     }
     long timestamp = now.getEpochSecond();
     String signatures;
     try {
       signatures = box.open(claim.secret()).sign(claim.eventId(), timestamp, body);
-      // During a rotation's overlap both secrets sign, the new one first (Standard Webhooks: space-separated).
-      if (claim.previousSecret() != null && claim.previousExpires() != null && now.isBefore(claim.previousExpires())) {
+      // During a rotation's overlap both secrets sign, the new one first (Standard Webhooks:
+      // space-separated).
+      if (claim.previousSecret() != null
+          && claim.previousExpires() != null
+          && now.isBefore(claim.previousExpires())) {
         signatures += " " + box.open(claim.previousSecret()).sign(claim.eventId(), timestamp, body);
       }
     } catch (IllegalStateException e) {
       return new AttemptResult.Failed(null, 0, e.getMessage(), Optional.empty());
     }
-    var request = HttpRequest.newBuilder(URI.create(claim.url()))
-        .timeout(settings.timeout())
-        .header("content-type", "application/json")
-        .header("user-agent", "Charon-Webhooks/1")
-        .header("webhook-id", claim.eventId())
-        .header("webhook-timestamp", Long.toString(timestamp))
-        .header("webhook-signature", signatures)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-        .build();
+    var request =
+        HttpRequest.newBuilder(URI.create(claim.url()))
+            .timeout(settings.timeout())
+            .header("content-type", "application/json")
+            .header("user-agent", "Charon-Webhooks/1")
+            .header("webhook-id", claim.eventId())
+            .header("webhook-timestamp", Long.toString(timestamp))
+            .header("webhook-signature", signatures)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
     try {
       var response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
       String snippet;
@@ -214,19 +283,29 @@ public final class WebhookDispatcher implements AutoCloseable {
       if (status == 410) {
         return new AttemptResult.Gone(status, latency);
       }
-      var retryAfter = status == 429 || status == 503
-          ? response.headers().firstValue("retry-after").flatMap(v -> retryAfter(v, now))
-          : Optional.<Duration>empty();
-      var error = "HTTP " + status + (status >= 300 && status < 400 ? " (redirects are not followed)" : "")
-          + (snippet.isEmpty() ? "" : ": " + snippet);
+      var retryAfter =
+          status == 429 || status == 503
+              ? response.headers().firstValue("retry-after").flatMap(v -> retryAfter(v, now))
+              : Optional.<Duration>empty();
+      var error =
+          "HTTP "
+              + status
+              + (status >= 300 && status < 400 ? " (redirects are not followed)" : "")
+              + (snippet.isEmpty() ? "" : ": " + snippet);
       return new AttemptResult.Failed(status, latency, error, retryAfter);
     } catch (HttpTimeoutException e) {
-      return new AttemptResult.Failed(null, elapsed(start), "no response within " + settings.timeout().toSeconds() + " s", Optional.empty());
+      return new AttemptResult.Failed(
+          null,
+          elapsed(start),
+          "no response within " + settings.timeout().toSeconds() + " s",
+          Optional.empty());
     } catch (IOException e) {
-      return new AttemptResult.Failed(null, elapsed(start), "connection failed: " + e, Optional.empty());
+      return new AttemptResult.Failed(
+          null, elapsed(start), "connection failed: " + e, Optional.empty());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new AttemptResult.Failed(null, elapsed(start), "interrupted: the deliverer is stopping", Optional.empty());
+      return new AttemptResult.Failed(
+          null, elapsed(start), "interrupted: the deliverer is stopping", Optional.empty());
     }
   }
 

@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  */
 public final class WebhookReceiver implements AutoCloseable {
   /** A verified delivery. */
-  public record Received(String id, String type, String subject, boolean duplicate, int signatures) {}
+  public record Received(
+      String id, String type, String subject, boolean duplicate, int signatures) {}
 
   private final HttpServer server;
   private final AtomicReference<WebhookVerifier> verifier;
@@ -29,41 +30,49 @@ public final class WebhookReceiver implements AutoCloseable {
   }
 
   /** Listens on {@code host:port} (0: any free port); set the secret before deliveries come. */
-  public static WebhookReceiver start(String host, int port, Consumer<Received> onDelivery, Consumer<String> onRefused) {
+  public static WebhookReceiver start(
+      String host, int port, Consumer<Received> onDelivery, Consumer<String> onRefused) {
     var verifier = new AtomicReference<WebhookVerifier>();
     var seen = ConcurrentHashMap.<String>newKeySet();
     var json = new ObjectMapper();
     try {
       var server = HttpServer.create(new InetSocketAddress(host, port), 0);
       server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-      server.createContext("/", exchange -> {
-        try (exchange) {
-          var body = exchange.getRequestBody().readAllBytes();
-          var headers = exchange.getRequestHeaders();
-          var id = headers.getFirst("webhook-id");
-          var check = verifier.get();
-          int status;
-          if (!exchange.getRequestMethod().equals("POST")) {
-            status = 405;
-          } else if (check == null) {
-            onRefused.accept("no secret set yet; refused delivery " + id);
-            status = 503;
-          } else {
-            try {
-              var signature = headers.getFirst("webhook-signature");
-              check.verify(id, headers.getFirst("webhook-timestamp"), signature, body);
-              var event = json.readTree(body);
-              onDelivery.accept(new Received(id, event.path("type").asText(), event.path("subject").asText(), !seen.add(id),
-                  signature.trim().split(" ").length));
-              status = 204;
-            } catch (WebhookVerifier.Invalid e) {
-              onRefused.accept("refused delivery " + id + ": " + e.getMessage());
-              status = 401;
+      server.createContext(
+          "/",
+          exchange -> {
+            try (exchange) {
+              var body = exchange.getRequestBody().readAllBytes();
+              var headers = exchange.getRequestHeaders();
+              var id = headers.getFirst("webhook-id");
+              var check = verifier.get();
+              int status;
+              if (!exchange.getRequestMethod().equals("POST")) {
+                status = 405;
+              } else if (check == null) {
+                onRefused.accept("no secret set yet; refused delivery " + id);
+                status = 503;
+              } else {
+                try {
+                  var signature = headers.getFirst("webhook-signature");
+                  check.verify(id, headers.getFirst("webhook-timestamp"), signature, body);
+                  var event = json.readTree(body);
+                  onDelivery.accept(
+                      new Received(
+                          id,
+                          event.path("type").asText(),
+                          event.path("subject").asText(),
+                          !seen.add(id),
+                          signature.trim().split(" ").length));
+                  status = 204;
+                } catch (WebhookVerifier.Invalid e) {
+                  onRefused.accept("refused delivery " + id + ": " + e.getMessage());
+                  status = 401;
+                }
+              }
+              exchange.sendResponseHeaders(status, -1);
             }
-          }
-          exchange.sendResponseHeaders(status, -1);
-        }
-      });
+          });
       server.start();
       return new WebhookReceiver(server, verifier);
     } catch (IOException e) {
@@ -84,5 +93,4 @@ public final class WebhookReceiver implements AutoCloseable {
   public void close() {
     server.stop(0);
   }
-
 }

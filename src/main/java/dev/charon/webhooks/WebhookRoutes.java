@@ -41,7 +41,8 @@ public final class WebhookRoutes implements HttpApi.Module {
   private final Writes writes;
   private final Clock clock;
 
-  public WebhookRoutes(Jdbi jdbi, WebhookSettings settings, UrlGuard guard, Writes writes, Clock clock) {
+  public WebhookRoutes(
+      Jdbi jdbi, WebhookSettings settings, UrlGuard guard, Writes writes, Clock clock) {
     this.jdbi = jdbi;
     this.box = settings.box();
     this.retryDelays = settings.retryDelays();
@@ -67,8 +68,12 @@ public final class WebhookRoutes implements HttpApi.Module {
   }
 
   private SecretBox box() {
-    return box.orElseThrow(() -> ApiError.conflict(
-        "Webhooks are off on this server: set " + WebhookSettings.KEY + " (base64 of 32 random bytes) to create endpoints"));
+    return box.orElseThrow(
+        () ->
+            ApiError.conflict(
+                "Webhooks are off on this server: set "
+                    + WebhookSettings.KEY
+                    + " (base64 of 32 random bytes) to create endpoints"));
   }
 
   private void create(Context ctx) {
@@ -81,13 +86,28 @@ public final class WebhookRoutes implements HttpApi.Module {
     checkUrl(url.orElseThrow());
     var sealer = box();
     var secret = WebhookSecret.generate();
-    writes.handle(ctx, h -> {
-      var created = Endpoints.create(
-          h, url.get(), description.orElse(""), types.orElse(List.of()), sealer.seal(secret), Caller.of(ctx).actor(), clock.instant());
-      log.info("webhook endpoint {} registered for {} by {} (types {})", created.id(), created.url(), created.createdBy(),
-          created.eventTypes().isEmpty() ? "all" : created.eventTypes());
-      return Writes.Reply.created(Endpoint.WithSecret.of(created, secret), BASE + "/" + created.id());
-    }, WebhookRoutes::withoutSecret);
+    writes.handle(
+        ctx,
+        h -> {
+          var created =
+              Endpoints.create(
+                  h,
+                  url.get(),
+                  description.orElse(""),
+                  types.orElse(List.of()),
+                  sealer.seal(secret),
+                  Caller.of(ctx).actor(),
+                  clock.instant());
+          log.info(
+              "webhook endpoint {} registered for {} by {} (types {})",
+              created.id(),
+              created.url(),
+              created.createdBy(),
+              created.eventTypes().isEmpty() ? "all" : created.eventTypes());
+          return Writes.Reply.created(
+              Endpoint.WithSecret.of(created, secret), BASE + "/" + created.id());
+        },
+        WebhookRoutes::withoutSecret);
   }
 
   /** What an Idempotency-Key replay answers: the secret is shown once and never stored. */
@@ -123,23 +143,38 @@ public final class WebhookRoutes implements HttpApi.Module {
     var types = eventTypes(ctx, body);
     body.validate();
     url.ifPresent(this::checkUrl);
-    writes.handle(ctx, h -> {
-      var updated = Endpoints.update(h, id, url.orElse(null), description.orElse(null), types.orElse(null), clock.instant())
-          .orElseThrow(() -> notFound(id));
-      log.info("webhook endpoint {} changed by {}", id, Caller.of(ctx).actor());
-      return Writes.Reply.ok(updated);
-    });
+    writes.handle(
+        ctx,
+        h -> {
+          var updated =
+              Endpoints.update(
+                      h,
+                      id,
+                      url.orElse(null),
+                      description.orElse(null),
+                      types.orElse(null),
+                      clock.instant())
+                  .orElseThrow(() -> notFound(id));
+          log.info("webhook endpoint {} changed by {}", id, Caller.of(ctx).actor());
+          return Writes.Reply.ok(updated);
+        });
   }
 
   private void delete(Context ctx) {
     long id = Query.pathId(ctx, "id");
     Query.of(ctx, Set.of()).validate();
-    var deleted = jdbi.inTransaction(h -> {
-      var endpoint = Endpoints.find(h, id).orElseThrow(() -> notFound(id));
-      Endpoints.delete(h, id);
-      return endpoint;
-    });
-    log.info("webhook endpoint {} ({}) deleted by {} with its deliveries", id, deleted.url(), Caller.of(ctx).actor());
+    var deleted =
+        jdbi.inTransaction(
+            h -> {
+              var endpoint = Endpoints.find(h, id).orElseThrow(() -> notFound(id));
+              Endpoints.delete(h, id);
+              return endpoint;
+            });
+    log.info(
+        "webhook endpoint {} ({}) deleted by {} with its deliveries",
+        id,
+        deleted.url(),
+        Caller.of(ctx).actor());
     ctx.json(deleted);
   }
 
@@ -150,11 +185,19 @@ public final class WebhookRoutes implements HttpApi.Module {
     Optional<String> reason = enabled ? Optional.empty() : body.text("reason", false, 500);
     body.validate();
     var why = reason.orElse("disabled by " + Caller.of(ctx).actor());
-    writes.handle(ctx, h -> {
-      var changed = Endpoints.setEnabled(h, id, enabled, why, clock.instant()).orElseThrow(() -> notFound(id));
-      log.info("webhook endpoint {} {} by {}", id, enabled ? "enabled" : "disabled (" + why + ")", Caller.of(ctx).actor());
-      return Writes.Reply.ok(changed);
-    });
+    writes.handle(
+        ctx,
+        h -> {
+          var changed =
+              Endpoints.setEnabled(h, id, enabled, why, clock.instant())
+                  .orElseThrow(() -> notFound(id));
+          log.info(
+              "webhook endpoint {} {} by {}",
+              id,
+              enabled ? "enabled" : "disabled (" + why + ")",
+              Caller.of(ctx).actor());
+          return Writes.Reply.ok(changed);
+        });
   }
 
   private void rotate(Context ctx) {
@@ -164,12 +207,20 @@ public final class WebhookRoutes implements HttpApi.Module {
     var overlap = overlapOf(ctx.body()).orElse(DEFAULT_OVERLAP);
     var sealer = box();
     var secret = WebhookSecret.generate();
-    writes.handle(ctx, h -> {
-      var rotated = Endpoints.rotate(h, id, sealer.seal(secret), overlap, clock.instant()).orElseThrow(() -> notFound(id));
-      log.info("webhook endpoint {} secret rotated by {}; the old secret signs too until {}", id, Caller.of(ctx).actor(),
-          rotated.previousSecretExpiresAt());
-      return Writes.Reply.ok(Endpoint.WithSecret.of(rotated, secret));
-    }, WebhookRoutes::withoutSecret);
+    writes.handle(
+        ctx,
+        h -> {
+          var rotated =
+              Endpoints.rotate(h, id, sealer.seal(secret), overlap, clock.instant())
+                  .orElseThrow(() -> notFound(id));
+          log.info(
+              "webhook endpoint {} secret rotated by {}; the old secret signs too until {}",
+              id,
+              Caller.of(ctx).actor(),
+              rotated.previousSecretExpiresAt());
+          return Writes.Reply.ok(Endpoint.WithSecret.of(rotated, secret));
+        },
+        WebhookRoutes::withoutSecret);
   }
 
   /** {@code overlapSeconds}: 0 (the old secret stops at once) up to 7 days. */
@@ -179,9 +230,14 @@ public final class WebhookRoutes implements HttpApi.Module {
       if (node == null || node.isNull()) {
         return Optional.empty();
       }
-      if (!node.isIntegralNumber() || node.asLong() < 0 || node.asLong() > MAX_OVERLAP.toSeconds()) {
-        throw ApiError.invalid(List.of(new Problem.FieldError("overlapSeconds",
-            "must be a whole number of seconds from 0 to " + MAX_OVERLAP.toSeconds())));
+      if (!node.isIntegralNumber()
+          || node.asLong() < 0
+          || node.asLong() > MAX_OVERLAP.toSeconds()) {
+        throw ApiError.invalid(
+            List.of(
+                new Problem.FieldError(
+                    "overlapSeconds",
+                    "must be a whole number of seconds from 0 to " + MAX_OVERLAP.toSeconds())));
       }
       return Optional.of(Duration.ofSeconds(node.asLong()));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -203,8 +259,16 @@ public final class WebhookRoutes implements HttpApi.Module {
       page = page.subList(0, limit);
       var cursor = Cursor.encode(page.getLast().id());
       ctx.header(Responses.NEXT_CURSOR_HEADER, cursor);
-      ctx.header("Link", "<" + ctx.path() + "?limit=" + limit + state.map(s -> "&state=" + s).orElse("") + "&cursor=" + cursor
-          + ">; rel=\"next\"");
+      ctx.header(
+          "Link",
+          "<"
+              + ctx.path()
+              + "?limit="
+              + limit
+              + state.map(s -> "&state=" + s).orElse("")
+              + "&cursor="
+              + cursor
+              + ">; rel=\"next\"");
     }
     ctx.json(page);
   }
@@ -213,8 +277,11 @@ public final class WebhookRoutes implements HttpApi.Module {
     long id = Query.pathId(ctx, "id");
     long deliveryId = Query.pathId(ctx, "deliveryId");
     Query.of(ctx, Set.of()).validate();
-    var delivery = jdbi.withHandle(h -> Deliveries.find(h, id, deliveryId))
-        .orElseThrow(() -> ApiError.notFound("No delivery " + deliveryId + " for webhook endpoint " + id));
+    var delivery =
+        jdbi.withHandle(h -> Deliveries.find(h, id, deliveryId))
+            .orElseThrow(
+                () ->
+                    ApiError.notFound("No delivery " + deliveryId + " for webhook endpoint " + id));
     var attempts = jdbi.withHandle(h -> Deliveries.attempts(h, deliveryId));
     ctx.json(Map.of("delivery", delivery, "attempts", attempts));
   }
@@ -224,15 +291,26 @@ public final class WebhookRoutes implements HttpApi.Module {
     long deliveryId = Query.pathId(ctx, "deliveryId");
     Query.of(ctx, Set.of()).validate();
     JsonBody.of(ctx, Set.of()).validate();
-    writes.handle(ctx, h -> {
-      boolean retried = Deliveries.retry(h, id, deliveryId, clock.instant(), retryDelays.size() + 1)
-          .orElseThrow(() -> ApiError.notFound("No delivery " + deliveryId + " for webhook endpoint " + id));
-      if (!retried) {
-        throw ApiError.conflict("Delivery " + deliveryId + " has an attempt in flight; retry it once that ends");
-      }
-      log.info("webhook delivery {} of endpoint {} retried by {}", deliveryId, id, Caller.of(ctx).actor());
-      return Writes.Reply.ok(Deliveries.find(h, id, deliveryId).orElseThrow());
-    });
+    writes.handle(
+        ctx,
+        h -> {
+          boolean retried =
+              Deliveries.retry(h, id, deliveryId, clock.instant(), retryDelays.size() + 1)
+                  .orElseThrow(
+                      () ->
+                          ApiError.notFound(
+                              "No delivery " + deliveryId + " for webhook endpoint " + id));
+          if (!retried) {
+            throw ApiError.conflict(
+                "Delivery " + deliveryId + " has an attempt in flight; retry it once that ends");
+          }
+          log.info(
+              "webhook delivery {} of endpoint {} retried by {}",
+              deliveryId,
+              id,
+              Caller.of(ctx).actor());
+          return Writes.Reply.ok(Deliveries.find(h, id, deliveryId).orElseThrow());
+        });
   }
 
   private void failures(Context ctx) {
@@ -254,7 +332,9 @@ public final class WebhookRoutes implements HttpApi.Module {
       var types = new LinkedHashSet<String>();
       for (var item : node) {
         if (!item.isTextual() || !EventTypes.KNOWN.contains(item.asText())) {
-          return body.fail("eventTypes", "'" + truncate(item.toString()) + "' is not one of " + EventTypes.KNOWN);
+          return body.fail(
+              "eventTypes",
+              "'" + truncate(item.toString()) + "' is not one of " + EventTypes.KNOWN);
         }
         types.add(item.asText());
       }
@@ -269,7 +349,12 @@ public final class WebhookRoutes implements HttpApi.Module {
   }
 
   private void checkUrl(String url) {
-    guard.refusal(url).ifPresent(why ->
-        { throw ApiError.unprocessable(List.of(new Problem.FieldError("url", truncate(url) + " " + why))); });
+    guard
+        .refusal(url)
+        .ifPresent(
+            why -> {
+              throw ApiError.unprocessable(
+                  List.of(new Problem.FieldError("url", truncate(url) + " " + why)));
+            });
   }
 }

@@ -13,7 +13,8 @@ public final class WebhookSecret {
 
   private WebhookSecret(byte[] key) {
     if (key.length < 24 || key.length > 64) {
-      throw new IllegalArgumentException("a Standard Webhooks secret has 24 to 64 bytes, not " + key.length);
+      throw new IllegalArgumentException(
+          "a Standard Webhooks secret has 24 to 64 bytes, not " + key.length);
     }
     this.key = key.clone();
   }

@@ -58,7 +58,8 @@ public final class WebhookVerifier {
   }
 
   /** Returns normally only when one of the signatures matches and the timestamp is fresh. */
-  public void verify(String id, String timestamp, String signatureHeader, byte[] body) throws Invalid {
+  public void verify(String id, String timestamp, String signatureHeader, byte[] body)
+      throws Invalid {
     if (id == null || timestamp == null || signatureHeader == null) {
       throw new Invalid("missing webhook-id, webhook-timestamp or webhook-signature header");
     }
@@ -71,7 +72,12 @@ public final class WebhookVerifier {
     var sent = Instant.ofEpochSecond(seconds);
     var now = clock.instant();
     if (sent.isBefore(now.minus(TOLERANCE)) || sent.isAfter(now.plus(TOLERANCE))) {
-      throw new Invalid("webhook-timestamp " + seconds + " is outside the tolerance of " + TOLERANCE.toMinutes() + " minutes");
+      throw new Invalid(
+          "webhook-timestamp "
+              + seconds
+              + " is outside the tolerance of "
+              + TOLERANCE.toMinutes()
+              + " minutes");
     }
     var expected = sign(key, id, seconds, body);
     for (var entry : signatureHeader.trim().split(" ")) {

@@ -19,7 +19,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The auth matrix: every route the API serves, with no, a bad, a revoked, a reader and an operator key. */
+/**
+ * The auth matrix: every route the API serves, with no, a bad, a revoked, a reader and an operator
+ * key.
+ */
 class AuthTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
   static TestApi api;
@@ -30,19 +33,30 @@ class AuthTest {
   static final Map<String, String> BODIES =
       Map.ofEntries(
           Map.entry("POST /rest/v1/customers", "{\"currency\":\"EUR\"}"),
-          Map.entry("POST /rest/v1/invoices", "{\"customerId\":1,\"amount\":{\"value\":\"1.00\",\"currency\":\"EUR\"}}"),
+          Map.entry(
+              "POST /rest/v1/invoices",
+              "{\"customerId\":1,\"amount\":{\"value\":\"1.00\",\"currency\":\"EUR\"}}"),
           Map.entry("POST /rest/v1/billing-runs", "{\"period\":\"2026-10\"}"),
           Map.entry("POST /rest/v1/invoices/{id}/retry", "{\"reason\":\"auth test\"}"),
           Map.entry("POST /rest/v1/invoices/{id}/void", "{\"reason\":\"auth test\"}"),
           Map.entry("POST /rest/v1/invoices/{id}/mark-uncollectible", "{\"reason\":\"auth test\"}"),
           Map.entry("POST /rest/v1/customers/{id}/payment-method", "{\"reference\":\"pm_auth\"}"),
-          Map.entry("POST /rest/v1/customers/{id}/subscriptions", "{\"amount\":{\"value\":\"1.00\",\"currency\":\"EUR\"},\"startDate\":\"2026-12-01\"}"),
+          Map.entry(
+              "POST /rest/v1/customers/{id}/subscriptions",
+              "{\"amount\":{\"value\":\"1.00\",\"currency\":\"EUR\"},\"startDate\":\"2026-12-01\"}"),
           Map.entry("POST /rest/v1/subscriptions/{id}/cancel", "{\"reason\":\"auth test\"}"),
           Map.entry("POST /rest/v1/test-clock", "{}"),
           Map.entry("POST /rest/v1/test-clock/advance", "{\"to\":\"2030-01-01T00:00:00Z\"}"));
 
   static final List<String> OPEN =
-      List.of("GET /rest/health", "GET /health/live", "GET /health/ready", "GET /metrics", "GET /openapi.json", "GET /", "GET /docs");
+      List.of(
+          "GET /rest/health",
+          "GET /health/live",
+          "GET /health/ready",
+          "GET /metrics",
+          "GET /openapi.json",
+          "GET /",
+          "GET /docs");
 
   @BeforeAll
   static void start() {
@@ -65,14 +79,19 @@ class AuthTest {
   @Test
   void the_matrix_covers_every_route_the_api_serves() {
     assertThat(routes()).hasSizeGreaterThanOrEqualTo(14);
-    assertThat(routes().filter(r -> r.startsWith("POST"))).allSatisfy(route -> assertThat(BODIES).containsKey(route));
+    assertThat(routes().filter(r -> r.startsWith("POST")))
+        .allSatisfy(route -> assertThat(BODIES).containsKey(route));
   }
 
   @ParameterizedTest
   @MethodSource("routes")
   void without_a_valid_key_every_route_is_401(String route) {
-    for (var client : List.of(api.anonymous(), api.anonymous().bearer("chk_not-a-key"), api.anonymous().bearer(revokedKey),
-        api.anonymous().withHeader("Authorization", "Basic dXNlcjpwYXNz"))) {
+    for (var client :
+        List.of(
+            api.anonymous(),
+            api.anonymous().bearer("chk_not-a-key"),
+            api.anonymous().bearer(revokedKey),
+            api.anonymous().withHeader("Authorization", "Basic dXNlcjpwYXNz"))) {
       var response = call(client, route);
       assertThat(response.status()).as(route + ": " + response.body()).isEqualTo(401);
       assertThat(response.contentType()).startsWith("application/problem+json");
@@ -98,7 +117,10 @@ class AuthTest {
   @MethodSource("routes")
   void an_operator_passes_on_every_route(String route) {
     var response = call(api.operator(), route);
-    assertThat(response.status()).as(route + ": " + response.body()).isNotIn(401, 403).isLessThan(500);
+    assertThat(response.status())
+        .as(route + ": " + response.body())
+        .isNotIn(401, 403)
+        .isLessThan(500);
   }
 
   @Test
@@ -110,13 +132,21 @@ class AuthTest {
 
   @Test
   void the_console_pages_and_assets_need_no_key_but_its_data_does() {
-    for (var path : List.of("/", "/docs", "/console/app.js", "/console/style.css", "/webjars/uplot/1.6.30/dist/uPlot.esm.js")) {
+    for (var path :
+        List.of(
+            "/",
+            "/docs",
+            "/console/app.js",
+            "/console/style.css",
+            "/webjars/uplot/1.6.30/dist/uPlot.esm.js")) {
       var response = api.anonymous().get(path);
       assertThat(response.status()).as(path).isEqualTo(200);
     }
     assertThat(api.anonymous().get("/").contentType()).startsWith("text/html");
     assertThat(api.anonymous().get("/console/app.js").contentType()).contains("javascript");
-    assertThat(api.anonymous().get("/").body()).contains("/webjars/uplot/1.6.30/").doesNotContain("${");
+    assertThat(api.anonymous().get("/").body())
+        .contains("/webjars/uplot/1.6.30/")
+        .doesNotContain("${");
     assertThat(api.anonymous().get("/console/nope.js").status()).isEqualTo(404);
     for (var path : List.of("/rest/v1/me", "/rest/v1/collection", "/rest/v1/invoices/1/attempts")) {
       assertThat(api.anonymous().get(path).status()).as(path).isEqualTo(401);
@@ -149,14 +179,21 @@ class AuthTest {
   void only_the_hash_of_a_secret_is_stored() {
     var created = api.keys().create(Role.READER, "hashed");
     var stored =
-        db.jdbi().withHandle(h -> h.createQuery("select concat_ws(' ', name, role, prefix, encode(secret_hash, 'escape')) from api_key where name = 'hashed'")
-            .mapTo(String.class).one());
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "select concat_ws(' ', name, role, prefix, encode(secret_hash, 'escape')) from api_key where name = 'hashed'")
+                        .mapTo(String.class)
+                        .one());
     assertThat(stored).doesNotContain(created.secret().substring(10));
   }
 
   private static Http.Response call(Http client, String route) {
     var method = route.substring(0, route.indexOf(' '));
     var path = route.substring(route.indexOf(' ') + 1).replace("{id}", String.valueOf(invoice));
-    return method.equals("GET") ? client.get(path) : client.send(method, path, BODIES.get(route), "application/json");
+    return method.equals("GET")
+        ? client.get(path)
+        : client.send(method, path, BODIES.get(route), "application/json");
   }
 }

@@ -32,7 +32,8 @@ final class OpenApiDocument {
   static final List<String> API_HEADERS =
       List.of("Location", "Link", "X-Next-Cursor", "Idempotent-Replayed", "WWW-Authenticate");
 
-  private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options", "trace");
+  private static final Set<String> METHODS =
+      Set.of("get", "put", "post", "delete", "patch", "head", "options", "trace");
 
   private final JsonNode root;
   private final SchemaRegistry schemas;
@@ -49,7 +50,8 @@ final class OpenApiDocument {
             builder ->
                 builder
                     .schemas(Map.of(URI, text))
-                    .schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()));
+                    .schemaRegistryConfig(
+                        SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()));
   }
 
   static OpenApiDocument fromResource() {
@@ -60,7 +62,9 @@ final class OpenApiDocument {
     return root;
   }
 
-  /** Every documented operation as {@code "METHOD /path/{param}"}, the form HttpApi lists routes in. */
+  /**
+   * Every documented operation as {@code "METHOD /path/{param}"}, the form HttpApi lists routes in.
+   */
   Set<String> operations() {
     var operations = new LinkedHashSet<String>();
     root.path("paths")
@@ -72,7 +76,8 @@ final class OpenApiDocument {
                     .forEach(
                         method -> {
                           if (METHODS.contains(method.getKey())) {
-                            operations.add(method.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey());
+                            operations.add(
+                                method.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey());
                           }
                         }));
     return operations;
@@ -101,7 +106,8 @@ final class OpenApiDocument {
       return located;
     }
     if (!ref.asText().startsWith("#/")) {
-      throw new IllegalStateException("only local $refs are used in this document: " + ref.asText());
+      throw new IllegalStateException(
+          "only local $refs are used in this document: " + ref.asText());
     }
     var pointer = ref.asText().substring(1);
     return resolve(new Located(root.at(pointer), pointer));
@@ -133,13 +139,21 @@ final class OpenApiDocument {
     var response = response(operation, actual.status());
     if (response.missing()) {
       return List.of(
-          operation + " answered " + actual.status() + ", which it does not declare (declared: "
-              + fieldNames(op.node().path("responses")) + "); body: " + shorten(actual.body()));
+          operation
+              + " answered "
+              + actual.status()
+              + ", which it does not declare (declared: "
+              + fieldNames(op.node().path("responses"))
+              + "); body: "
+              + shorten(actual.body()));
     }
     return violations(operation + " -> " + actual.status(), response, actual);
   }
 
-  /** What is wrong with {@code actual} as the declared {@code response} (a resolved Response Object). */
+  /**
+   * What is wrong with {@code actual} as the declared {@code response} (a resolved Response
+   * Object).
+   */
   List<String> violations(String what, Located response, Http.Response actual) {
     var problems = new ArrayList<String>();
     var contentType = actual.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
@@ -149,10 +163,18 @@ final class OpenApiDocument {
         problems.add(what + ": declares no content but the body is " + shorten(actual.body()));
       }
     } else if (content.node().path(contentType).isMissingNode()) {
-      problems.add(what + ": content type '" + contentType + "' is not declared (declared: " + fieldNames(content.node()) + ")");
+      problems.add(
+          what
+              + ": content type '"
+              + contentType
+              + "' is not declared (declared: "
+              + fieldNames(content.node())
+              + ")");
     } else {
-      var body = contentType.endsWith("json") ? parse(actual.body()) : TextNode.valueOf(actual.body());
-      schemaErrors(content.at(contentType, "schema"), body).forEach(e -> problems.add(what + " body: " + e + " in " + shorten(actual.body())));
+      var body =
+          contentType.endsWith("json") ? parse(actual.body()) : TextNode.valueOf(actual.body());
+      schemaErrors(content.at(contentType, "schema"), body)
+          .forEach(e -> problems.add(what + " body: " + e + " in " + shorten(actual.body())));
     }
     var headers = response.at("headers");
     for (var name : API_HEADERS) {
@@ -161,16 +183,23 @@ final class OpenApiDocument {
       if (value != null && declared == null) {
         problems.add(what + ": sends header " + name + " which is not declared");
       } else if (value != null) {
-        schemaErrors(declared.at("schema"), TextNode.valueOf(value)).forEach(e -> problems.add(what + " header " + name + ": " + e + " in '" + value + "'"));
+        schemaErrors(declared.at("schema"), TextNode.valueOf(value))
+            .forEach(
+                e -> problems.add(what + " header " + name + ": " + e + " in '" + value + "'"));
       }
     }
     if (!headers.missing()) {
-      headers.node().properties().forEach(header -> {
-        var declared = resolve(headers.at(header.getKey()));
-        if (declared.node().path("required").asBoolean(false) && actual.header(header.getKey()) == null) {
-          problems.add(what + ": required header " + header.getKey() + " is missing");
-        }
-      });
+      headers
+          .node()
+          .properties()
+          .forEach(
+              header -> {
+                var declared = resolve(headers.at(header.getKey()));
+                if (declared.node().path("required").asBoolean(false)
+                    && actual.header(header.getKey()) == null) {
+                  problems.add(what + ": required header " + header.getKey() + " is missing");
+                }
+              });
     }
     return problems;
   }
@@ -205,7 +234,8 @@ final class OpenApiDocument {
 
   private void collectRefs(JsonNode node, List<String> dangling) {
     var ref = node.path("$ref");
-    if (ref.isTextual() && (!ref.asText().startsWith("#/") || root.at(ref.asText().substring(1)).isMissingNode())) {
+    if (ref.isTextual()
+        && (!ref.asText().startsWith("#/") || root.at(ref.asText().substring(1)).isMissingNode())) {
       dangling.add(ref.asText());
     }
     node.elements().forEachRemaining(child -> collectRefs(child, dangling));
@@ -221,23 +251,30 @@ final class OpenApiDocument {
         SchemaRegistry.withDefaultDialect(com.networknt.schema.SpecificationVersion.DRAFT_2020_12)
             .getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
     var found = new java.util.LinkedHashMap<String, JsonNode>();
-    root.path("components").path("schemas").properties().forEach(e -> found.put("/components/schemas/" + e.getKey(), e.getValue()));
+    root.path("components")
+        .path("schemas")
+        .properties()
+        .forEach(e -> found.put("/components/schemas/" + e.getKey(), e.getValue()));
     collectSchemas(root.path("paths"), "/paths", found);
     collectSchemas(root.path("components"), "/components", found);
     var problems = new ArrayList<String>();
-    found.forEach((pointer, schema) -> metaSchema.validate(schema).forEach(e -> problems.add(pointer + ": " + e)));
+    found.forEach(
+        (pointer, schema) ->
+            metaSchema.validate(schema).forEach(e -> problems.add(pointer + ": " + e)));
     return problems;
   }
 
   private static void collectSchemas(JsonNode node, String pointer, Map<String, JsonNode> found) {
-    node.properties().forEach(e -> {
-      var at = pointer + "/" + e.getKey().replace("~", "~0").replace("/", "~1");
-      if (e.getKey().equals("schema")) {
-        found.put(at, e.getValue());
-      } else if (!at.equals("/components/schemas") && e.getValue().isContainerNode()) {
-        collectSchemas(e.getValue(), at, found);
-      }
-    });
+    node.properties()
+        .forEach(
+            e -> {
+              var at = pointer + "/" + e.getKey().replace("~", "~0").replace("/", "~1");
+              if (e.getKey().equals("schema")) {
+                found.put(at, e.getValue());
+              } else if (!at.equals("/components/schemas") && e.getValue().isContainerNode()) {
+                collectSchemas(e.getValue(), at, found);
+              }
+            });
     if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
         collectSchemas(node.get(i), pointer + "/" + i, found);
@@ -250,7 +287,10 @@ final class OpenApiDocument {
     if (schema.missing()) {
       return List.of("no schema at " + schema.pointer());
     }
-    return schemas.getSchema(SchemaLocation.of(URI + "#" + fragment(schema.pointer()))).validate(instance).stream()
+    return schemas
+        .getSchema(SchemaLocation.of(URI + "#" + fragment(schema.pointer())))
+        .validate(instance)
+        .stream()
         .map(Object::toString)
         .toList();
   }

@@ -33,9 +33,14 @@ class ReadApiTest {
     database =
         Database.open(
             new dev.charon.config.DatabaseSettings(
-                java.util.Optional.of(db.jdbcUrl()), TestDatabase.USER, TestDatabase.PASSWORD, 4, java.nio.file.Path.of("unused")),
+                java.util.Optional.of(db.jdbcUrl()),
+                TestDatabase.USER,
+                TestDatabase.PASSWORD,
+                4,
+                java.nio.file.Path.of("unused")),
             "api-test");
-    new Seeder(database.jdbi(), Clock.fixed(Instant.parse("2026-11-01T00:00:00Z"), ZoneOffset.UTC)).seed(100, 10, 0.3);
+    new Seeder(database.jdbi(), Clock.fixed(Instant.parse("2026-11-01T00:00:00Z"), ZoneOffset.UTC))
+        .seed(100, 10, 0.3);
     api = TestApi.start(database.jdbi(), Clock.systemUTC());
     http = api.reader();
   }
@@ -82,7 +87,8 @@ class ReadApiTest {
   void a_paid_invoice_shows_when_it_was_paid() {
     var invoice = http.get("/rest/v1/invoices/2").json();
     assertThat(invoice.get("status").asText()).isEqualTo("PAID");
-    assertThat(Instant.parse(invoice.get("paidAt").asText())).isAfter(Instant.parse("2026-01-01T00:00:00Z"));
+    assertThat(Instant.parse(invoice.get("paidAt").asText()))
+        .isAfter(Instant.parse("2026-01-01T00:00:00Z"));
   }
 
   @Test
@@ -127,28 +133,40 @@ class ReadApiTest {
   @Test
   void filters_by_status_customer_and_period_compose_with_pagination() {
     var pending = http.get("/rest/v1/invoices?status=PENDING&limit=1000").json();
-    assertThat(pending).hasSize(100).allSatisfy(i -> assertThat(i.get("status").asText()).isEqualTo("PENDING"));
+    assertThat(pending)
+        .hasSize(100)
+        .allSatisfy(i -> assertThat(i.get("status").asText()).isEqualTo("PENDING"));
 
     var ofCustomer = http.get("/rest/v1/invoices?customerId=5").json();
-    assertThat(ofCustomer).hasSize(10).allSatisfy(i -> assertThat(i.get("customerId").asLong()).isEqualTo(5));
+    assertThat(ofCustomer)
+        .hasSize(10)
+        .allSatisfy(i -> assertThat(i.get("customerId").asLong()).isEqualTo(5));
 
     var paidOfCustomer = http.get("/rest/v1/invoices?customerId=5&status=paid").json();
     assertThat(paidOfCustomer).hasSize(9);
 
     var october = http.get("/rest/v1/invoices?period=2026-10").json();
-    assertThat(october).hasSize(100).allSatisfy(i -> assertThat(i.get("billingPeriod").asText()).isEqualTo("2026-10"));
+    assertThat(october)
+        .hasSize(100)
+        .allSatisfy(i -> assertThat(i.get("billingPeriod").asText()).isEqualTo("2026-10"));
 
     var firstPage = http.get("/rest/v1/invoices?status=PAID&limit=5");
     assertThat(firstPage.json()).hasSize(5);
     var second = http.get(nextLink(firstPage.header("Link")));
-    assertThat(second.json().get(0).get("id").asLong()).isGreaterThan(firstPage.json().get(4).get("id").asLong());
-    assertThat(second.json()).allSatisfy(i -> assertThat(i.get("status").asText()).isEqualTo("PAID"));
+    assertThat(second.json().get(0).get("id").asLong())
+        .isGreaterThan(firstPage.json().get(4).get("id").asLong());
+    assertThat(second.json())
+        .allSatisfy(i -> assertThat(i.get("status").asText()).isEqualTo("PAID"));
   }
 
   @Test
   void history_lists_status_changes_with_times() {
-    database.jdbi().useHandle(h -> h.execute(
-        "update invoice set status = 'PROCESSING', status_reason = 'enqueued', status_actor = 'test' where id = 1"));
+    database
+        .jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "update invoice set status = 'PROCESSING', status_reason = 'enqueued', status_actor = 'test' where id = 1"));
     var history = http.get("/rest/v1/invoices/1/history").json();
     assertThat(history).hasSize(2);
     assertThat(history.get(0).get("newStatus").asText()).isEqualTo("PENDING");
@@ -157,8 +175,12 @@ class ReadApiTest {
     assertThat(history.get(1).get("reason").asText()).isEqualTo("enqueued");
     assertThat(history.get(1).get("actor").asText()).isEqualTo("test");
     assertThat(Instant.parse(history.get(1).get("at").asText())).isNotNull();
-    database.jdbi().useHandle(h -> h.execute(
-        "update invoice set status = 'PENDING', status_reason = 'reset', status_actor = 'test' where id = 1"));
+    database
+        .jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "update invoice set status = 'PENDING', status_reason = 'reset', status_actor = 'test' where id = 1"));
   }
 
   @ParameterizedTest
@@ -175,7 +197,8 @@ class ReadApiTest {
   @Test
   void an_absent_resource_is_a_404_problem() {
     assertProblem(http.get("/rest/v1/invoices/999999"), 404);
-    assertThat(http.get("/rest/v1/invoices/999999").json().get("detail").asText()).contains("999999");
+    assertThat(http.get("/rest/v1/invoices/999999").json().get("detail").asText())
+        .contains("999999");
     assertProblem(http.get("/rest/v1/invoices/999999/history"), 404);
     assertProblem(http.get("/rest/v1/customers/999999"), 404);
     assertProblem(http.get("/rest/v1/nothing-here"), 404);
@@ -206,7 +229,8 @@ class ReadApiTest {
   void every_invalid_parameter_is_listed_at_once() {
     var response = http.get("/rest/v1/invoices?status=LOST&limit=-3&foo=bar");
     assertProblem(response, 400);
-    assertThat(response.json().get("errors").findValuesAsText("field")).containsExactlyInAnyOrder("status", "limit", "foo");
+    assertThat(response.json().get("errors").findValuesAsText("field"))
+        .containsExactlyInAnyOrder("status", "limit", "foo");
   }
 
   @ParameterizedTest
@@ -219,7 +243,8 @@ class ReadApiTest {
 
   @Test
   void problems_never_leak_internals() {
-    for (var path : List.of("/rest/v1/invoices/abc", "/rest/v1/invoices?cursor=%27;drop", "/rest/v1/x")) {
+    for (var path :
+        List.of("/rest/v1/invoices/abc", "/rest/v1/invoices?cursor=%27;drop", "/rest/v1/x")) {
       var body = http.get(path).body();
       assertThat(body).doesNotContain("Exception", "at dev.", "SQL", "org.jdbi", "postgres");
     }

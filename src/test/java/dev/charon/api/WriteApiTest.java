@@ -45,7 +45,8 @@ class WriteApiTest {
 
   @Test
   void a_created_customer_answers_201_with_its_location_and_reads_back() {
-    var created = operator.post("/rest/v1/customers", "{\"currency\":\"dkk\",\"name\":\"Nordlys ApS\"}");
+    var created =
+        operator.post("/rest/v1/customers", "{\"currency\":\"dkk\",\"name\":\"Nordlys ApS\"}");
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     var id = created.json().get("id").asLong();
     assertThat(created.header("Location")).isEqualTo("/rest/v1/customers/" + id);
@@ -63,13 +64,18 @@ class WriteApiTest {
     assertThat(invoice.get("amount").get("minorUnits").asLong()).isEqualTo(1250);
     assertThat(invoice.get("amount").get("value").decimalValue()).isEqualByComparingTo("12.50");
     assertThat(invoice.get("status").asText()).isEqualTo("PENDING");
-    assertThat(invoice.get("billingPeriod").asText()).as("defaults to the current period").isEqualTo("2026-11");
+    assertThat(invoice.get("billingPeriod").asText())
+        .as("defaults to the current period")
+        .isEqualTo("2026-11");
     assertThat(invoice.get("dueDate").asText()).isEqualTo("2026-11-01");
-    var history = operator.get("/rest/v1/invoices/" + invoice.get("id").asLong() + "/history").json();
+    var history =
+        operator.get("/rest/v1/invoices/" + invoice.get("id").asLong() + "/history").json();
     assertThat(history.get(0).get("actor").asText()).isEqualTo("api-key:test-operator");
 
     long yen = fixtures.customer(Currency.JPY);
-    assertThat(createInvoice(yen, "\"1200\"", "JPY").json().get("amount").get("minorUnits").asLong()).isEqualTo(1200);
+    assertThat(
+            createInvoice(yen, "\"1200\"", "JPY").json().get("amount").get("minorUnits").asLong())
+        .isEqualTo(1200);
   }
 
   @ParameterizedTest
@@ -88,15 +94,18 @@ class WriteApiTest {
         "\"99999999999999999999\"|EUR|amount.value|too large",
         "\"10\"|XYZ|amount.currency|not one of",
       })
-  void a_bad_amount_is_a_400_naming_the_field_and_creates_nothing(String value, String currency, String field, String message) {
+  void a_bad_amount_is_a_400_naming_the_field_and_creates_nothing(
+      String value, String currency, String field, String message) {
     long customer = fixtures.customer(Currency.parse(currency).orElse(Currency.EUR));
     long before = invoiceCount();
     var response = createInvoice(customer, value, currency);
     assertProblem(response, 400);
-    assertThat(fieldErrors(response)).anySatisfy(e -> {
-      assertThat(e.get("field").asText()).isEqualTo(field);
-      assertThat(e.get("message").asText()).contains(message);
-    });
+    assertThat(fieldErrors(response))
+        .anySatisfy(
+            e -> {
+              assertThat(e.get("field").asText()).isEqualTo(field);
+              assertThat(e.get("message").asText()).contains(message);
+            });
     assertThat(invoiceCount()).isEqualTo(before);
   }
 
@@ -109,7 +118,8 @@ class WriteApiTest {
     assertProblem(response, 400);
     assertThat(fieldErrors(response))
         .extracting(e -> e.get("field").asText())
-        .containsExactlyInAnyOrder("discount", "customerId", "amount.currency", "billingPeriod", "dueDate");
+        .containsExactlyInAnyOrder(
+            "discount", "customerId", "amount.currency", "billingPeriod", "dueDate");
   }
 
   @Test
@@ -129,7 +139,9 @@ class WriteApiTest {
   @Test
   void void_records_the_reason_and_the_key_in_history_and_events() {
     long id = fixtures.invoice().status(InvoiceStatus.ACTION_REQUIRED).create();
-    var response = operator.post("/rest/v1/invoices/" + id + "/void", "{\"reason\":\"customer closed the account\"}");
+    var response =
+        operator.post(
+            "/rest/v1/invoices/" + id + "/void", "{\"reason\":\"customer closed the account\"}");
     assertThat(response.status()).as(response.body()).isEqualTo(200);
     assertThat(response.json().get("status").asText()).isEqualTo("VOID");
     var last = lastHistory(id);
@@ -137,23 +149,36 @@ class WriteApiTest {
     assertThat(last.get("reason").asText()).isEqualTo("void: customer closed the account");
     assertThat(last.get("actor").asText()).isEqualTo("api-key:test-operator");
     int events =
-        db.jdbi().withHandle(h -> h.createQuery("select count(*) from event_outbox where type = 'invoice.voided' and subject = :s")
-            .bind("s", "invoices/" + id).mapTo(Integer.class).one());
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "select count(*) from event_outbox where type = 'invoice.voided' and subject = :s")
+                        .bind("s", "invoices/" + id)
+                        .mapTo(Integer.class)
+                        .one());
     assertThat(events).isEqualTo(1);
   }
 
   @Test
   void retry_schedules_a_needs_action_invoice_for_now_and_mark_uncollectible_gives_up() {
     long blocked = fixtures.invoice().status(InvoiceStatus.ACTION_REQUIRED).create();
-    var retried = operator.post("/rest/v1/invoices/" + blocked + "/retry", "{\"reason\":\"customer fixed at provider\"}");
+    var retried =
+        operator.post(
+            "/rest/v1/invoices/" + blocked + "/retry",
+            "{\"reason\":\"customer fixed at provider\"}");
     assertThat(retried.status()).as(retried.body()).isEqualTo(200);
     assertThat(retried.json().get("status").asText()).isEqualTo("RETRY_SCHEDULED");
-    assertThat(Instant.parse(retried.json().get("nextAttemptAt").asText())).isEqualTo(clock.instant());
+    assertThat(Instant.parse(retried.json().get("nextAttemptAt").asText()))
+        .isEqualTo(clock.instant());
 
     long pending = fixtures.invoice().create();
-    var givenUp = operator.post("/rest/v1/invoices/" + pending + "/mark-uncollectible", "{\"reason\":\"bankrupt\"}");
+    var givenUp =
+        operator.post(
+            "/rest/v1/invoices/" + pending + "/mark-uncollectible", "{\"reason\":\"bankrupt\"}");
     assertThat(givenUp.json().get("status").asText()).isEqualTo("UNCOLLECTIBLE");
-    assertThat(lastHistory(pending).get("reason").asText()).isEqualTo("mark-uncollectible: bankrupt");
+    assertThat(lastHistory(pending).get("reason").asText())
+        .isEqualTo("mark-uncollectible: bankrupt");
   }
 
   @Test
@@ -162,11 +187,18 @@ class WriteApiTest {
     var response = operator.post("/rest/v1/invoices/" + paid + "/void", "{\"reason\":\"oops\"}");
     assertProblem(response, 409);
     assertThat(response.json().get("detail").asText()).contains("is PAID");
-    assertThat(operator.get("/rest/v1/invoices/" + paid).json().get("status").asText()).isEqualTo("PAID");
+    assertThat(operator.get("/rest/v1/invoices/" + paid).json().get("status").asText())
+        .isEqualTo("PAID");
     assertThat(operator.get("/rest/v1/invoices/" + paid + "/history").json()).hasSize(1);
 
     long processing = fixtures.invoice().status(InvoiceStatus.PROCESSING).create();
-    assertThat(operator.post("/rest/v1/invoices/" + processing + "/mark-uncollectible", "{\"reason\":\"x\"}").json().get("detail").asText())
+    assertThat(
+            operator
+                .post(
+                    "/rest/v1/invoices/" + processing + "/mark-uncollectible", "{\"reason\":\"x\"}")
+                .json()
+                .get("detail")
+                .asText())
         .contains("being charged right now");
   }
 
@@ -175,9 +207,13 @@ class WriteApiTest {
     long id = fixtures.invoice().status(InvoiceStatus.ACTION_REQUIRED).create();
     assertProblem(operator.post("/rest/v1/invoices/" + id + "/void", "{}"), 400);
     assertProblem(operator.post("/rest/v1/invoices/" + id + "/void", "{\"reason\":\"   \"}"), 400);
-    assertProblem(operator.post("/rest/v1/invoices/" + id + "/void", "{\"reason\":\"" + "x".repeat(501) + "\"}"), 400);
+    assertProblem(
+        operator.post(
+            "/rest/v1/invoices/" + id + "/void", "{\"reason\":\"" + "x".repeat(501) + "\"}"),
+        400);
     assertProblem(operator.post("/rest/v1/invoices/99999999/void", "{\"reason\":\"gone\"}"), 404);
-    assertThat(operator.get("/rest/v1/invoices/" + id).json().get("status").asText()).isEqualTo("ACTION_REQUIRED");
+    assertThat(operator.get("/rest/v1/invoices/" + id).json().get("status").asText())
+        .isEqualTo("ACTION_REQUIRED");
   }
 
   @Test
@@ -198,25 +234,44 @@ class WriteApiTest {
   @Test
   void the_same_key_with_a_different_body_or_path_is_a_422_and_writes_nothing() {
     var keyed = operator.withHeader("Idempotency-Key", UUID.randomUUID().toString());
-    assertThat(keyed.post("/rest/v1/customers", "{\"currency\":\"EUR\",\"name\":\"First\"}").status()).isEqualTo(201);
+    assertThat(
+            keyed.post("/rest/v1/customers", "{\"currency\":\"EUR\",\"name\":\"First\"}").status())
+        .isEqualTo(201);
     var otherBody = keyed.post("/rest/v1/customers", "{\"currency\":\"EUR\",\"name\":\"Second\"}");
     assertProblem(otherBody, 422);
-    assertThat(otherBody.json().get("detail").asText()).contains("already used for a different request");
+    assertThat(otherBody.json().get("detail").asText())
+        .contains("already used for a different request");
     long invoice = fixtures.invoice().status(InvoiceStatus.ACTION_REQUIRED).create();
     assertProblem(keyed.post("/rest/v1/invoices/" + invoice + "/void", "{\"reason\":\"x\"}"), 422);
     assertThat(customersNamed("Second")).isZero();
-    assertThat(operator.get("/rest/v1/invoices/" + invoice).json().get("status").asText()).isEqualTo("ACTION_REQUIRED");
+    assertThat(operator.get("/rest/v1/invoices/" + invoice).json().get("status").asText())
+        .isEqualTo("ACTION_REQUIRED");
   }
 
   @Test
   void a_rejected_request_does_not_use_up_its_key_and_keys_belong_to_one_api_key() {
     var key = UUID.randomUUID().toString();
-    assertProblem(operator.withHeader("Idempotency-Key", key).post("/rest/v1/customers", "{\"currency\":\"EURO\"}"), 400);
-    assertThat(operator.withHeader("Idempotency-Key", key).post("/rest/v1/customers", "{\"currency\":\"EUR\",\"name\":\"Fixed\"}").status())
+    assertProblem(
+        operator
+            .withHeader("Idempotency-Key", key)
+            .post("/rest/v1/customers", "{\"currency\":\"EURO\"}"),
+        400);
+    assertThat(
+            operator
+                .withHeader("Idempotency-Key", key)
+                .post("/rest/v1/customers", "{\"currency\":\"EUR\",\"name\":\"Fixed\"}")
+                .status())
         .isEqualTo(201);
-    var secondOperator = api.anonymous().bearer(api.keys().create(dev.charon.auth.Role.OPERATOR, "second-" + key).secret());
-    var theirs = secondOperator.withHeader("Idempotency-Key", key).post("/rest/v1/customers", "{\"currency\":\"EUR\",\"name\":\"Fixed\"}");
-    assertThat(theirs.header("Idempotent-Replayed")).as("another API key's request is its own").isNull();
+    var secondOperator =
+        api.anonymous()
+            .bearer(api.keys().create(dev.charon.auth.Role.OPERATOR, "second-" + key).secret());
+    var theirs =
+        secondOperator
+            .withHeader("Idempotency-Key", key)
+            .post("/rest/v1/customers", "{\"currency\":\"EUR\",\"name\":\"Fixed\"}");
+    assertThat(theirs.header("Idempotent-Replayed"))
+        .as("another API key's request is its own")
+        .isNull();
     assertThat(customersNamed("Fixed")).isEqualTo(2);
   }
 
@@ -224,14 +279,22 @@ class WriteApiTest {
   void an_expired_key_is_a_new_request_and_expired_keys_are_purged() {
     var keyed = operator.withHeader("Idempotency-Key", UUID.randomUUID().toString());
     keyed.post("/rest/v1/customers", "{\"currency\":\"EUR\",\"name\":\"Expiring\"}");
-    operator.withHeader("Idempotency-Key", "another-" + UUID.randomUUID()).post("/rest/v1/customers", "{\"currency\":\"EUR\"}");
+    operator
+        .withHeader("Idempotency-Key", "another-" + UUID.randomUUID())
+        .post("/rest/v1/customers", "{\"currency\":\"EUR\"}");
     clock.advance(Writes.TTL.plusMinutes(1));
     try {
       var later = keyed.post("/rest/v1/customers", "{\"currency\":\"EUR\",\"name\":\"Expiring\"}");
       assertThat(later.header("Idempotent-Replayed")).isNull();
       assertThat(customersNamed("Expiring")).isEqualTo(2);
-      long stale = db.jdbi().withHandle(h -> h.createQuery("select count(*) from idempotency_key where created_at < :cut")
-          .bind("cut", java.sql.Timestamp.from(clock.instant().minus(Writes.TTL))).mapTo(Long.class).one());
+      long stale =
+          db.jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery("select count(*) from idempotency_key where created_at < :cut")
+                          .bind("cut", java.sql.Timestamp.from(clock.instant().minus(Writes.TTL)))
+                          .mapTo(Long.class)
+                          .one());
       assertThat(stale).as("expired keys left after a keyed request").isZero();
     } finally {
       clock.set(Instant.parse("2026-11-20T10:00:00Z"));
@@ -244,7 +307,10 @@ class WriteApiTest {
     try (var pool = Executors.newFixedThreadPool(8)) {
       var answers = new ArrayList<Future<Http.Response>>();
       for (int i = 0; i < 8; i++) {
-        answers.add(pool.submit(() -> keyed.post("/rest/v1/customers", "{\"currency\":\"GBP\",\"name\":\"Raced\"}")));
+        answers.add(
+            pool.submit(
+                () ->
+                    keyed.post("/rest/v1/customers", "{\"currency\":\"GBP\",\"name\":\"Raced\"}")));
       }
       var bodies = new ArrayList<String>();
       for (var answer : answers) {
@@ -258,24 +324,43 @@ class WriteApiTest {
 
   @Test
   void a_malformed_idempotency_key_is_a_400() {
-    var response = operator.withHeader("Idempotency-Key", "k".repeat(256)).post("/rest/v1/customers", "{\"currency\":\"EUR\"}");
+    var response =
+        operator
+            .withHeader("Idempotency-Key", "k".repeat(256))
+            .post("/rest/v1/customers", "{\"currency\":\"EUR\"}");
     assertProblem(response, 400);
     assertThat(fieldErrors(response).getFirst().get("field").asText()).isEqualTo("Idempotency-Key");
   }
 
   @Test
   void bodies_are_bounded_in_size_depth_and_string_length() {
-    assertProblem(operator.post("/rest/v1/customers", "{\"name\":\"" + "x".repeat(70_000) + "\"}"), 413);
-    assertProblem(operator.post("/rest/v1/customers", "{\"name\":" + "[".repeat(50) + "]".repeat(50) + "}"), 400);
-    assertProblem(operator.post("/rest/v1/customers", "{\"currency\":\"EUR\",\"name\":\"" + "x".repeat(201) + "\"}"), 400);
-    assertProblem(operator.post("/rest/v1/customers", "{\"currency\":\"EUR\",\"currency\":\"USD\"}"), 400);
-    assertProblem(operator.send("POST", "/rest/v1/customers", "currency=EUR", "application/x-www-form-urlencoded"), 415);
+    assertProblem(
+        operator.post("/rest/v1/customers", "{\"name\":\"" + "x".repeat(70_000) + "\"}"), 413);
+    assertProblem(
+        operator.post("/rest/v1/customers", "{\"name\":" + "[".repeat(50) + "]".repeat(50) + "}"),
+        400);
+    assertProblem(
+        operator.post(
+            "/rest/v1/customers", "{\"currency\":\"EUR\",\"name\":\"" + "x".repeat(201) + "\"}"),
+        400);
+    assertProblem(
+        operator.post("/rest/v1/customers", "{\"currency\":\"EUR\",\"currency\":\"USD\"}"), 400);
+    assertProblem(
+        operator.send(
+            "POST", "/rest/v1/customers", "currency=EUR", "application/x-www-form-urlencoded"),
+        415);
   }
 
   private Http.Response createInvoice(long customer, String value, String currency) {
     return operator.post(
         "/rest/v1/invoices",
-        "{\"customerId\":" + customer + ",\"amount\":{\"value\":" + value + ",\"currency\":\"" + currency + "\"}}");
+        "{\"customerId\":"
+            + customer
+            + ",\"amount\":{\"value\":"
+            + value
+            + ",\"currency\":\""
+            + currency
+            + "\"}}");
   }
 
   private static JsonNode lastHistory(long id) {
@@ -290,11 +375,18 @@ class WriteApiTest {
   }
 
   private long invoiceCount() {
-    return db.jdbi().withHandle(h -> h.createQuery("select count(*) from invoice").mapTo(Long.class).one());
+    return db.jdbi()
+        .withHandle(h -> h.createQuery("select count(*) from invoice").mapTo(Long.class).one());
   }
 
   private long customersNamed(String name) {
-    return db.jdbi().withHandle(h -> h.createQuery("select count(*) from customer where name = :n").bind("n", name).mapTo(Long.class).one());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select count(*) from customer where name = :n")
+                    .bind("n", name)
+                    .mapTo(Long.class)
+                    .one());
   }
 
   static void assertProblem(Http.Response response, int status) {

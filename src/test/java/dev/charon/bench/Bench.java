@@ -18,11 +18,16 @@ import picocli.CommandLine.Option;
 
 /**
  * Charon's benchmark harness (issue 17). Starts its own PostgreSQL cluster, builds the jar of the
- * named commit, runs the scenarios and writes every figure to {@code bench/results/<date>-<commit>.json};
- * BENCHMARKS.md is rendered from that file ({@link Report}). Run it with {@code bench/run}.
+ * named commit, runs the scenarios and writes every figure to {@code
+ * bench/results/<date>-<commit>.json}; BENCHMARKS.md is rendered from that file ({@link Report}).
+ * Run it with {@code bench/run}.
  */
-@Command(name = "bench/run", mixinStandardHelpOptions = true, subcommands = Bench.Render.class,
-    description = "Charon's benchmark harness: its own PostgreSQL cluster, the jar of --commit, results JSON, BENCHMARKS.md.")
+@Command(
+    name = "bench/run",
+    mixinStandardHelpOptions = true,
+    subcommands = Bench.Render.class,
+    description =
+        "Charon's benchmark harness: its own PostgreSQL cluster, the jar of --commit, results JSON, BENCHMARKS.md.")
 public final class Bench implements Callable<Integer> {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -31,11 +36,24 @@ public final class Bench implements Callable<Integer> {
     quick(2_000, 64, 2_000, 512, 100, 20_000, 2_000, 40),
     medium(20_000, 64, 100_000, 512, 100, 1_000_000, 20_000, 200),
     full(20_000, 64, 1_000_000, 512, 100, 10_000_000, 100_000, 200);
+    final int e2eInvoices,
+        e2eConcurrency,
+        largeInvoices,
+        largeConcurrency,
+        latencyMs,
+        bigBackground,
+        bigDue,
+        probes;
 
-    final int e2eInvoices, e2eConcurrency, largeInvoices, largeConcurrency, latencyMs, bigBackground, bigDue, probes;
-
-    Mode(int e2eInvoices, int e2eConcurrency, int largeInvoices, int largeConcurrency, int latencyMs,
-        int bigBackground, int bigDue, int probes) {
+    Mode(
+        int e2eInvoices,
+        int e2eConcurrency,
+        int largeInvoices,
+        int largeConcurrency,
+        int latencyMs,
+        int bigBackground,
+        int bigDue,
+        int probes) {
       this.e2eInvoices = e2eInvoices;
       this.e2eConcurrency = e2eConcurrency;
       this.largeInvoices = largeInvoices;
@@ -47,37 +65,73 @@ public final class Bench implements Callable<Integer> {
     }
   }
 
-  @Option(names = "--mode", description = "quick (CI, < 2 min), medium, full (default: ${DEFAULT-VALUE}).", defaultValue = "medium")
+  @Option(
+      names = "--mode",
+      description = "quick (CI, < 2 min), medium, full (default: ${DEFAULT-VALUE}).",
+      defaultValue = "medium")
   Mode mode;
 
-  @Option(names = "--commit", description = "Commit whose jar is measured (default: ${DEFAULT-VALUE}).", defaultValue = "HEAD")
+  @Option(
+      names = "--commit",
+      description = "Commit whose jar is measured (default: ${DEFAULT-VALUE}).",
+      defaultValue = "HEAD")
   String commit;
 
-  @Option(names = "--jar", description = "Measure this jar instead of building one (it must be the --commit's build).")
+  @Option(
+      names = "--jar",
+      description = "Measure this jar instead of building one (it must be the --commit's build).")
   Path jar;
 
-  @Option(names = "--scenarios", split = ",", description = "Scenarios to run (default: all): e2e,e2e2,ceiling,large,bigdb,clients.")
+  @Option(
+      names = "--scenarios",
+      split = ",",
+      description = "Scenarios to run (default: all): e2e,e2e2,ceiling,large,bigdb,clients.")
   List<String> scenarios = List.of("e2e", "e2e2", "ceiling", "large", "bigdb", "clients");
 
-  @Option(names = "--client-calls", description = "Calls per HTTP client in the clients scenario (default: 2,000 in quick mode, else 20,000).")
+  @Option(
+      names = "--client-calls",
+      description =
+          "Calls per HTTP client in the clients scenario (default: 2,000 in quick mode, else 20,000).")
   Integer clientCalls;
 
-  @Option(names = "--pg-port", description = "Port of the benchmark cluster (default: ${DEFAULT-VALUE}).", defaultValue = "5450")
+  @Option(
+      names = "--pg-port",
+      description = "Port of the benchmark cluster (default: ${DEFAULT-VALUE}).",
+      defaultValue = "5450")
   int pgPort;
 
-  @Option(names = "--results-dir", description = "Where the results JSON goes (default: ${DEFAULT-VALUE}).", defaultValue = "bench/results")
+  @Option(
+      names = "--results-dir",
+      description = "Where the results JSON goes (default: ${DEFAULT-VALUE}).",
+      defaultValue = "bench/results")
   Path resultsDir;
 
-  @Option(names = "--benchmarks-md", description = "File rendered from the results (default: ${DEFAULT-VALUE}; 'none' to skip).", defaultValue = "BENCHMARKS.md")
+  @Option(
+      names = "--benchmarks-md",
+      description = "File rendered from the results (default: ${DEFAULT-VALUE}; 'none' to skip).",
+      defaultValue = "BENCHMARKS.md")
   String benchmarksMd;
 
-  @Option(names = "--e2e-invoices") Integer e2eInvoices;
-  @Option(names = "--e2e-concurrency") Integer e2eConcurrency;
-  @Option(names = "--large-invoices") Integer largeInvoices;
-  @Option(names = "--large-concurrency") Integer largeConcurrency;
-  @Option(names = "--latency-ms") Integer latencyMs;
-  @Option(names = "--big-background-invoices") Integer bigBackground;
-  @Option(names = "--big-due-invoices") Integer bigDue;
+  @Option(names = "--e2e-invoices")
+  Integer e2eInvoices;
+
+  @Option(names = "--e2e-concurrency")
+  Integer e2eConcurrency;
+
+  @Option(names = "--large-invoices")
+  Integer largeInvoices;
+
+  @Option(names = "--large-concurrency")
+  Integer largeConcurrency;
+
+  @Option(names = "--latency-ms")
+  Integer latencyMs;
+
+  @Option(names = "--big-background-invoices")
+  Integer bigBackground;
+
+  @Option(names = "--big-due-invoices")
+  Integer bigDue;
 
   /** Where the results file was written, for callers (the quick-mode test). */
   Path written;
@@ -90,7 +144,8 @@ public final class Bench implements Callable<Integer> {
   public Integer call() throws Exception {
     var root = Path.of("").toAbsolutePath();
     var started = Instant.now();
-    var stamp = DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm").withZone(ZoneOffset.UTC).format(started);
+    var stamp =
+        DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm").withZone(ZoneOffset.UTC).format(started);
     var build = jar == null ? JarBuild.build(root, commit) : JarBuild.given(root, commit, jar);
     var out = root.resolve("bench/out/run-" + stamp + "-" + build.commit());
     Files.createDirectories(out);
@@ -103,11 +158,19 @@ public final class Bench implements Callable<Integer> {
     run.put("commit_subject", build.subject());
     run.put("jar_sha256", build.sha256());
     run.put("jar_built_by_harness", jar == null);
-    run.put("command", "bench/run --mode " + mode + " --commit " + build.commit() + (scenarios.size() < 6 ? " --scenarios " + String.join(",", scenarios) : ""));
+    run.put(
+        "command",
+        "bench/run --mode "
+            + mode
+            + " --commit "
+            + build.commit()
+            + (scenarios.size() < 6 ? " --scenarios " + String.join(",", scenarios) : ""));
     Machine.describe(results.putObject("machine"));
 
     var cluster = new Cluster(pgPort);
-    log("starting the benchmark cluster %s on port %d (load %s)", cluster.name, pgPort, Cpu.loadavg());
+    log(
+        "starting the benchmark cluster %s on port %d (load %s)",
+        cluster.name, pgPort, Cpu.loadavg());
     cluster.start();
     cluster.dropBenchDatabases();
     var clusterNode = results.putObject("cluster");
@@ -135,12 +198,31 @@ public final class Bench implements Callable<Integer> {
         }
       }
       if (scenarios.contains("large")) {
-        attempt(scenarioNode, "large", () -> new ChargeRun(ctx, "large", or(largeInvoices, mode.largeInvoices), 1,
-            or(largeConcurrency, mode.largeConcurrency), lat).run());
+        attempt(
+            scenarioNode,
+            "large",
+            () ->
+                new ChargeRun(
+                        ctx,
+                        "large",
+                        or(largeInvoices, mode.largeInvoices),
+                        1,
+                        or(largeConcurrency, mode.largeConcurrency),
+                        lat)
+                    .run());
       }
       if (scenarios.contains("bigdb")) {
-        attempt(scenarioNode, "big_database", () -> new BigDatabase(ctx, or(bigBackground, mode.bigBackground),
-            or(bigDue, mode.bigDue), e2eC, mode.probes).run());
+        attempt(
+            scenarioNode,
+            "big_database",
+            () ->
+                new BigDatabase(
+                        ctx,
+                        or(bigBackground, mode.bigBackground),
+                        or(bigDue, mode.bigDue),
+                        e2eC,
+                        mode.probes)
+                    .run());
       }
       if (scenarios.contains("clients")) {
         int calls = or(clientCalls, mode == Mode.quick ? 2_000 : 20_000);
@@ -151,7 +233,8 @@ public final class Bench implements Callable<Integer> {
     }
     Targets.evaluate(results);
     run.put("finished_at", Instant.now().toString());
-    run.put("harness_wall_s", round(Duration.between(started, Instant.now()).toMillis() / 1000.0, 1));
+    run.put(
+        "harness_wall_s", round(Duration.between(started, Instant.now()).toMillis() / 1000.0, 1));
     results.with("machine").put("loadavg_end", Cpu.loadavg());
 
     Files.createDirectories(resultsDir);
@@ -159,7 +242,9 @@ public final class Bench implements Callable<Integer> {
     JSON.writeValue(written.toFile(), results);
     log("results: %s", written);
     if (!benchmarksMd.equals("none")) {
-      Files.writeString(Path.of(benchmarksMd), Report.render(results, root.relativize(written.toAbsolutePath()).toString()));
+      Files.writeString(
+          Path.of(benchmarksMd),
+          Report.render(results, root.relativize(written.toAbsolutePath()).toString()));
       log("rendered %s from it", benchmarksMd);
     }
     return failed ? 1 : 0;
@@ -168,9 +253,11 @@ public final class Bench implements Callable<Integer> {
   /** Re-renders BENCHMARKS.md from a committed results file. */
   @Command(name = "render", description = "Render BENCHMARKS.md from a results JSON.")
   static final class Render implements Callable<Integer> {
-    @CommandLine.Parameters(paramLabel = "RESULTS_JSON") Path results;
+    @CommandLine.Parameters(paramLabel = "RESULTS_JSON")
+    Path results;
 
-    @Option(names = "--to", defaultValue = "BENCHMARKS.md") Path to;
+    @Option(names = "--to", defaultValue = "BENCHMARKS.md")
+    Path to;
 
     @Override
     public Integer call() throws Exception {
@@ -210,6 +297,7 @@ public final class Bench implements Callable<Integer> {
   }
 
   static void log(String format, Object... args) {
-    System.err.printf("[%s] %s%n", Instant.now().toString().substring(11, 19), format.formatted(args));
+    System.err.printf(
+        "[%s] %s%n", Instant.now().toString().substring(11, 19), format.formatted(args));
   }
 }

@@ -17,39 +17,92 @@ import picocli.CommandLine;
  */
 class BenchQuickIT {
   private static final List<String> CHARGE_FIELDS =
-      List.of("invoices", "charged", "span_s", "invoices_per_s", "wall_s", "production/invoices_per_s", "batches/open_mean",
-          "batches/record_mean", "cpu_s/workers", "cpu_s/producer", "cpu_s/gateway", "cpu_s/postgres_backends",
-          "cpu_s/postgres_other", "cpu_ms_per_invoice/workers", "cpu_ms_per_invoice/producer", "cpu_ms_per_invoice/gateway",
-          "cpu_ms_per_invoice/postgres_backends", "cpu_ms_per_invoice/postgres_other", "cpu_ms_per_invoice/charon",
-          "charon_invoices_per_s_per_core", "machine/busy_cpu_s", "machine/others_cpu_s", "machine/loadavg_start",
-          "machine/loadavg_end", "row_writes_per_invoice/invoice/updated", "row_writes_per_invoice/charge_request/inserted",
-          "row_writes_per_invoice/charge_attempt/inserted", "row_writes_per_invoice/total", "audit_exit");
+      List.of(
+          "invoices",
+          "charged",
+          "span_s",
+          "invoices_per_s",
+          "wall_s",
+          "production/invoices_per_s",
+          "batches/open_mean",
+          "batches/record_mean",
+          "cpu_s/workers",
+          "cpu_s/producer",
+          "cpu_s/gateway",
+          "cpu_s/postgres_backends",
+          "cpu_s/postgres_other",
+          "cpu_ms_per_invoice/workers",
+          "cpu_ms_per_invoice/producer",
+          "cpu_ms_per_invoice/gateway",
+          "cpu_ms_per_invoice/postgres_backends",
+          "cpu_ms_per_invoice/postgres_other",
+          "cpu_ms_per_invoice/charon",
+          "charon_invoices_per_s_per_core",
+          "machine/busy_cpu_s",
+          "machine/others_cpu_s",
+          "machine/loadavg_start",
+          "machine/loadavg_end",
+          "row_writes_per_invoice/invoice/updated",
+          "row_writes_per_invoice/charge_request/inserted",
+          "row_writes_per_invoice/charge_attempt/inserted",
+          "row_writes_per_invoice/total",
+          "audit_exit");
 
   @Test
   void quick_mode_writes_every_figure_and_renders_benchmarks_md_from_it() throws Exception {
     var out = Path.of("target/bench-quick");
     var bench = new Bench();
-    int exit = new CommandLine(bench).execute("--mode", "quick", "--jar", "target/charon.jar", "--commit", "HEAD",
-        "--e2e-invoices", "1000", "--large-invoices", "1000", "--big-background-invoices", "5000", "--big-due-invoices", "1000",
-        "--scenarios", "e2e,ceiling,large,bigdb,clients", "--client-calls", "1000", "--pg-port", System.getProperty("bench.pgPort", "5459"),
-        "--results-dir", out.toString(), "--benchmarks-md", out.resolve("BENCHMARKS.md").toString());
+    int exit =
+        new CommandLine(bench)
+            .execute(
+                "--mode",
+                "quick",
+                "--jar",
+                "target/charon.jar",
+                "--commit",
+                "HEAD",
+                "--e2e-invoices",
+                "1000",
+                "--large-invoices",
+                "1000",
+                "--big-background-invoices",
+                "5000",
+                "--big-due-invoices",
+                "1000",
+                "--scenarios",
+                "e2e,ceiling,large,bigdb,clients",
+                "--client-calls",
+                "1000",
+                "--pg-port",
+                System.getProperty("bench.pgPort", "5459"),
+                "--results-dir",
+                out.toString(),
+                "--benchmarks-md",
+                out.resolve("BENCHMARKS.md").toString());
     assertThat(exit).isZero();
 
     var results = Bench.JSON.readTree(bench.written.toFile());
-    assertThat(bench.written.getFileName().toString()).endsWith("-" + results.at("/run/commit").asText() + ".json");
+    assertThat(bench.written.getFileName().toString())
+        .endsWith("-" + results.at("/run/commit").asText() + ".json");
     assertThat(results.at("/machine/loadavg_start").asText()).isNotBlank();
     assertThat(results.at("/cluster/settings/autovacuum").asText()).isEqualTo("on");
     var scenarios = results.path("scenarios");
-    assertThat(scenarios.fieldNames()).toIterable().containsExactly("e2e_w1", "ceiling_c2", "large", "big_database", "clients");
+    assertThat(scenarios.fieldNames())
+        .toIterable()
+        .containsExactly("e2e_w1", "ceiling_c2", "large", "big_database", "clients");
     for (var name : List.of("e2e_w1", "large", "big_database")) {
       var s = scenarios.path(name);
       for (var field : CHARGE_FIELDS) {
         assertThat(s.at("/" + field).isMissingNode()).as(name + " has " + field).isFalse();
       }
-      assertThat(s.path("charged").asLong()).as(name + ": every invoice charged").isEqualTo(s.path("invoices").asLong());
+      assertThat(s.path("charged").asLong())
+          .as(name + ": every invoice charged")
+          .isEqualTo(s.path("invoices").asLong());
       assertThat(s.path("audit_exit").asInt()).as(name + ": audit reconciles").isZero();
       for (var process : List.of("workers", "producer", "gateway", "postgres_backends")) {
-        assertThat(s.at("/cpu_s/" + process).asDouble()).as(name + ": " + process + " used CPU").isPositive();
+        assertThat(s.at("/cpu_s/" + process).asDouble())
+            .as(name + ": " + process + " used CPU")
+            .isPositive();
       }
     }
     var big = scenarios.path("big_database");
@@ -60,7 +113,9 @@ class BenchQuickIT {
     }
     var ceiling = scenarios.path("ceiling_c2");
     // pgbench runs a fixed number of batches; SKIP LOCKED may leave the last ones short.
-    assertThat(ceiling.path("paid").asLong()).as("the ceiling paid the run").isGreaterThanOrEqualTo(900);
+    assertThat(ceiling.path("paid").asLong())
+        .as("the ceiling paid the run")
+        .isGreaterThanOrEqualTo(900);
     assertThat(ceiling.at("/cpu_s/pgbench").asDouble()).isPositive();
     assertThat(ceiling.path("invoices_per_s").asDouble()).isPositive();
     for (var client : List.of("jdk_httpclient", "jetty_client")) {
@@ -75,7 +130,13 @@ class BenchQuickIT {
     }
 
     var md = Files.readString(out.resolve("BENCHMARKS.md"));
-    assertThat(md).contains(out.relativize(out).toString(), bench.written.getFileName().toString(), "e2e_w1", "ceiling_c2",
-        "big_database", results.at("/scenarios/e2e_w1/cpu_ms_per_invoice/charon").asText());
+    assertThat(md)
+        .contains(
+            out.relativize(out).toString(),
+            bench.written.getFileName().toString(),
+            "e2e_w1",
+            "ceiling_c2",
+            "big_database",
+            results.at("/scenarios/e2e_w1/cpu_ms_per_invoice/charon").asText());
   }
 }

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code charon server}, before and during the run.
  */
 final class BigDatabase {
-  static final List<String> PROBES = List.of("/rest/v1/collection?periods=12", "/rest/v1/billing-runs?limit=1000");
+  static final List<String> PROBES =
+      List.of("/rest/v1/collection?periods=12", "/rest/v1/billing-runs?limit=1000");
   private static final int CHUNK = 500_000;
   private final Context ctx;
   private final int background;
@@ -39,7 +40,8 @@ final class BigDatabase {
 
   ObjectNode run() throws Exception {
     var name = "big_database";
-    Bench.log("%s: %,d earlier invoices, a run of %,d (load %s)", name, background, due, Cpu.loadavg());
+    Bench.log(
+        "%s: %,d earlier invoices, a run of %,d (load %s)", name, background, due, Cpu.loadavg());
     var node = Bench.JSON.createObjectNode();
     node.put("kind", "big_database");
     node.put("background_invoices", background);
@@ -57,15 +59,19 @@ final class BigDatabase {
       node.put("fill_s", Bench.round((System.nanoTime() - t0) / 1e9, 1));
       node.put("invoice_rows", sql.number(db, "select count(*) from invoice"));
       node.put("history_rows", sql.number(db, "select count(*) from invoice_history"));
-      node.put("database_mb", sql.number(db, "select pg_database_size(current_database()) / 1048576"));
+      node.put(
+          "database_mb", sql.number(db, "select pg_database_size(current_database()) / 1048576"));
 
       try (var started = new ChargeRun.Started(ctx, name, db, 0)) {
         int port = ChargeRun.freePort();
         var serverEnv = new HashMap<>(started.env);
         serverEnv.put("CHARON_AUTH_OPEN_PATHS", "/rest/health,/rest/v1/*");
         serverEnv.put("CHARON_METRICS_PORT", "0");
-        var server = ctx.procs.start(name + ".server", serverEnv,
-            ctx.charon(List.of("-Xmx256m"), "server", "--port", String.valueOf(port)));
+        var server =
+            ctx.procs.start(
+                name + ".server",
+                serverEnv,
+                ctx.charon(List.of("-Xmx256m"), "server", "--port", String.valueOf(port)));
         Procs.await("the server", Duration.ofSeconds(120), () -> server.logContains("listening"));
         var worker = started.worker(1, concurrency);
         started.awaitWorkers();
@@ -76,20 +82,43 @@ final class BigDatabase {
         var before = Writes.snapshot(sql, db);
         var running = new AtomicBoolean(true);
         var during = new HashMap<String, List<Double>>();
-        var prober = Thread.ofPlatform().start(() -> {
-          while (running.get()) {
-            for (var path : PROBES) {
-              during.computeIfAbsent(path, p -> Collections.synchronizedList(new ArrayList<>())).add(time(http, base + path));
-            }
-            Procs.sleep(50);
-          }
-        });
-        var window = new Window(Map.of("workers", List.of(worker.pid()), "server", List.of(server.pid()),
-            "gateway", List.of(started.gateway.pid())), ctx.cluster.postmasterPid(), db).open();
-        var bill = ctx.procs.run(name + ".bill", started.env,
-            ctx.charon(List.of(), "bill", "--period", ctx.period, "--workers", "0"), Duration.ofMinutes(Math.max(5, due / 500)),
-            () -> sql.number(db, "select count(*) from invoice where billing_run_id is not null and status <> 'PROCESSING'"),
-            Duration.ofSeconds(120));
+        var prober =
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      while (running.get()) {
+                        for (var path : PROBES) {
+                          during
+                              .computeIfAbsent(
+                                  path, p -> Collections.synchronizedList(new ArrayList<>()))
+                              .add(time(http, base + path));
+                        }
+                        Procs.sleep(50);
+                      }
+                    });
+        var window =
+            new Window(
+                    Map.of(
+                        "workers",
+                        List.of(worker.pid()),
+                        "server",
+                        List.of(server.pid()),
+                        "gateway",
+                        List.of(started.gateway.pid())),
+                    ctx.cluster.postmasterPid(),
+                    db)
+                .open();
+        var bill =
+            ctx.procs.run(
+                name + ".bill",
+                started.env,
+                ctx.charon(List.of(), "bill", "--period", ctx.period, "--workers", "0"),
+                Duration.ofMinutes(Math.max(5, due / 500)),
+                () ->
+                    sql.number(
+                        db,
+                        "select count(*) from invoice where billing_run_id is not null and status <> 'PROCESSING'"),
+                Duration.ofSeconds(120));
         window.close();
         window.add("producer", bill.cpuSeconds());
         running.set(false);
@@ -104,14 +133,18 @@ final class BigDatabase {
         node.put("audit_line", audit.lastLine());
         ctx.procs.stop(server);
         started.stopWorkers();
-        Procs.sleep(1500); // the backends' table statistics reach pg_stat_user_tables when they exit
+        Procs.sleep(
+            1500); // the backends' table statistics reach pg_stat_user_tables when they exit
         Writes.write(node, before, Writes.snapshot(sql, db), charged);
       }
     } finally {
       ctx.drop(db);
     }
-    Bench.log("%s: production %s invoices/s, collection p95 during the run %s ms", name,
-        node.path("production").path("invoices_per_s"), node.path("reads_during_run").path(PROBES.get(0)).path("p95_ms"));
+    Bench.log(
+        "%s: production %s invoices/s, collection p95 during the run %s ms",
+        name,
+        node.path("production").path("invoices_per_s"),
+        node.path("reads_during_run").path(PROBES.get(0)).path("p95_ms"));
     return node;
   }
 
@@ -131,7 +164,8 @@ final class BigDatabase {
                date_trunc('month', now()) - make_interval(months => g.back::int) + interval '1 day',
                1, 'charged', 'bench'
         from g join c on c.rn = g.rn
-        """.formatted(customers, customers, from, to - 1);
+        """
+        .formatted(customers, customers, from, to - 1);
   }
 
   private ObjectNode latencies(HttpClient http, String base, int n) {
@@ -149,8 +183,10 @@ final class BigDatabase {
   private static double time(HttpClient http, String url) {
     long t0 = System.nanoTime();
     try {
-      var response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
-          HttpResponse.BodyHandlers.discarding());
+      var response =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+              HttpResponse.BodyHandlers.discarding());
       if (response.statusCode() != 200) {
         throw new IllegalStateException(url + " answered " + response.statusCode());
       }
@@ -181,6 +217,7 @@ final class BigDatabase {
     if (sorted.isEmpty()) {
       return 0;
     }
-    return Bench.round(sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(q * sorted.size()) - 1)), 1);
+    return Bench.round(
+        sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(q * sorted.size()) - 1)), 1);
   }
 }

@@ -1,16 +1,16 @@
 package dev.charon.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.charon.db.SqlFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import dev.charon.db.SqlFiles;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -19,7 +19,8 @@ import org.jdbi.v3.core.Jdbi;
  * and no JVM. One pgbench transaction is one batch of {@code batch} invoices.
  */
 final class Ceiling {
-  private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
+  private static final Pattern TPS =
+      Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
   private final Context ctx;
   private final int invoices;
   private final int clients;
@@ -39,24 +40,41 @@ final class Ceiling {
   private long produce(String db) {
     var statement = SqlFiles.statement(CeilingScript.fromJar(ctx.jar, "billing/produce"));
     var jdbi = Jdbi.create(ctx.cluster.sql.url(db), "postgres", "");
-    return jdbi.inTransaction(h -> {
-      long run = h.createQuery("""
+    return jdbi.inTransaction(
+        h -> {
+          long run =
+              h.createQuery(
+                      """
               insert into billing_run (period, cutoff, started_by, started_at, state)
               values (:period, current_date, 'bench', now(), 'PRODUCING') returning id""")
-          .bind("period", ctx.period).mapTo(Long.class).one();
-      long total = 0;
-      for (int n; (n = h.createUpdate(statement).bind("cutoff", LocalDate.now(ZoneOffset.UTC)).bind("period", ctx.period)
-          .bind("run", run).bind("batch", 1000).execute()) > 0; ) {
-        total += n;
-      }
-      h.createUpdate("update billing_run set enqueued = :n, state = 'CHARGING' where id = :run").bind("n", total).bind("run", run).execute();
-      return total;
-    });
+                  .bind("period", ctx.period)
+                  .mapTo(Long.class)
+                  .one();
+          long total = 0;
+          for (int n;
+              (n =
+                      h.createUpdate(statement)
+                          .bind("cutoff", LocalDate.now(ZoneOffset.UTC))
+                          .bind("period", ctx.period)
+                          .bind("run", run)
+                          .bind("batch", 1000)
+                          .execute())
+                  > 0; ) {
+            total += n;
+          }
+          h.createUpdate("update billing_run set enqueued = :n, state = 'CHARGING' where id = :run")
+              .bind("n", total)
+              .bind("run", run)
+              .execute();
+          return total;
+        });
   }
 
   ObjectNode run() {
     var name = "ceiling_c" + clients;
-    Bench.log("%s: pgbench, %,d invoices, %d clients, batch %d (load %s)", name, invoices, clients, batch, Cpu.loadavg());
+    Bench.log(
+        "%s: pgbench, %,d invoices, %d clients, batch %d (load %s)",
+        name, invoices, clients, batch, Cpu.loadavg());
     var node = Bench.JSON.createObjectNode();
     node.put("kind", "ceiling");
     node.put("invoices", invoices);
@@ -65,21 +83,55 @@ final class Ceiling {
     var db = ctx.freshDatabase(name, invoices);
     try {
       var script = ctx.out.resolve(name + ".pgbench");
-      Files.writeString(script, CeilingScript.charge(ctx.root.resolve("bench/ceiling.pgbench"), ctx.jar));
-      node.put("script", "bench/ceiling.pgbench with the jar's sql/ files (expanded: " + ctx.root.relativize(script) + ")");
+      Files.writeString(
+          script, CeilingScript.charge(ctx.root.resolve("bench/ceiling.pgbench"), ctx.jar));
+      node.put(
+          "script",
+          "bench/ceiling.pgbench with the jar's sql/ files (expanded: "
+              + ctx.root.relativize(script)
+              + ")");
       node.put("produced", produce(db));
       int perClient = (int) Math.ceil((double) invoices / clients / batch);
       var before = Writes.snapshot(ctx.cluster.sql, db);
       var window = new Window(Map.of(), ctx.cluster.postmasterPid(), db).open();
-      var bench = ctx.procs.run(name + ".pgbench", Map.of(), List.of(ctx.cluster.bin("pgbench"), "-h", "127.0.0.1",
-          "-p", String.valueOf(ctx.cluster.port), "-U", "postgres", "-n", "-M", "prepared", "-c", String.valueOf(clients),
-          "-j", String.valueOf(clients), "-t", String.valueOf(perClient), "-D", "max=" + batch, "-D", "owner=pgbench",
-          "-D", "worker=pgbench", "-D", "lease=60000", "-f", script.toString(), db),
-          Duration.ofMinutes(60));
+      var bench =
+          ctx.procs.run(
+              name + ".pgbench",
+              Map.of(),
+              List.of(
+                  ctx.cluster.bin("pgbench"),
+                  "-h",
+                  "127.0.0.1",
+                  "-p",
+                  String.valueOf(ctx.cluster.port),
+                  "-U",
+                  "postgres",
+                  "-n",
+                  "-M",
+                  "prepared",
+                  "-c",
+                  String.valueOf(clients),
+                  "-j",
+                  String.valueOf(clients),
+                  "-t",
+                  String.valueOf(perClient),
+                  "-D",
+                  "max=" + batch,
+                  "-D",
+                  "owner=pgbench",
+                  "-D",
+                  "worker=pgbench",
+                  "-D",
+                  "lease=60000",
+                  "-f",
+                  script.toString(),
+                  db),
+              Duration.ofMinutes(60));
       window.close();
       window.add("pgbench", bench.cpuSeconds());
       if (bench.exit() != 0) {
-        throw new IllegalStateException("pgbench exited " + bench.exit() + " (log: " + bench.log() + ")");
+        throw new IllegalStateException(
+            "pgbench exited " + bench.exit() + " (log: " + bench.log() + ")");
       }
       var m = TPS.matcher(Files.readString(bench.log()));
       if (!m.find()) {

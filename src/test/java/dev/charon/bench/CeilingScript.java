@@ -12,14 +12,20 @@ import java.util.stream.Collectors;
 import java.util.zip.ZipFile;
 
 /**
- * The ceiling's pgbench script: bench/ceiling.pgbench with every {@code @include NAME} line replaced
- * by the engine's statement {@code sql/NAME.sql}, read from the jar being measured.
+ * The ceiling's pgbench script: bench/ceiling.pgbench with every {@code @include NAME} line
+ * replaced by the engine's statement {@code sql/NAME.sql}, read from the jar being measured.
  */
 final class CeilingScript {
   /** The statements of the engine's happy path, all of which the ceiling must run. */
   static final List<String> HAPPY_PATH =
-      List.of("charging/claim", "charging/open-lock", "charging/open-reconcile", "charging/open-insert", "charging/open-count",
-          "charging/lock-invoices", "charging/settle");
+      List.of(
+          "charging/claim",
+          "charging/open-lock",
+          "charging/open-reconcile",
+          "charging/open-insert",
+          "charging/open-count",
+          "charging/lock-invoices",
+          "charging/settle");
 
   private static final Pattern INCLUDE = Pattern.compile("@include (\\S+)((?: \\w+=\\w+)*)");
 
@@ -38,7 +44,8 @@ final class CeilingScript {
     try (var zip = new ZipFile(jar.toFile())) {
       var entry = zip.getEntry("sql/" + name + ".sql");
       if (entry == null) {
-        throw new IllegalStateException(jar + " has no sql/" + name + ".sql: the commit predates the engine's SQL files");
+        throw new IllegalStateException(
+            jar + " has no sql/" + name + ".sql: the commit predates the engine's SQL files");
       }
       try (var in = zip.getInputStream(entry)) {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -50,24 +57,33 @@ final class CeilingScript {
 
   /** Expands the includes; {@code var=other} renames a parameter of the included statement. */
   static String expand(String template, java.util.function.Function<String, String> files) {
-    return template.lines().map(line -> {
-      var m = INCLUDE.matcher(line.strip());
-      if (!m.matches()) {
-        return line;
-      }
-      var sql = SqlFiles.statement(files.apply(m.group(1)));
-      for (var rename : m.group(2).strip().split(" ")) {
-        if (!rename.isEmpty()) {
-          var parts = rename.split("=");
-          sql = sql.replaceAll(":" + parts[0] + "\\b", ":" + parts[1]);
-        }
-      }
-      return sql;
-    }).collect(Collectors.joining("\n")) + "\n";
+    return template
+            .lines()
+            .map(
+                line -> {
+                  var m = INCLUDE.matcher(line.strip());
+                  if (!m.matches()) {
+                    return line;
+                  }
+                  var sql = SqlFiles.statement(files.apply(m.group(1)));
+                  for (var rename : m.group(2).strip().split(" ")) {
+                    if (!rename.isEmpty()) {
+                      var parts = rename.split("=");
+                      sql = sql.replaceAll(":" + parts[0] + "\\b", ":" + parts[1]);
+                    }
+                  }
+                  return sql;
+                })
+            .collect(Collectors.joining("\n"))
+        + "\n";
   }
 
   static List<String> included(String template) {
-    return template.lines().map(l -> INCLUDE.matcher(l.strip())).filter(java.util.regex.Matcher::matches)
-        .map(m -> m.group(1)).toList();
+    return template
+        .lines()
+        .map(l -> INCLUDE.matcher(l.strip()))
+        .filter(java.util.regex.Matcher::matches)
+        .map(m -> m.group(1))
+        .toList();
   }
 }

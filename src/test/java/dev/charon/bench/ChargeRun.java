@@ -40,7 +40,9 @@ final class ChargeRun {
     node.put("concurrency", concurrency);
     node.put("latency_ms", latencyMs);
     node.put("transport", "postgres");
-    Bench.log("%s: %,d invoices, %d worker(s) x %d, latency %d ms (load %s)", name, invoices, workers, concurrency, latencyMs, Cpu.loadavg());
+    Bench.log(
+        "%s: %,d invoices, %d worker(s) x %d, latency %d ms (load %s)",
+        name, invoices, workers, concurrency, latencyMs, Cpu.loadavg());
     var db = ctx.freshDatabase(name, invoices);
     var started = new Started(ctx, name, db, latencyMs);
     try {
@@ -50,13 +52,23 @@ final class ChargeRun {
       }
       started.awaitWorkers();
       var before = Writes.snapshot(ctx.cluster.sql, db);
-      var window = new Window(Map.of("workers", workerPids, "gateway", List.of(started.gateway.pid())),
-          ctx.cluster.postmasterPid(), db).open();
-      var bill = ctx.procs.run(name + ".bill", started.env,
-          ctx.charon(List.of(), "bill", "--period", ctx.period, "--workers", "0"),
-          Duration.ofMinutes(Math.max(5, invoices / 500)),
-          () -> ctx.cluster.sql.number(db, "select count(*) from invoice where billing_run_id is not null and status <> 'PROCESSING'"),
-          Duration.ofSeconds(120));
+      var window =
+          new Window(
+                  Map.of("workers", workerPids, "gateway", List.of(started.gateway.pid())),
+                  ctx.cluster.postmasterPid(),
+                  db)
+              .open();
+      var bill =
+          ctx.procs.run(
+              name + ".bill",
+              started.env,
+              ctx.charon(List.of(), "bill", "--period", ctx.period, "--workers", "0"),
+              Duration.ofMinutes(Math.max(5, invoices / 500)),
+              () ->
+                  ctx.cluster.sql.number(
+                      db,
+                      "select count(*) from invoice where billing_run_id is not null and status <> 'PROCESSING'"),
+              Duration.ofSeconds(120));
       window.close();
       window.add("producer", bill.cpuSeconds());
       node.put("bill_exit", bill.exit());
@@ -73,7 +85,9 @@ final class ChargeRun {
       started.close();
       ctx.drop(db);
     }
-    Bench.log("%s: %s invoices/s, Charon %s CPU-ms/invoice", name, node.path("invoices_per_s"), node.path("cpu_ms_per_invoice").path("charon"));
+    Bench.log(
+        "%s: %s invoices/s, Charon %s CPU-ms/invoice",
+        name, node.path("invoices_per_s"), node.path("cpu_ms_per_invoice").path("charon"));
     return node;
   }
 
@@ -90,10 +104,20 @@ final class ChargeRun {
       this.ctx = ctx;
       this.name = name;
       int port = freePort();
-      gateway = ctx.procs.start(name + ".gateway", Map.of(),
-          ctx.charon(List.of("-Xmx512m"), "gateway", "--port", String.valueOf(port),
-              "--state-file", ctx.out.resolve(name + ".gateway.jsonl").toString(), "--reset",
-              "--latency-ms", String.valueOf(latencyMs)));
+      gateway =
+          ctx.procs.start(
+              name + ".gateway",
+              Map.of(),
+              ctx.charon(
+                  List.of("-Xmx512m"),
+                  "gateway",
+                  "--port",
+                  String.valueOf(port),
+                  "--state-file",
+                  ctx.out.resolve(name + ".gateway.jsonl").toString(),
+                  "--reset",
+                  "--latency-ms",
+                  String.valueOf(latencyMs)));
       gatewayUrl = "http://127.0.0.1:" + port;
       env.putAll(ctx.dbEnv(db));
       env.put("CHARON_GATEWAY_URL", gatewayUrl);
@@ -103,21 +127,30 @@ final class ChargeRun {
     Procs.Proc worker(int i, int concurrency) {
       var workerEnv = new HashMap<>(env);
       workerEnv.put("CHARON_METRICS_PORT", "0");
-      var w = ctx.procs.start(name + ".worker" + i, workerEnv,
-          ctx.charon(List.of("-Xmx256m"), "worker", "--concurrency", String.valueOf(concurrency)));
+      var w =
+          ctx.procs.start(
+              name + ".worker" + i,
+              workerEnv,
+              ctx.charon(
+                  List.of("-Xmx256m"), "worker", "--concurrency", String.valueOf(concurrency)));
       workers.add(w);
       return w;
     }
 
     void awaitWorkers() {
       for (var w : workers) {
-        Procs.await(w.name() + " up", Duration.ofSeconds(120), () -> w.logContains("charon worker"));
+        Procs.await(
+            w.name() + " up", Duration.ofSeconds(120), () -> w.logContains("charon worker"));
       }
       Procs.sleep(1000);
     }
 
     Procs.Done audit() {
-      return ctx.procs.run(name + ".audit", env, ctx.charon(List.of(), "audit", "--gateway-url", gatewayUrl), Duration.ofMinutes(30));
+      return ctx.procs.run(
+          name + ".audit",
+          env,
+          ctx.charon(List.of(), "audit", "--gateway-url", gatewayUrl),
+          Duration.ofMinutes(30));
     }
 
     void stopWorkers() {

@@ -20,8 +20,8 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpMethod;
 
 /**
- * CPU per provider call of each HTTP client at the same concurrency, against the real gateway
- * (zero latency): the worker's own client (HttpPaymentProvider on the JDK HttpClient) and Jetty 12's
+ * CPU per provider call of each HTTP client at the same concurrency, against the real gateway (zero
+ * latency): the worker's own client (HttpPaymentProvider on the JDK HttpClient) and Jetty 12's
  * client with a keep-alive pool sized to the concurrency, both building and reading the same JSON.
  * The calls run in this harness JVM, whose CPU is measured (it does nothing else meanwhile); the
  * gateway's CPU is measured too, as its cost depends on how the client talks to it.
@@ -49,12 +49,24 @@ final class ClientCost {
     node.put("calls", calls);
     node.put("concurrency", concurrency);
     int port = ChargeRun.freePort();
-    var gateway = ctx.procs.start("clients.gateway", Map.of(), ctx.charon(List.of("-Xmx512m"), "gateway", "--port",
-        String.valueOf(port), "--state-file", ctx.out.resolve("clients.gateway.jsonl").toString(), "--reset"));
+    var gateway =
+        ctx.procs.start(
+            "clients.gateway",
+            Map.of(),
+            ctx.charon(
+                List.of("-Xmx512m"),
+                "gateway",
+                "--port",
+                String.valueOf(port),
+                "--state-file",
+                ctx.out.resolve("clients.gateway.jsonl").toString(),
+                "--reset"));
     try {
       Procs.await("the gateway", Duration.ofSeconds(90), () -> gateway.logContains("listening"));
       var base = URI.create("http://127.0.0.1:" + port);
-      Bench.log("clients: %,d calls at concurrency %d per client (load %s)", calls, concurrency, Cpu.loadavg());
+      Bench.log(
+          "clients: %,d calls at concurrency %d per client (load %s)",
+          calls, concurrency, Cpu.loadavg());
       measure(node.putObject("jdk_httpclient"), "jdk", new Jdk(base), gateway.pid());
       measure(node.putObject("jetty_client"), "jetty", new Jetty(base, concurrency), gateway.pid());
     } finally {
@@ -63,7 +75,8 @@ final class ClientCost {
     return node;
   }
 
-  private void measure(ObjectNode node, String name, Client client, long gatewayPid) throws Exception {
+  private void measure(ObjectNode node, String name, Client client, long gatewayPid)
+      throws Exception {
     try (client) {
       drive(client, name + "-warm", Math.max(1000, calls / 5)); // JIT and connection pool
       long self = ProcessHandle.current().pid();
@@ -78,29 +91,40 @@ final class ClientCost {
       node.put("gateway_cpu_us_per_call", Bench.round(gw * 1e6 / calls, 1));
       node.put("machine_busy_cpu_s", Bench.round(Cpu.machineBusy() - m0, 2));
       node.put("window_s", Bench.round(wall, 2));
-      Bench.log("clients: %s %s CPU-us per call (gateway %s)", name, node.path("client_cpu_us_per_call"), node.path("gateway_cpu_us_per_call"));
+      Bench.log(
+          "clients: %s %s CPU-us per call (gateway %s)",
+          name, node.path("client_cpu_us_per_call"), node.path("gateway_cpu_us_per_call"));
     }
   }
 
-  /** {@code n} calls, at most {@code concurrency} in flight, each on a virtual thread; returns failures. */
+  /**
+   * {@code n} calls, at most {@code concurrency} in flight, each on a virtual thread; returns
+   * failures.
+   */
   private long drive(Client client, String prefix, int n) throws InterruptedException {
     var failed = new AtomicLong();
     var slots = new Semaphore(concurrency);
     try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int i = 0; i < n; i++) {
         slots.acquire();
-        var request = new ChargeRequest(i + 1, i + 1, Money.ofMinor(100 + i % 1000, Currency.EUR), prefix + "-" + i + "-" + System.nanoTime());
-        pool.execute(() -> {
-          try {
-            if (!client.charge(request)) {
-              failed.incrementAndGet();
-            }
-          } catch (Exception e) {
-            failed.incrementAndGet();
-          } finally {
-            slots.release();
-          }
-        });
+        var request =
+            new ChargeRequest(
+                i + 1,
+                i + 1,
+                Money.ofMinor(100 + i % 1000, Currency.EUR),
+                prefix + "-" + i + "-" + System.nanoTime());
+        pool.execute(
+            () -> {
+              try {
+                if (!client.charge(request)) {
+                  failed.incrementAndGet();
+                }
+              } catch (Exception e) {
+                failed.incrementAndGet();
+              } finally {
+                slots.release();
+              }
+            });
       }
       pool.shutdown();
       pool.awaitTermination(10, TimeUnit.MINUTES);
@@ -127,7 +151,9 @@ final class ClientCost {
     }
   }
 
-  /** Jetty 12's client, the same request and the same reading of the answer (status and chargeId). */
+  /**
+   * Jetty 12's client, the same request and the same reading of the answer (status and chargeId).
+   */
   private static final class Jetty implements Client {
     private final HttpClient client = new HttpClient();
     private final String url;
@@ -141,13 +167,23 @@ final class ClientCost {
 
     @Override
     public boolean charge(ChargeRequest request) throws Exception {
-      var body = JSON.writeValueAsBytes(JSON.createObjectNode().put("invoiceId", request.invoiceId())
-          .put("customerId", request.customerId()).put("amountMinor", request.amount().minorUnits())
-          .put("currency", request.amount().currency().name()));
-      var response = client.newRequest(url).method(HttpMethod.POST).timeout(10, TimeUnit.SECONDS)
-          .headers(h -> h.put("Idempotency-Key", request.idempotencyKey()))
-          .body(new BytesRequestContent("application/json", body)).send();
-      return response.getStatus() == 201 && !JSON.readTree(response.getContentAsString()).path("chargeId").asText("").isEmpty();
+      var body =
+          JSON.writeValueAsBytes(
+              JSON.createObjectNode()
+                  .put("invoiceId", request.invoiceId())
+                  .put("customerId", request.customerId())
+                  .put("amountMinor", request.amount().minorUnits())
+                  .put("currency", request.amount().currency().name()));
+      var response =
+          client
+              .newRequest(url)
+              .method(HttpMethod.POST)
+              .timeout(10, TimeUnit.SECONDS)
+              .headers(h -> h.put("Idempotency-Key", request.idempotencyKey()))
+              .body(new BytesRequestContent("application/json", body))
+              .send();
+      return response.getStatus() == 201
+          && !JSON.readTree(response.getContentAsString()).path("chargeId").asText("").isEmpty();
     }
 
     @Override

@@ -23,9 +23,21 @@ final class Cluster {
 
   /** Read back from the running server into the results. */
   static final List<String> REPORTED =
-      List.of("server_version", "autovacuum", "autovacuum_naptime", "autovacuum_vacuum_cost_delay",
-          "autovacuum_vacuum_cost_limit", "autovacuum_max_workers", "shared_buffers", "max_connections", "fsync",
-          "synchronous_commit", "wal_level", "checkpoint_timeout", "max_wal_size", "work_mem");
+      List.of(
+          "server_version",
+          "autovacuum",
+          "autovacuum_naptime",
+          "autovacuum_vacuum_cost_delay",
+          "autovacuum_vacuum_cost_limit",
+          "autovacuum_max_workers",
+          "shared_buffers",
+          "max_connections",
+          "fsync",
+          "synchronous_commit",
+          "wal_level",
+          "checkpoint_timeout",
+          "max_wal_size",
+          "work_mem");
 
   final String version;
   final String name;
@@ -54,7 +66,9 @@ final class Cluster {
   void start() throws IOException, InterruptedException {
     var conf = Path.of("/etc/postgresql", version, name);
     if (!Files.isDirectory(conf)) {
-      run(List.of("pg_createcluster", version, name, "-p", String.valueOf(port), "--", "--auth=trust"));
+      run(
+          List.of(
+              "pg_createcluster", version, name, "-p", String.valueOf(port), "--", "--auth=trust"));
     }
     var lines = new ArrayList<String>();
     lines.add("# Written by the benchmark harness (dev.charon.bench.Cluster) on every start.");
@@ -83,9 +97,15 @@ final class Cluster {
 
   Map<String, Object> reportedSettings() {
     var out = new LinkedHashMap<String, Object>();
-    for (var row : sql.rows("postgres", "select name, setting, unit from pg_settings where name in ('"
-        + String.join("','", REPORTED) + "') order by name")) {
-      out.put((String) row.get("name"), row.get("setting") + (row.get("unit") == null ? "" : " " + row.get("unit")));
+    for (var row :
+        sql.rows(
+            "postgres",
+            "select name, setting, unit from pg_settings where name in ('"
+                + String.join("','", REPORTED)
+                + "') order by name")) {
+      out.put(
+          (String) row.get("name"),
+          row.get("setting") + (row.get("unit") == null ? "" : " " + row.get("unit")));
     }
     return out;
   }
@@ -96,9 +116,13 @@ final class Cluster {
 
   /** Drops every database the harness made (all are named bench_*). */
   void dropBenchDatabases() {
-    for (var row : sql.rows("postgres", "select datname from pg_database where datname like 'bench\\_%'")) {
+    for (var row :
+        sql.rows("postgres", "select datname from pg_database where datname like 'bench\\_%'")) {
       var db = (String) row.get("datname");
-      sql.exec("postgres", "alter database " + db + " with allow_connections true", "drop database if exists " + db + " with (force)");
+      sql.exec(
+          "postgres",
+          "alter database " + db + " with allow_connections true",
+          "drop database if exists " + db + " with (force)");
     }
   }
 
@@ -107,18 +131,23 @@ final class Cluster {
     var out = new String(p.getInputStream().readAllBytes());
     int rc = p.waitFor();
     if (rc != 0 && !command.get(0).equals("pg_isready")) {
-      throw new IllegalStateException(String.join(" ", command) + " exited " + rc + ": " + out.strip());
+      throw new IllegalStateException(
+          String.join(" ", command) + " exited " + rc + ": " + out.strip());
     }
     return rc;
   }
 
   private static String newestVersion() {
     try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
-      return versions.map(p -> p.getFileName().toString()).filter(v -> v.matches("\\d+"))
+      return versions
+          .map(p -> p.getFileName().toString())
+          .filter(v -> v.matches("\\d+"))
           .max(Comparator.comparingInt(Integer::parseInt))
-          .orElseThrow(() -> new IllegalStateException("no PostgreSQL server under /usr/lib/postgresql"));
+          .orElseThrow(
+              () -> new IllegalStateException("no PostgreSQL server under /usr/lib/postgresql"));
     } catch (IOException e) {
-      throw new IllegalStateException("the benchmark needs Debian's PostgreSQL server packages (/usr/lib/postgresql)", e);
+      throw new IllegalStateException(
+          "the benchmark needs Debian's PostgreSQL server packages (/usr/lib/postgresql)", e);
     }
   }
 }

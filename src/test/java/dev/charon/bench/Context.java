@@ -9,7 +9,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What every scenario shares: the jar, the cluster, the process list, seeded template databases. */
+/**
+ * What every scenario shares: the jar, the cluster, the process list, seeded template databases.
+ */
 final class Context {
   final Path root;
   final Path out;
@@ -44,19 +46,28 @@ final class Context {
   }
 
   Map<String, String> dbEnv(String database) {
-    return Map.of("CHARON_DB_URL", cluster.sql.url(database), "CHARON_DB_USER", "postgres", "CHARON_QUEUE", "postgres");
+    return Map.of(
+        "CHARON_DB_URL",
+        cluster.sql.url(database),
+        "CHARON_DB_USER",
+        "postgres",
+        "CHARON_QUEUE",
+        "postgres");
   }
 
   /**
-   * A fresh database holding {@code invoices} due invoices, copied from a template that
-   * {@code charon seed} filled once per size. Neither copies nor templates are vacuumed by the
-   * harness: every scenario (the pgbench ceiling included) starts from what seed left, and
-   * autovacuum does the rest as it would in production.
+   * A fresh database holding {@code invoices} due invoices, copied from a template that {@code
+   * charon seed} filled once per size. Neither copies nor templates are vacuumed by the harness:
+   * every scenario (the pgbench ceiling included) starts from what seed left, and autovacuum does
+   * the rest as it would in production.
    */
   String freshDatabase(String name, int invoices) {
     var template = templates.computeIfAbsent(invoices, this::seedTemplate);
     var db = "bench_" + name + "_" + (++databases);
-    cluster.sql.exec("postgres", "drop database if exists " + db, "create database " + db + " template " + template);
+    cluster.sql.exec(
+        "postgres",
+        "drop database if exists " + db,
+        "create database " + db + " template " + template);
     return db;
   }
 
@@ -64,9 +75,18 @@ final class Context {
     var db = "bench_tpl_" + invoices;
     Bench.log("seeding template %s (%,d customers, one due invoice each)", db, invoices);
     cluster.sql.exec("postgres", "drop database if exists " + db, "create database " + db);
-    var done = procs.run("seed-" + invoices, dbEnv(db),
-        charon(List.of(), "seed", "--customers", String.valueOf(invoices), "--invoices-per-customer", "1"),
-        Duration.ofMinutes(60));
+    var done =
+        procs.run(
+            "seed-" + invoices,
+            dbEnv(db),
+            charon(
+                List.of(),
+                "seed",
+                "--customers",
+                String.valueOf(invoices),
+                "--invoices-per-customer",
+                "1"),
+            Duration.ofMinutes(60));
     if (done.exit() != 0) {
       throw new IllegalStateException("seed exited " + done.exit() + ": " + done.lastLine());
     }

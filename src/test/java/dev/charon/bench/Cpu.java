@@ -52,8 +52,8 @@ final class Cpu {
 
   /**
    * The PostgreSQL cluster's CPU, split into client backends of the named database and the rest
-   * (autovacuum, checkpointer, WAL writer, other databases' backends, and every process that exited,
-   * whose time the postmaster has collected).
+   * (autovacuum, checkpointer, WAL writer, other databases' backends, and every process that
+   * exited, whose time the postmaster has collected).
    */
   static Map<String, Double> cluster(long postmaster, String database) {
     var t = times(postmaster);
@@ -81,8 +81,13 @@ final class Cpu {
   static double machineBusy() {
     try {
       var cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-      long busy = Long.parseLong(cpu[1]) + Long.parseLong(cpu[2]) + Long.parseLong(cpu[3])
-          + Long.parseLong(cpu[6]) + Long.parseLong(cpu[7]) + Long.parseLong(cpu[8]);
+      long busy =
+          Long.parseLong(cpu[1])
+              + Long.parseLong(cpu[2])
+              + Long.parseLong(cpu[3])
+              + Long.parseLong(cpu[6])
+              + Long.parseLong(cpu[7])
+              + Long.parseLong(cpu[8]);
       return busy / HZ;
     } catch (IOException e) {
       return 0;
@@ -100,7 +105,8 @@ final class Cpu {
 
   private static String cmdline(long pid) {
     try {
-      return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"))).replace('\0', ' ') + " ";
+      return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"))).replace('\0', ' ')
+          + " ";
     } catch (IOException e) {
       return "";
     }

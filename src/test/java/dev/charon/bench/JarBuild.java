@@ -36,7 +36,8 @@ record JarBuild(String commit, String subject, Path jar, String sha256) {
   /** A jar built elsewhere; the caller vouches that it is the commit's build. */
   static JarBuild given(Path root, String rev, Path jar) throws IOException, InterruptedException {
     var commit = git(root, "rev-parse", "--short=7", rev + "^{commit}");
-    return new JarBuild(commit, git(root, "log", "-1", "--format=%s", commit), jar.toAbsolutePath(), sha256(jar));
+    return new JarBuild(
+        commit, git(root, "log", "-1", "--format=%s", commit), jar.toAbsolutePath(), sha256(jar));
   }
 
   static String sha256(Path file) throws IOException {
@@ -60,7 +61,8 @@ record JarBuild(String commit, String subject, Path jar, String sha256) {
     return run(root, command);
   }
 
-  private static String run(Path dir, List<String> command) throws IOException, InterruptedException {
+  private static String run(Path dir, List<String> command)
+      throws IOException, InterruptedException {
     var builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
     var p = builder.start();

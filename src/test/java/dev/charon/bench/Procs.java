@@ -11,7 +11,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-/** The processes a benchmark starts: long-running ones it stops itself, one-shot ones it waits for. */
+/**
+ * The processes a benchmark starts: long-running ones it stops itself, one-shot ones it waits for.
+ */
 final class Procs implements AutoCloseable {
   /** A started process with its log file. */
   record Proc(String name, Process process, Path log) {
@@ -57,7 +59,8 @@ final class Procs implements AutoCloseable {
 
   Proc start(String name, Map<String, String> extraEnv, List<String> command) {
     var log = logs.resolve(name + ".log");
-    var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    var builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().putAll(env);
     builder.environment().putAll(extraEnv);
     try {
@@ -83,9 +86,15 @@ final class Procs implements AutoCloseable {
    * for {@code stall}: a stuck run must fail the scenario, not eat the harness's time.
    */
   Done run(
-      String name, Map<String, String> extraEnv, List<String> command, Duration timeout,
-      java.util.function.LongSupplier progress, Duration stall) {
-    var script = new ArrayList<String>(List.of("bash", "-c", "\"$@\"; rc=$?; echo __cpu; times; exit $rc", "bash"));
+      String name,
+      Map<String, String> extraEnv,
+      List<String> command,
+      Duration timeout,
+      java.util.function.LongSupplier progress,
+      Duration stall) {
+    var script =
+        new ArrayList<String>(
+            List.of("bash", "-c", "\"$@\"; rc=$?; echo __cpu; times; exit $rc", "bash"));
     script.addAll(command);
     long t0 = System.nanoTime();
     var proc = start(name, extraEnv, script);
@@ -139,14 +148,16 @@ final class Procs implements AutoCloseable {
 
   private static double bashTime(String value) { // 1m2.345s
     int m = value.indexOf('m');
-    return Integer.parseInt(value.substring(0, m)) * 60 + Double.parseDouble(value.substring(m + 1, value.length() - 1));
+    return Integer.parseInt(value.substring(0, m)) * 60
+        + Double.parseDouble(value.substring(m + 1, value.length() - 1));
   }
 
   static void await(String what, Duration timeout, BooleanSupplier condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+        throw new IllegalStateException(
+            "timed out after " + timeout.toSeconds() + " s waiting for " + what);
       }
       sleep(200);
     }

@@ -6,7 +6,14 @@ import java.util.List;
 /** Renders BENCHMARKS.md from one results file: every figure in it comes from that file. */
 final class Report {
   private static final List<String> CPU_GROUPS =
-      List.of("workers", "producer", "server", "postgres_backends", "postgres_other", "gateway", "pgbench");
+      List.of(
+          "workers",
+          "producer",
+          "server",
+          "postgres_backends",
+          "postgres_other",
+          "gateway",
+          "pgbench");
 
   private Report() {}
 
@@ -15,83 +22,196 @@ final class Report {
     var m = r.path("machine");
     var b = new StringBuilder();
     b.append("# Charon benchmarks\n\n");
-    b.append("<!-- Rendered by the harness (dev.charon.bench.Report) from ").append(source)
-        .append(". Do not edit by hand: rerun `bench/run` or `bench/run render ").append(source).append("`. -->\n\n");
-    b.append("Every figure below comes from one harness run, **`").append(source).append("`**, of commit `")
-        .append(run.path("commit").asText()).append("` (").append(run.path("commit_subject").asText())
-        .append("), mode `").append(run.path("mode").asText()).append("`, started ").append(run.path("started_at").asText())
-        .append(", harness wall time ").append(run.path("harness_wall_s").asText()).append(" s. The analysis of this run is in `bench/analysis.md`.\n\n");
-    b.append("> **Load.** This machine has ").append(m.path("nproc").asInt()).append(" cores and is shared. Load average at the start ")
-        .append(m.path("loadavg_start").asText()).append(", at the end ").append(m.path("loadavg_end").asText()).append(", ")
-        .append(m.path("other_java_processes_start").asInt()).append(" other `java` processes at the start. Each scenario lists the CPU")
-        .append(" other processes used in its window. Rates (invoices/s) on a busy box are floors; CPU time per invoice is")
+    b.append("<!-- Rendered by the harness (dev.charon.bench.Report) from ")
+        .append(source)
+        .append(". Do not edit by hand: rerun `bench/run` or `bench/run render ")
+        .append(source)
+        .append("`. -->\n\n");
+    b.append("Every figure below comes from one harness run, **`")
+        .append(source)
+        .append("`**, of commit `")
+        .append(run.path("commit").asText())
+        .append("` (")
+        .append(run.path("commit_subject").asText())
+        .append("), mode `")
+        .append(run.path("mode").asText())
+        .append("`, started ")
+        .append(run.path("started_at").asText())
+        .append(", harness wall time ")
+        .append(run.path("harness_wall_s").asText())
+        .append(" s. The analysis of this run is in `bench/analysis.md`.\n\n");
+    b.append("> **Load.** This machine has ")
+        .append(m.path("nproc").asInt())
+        .append(" cores and is shared. Load average at the start ")
+        .append(m.path("loadavg_start").asText())
+        .append(", at the end ")
+        .append(m.path("loadavg_end").asText())
+        .append(", ")
+        .append(m.path("other_java_processes_start").asInt())
+        .append(" other `java` processes at the start. Each scenario lists the CPU")
+        .append(
+            " other processes used in its window. Rates (invoices/s) on a busy box are floors; CPU time per invoice is")
         .append(" the figure to compare, as it hardly depends on what else runs.\n\n");
 
-    b.append("## Targets (issue 17)\n\n| target | what | measured | met | full size | from |\n| --- | --- | --- | --- | --- | --- |\n");
+    b.append(
+        "## Targets (issue 17)\n\n| target | what | measured | met | full size | from |\n| --- | --- | --- | --- | --- | --- |\n");
     for (var t : r.path("targets")) {
-      b.append("| ").append(t.path("target").asText()).append(" | ").append(t.path("what").asText()).append(" | ")
-          .append(t.path("measured").asText()).append(" | ").append(Targets.met(t)).append(" | ")
-          .append(t.path("full_size").asBoolean() ? "yes" : "no").append(" | ").append(t.path("from").asText()).append(" |\n");
+      b.append("| ")
+          .append(t.path("target").asText())
+          .append(" | ")
+          .append(t.path("what").asText())
+          .append(" | ")
+          .append(t.path("measured").asText())
+          .append(" | ")
+          .append(Targets.met(t))
+          .append(" | ")
+          .append(t.path("full_size").asBoolean() ? "yes" : "no")
+          .append(" | ")
+          .append(t.path("from").asText())
+          .append(" |\n");
     }
 
     b.append("\n## Cost per invoice (CPU-ms per charged invoice, per process)\n\n");
-    b.append("`charon` = workers + producer (`charon bill`, JVM start included) + server + every PostgreSQL process of the")
-        .append(" benchmark cluster (the scenario database's backends, and autovacuum, checkpointer, WAL writer, exited")
-        .append(" backends as `postgres_other`); the gateway is the fake provider and not counted in it. Invoices/s per core =")
+    b.append(
+            "`charon` = workers + producer (`charon bill`, JVM start included) + server + every PostgreSQL process of the")
+        .append(
+            " benchmark cluster (the scenario database's backends, and autovacuum, checkpointer, WAL writer, exited")
+        .append(
+            " backends as `postgres_other`); the gateway is the fake provider and not counted in it. Invoices/s per core =")
         .append(" charged invoices / Charon's CPU seconds.\n\n");
     b.append("| scenario | invoices | invoices/s | invoices/s per core of Charon | ");
     CPU_GROUPS.forEach(g -> b.append(g).append(" | "));
     b.append("**charon** | window load (start / end) | others' CPU-s / busy CPU-s |\n|");
     b.append(" --- |".repeat(7 + CPU_GROUPS.size())).append("\n");
-    r.path("scenarios").fields().forEachRemaining(e -> {
-      var s = e.getValue();
-      var c = s.path("cpu_ms_per_invoice");
-      if (c.isMissingNode()) {
-        return;
-      }
-      b.append("| ").append(e.getKey()).append(" | ").append(num(s.path("kind").asText().equals("ceiling") ? s.path("paid") : s.path("charged")))
-          .append(" | ").append(num(s.path("invoices_per_s"))).append(" | ").append(num(s.path("charon_invoices_per_s_per_core"))).append(" | ");
-      CPU_GROUPS.forEach(g -> b.append(c.has(g) ? c.path(g).asText() : "").append(" | "));
-      var w = s.path("machine");
-      b.append("**").append(c.path("charon").asText()).append("** | ").append(w.path("loadavg_start").asText()).append(" / ")
-          .append(w.path("loadavg_end").asText()).append(" | ").append(w.path("others_cpu_s").asText()).append(" / ")
-          .append(w.path("busy_cpu_s").asText()).append(" |\n");
-    });
+    r.path("scenarios")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              var s = e.getValue();
+              var c = s.path("cpu_ms_per_invoice");
+              if (c.isMissingNode()) {
+                return;
+              }
+              b.append("| ")
+                  .append(e.getKey())
+                  .append(" | ")
+                  .append(
+                      num(
+                          s.path("kind").asText().equals("ceiling")
+                              ? s.path("paid")
+                              : s.path("charged")))
+                  .append(" | ")
+                  .append(num(s.path("invoices_per_s")))
+                  .append(" | ")
+                  .append(num(s.path("charon_invoices_per_s_per_core")))
+                  .append(" | ");
+              CPU_GROUPS.forEach(g -> b.append(c.has(g) ? c.path(g).asText() : "").append(" | "));
+              var w = s.path("machine");
+              b.append("**")
+                  .append(c.path("charon").asText())
+                  .append("** | ")
+                  .append(w.path("loadavg_start").asText())
+                  .append(" / ")
+                  .append(w.path("loadavg_end").asText())
+                  .append(" | ")
+                  .append(w.path("others_cpu_s").asText())
+                  .append(" / ")
+                  .append(w.path("busy_cpu_s").asText())
+                  .append(" |\n");
+            });
 
     b.append("\n## Scenarios\n\n");
     r.path("scenarios").fields().forEachRemaining(e -> scenario(b, e.getKey(), e.getValue()));
 
-    b.append("## Row writes per charged invoice\n\nFrom `pg_stat_user_tables` of each scenario's database (inserted / updated")
-        .append(" (of which HOT) / deleted rows, divided by invoices charged).\n\n| scenario | table | inserted | updated | HOT | deleted |\n| --- | --- | --- | --- | --- | --- |\n");
-    r.path("scenarios").fields().forEachRemaining(e -> {
-      var w = e.getValue().path("row_writes_per_invoice");
-      w.fields().forEachRemaining(t -> {
-        if (t.getValue().isObject()) {
-          var v = t.getValue();
-          b.append("| ").append(e.getKey()).append(" | ").append(t.getKey()).append(" | ").append(v.path("inserted").asText()).append(" | ")
-              .append(v.path("updated").asText()).append(" | ").append(v.path("hot_updated").asText()).append(" | ")
-              .append(v.path("deleted").asText()).append(" |\n");
-        }
-      });
-      if (w.has("total")) {
-        b.append("| ").append(e.getKey()).append(" | **all** | | | | **").append(w.path("total").asText()).append(" rows** |\n");
-      }
-    });
+    b.append(
+            "## Row writes per charged invoice\n\nFrom `pg_stat_user_tables` of each scenario's database (inserted / updated")
+        .append(
+            " (of which HOT) / deleted rows, divided by invoices charged).\n\n| scenario | table | inserted | updated | HOT | deleted |\n| --- | --- | --- | --- | --- | --- |\n");
+    r.path("scenarios")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              var w = e.getValue().path("row_writes_per_invoice");
+              w.fields()
+                  .forEachRemaining(
+                      t -> {
+                        if (t.getValue().isObject()) {
+                          var v = t.getValue();
+                          b.append("| ")
+                              .append(e.getKey())
+                              .append(" | ")
+                              .append(t.getKey())
+                              .append(" | ")
+                              .append(v.path("inserted").asText())
+                              .append(" | ")
+                              .append(v.path("updated").asText())
+                              .append(" | ")
+                              .append(v.path("hot_updated").asText())
+                              .append(" | ")
+                              .append(v.path("deleted").asText())
+                              .append(" |\n");
+                        }
+                      });
+              if (w.has("total")) {
+                b.append("| ")
+                    .append(e.getKey())
+                    .append(" | **all** | | | | **")
+                    .append(w.path("total").asText())
+                    .append(" rows** |\n");
+              }
+            });
 
     b.append("\n## Machine and benchmark cluster\n\n| fact | value |\n| --- | --- |\n");
-    m.fields().forEachRemaining(e -> b.append("| ").append(e.getKey()).append(" | ").append(e.getValue().asText()).append(" |\n"));
-    b.append("| jar | sha256 ").append(run.path("jar_sha256").asText()).append(run.path("jar_built_by_harness").asBoolean()
-        ? ", built by the harness from the commit" : ", given to the harness with --jar").append(" |\n");
+    m.fields()
+        .forEachRemaining(
+            e ->
+                b.append("| ")
+                    .append(e.getKey())
+                    .append(" | ")
+                    .append(e.getValue().asText())
+                    .append(" |\n"));
+    b.append("| jar | sha256 ")
+        .append(run.path("jar_sha256").asText())
+        .append(
+            run.path("jar_built_by_harness").asBoolean()
+                ? ", built by the harness from the commit"
+                : ", given to the harness with --jar")
+        .append(" |\n");
     var cl = r.path("cluster");
-    b.append("\nThe harness's own PostgreSQL cluster `").append(cl.path("name").asText()).append("` on port ").append(cl.path("port").asText())
-        .append(" (Debian's `pg_createcluster`; the machine's default server is not used). Written to its `conf.d` on every start: ");
-    cl.path("settings_written").fields().forEachRemaining(e -> b.append('`').append(e.getKey()).append(" = ").append(e.getValue().asText()).append("` "));
+    b.append("\nThe harness's own PostgreSQL cluster `")
+        .append(cl.path("name").asText())
+        .append("` on port ")
+        .append(cl.path("port").asText())
+        .append(
+            " (Debian's `pg_createcluster`; the machine's default server is not used). Written to its `conf.d` on every start: ");
+    cl.path("settings_written")
+        .fields()
+        .forEachRemaining(
+            e ->
+                b.append('`')
+                    .append(e.getKey())
+                    .append(" = ")
+                    .append(e.getValue().asText())
+                    .append("` "));
     b.append("\n\n| setting (as the server reports it) | value |\n| --- | --- |\n");
-    cl.path("settings").fields().forEachRemaining(e -> b.append("| ").append(e.getKey()).append(" | ").append(e.getValue().asText()).append(" |\n"));
-    b.append("\n## Reproduce\n\n```sh\n").append(run.path("command").asText()).append("\n```\n\n")
-        .append("`bench/run --help` lists the modes and sizes. The larger scenarios for the lead, on a quiet machine:\n\n```sh\n")
-        .append("bench/run --mode full                       # e2e 20,000, 1M at 100 ms, 10M-invoice database\n")
-        .append("bench/run --mode full --scenarios large     # only the 1,000,000-invoice run\n```\n");
+    cl.path("settings")
+        .fields()
+        .forEachRemaining(
+            e ->
+                b.append("| ")
+                    .append(e.getKey())
+                    .append(" | ")
+                    .append(e.getValue().asText())
+                    .append(" |\n"));
+    b.append("\n## Reproduce\n\n```sh\n")
+        .append(run.path("command").asText())
+        .append("\n```\n\n")
+        .append(
+            "`bench/run --help` lists the modes and sizes. The larger scenarios for the lead, on a quiet machine:\n\n```sh\n")
+        .append(
+            "bench/run --mode full                       # e2e 20,000, 1M at 100 ms, 10M-invoice database\n")
+        .append(
+            "bench/run --mode full --scenarios large     # only the 1,000,000-invoice run\n```\n");
     return b.toString();
   }
 
@@ -103,56 +223,145 @@ final class Report {
     }
     switch (s.path("kind").asText()) {
       case "clients" -> {
-        b.append("Provider HTTP clients against the real gateway (zero latency), ").append(num(s.path("calls")))
-            .append(" calls each at concurrency ").append(s.path("concurrency").asInt()).append(" after a warm-up, same JSON in and out;")
-            .append(" the client side measured as the harness JVM's CPU, the gateway's as its process's.\n\n")
-            .append("| client | CPU-µs per call (client) | CPU-µs per call (gateway) | calls/s | failed | machine busy CPU-s |\n| --- | --- | --- | --- | --- | --- |\n");
-        s.fields().forEachRemaining(e -> {
-          if (e.getValue().isObject()) {
-            var v = e.getValue();
-            b.append("| ").append(e.getKey()).append(" | ").append(v.path("client_cpu_us_per_call").asText()).append(" | ")
-                .append(v.path("gateway_cpu_us_per_call").asText()).append(" | ").append(num(v.path("calls_per_s"))).append(" | ")
-                .append(v.path("failed").asText()).append(" | ").append(v.path("machine_busy_cpu_s").asText()).append(" |\n");
-          }
-        });
+        b.append("Provider HTTP clients against the real gateway (zero latency), ")
+            .append(num(s.path("calls")))
+            .append(" calls each at concurrency ")
+            .append(s.path("concurrency").asInt())
+            .append(" after a warm-up, same JSON in and out;")
+            .append(
+                " the client side measured as the harness JVM's CPU, the gateway's as its process's.\n\n")
+            .append(
+                "| client | CPU-µs per call (client) | CPU-µs per call (gateway) | calls/s | failed | machine busy CPU-s |\n| --- | --- | --- | --- | --- | --- |\n");
+        s.fields()
+            .forEachRemaining(
+                e -> {
+                  if (e.getValue().isObject()) {
+                    var v = e.getValue();
+                    b.append("| ")
+                        .append(e.getKey())
+                        .append(" | ")
+                        .append(v.path("client_cpu_us_per_call").asText())
+                        .append(" | ")
+                        .append(v.path("gateway_cpu_us_per_call").asText())
+                        .append(" | ")
+                        .append(num(v.path("calls_per_s")))
+                        .append(" | ")
+                        .append(v.path("failed").asText())
+                        .append(" | ")
+                        .append(v.path("machine_busy_cpu_s").asText())
+                        .append(" |\n");
+                  }
+                });
         b.append('\n');
         return;
       }
-      case "ceiling" -> b.append("pgbench, ").append(s.path("clients").asInt()).append(" clients, batch ").append(s.path("batch").asInt())
-          .append(", script `").append(s.path("script").asText()).append("` (the engine's SQL, no provider, no JVM) on a fresh copy of the ")
-          .append("same template as the end-to-end run: ").append(num(s.path("paid"))).append(" of ").append(num(s.path("invoices")))
-          .append(" invoices paid in ").append(s.path("span_s").asText()).append(" s, **").append(num(s.path("invoices_per_s")))
-          .append(" invoices/s** (").append(s.path("batches_per_s").asText()).append(" batches/s).\n\n");
+      case "ceiling" ->
+          b.append("pgbench, ")
+              .append(s.path("clients").asInt())
+              .append(" clients, batch ")
+              .append(s.path("batch").asInt())
+              .append(", script `")
+              .append(s.path("script").asText())
+              .append("` (the engine's SQL, no provider, no JVM) on a fresh copy of the ")
+              .append("same template as the end-to-end run: ")
+              .append(num(s.path("paid")))
+              .append(" of ")
+              .append(num(s.path("invoices")))
+              .append(" invoices paid in ")
+              .append(s.path("span_s").asText())
+              .append(" s, **")
+              .append(num(s.path("invoices_per_s")))
+              .append(" invoices/s** (")
+              .append(s.path("batches_per_s").asText())
+              .append(" batches/s).\n\n");
       case "big_database" -> {
-        b.append(num(s.path("background_invoices"))).append(" invoices of earlier periods (").append(num(s.path("invoice_rows")))
-            .append(" invoice rows, ").append(num(s.path("history_rows"))).append(" history rows, ").append(s.path("database_mb").asText())
-            .append(" MB, filled in ").append(s.path("fill_s").asText()).append(" s and vacuumed), then a run of ").append(num(s.path("invoices")))
-            .append(" produced by `charon bill` and charged by one worker (x").append(s.path("concurrency").asInt()).append(", zero latency) while a `charon server`")
-            .append(" answered the console's overview reads: production **").append(num(s.path("production").path("invoices_per_s")))
-            .append(" invoices/s**, charging ").append(num(s.path("invoices_per_s"))).append(" invoices/s, audit exit ").append(s.path("audit_exit").asText()).append(".\n\n");
-        b.append("| read | when | requests | p50 ms | p95 ms | max ms |\n| --- | --- | --- | --- | --- | --- |\n");
+        b.append(num(s.path("background_invoices")))
+            .append(" invoices of earlier periods (")
+            .append(num(s.path("invoice_rows")))
+            .append(" invoice rows, ")
+            .append(num(s.path("history_rows")))
+            .append(" history rows, ")
+            .append(s.path("database_mb").asText())
+            .append(" MB, filled in ")
+            .append(s.path("fill_s").asText())
+            .append(" s and vacuumed), then a run of ")
+            .append(num(s.path("invoices")))
+            .append(" produced by `charon bill` and charged by one worker (x")
+            .append(s.path("concurrency").asInt())
+            .append(", zero latency) while a `charon server`")
+            .append(" answered the console's overview reads: production **")
+            .append(num(s.path("production").path("invoices_per_s")))
+            .append(" invoices/s**, charging ")
+            .append(num(s.path("invoices_per_s")))
+            .append(" invoices/s, audit exit ")
+            .append(s.path("audit_exit").asText())
+            .append(".\n\n");
+        b.append(
+            "| read | when | requests | p50 ms | p95 ms | max ms |\n| --- | --- | --- | --- | --- | --- |\n");
         for (var when : List.of("reads_idle", "reads_during_run")) {
-          s.path(when).fields().forEachRemaining(e -> b.append("| `").append(e.getKey()).append("` | ").append(when.substring(6).replace('_', ' '))
-              .append(" | ").append(e.getValue().path("requests").asText()).append(" | ").append(e.getValue().path("p50_ms").asText())
-              .append(" | ").append(e.getValue().path("p95_ms").asText()).append(" | ").append(e.getValue().path("max_ms").asText()).append(" |\n"));
+          s.path(when)
+              .fields()
+              .forEachRemaining(
+                  e ->
+                      b.append("| `")
+                          .append(e.getKey())
+                          .append("` | ")
+                          .append(when.substring(6).replace('_', ' '))
+                          .append(" | ")
+                          .append(e.getValue().path("requests").asText())
+                          .append(" | ")
+                          .append(e.getValue().path("p50_ms").asText())
+                          .append(" | ")
+                          .append(e.getValue().path("p95_ms").asText())
+                          .append(" | ")
+                          .append(e.getValue().path("max_ms").asText())
+                          .append(" |\n"));
         }
         b.append('\n');
       }
-      default -> b.append(num(s.path("invoices"))).append(" invoices, ").append(s.path("workers").asInt()).append(" worker(s) x ")
-          .append(s.path("concurrency").asInt()).append(", gateway latency ").append(s.path("latency_ms").asInt()).append(" ms, ")
-          .append(s.path("transport").asText()).append(" transport: **").append(num(s.path("invoices_per_s"))).append(" invoices/s** (database clock, ")
-          .append(s.path("span_s").asText()).append(" s from first attempt to last outcome; `bill` wall ").append(s.path("wall_s").asText())
-          .append(" s). Production ").append(num(s.path("production").path("invoices_per_s"))).append(" invoices/s. Batches: ")
-          .append(s.path("batches").path("open_mean").asText()).append(" per open, ").append(s.path("batches").path("record_mean").asText())
-          .append(" per record. Statuses ").append(s.path("statuses").toString()).append(", audit exit ").append(s.path("audit_exit").asText())
-          .append(" (").append(s.path("audit_line").asText()).append(").\n\n");
+      default ->
+          b.append(num(s.path("invoices")))
+              .append(" invoices, ")
+              .append(s.path("workers").asInt())
+              .append(" worker(s) x ")
+              .append(s.path("concurrency").asInt())
+              .append(", gateway latency ")
+              .append(s.path("latency_ms").asInt())
+              .append(" ms, ")
+              .append(s.path("transport").asText())
+              .append(" transport: **")
+              .append(num(s.path("invoices_per_s")))
+              .append(" invoices/s** (database clock, ")
+              .append(s.path("span_s").asText())
+              .append(" s from first attempt to last outcome; `bill` wall ")
+              .append(s.path("wall_s").asText())
+              .append(" s). Production ")
+              .append(num(s.path("production").path("invoices_per_s")))
+              .append(" invoices/s. Batches: ")
+              .append(s.path("batches").path("open_mean").asText())
+              .append(" per open, ")
+              .append(s.path("batches").path("record_mean").asText())
+              .append(" per record. Statuses ")
+              .append(s.path("statuses").toString())
+              .append(", audit exit ")
+              .append(s.path("audit_exit").asText())
+              .append(" (")
+              .append(s.path("audit_line").asText())
+              .append(").\n\n");
     }
     var cpu = s.path("cpu_s");
     b.append("CPU seconds in the window: ");
-    cpu.fields().forEachRemaining(e -> b.append(e.getKey()).append(' ').append(e.getValue().asText()).append(", "));
+    cpu.fields()
+        .forEachRemaining(
+            e -> b.append(e.getKey()).append(' ').append(e.getValue().asText()).append(", "));
     var w = s.path("machine");
-    b.append("machine busy ").append(w.path("busy_cpu_s").asText()).append(" of ").append(w.path("available_cpu_s").asText())
-        .append(" available in ").append(w.path("window_s").asText()).append(" s.\n\n");
+    b.append("machine busy ")
+        .append(w.path("busy_cpu_s").asText())
+        .append(" of ")
+        .append(w.path("available_cpu_s").asText())
+        .append(" available in ")
+        .append(w.path("window_s").asText())
+        .append(" s.\n\n");
   }
 
   private static String num(JsonNode n) {

@@ -25,7 +25,8 @@ final class Sql {
   }
 
   void exec(String database, String... statements) {
-    try (var c = connect(database); var s = c.createStatement()) {
+    try (var c = connect(database);
+        var s = c.createStatement()) {
       for (var statement : statements) {
         s.execute(statement);
       }
@@ -35,7 +36,9 @@ final class Sql {
   }
 
   List<Map<String, Object>> rows(String database, String query) {
-    try (var c = connect(database); var s = c.createStatement(); var rs = s.executeQuery(query)) {
+    try (var c = connect(database);
+        var s = c.createStatement();
+        var rs = s.executeQuery(query)) {
       var out = new ArrayList<Map<String, Object>>();
       var meta = rs.getMetaData();
       while (rs.next()) {

@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * A measurement window: CPU seconds of named processes, of the PostgreSQL cluster (the scenario
- * database's backends and everything else), and of the machine, between {@link #open} and
- * {@link #close}.
+ * database's backends and everything else), and of the machine, between {@link #open} and {@link
+ * #close}.
  */
 final class Window {
   private final Map<String, List<Long>> groups;
@@ -65,8 +65,8 @@ final class Window {
   }
 
   /**
-   * Writes cpu_s, cpu_ms_per_invoice and the machine's share. "charon" is the issue's "Charon's
-   * own cost": workers, producer/server and every PostgreSQL process, without the gateway.
+   * Writes cpu_s, cpu_ms_per_invoice and the machine's share. "charon" is the issue's "Charon's own
+   * cost": workers, producer/server and every PostgreSQL process, without the gateway.
    */
   void write(ObjectNode node, long invoices, List<String> charonGroups) {
     var cpu = node.putObject("cpu_s");
@@ -86,7 +86,9 @@ final class Window {
     var machine = node.putObject("machine");
     machine.put("window_s", Bench.round(wallSeconds, 2));
     machine.put("busy_cpu_s", Bench.round(machineBusy, 2));
-    machine.put("available_cpu_s", Bench.round(wallSeconds * Runtime.getRuntime().availableProcessors(), 2));
+    machine.put(
+        "available_cpu_s",
+        Bench.round(wallSeconds * Runtime.getRuntime().availableProcessors(), 2));
     machine.put("measured_processes_cpu_s", Bench.round(all, 2));
     machine.put("others_cpu_s", Bench.round(Math.max(0, machineBusy - all), 2));
     machine.put("loadavg_start", loadStart);

@@ -10,13 +10,16 @@ import java.util.TreeMap;
  * (request insert and delete, invoice updates, attempt insert and update, history, outbox).
  */
 final class Writes {
-  static final List<String> COUNTERS = List.of("n_tup_ins", "n_tup_upd", "n_tup_hot_upd", "n_tup_del");
+  static final List<String> COUNTERS =
+      List.of("n_tup_ins", "n_tup_upd", "n_tup_hot_upd", "n_tup_del");
 
   private Writes() {}
 
   static Map<String, long[]> snapshot(Sql sql, String db) {
     var out = new TreeMap<String, long[]>();
-    for (var row : sql.rows(db, "select relname, " + String.join(", ", COUNTERS) + " from pg_stat_user_tables")) {
+    for (var row :
+        sql.rows(
+            db, "select relname, " + String.join(", ", COUNTERS) + " from pg_stat_user_tables")) {
       var values = new long[COUNTERS.size()];
       for (int i = 0; i < values.length; i++) {
         values[i] = ((Number) row.get(COUNTERS.get(i))).longValue();
@@ -26,7 +29,8 @@ final class Writes {
     return out;
   }
 
-  static void write(ObjectNode node, Map<String, long[]> before, Map<String, long[]> after, long invoices) {
+  static void write(
+      ObjectNode node, Map<String, long[]> before, Map<String, long[]> after, long invoices) {
     var tables = node.putObject("row_writes_per_invoice");
     double total = 0;
     for (var entry : after.entrySet()) {

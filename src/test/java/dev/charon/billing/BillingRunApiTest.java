@@ -54,7 +54,8 @@ class BillingRunApiTest {
     var created = post("{\"period\":\"2026-11\"}");
     assertThat(created.status()).isEqualTo(201);
     var run = created.json();
-    assertThat(created.header("Location")).isEqualTo("/rest/v1/billing-runs/" + run.get("id").asLong());
+    assertThat(created.header("Location"))
+        .isEqualTo("/rest/v1/billing-runs/" + run.get("id").asLong());
     assertThat(run.get("period").asText()).isEqualTo("2026-11");
     assertThat(run.get("state").asText()).isEqualTo("STARTED");
     assertThat(run.get("startedBy").asText()).isEqualTo("api-key:test-operator");
@@ -101,22 +102,37 @@ class BillingRunApiTest {
   @ParameterizedTest
   @CsvSource(
       delimiter = '|',
-      value = {"{\"period\":", "[\"2026-11\"]", "not json", "{\"period\":\"2026-11\"} {}", "{\"period\":\"2026-10\",\"period\":\"2026-11\"}"})
+      value = {
+        "{\"period\":",
+        "[\"2026-11\"]",
+        "not json",
+        "{\"period\":\"2026-11\"} {}",
+        "{\"period\":\"2026-10\",\"period\":\"2026-11\"}"
+      })
   void a_body_that_is_not_one_json_object_is_a_400(String body) {
     assertProblem(post(body), 400);
   }
 
   @Test
   void a_body_that_is_not_json_by_content_type_is_a_415() {
-    var response = http.send("POST", "/rest/v1/billing-runs", "{\"period\":\"2026-11\"}", "text/plain");
+    var response =
+        http.send("POST", "/rest/v1/billing-runs", "{\"period\":\"2026-11\"}", "text/plain");
     assertProblem(response, 415);
-    assertProblem(http.send("POST", "/rest/v1/billing-runs", "period=2026-11", "application/x-www-form-urlencoded"), 415);
+    assertProblem(
+        http.send(
+            "POST", "/rest/v1/billing-runs", "period=2026-11", "application/x-www-form-urlencoded"),
+        415);
     assertThat(count("select count(*) from billing_run")).isZero();
   }
 
   @Test
   void json_with_a_charset_is_accepted() {
-    var response = http.send("POST", "/rest/v1/billing-runs", "{\"period\":\"2026-11\"}", "application/json; charset=utf-8");
+    var response =
+        http.send(
+            "POST",
+            "/rest/v1/billing-runs",
+            "{\"period\":\"2026-11\"}",
+            "application/json; charset=utf-8");
     assertThat(response.status()).isEqualTo(201);
   }
 
@@ -148,14 +164,20 @@ class BillingRunApiTest {
     var body = response.json();
     var progress = body.get("progress");
     assertThat(body.get("enqueued").asLong()).isEqualTo(count("select enqueued from billing_run"));
-    assertThat(progress.get("invoices").asLong()).isEqualTo(count("select count(*) from invoice where billing_run_id = " + run.id()));
-    assertThat(progress.get("byStatus").get("PAID").asLong()).isEqualTo(count("select count(*) from invoice where status = 'PAID'"));
-    assertThat(progress.get("byStatus").get("PROCESSING").asLong()).isEqualTo(count("select count(*) from invoice where status = 'PROCESSING'"));
+    assertThat(progress.get("invoices").asLong())
+        .isEqualTo(count("select count(*) from invoice where billing_run_id = " + run.id()));
+    assertThat(progress.get("byStatus").get("PAID").asLong())
+        .isEqualTo(count("select count(*) from invoice where status = 'PAID'"));
+    assertThat(progress.get("byStatus").get("PROCESSING").asLong())
+        .isEqualTo(count("select count(*) from invoice where status = 'PROCESSING'"));
     assertThat(progress.get("byStatus").get("RETRY_SCHEDULED").asLong()).isEqualTo(1);
     assertThat(progress.get("inFlight").asLong()).isEqualTo(2);
     assertThat(progress.get("settled").asLong()).isEqualTo(4);
     assertThat(progress.get("paid").get("EUR").asText())
-        .isEqualTo(decimal("select sum(amount_minor) from invoice where status = 'PAID' and currency = 'EUR'", 2))
+        .isEqualTo(
+            decimal(
+                "select sum(amount_minor) from invoice where status = 'PAID' and currency = 'EUR'",
+                2))
         .isEqualTo("21.01");
     assertThat(progress.get("paid").get("JPY").asText()).isEqualTo("1500");
     assertThat(progress.get("billed").get("EUR").asText())

@@ -54,10 +54,18 @@ class BillingRunRaceTest {
 
   @RepeatedTest(50)
   void three_schedulers_racing_the_same_period_create_exactly_one_run() throws Exception {
-    var registries = List.of(new SimpleMeterRegistry(), new SimpleMeterRegistry(), new SimpleMeterRegistry());
+    var registries =
+        List.of(new SimpleMeterRegistry(), new SimpleMeterRegistry(), new SimpleMeterRegistry());
     var schedulers =
         registries.stream()
-            .map(m -> new BillingScheduler(db.dataSource(), BillingRuns.of(db.jdbi(), clock, settings, m), settings, clock, "s"))
+            .map(
+                m ->
+                    new BillingScheduler(
+                        db.dataSource(),
+                        BillingRuns.of(db.jdbi(), clock, settings, m),
+                        settings,
+                        clock,
+                        "s"))
             .toList();
     var barrier = new CyclicBarrier(schedulers.size());
     var results = new ArrayList<Future<BillingRun>>();
@@ -76,7 +84,11 @@ class BillingRunRaceTest {
     }
 
     assertThat(results.stream().map(r -> r.resultNow().id()).distinct()).hasSize(1);
-    assertThat(registries.stream().mapToDouble(r -> r.counter("charon.billing.runs.started", "started_by", "schedule").count()).sum())
+    assertThat(
+            registries.stream()
+                .mapToDouble(
+                    r -> r.counter("charon.billing.runs.started", "started_by", "schedule").count())
+                .sum())
         .as("runs started, over the three instances")
         .isEqualTo(1.0);
     assertExactlyOneRunWithEveryDueInvoiceEnqueuedOnce();
@@ -89,7 +101,8 @@ class BillingRunRaceTest {
     try {
       for (int i = 1; i <= 3; i++) {
         var runs = BillingRuns.of(db.jdbi(), clock, settings, new SimpleMeterRegistry());
-        schedulers.add(new BillingScheduler(db.dataSource(), runs, settings, clock, "instance-" + i).start());
+        schedulers.add(
+            new BillingScheduler(db.dataSource(), runs, settings, clock, "instance-" + i).start());
       }
       assertThat(periods()).as("not due yet").isEmpty();
 
@@ -100,9 +113,21 @@ class BillingRunRaceTest {
       // The execution that fired was completed and rescheduled for the next 1st.
       await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> schedulers.getFirst().nextMonthlyExecution().orElseThrow().equals(Instant.parse("2027-01-01T00:00:00Z")));
+          .until(
+              () ->
+                  schedulers
+                      .getFirst()
+                      .nextMonthlyExecution()
+                      .orElseThrow()
+                      .equals(Instant.parse("2027-01-01T00:00:00Z")));
       assertExactlyOneRunWithEveryDueInvoiceEnqueuedOnce();
-      String startedBy = db.jdbi().withHandle(h -> h.createQuery("select started_by from billing_run").mapTo(String.class).one());
+      String startedBy =
+          db.jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery("select started_by from billing_run")
+                          .mapTo(String.class)
+                          .one());
       assertThat(startedBy).isEqualTo("schedule");
     } finally {
       schedulers.forEach(BillingScheduler::stop);
@@ -133,11 +158,18 @@ class BillingRunRaceTest {
   }
 
   private List<String> periods() {
-    return db.jdbi().withHandle(h -> h.createQuery("select period from billing_run").mapTo(String.class).list());
+    return db.jdbi()
+        .withHandle(
+            h -> h.createQuery("select period from billing_run").mapTo(String.class).list());
   }
 
   private String state() {
     return db.jdbi()
-        .withHandle(h -> h.createQuery("select state from billing_run").mapTo(String.class).findOne().orElse("none"));
+        .withHandle(
+            h ->
+                h.createQuery("select state from billing_run")
+                    .mapTo(String.class)
+                    .findOne()
+                    .orElse("none"));
   }
 }

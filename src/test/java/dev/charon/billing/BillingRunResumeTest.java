@@ -19,7 +19,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Invariant 4 for the producer: a run cut at any point is resumed, never restarted or duplicated. */
+/**
+ * Invariant 4 for the producer: a run cut at any point is resumed, never restarted or duplicated.
+ */
 class BillingRunResumeTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
   static final YearMonth NOVEMBER = YearMonth.of(2026, 11);
@@ -27,8 +29,10 @@ class BillingRunResumeTest {
   private final Fixtures fixtures = new Fixtures(db.jdbi());
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-01T00:00:05Z"));
   private final BillingSettings settings = BillingSettings.defaults().withBatchSize(10);
-  private final BillingRuns runs = BillingRuns.of(db.jdbi(), clock, settings, new SimpleMeterRegistry());
-  private final BillingScheduler scheduler = new BillingScheduler(db.dataSource(), runs, settings, clock, "test");
+  private final BillingRuns runs =
+      BillingRuns.of(db.jdbi(), clock, settings, new SimpleMeterRegistry());
+  private final BillingScheduler scheduler =
+      new BillingScheduler(db.dataSource(), runs, settings, clock, "test");
 
   @BeforeEach
   void clean() {
@@ -41,11 +45,15 @@ class BillingRunResumeTest {
     var run = runs.startOrJoin(NOVEMBER, "cli").run();
 
     var batches = new AtomicInteger();
-    var cut = runs.produce(run, () -> batches.incrementAndGet() >= 1); // a deploy after the first batch
+    var cut =
+        runs.produce(run, () -> batches.incrementAndGet() >= 1); // a deploy after the first batch
     assertThat(cut.state()).isEqualTo(BillingRun.State.PRODUCING);
     assertThat(cut.enqueued()).isEqualTo(10);
     assertThat(count("select count(*) from charge_request")).isEqualTo(10);
-    assertThat(count("select count(*) from invoice where status = 'PENDING' and billing_period = '2026-11'")).isEqualTo(10);
+    assertThat(
+            count(
+                "select count(*) from invoice where status = 'PENDING' and billing_period = '2026-11'"))
+        .isEqualTo(10);
 
     var rejoined = runs.startOrJoin(NOVEMBER, "schedule");
     assertThat(rejoined.created()).isFalse();
@@ -144,7 +152,8 @@ class BillingRunResumeTest {
 
   private long retryAt(Instant at) {
     long id = fixtures.invoice().period(NOVEMBER).status(InvoiceStatus.RETRY_SCHEDULED).create();
-    db.jdbi().useHandle(h -> h.execute("update invoice set next_attempt_at = ? where id = ?", at, id));
+    db.jdbi()
+        .useHandle(h -> h.execute("update invoice set next_attempt_at = ? where id = ?", at, id));
     return id;
   }
 
@@ -152,7 +161,8 @@ class BillingRunResumeTest {
     db.jdbi()
         .useHandle(
             h -> {
-              h.execute("update invoice set status = 'PAID', paid_at = now(), status_reason = 'test' where status = 'PROCESSING'");
+              h.execute(
+                  "update invoice set status = 'PAID', paid_at = now(), status_reason = 'test' where status = 'PROCESSING'");
               h.execute("delete from charge_request");
             });
   }
@@ -175,7 +185,9 @@ class BillingRunResumeTest {
         .hasSize(due)
         .allSatisfy(
             row -> {
-              assertThat(row).containsEntry("status", "PROCESSING").containsEntry("billing_run_id", runId);
+              assertThat(row)
+                  .containsEntry("status", "PROCESSING")
+                  .containsEntry("billing_run_id", runId);
               assertThat(row.get("requests")).isEqualTo(1L);
             });
     assertThat(runs.find(runId).orElseThrow().enqueued()).isEqualTo(due);
@@ -187,11 +199,22 @@ class BillingRunResumeTest {
   }
 
   private String status(long id) {
-    return db.jdbi().withHandle(h -> h.createQuery("select status from invoice where id = :id").bind("id", id).mapTo(String.class).one());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select status from invoice where id = :id")
+                    .bind("id", id)
+                    .mapTo(String.class)
+                    .one());
   }
 
   private long requestsFor(long invoice) {
     return db.jdbi()
-        .withHandle(h -> h.createQuery("select count(*) from charge_request where invoice_id = :id").bind("id", invoice).mapTo(Long.class).one());
+        .withHandle(
+            h ->
+                h.createQuery("select count(*) from charge_request where invoice_id = :id")
+                    .bind("id", invoice)
+                    .mapTo(Long.class)
+                    .one());
   }
 }

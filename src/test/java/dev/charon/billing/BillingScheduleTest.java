@@ -59,19 +59,32 @@ class BillingScheduleTest {
               var local = fire.atZone(AUCKLAND);
               assertThat(local.getDayOfMonth()).isEqualTo(1);
               assertThat(local.toLocalTime()).isEqualTo(LocalTime.MIDNIGHT);
-              assertThat(fire.atZone(ZoneOffset.UTC).getDayOfMonth()).as("never on the UTC 1st").isNotEqualTo(1);
+              assertThat(fire.atZone(ZoneOffset.UTC).getDayOfMonth())
+                  .as("never on the UTC 1st")
+                  .isNotEqualTo(1);
             });
     assertThat(fires.stream().map(fire -> BillingScheduler.periodOf(fire, AUCKLAND)))
         .containsExactly(
-            YearMonth.of(2026, 12), YearMonth.of(2027, 1), YearMonth.of(2027, 2), YearMonth.of(2027, 3),
-            YearMonth.of(2027, 4), YearMonth.of(2027, 5), YearMonth.of(2027, 6), YearMonth.of(2027, 7),
-            YearMonth.of(2027, 8), YearMonth.of(2027, 9), YearMonth.of(2027, 10), YearMonth.of(2027, 11));
+            YearMonth.of(2026, 12),
+            YearMonth.of(2027, 1),
+            YearMonth.of(2027, 2),
+            YearMonth.of(2027, 3),
+            YearMonth.of(2027, 4),
+            YearMonth.of(2027, 5),
+            YearMonth.of(2027, 6),
+            YearMonth.of(2027, 7),
+            YearMonth.of(2027, 8),
+            YearMonth.of(2027, 9),
+            YearMonth.of(2027, 10),
+            YearMonth.of(2027, 11));
   }
 
   @Test
   void in_utc_the_same_cron_fires_on_the_utc_first() {
     var schedule = BillingSettings.defaults().schedule();
-    var next = schedule.getNextExecutionTime(ExecutionComplete.simulatedSuccess(Instant.parse("2026-11-30T11:00:00Z")));
+    var next =
+        schedule.getNextExecutionTime(
+            ExecutionComplete.simulatedSuccess(Instant.parse("2026-11-30T11:00:00Z")));
     assertThat(next).isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));
   }
 
@@ -83,7 +96,8 @@ class BillingScheduleTest {
   }
 
   @Test
-  void the_monthly_task_creates_the_run_when_the_first_begins_in_the_zone_and_not_before_or_after() {
+  void
+      the_monthly_task_creates_the_run_when_the_first_begins_in_the_zone_and_not_before_or_after() {
     long due = fixtures.invoice().period(YearMonth.of(2026, 11)).create();
     var settings = BillingSettings.defaults().withZone(AUCKLAND);
     var runs = BillingRuns.of(db.jdbi(), clock, settings, new SimpleMeterRegistry());
@@ -91,8 +105,11 @@ class BillingScheduleTest {
     var scheduler = manual(billing);
     at("2026-11-30T09:00:00Z");
     scheduler.start();
-    assertThat(scheduler.getScheduledExecution(TaskInstanceId.of(BillingScheduler.MONTHLY, RecurringTask.INSTANCE)))
-        .hasValueSatisfying(e -> assertThat(e.getExecutionTime()).isEqualTo(Instant.parse("2026-11-30T11:00:00Z")));
+    assertThat(
+            scheduler.getScheduledExecution(
+                TaskInstanceId.of(BillingScheduler.MONTHLY, RecurringTask.INSTANCE)))
+        .hasValueSatisfying(
+            e -> assertThat(e.getExecutionTime()).isEqualTo(Instant.parse("2026-11-30T11:00:00Z")));
 
     at("2026-11-30T10:59:59Z"); // 23:59:59 on the 30th in Auckland
     scheduler.runAnyDueExecutions();
@@ -101,7 +118,13 @@ class BillingScheduleTest {
     at("2026-11-30T11:00:00Z"); // midnight, 1 December in Auckland; still the 30th in UTC
     scheduler.runAnyDueExecutions();
     assertThat(periods()).containsExactly("2026-12");
-    var run = db.jdbi().withHandle(h -> h.createQuery("select started_by, cutoff::text from billing_run").mapToMap().one());
+    var run =
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery("select started_by, cutoff::text from billing_run")
+                        .mapToMap()
+                        .one());
     assertThat(run).containsEntry("started_by", "schedule").containsEntry("cutoff", "2026-12-01");
     assertThat(invoiceStatus(due)).isEqualTo("PROCESSING");
 
@@ -130,10 +153,21 @@ class BillingScheduleTest {
   }
 
   private List<String> periods() {
-    return db.jdbi().withHandle(h -> h.createQuery("select period from billing_run order by period").mapTo(String.class).list());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select period from billing_run order by period")
+                    .mapTo(String.class)
+                    .list());
   }
 
   private String invoiceStatus(long id) {
-    return db.jdbi().withHandle(h -> h.createQuery("select status from invoice where id = :id").bind("id", id).mapTo(String.class).one());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select status from invoice where id = :id")
+                    .bind("id", id)
+                    .mapTo(String.class)
+                    .one());
   }
 }

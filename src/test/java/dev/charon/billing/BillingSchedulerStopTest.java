@@ -25,14 +25,16 @@ class BillingSchedulerStopTest {
   private final BillingSettings settings = BillingSettings.defaults().withBatchSize(5);
 
   @Test
-  void stopping_mid_run_finishes_the_batch_releases_the_execution_and_the_run_resumes_elsewhere() throws Exception {
+  void stopping_mid_run_finishes_the_batch_releases_the_execution_and_the_run_resumes_elsewhere()
+      throws Exception {
     db.clean();
     long customer = fixtures.customer(Currency.EUR);
     for (int i = 0; i < 20; i++) {
       fixtures.invoice().forCustomer(customer).period(YearMonth.of(2026, 11)).create();
     }
     var runs = BillingRuns.of(db.jdbi(), clock, settings, new SimpleMeterRegistry());
-    var scheduler = new BillingScheduler(db.dataSource(), runs, settings, clock, "deploying").start();
+    var scheduler =
+        new BillingScheduler(db.dataSource(), runs, settings, clock, "deploying").start();
 
     long waiting;
     try (var finisher = db.jdbi().open()) {
@@ -47,7 +49,10 @@ class BillingSchedulerStopTest {
       var stopping = Thread.ofPlatform().start(scheduler::stop);
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> stopping.getState() == Thread.State.TIMED_WAITING || stopping.getState() == Thread.State.WAITING);
+          .until(
+              () ->
+                  stopping.getState() == Thread.State.TIMED_WAITING
+                      || stopping.getState() == Thread.State.WAITING);
       // Each producer waiting now (the monthly execution, and the maintenance task if it got that
       // far) finishes the one batch it holds, then sees the shutdown.
       waiting = waitingForAdvisoryLock();
@@ -56,7 +61,9 @@ class BillingSchedulerStopTest {
       assertThat(stopping.isAlive()).as("stop returned within its limit").isFalse();
     }
 
-    assertThat(count("select count(*) from scheduled_tasks where picked")).as("no execution left picked (dead)").isZero();
+    assertThat(count("select count(*) from scheduled_tasks where picked"))
+        .as("no execution left picked (dead)")
+        .isZero();
     var cut = runs.find(1).orElseThrow();
     assertThat(cut.state()).isEqualTo(BillingRun.State.PRODUCING);
     // Each waiting producer (at most the two) completed the whole batch it held, and none began
@@ -73,7 +80,8 @@ class BillingSchedulerStopTest {
   }
 
   private long waitingForAdvisoryLock() {
-    return count("""
+    return count(
+        """
         select count(*) from pg_locks
         where locktype = 'advisory' and not granted
           and database = (select oid from pg_database where datname = current_database())

@@ -38,22 +38,31 @@ class AmqpSettingsTest {
 
   @Test
   void a_refused_url_is_not_echoed_because_it_may_hold_a_password() {
-    assertThatThrownBy(() -> AmqpSettings.from(new Env(Map.of("CHARON_AMQP_URL", "amqp://u:secret@"))))
+    assertThatThrownBy(
+            () -> AmqpSettings.from(new Env(Map.of("CHARON_AMQP_URL", "amqp://u:secret@"))))
         .hasMessageContaining("CHARON_AMQP_URL")
         .hasMessageNotContaining("secret");
-    var settings = AmqpSettings.from(new Env(Map.of("CHARON_AMQP_URL", "amqp://u:secret@rabbit:5672/prod")));
+    var settings =
+        AmqpSettings.from(new Env(Map.of("CHARON_AMQP_URL", "amqp://u:secret@rabbit:5672/prod")));
     assertThat(settings.safeUrl()).isEqualTo("amqp://u:***@rabbit:5672/prod");
   }
 
   @Test
   void a_comma_separated_list_names_every_node_of_a_cluster() {
-    var settings = AmqpSettings.from(new Env(Map.of("CHARON_AMQP_URL",
-        "amqp://u:secret@127.0.0.1:5674/%2F, amqp://u:secret@127.0.0.1:5675/%2F,amqp://u:secret@127.0.0.1:5676/%2F")));
-    assertThat(settings.nodes()).extracting(Object::toString)
+    var settings =
+        AmqpSettings.from(
+            new Env(
+                Map.of(
+                    "CHARON_AMQP_URL",
+                    "amqp://u:secret@127.0.0.1:5674/%2F, amqp://u:secret@127.0.0.1:5675/%2F,amqp://u:secret@127.0.0.1:5676/%2F")));
+    assertThat(settings.nodes())
+        .extracting(Object::toString)
         .containsExactly("127.0.0.1:5674", "127.0.0.1:5675", "127.0.0.1:5676");
     assertThat(settings.url()).hasToString("amqp://u:secret@127.0.0.1:5674/%2F");
     assertThat(settings.safeUrl()).doesNotContain("secret");
-    assertThat(AmqpSettings.from(new Env(Map.of())).nodes()).extracting(Object::toString).containsExactly("127.0.0.1:5672");
+    assertThat(AmqpSettings.from(new Env(Map.of())).nodes())
+        .extracting(Object::toString)
+        .containsExactly("127.0.0.1:5672");
   }
 
   @Test

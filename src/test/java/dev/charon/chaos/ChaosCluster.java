@@ -19,11 +19,14 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The real roles as OS processes for one chaos scenario: a faulty gateway, servers, workers, on
- * one test database and (for rabbitmq) a queue of its own. Closing it stops everything.
+ * The real roles as OS processes for one chaos scenario: a faulty gateway, servers, workers, on one
+ * test database and (for rabbitmq) a queue of its own. Closing it stops everything.
  */
 final class ChaosCluster implements AutoCloseable {
-  enum Transport { POSTGRES, RABBITMQ }
+  enum Transport {
+    POSTGRES,
+    RABBITMQ
+  }
 
   /** Provider calls in flight per worker: few enough that a run lasts long enough to be hit. */
   static final int WORKER_CONCURRENCY = 4;
@@ -86,7 +89,10 @@ final class ChaosCluster implements AutoCloseable {
     return this;
   }
 
-  /** Restarts the gateway on the same port and journal (its state must survive); verifies both halves. */
+  /**
+   * Restarts the gateway on the same port and journal (its state must survive); verifies both
+   * halves.
+   */
   void killAndRestartGateway() {
     var journal = gateway.journal();
     int port = gateway.port();
@@ -95,7 +101,10 @@ final class ChaosCluster implements AutoCloseable {
     gateway = GatewayProcess.start(journal, port, gatewayFlags); // waits until it answers /health
   }
 
-  /** Messages in this scenario's broker queue (ready and unacknowledged); 0 for the postgres transport. */
+  /**
+   * Messages in this scenario's broker queue (ready and unacknowledged); 0 for the postgres
+   * transport.
+   */
   long brokerDepth() {
     if (transport != Transport.RABBITMQ) {
       return 0;
@@ -111,11 +120,15 @@ final class ChaosCluster implements AutoCloseable {
   }
 
   void outage(boolean on) {
-    var response = new Http(gateway.url()).send(HttpRequest.newBuilder(URI.create(gateway.url() + "/admin/outage"))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"enabled\":" + on + "}")));
+    var response =
+        new Http(gateway.url())
+            .send(
+                HttpRequest.newBuilder(URI.create(gateway.url() + "/admin/outage"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"enabled\":" + on + "}")));
     if (response.status() != 200) {
-      throw new IllegalStateException("outage switch answered " + response.status() + ": " + response.body());
+      throw new IllegalStateException(
+          "outage switch answered " + response.status() + ": " + response.body());
     }
   }
 
@@ -129,25 +142,34 @@ final class ChaosCluster implements AutoCloseable {
     servers.add(server);
     serverPorts.add(port);
     var http = new Http("http://127.0.0.1:" + port);
-    await().atMost(Duration.ofSeconds(180)).ignoreExceptions()
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .ignoreExceptions()
         .failFast("server exited; see " + server.logFile(), () -> !server.isAlive())
         .until(() -> http.get("/health/ready").status() == 200);
     return server;
   }
 
-  /** Starts a worker and waits until it is ready, as a deploy waits for readiness before moving on. */
+  /**
+   * Starts a worker and waits until it is ready, as a deploy waits for readiness before moving on.
+   */
   CharonProcess startWorker() {
     return startWorkers(1).getFirst();
   }
 
-  /** Starts {@code n} workers at once and waits until all are ready (minutes: on a loaded 2-core machine JVM starts crawl). */
+  /**
+   * Starts {@code n} workers at once and waits until all are ready (minutes: on a loaded 2-core
+   * machine JVM starts crawl).
+   */
   List<CharonProcess> startWorkers(int n) {
     var started = new ArrayList<CharonProcess>();
     for (int i = 0; i < n; i++) {
       started.add(launchWorker());
     }
     for (var worker : started) {
-      await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .pollInterval(Duration.ofMillis(100))
           .failFast("worker exited; see " + worker.logFile(), () -> !worker.isAlive())
           .until(() -> ready(worker));
     }
@@ -156,7 +178,8 @@ final class ChaosCluster implements AutoCloseable {
 
   /** Starts a worker without waiting for it. */
   CharonProcess launchWorker() {
-    var worker = CharonProcess.start(env, "worker", "--concurrency", String.valueOf(WORKER_CONCURRENCY));
+    var worker =
+        CharonProcess.start(env, "worker", "--concurrency", String.valueOf(WORKER_CONCURRENCY));
     workers.add(worker);
     return worker;
   }
@@ -168,7 +191,9 @@ final class ChaosCluster implements AutoCloseable {
 
   /** A random worker that is alive and ready, waiting for one if every worker is still starting. */
   CharonProcess readyWorker() {
-    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(50))
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(50))
         .until(() -> workers.stream().anyMatch(ChaosCluster::ready));
     var ready = workers.stream().filter(ChaosCluster::ready).toList();
     return ready.get(random.nextInt(ready.size()));
@@ -178,11 +203,18 @@ final class ChaosCluster implements AutoCloseable {
   void startRun(String period) {
     var port = serverPorts.getFirst();
     if (operatorKey == null) {
-      operatorKey = new ApiKeys(db.jdbi(), Clock.systemUTC()).create(Role.OPERATOR, "chaos-operator-" + System.nanoTime()).secret();
+      operatorKey =
+          new ApiKeys(db.jdbi(), Clock.systemUTC())
+              .create(Role.OPERATOR, "chaos-operator-" + System.nanoTime())
+              .secret();
     }
-    var response = new Http("http://127.0.0.1:" + port).bearer(operatorKey).post("/rest/v1/billing-runs", "{\"period\":\"" + period + "\"}");
+    var response =
+        new Http("http://127.0.0.1:" + port)
+            .bearer(operatorKey)
+            .post("/rest/v1/billing-runs", "{\"period\":\"" + period + "\"}");
     if (response.status() != 201 && response.status() != 200) {
-      throw new IllegalStateException("starting the run answered " + response.status() + ": " + response.body());
+      throw new IllegalStateException(
+          "starting the run answered " + response.status() + ": " + response.body());
     }
   }
 

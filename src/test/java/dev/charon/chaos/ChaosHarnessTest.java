@@ -7,7 +7,10 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The chaos suite's own checks: a scenario whose fault did not happen or whose run never settled fails. */
+/**
+ * The chaos suite's own checks: a scenario whose fault did not happen or whose run never settled
+ * fails.
+ */
 class ChaosHarnessTest {
   private static final Verdict.Outcome ALL_ZERO = new Verdict.Outcome(0, 0, 0, 0, true);
   private static final Settle SETTLED = new Settle(true, Duration.ofSeconds(1), "");
@@ -20,7 +23,8 @@ class ChaosHarnessTest {
   @Test
   void a_verified_fault_mid_run_on_a_settled_clean_run_passes() {
     var faults = faults();
-    faults.strike(() -> faults.evidence("backends terminated", Verify.positive("backends terminated", 3)));
+    faults.strike(
+        () -> faults.evidence("backends terminated", Verify.positive("backends terminated", 3)));
 
     var verdict = Verdict.of(SETTLED, faults, ALL_ZERO);
 
@@ -32,7 +36,8 @@ class ChaosHarnessTest {
   @Test
   void a_fault_that_touched_nothing_fails_the_scenario() {
     var faults = faults();
-    faults.strike(() -> faults.evidence("backends terminated", Verify.positive("backends terminated", 0)));
+    faults.strike(
+        () -> faults.evidence("backends terminated", Verify.positive("backends terminated", 0)));
 
     var verdict = Verdict.of(SETTLED, faults, ALL_ZERO);
 
@@ -44,11 +49,18 @@ class ChaosHarnessTest {
   @Test
   void a_fault_command_that_exits_non_zero_fails_the_scenario() {
     var faults = faults();
-    faults.strike(() -> Verify.exitZero("bash", "-c", "echo 'Error: unable to perform an operation on node'; exit 69"));
+    faults.strike(
+        () ->
+            Verify.exitZero(
+                "bash", "-c", "echo 'Error: unable to perform an operation on node'; exit 69"));
 
     var verdict = Verdict.of(SETTLED, faults, ALL_ZERO);
 
-    assertThat(verdict.failures()).singleElement().asString().contains("exited 69").contains("unable to perform");
+    assertThat(verdict.failures())
+        .singleElement()
+        .asString()
+        .contains("exited 69")
+        .contains("unable to perform");
   }
 
   @Test
@@ -58,7 +70,9 @@ class ChaosHarnessTest {
     faults.strike(() -> {});
 
     assertThat(Verdict.of(SETTLED, faults, ALL_ZERO).failures())
-        .singleElement().asString().contains("only 0 of 1 faults struck while work was outstanding");
+        .singleElement()
+        .asString()
+        .contains("only 0 of 1 faults struck while work was outstanding");
   }
 
   @Test
@@ -74,29 +88,45 @@ class ChaosHarnessTest {
     var stalled = new Faults(new Random(1), 100, () -> 0, outstanding::get, Duration.ofMillis(200));
     stalled.strike(0, 1, () -> {});
 
-    assertThat(Verdict.of(SETTLED, stalled, ALL_ZERO).failures()).singleElement().asString().contains("never struck");
+    assertThat(Verdict.of(SETTLED, stalled, ALL_ZERO).failures())
+        .singleElement()
+        .asString()
+        .contains("never struck");
   }
 
   @Test
   void a_settle_wait_that_cannot_finish_fails_the_scenario() {
-    var settle = Settle.await(Duration.ofMillis(300), Duration.ofMillis(50), () -> false, () -> "3 invoices PROCESSING");
+    var settle =
+        Settle.await(
+            Duration.ofMillis(300),
+            Duration.ofMillis(50),
+            () -> false,
+            () -> "3 invoices PROCESSING");
 
     var verdict = Verdict.of(settle, faults(), ALL_ZERO);
 
     assertThat(settle.settled()).isFalse();
-    assertThat(verdict.failures()).singleElement().asString()
-        .contains("did not settle").contains("3 invoices PROCESSING");
+    assertThat(verdict.failures())
+        .singleElement()
+        .asString()
+        .contains("did not settle")
+        .contains("3 invoices PROCESSING");
   }
 
   @Test
   void a_settle_check_that_throws_keeps_waiting_instead_of_passing() {
     var calls = new AtomicLong();
-    var settle = Settle.await(Duration.ofSeconds(5), Duration.ofMillis(10), () -> {
-      if (calls.incrementAndGet() < 3) {
-        throw new IllegalStateException("database restarting");
-      }
-      return true;
-    }, () -> "");
+    var settle =
+        Settle.await(
+            Duration.ofSeconds(5),
+            Duration.ofMillis(10),
+            () -> {
+              if (calls.incrementAndGet() < 3) {
+                throw new IllegalStateException("database restarting");
+              }
+              return true;
+            },
+            () -> "");
 
     assertThat(settle.settled()).isTrue();
     assertThat(calls).hasValue(3);
@@ -104,10 +134,15 @@ class ChaosHarnessTest {
 
   @Test
   void any_nonzero_figure_fails_the_scenario() {
-    assertThat(Verdict.of(SETTLED, null, new Verdict.Outcome(1, 0, 0, 0, true)).failures()).hasSize(1);
-    assertThat(Verdict.of(SETTLED, null, new Verdict.Outcome(0, 1, 0, 0, true)).failures()).hasSize(1);
-    assertThat(Verdict.of(SETTLED, null, new Verdict.Outcome(0, 0, 1, 0, true)).failures()).hasSize(1);
-    assertThat(Verdict.of(SETTLED, null, new Verdict.Outcome(0, 0, 0, 1, true)).failures()).hasSize(1);
-    assertThat(Verdict.of(SETTLED, null, new Verdict.Outcome(0, 0, 0, 0, false)).failures()).hasSize(1);
+    assertThat(Verdict.of(SETTLED, null, new Verdict.Outcome(1, 0, 0, 0, true)).failures())
+        .hasSize(1);
+    assertThat(Verdict.of(SETTLED, null, new Verdict.Outcome(0, 1, 0, 0, true)).failures())
+        .hasSize(1);
+    assertThat(Verdict.of(SETTLED, null, new Verdict.Outcome(0, 0, 1, 0, true)).failures())
+        .hasSize(1);
+    assertThat(Verdict.of(SETTLED, null, new Verdict.Outcome(0, 0, 0, 1, true)).failures())
+        .hasSize(1);
+    assertThat(Verdict.of(SETTLED, null, new Verdict.Outcome(0, 0, 0, 0, false)).failures())
+        .hasSize(1);
   }
 }

@@ -13,8 +13,8 @@ import java.util.function.LongSupplier;
 /**
  * The faults of one scenario, each counted only once verified to have happened: a fault throws
  * {@link FaultNotVerified} (or anything else) when its evidence is missing, and is then recorded as
- * not struck instead of ending the scenario before its row is written. Whether work was
- * outstanding is read after the fault lands, so a fault that met an idle system is not mid-run.
+ * not struck instead of ending the scenario before its row is written. Whether work was outstanding
+ * is read after the fault lands, so a fault that met an idle system is not mid-run.
  */
 final class Faults {
   /** A fault: does its damage and checks that it happened, throwing if it did not. */
@@ -37,7 +37,12 @@ final class Faults {
    * @param charged invoices of the run that have an outcome so far (places faults in the run)
    * @param outstanding work still to do: charge requests left and messages in the broker's queue
    */
-  Faults(Random random, int invoices, LongSupplier charged, LongSupplier outstanding, Duration placementTimeout) {
+  Faults(
+      Random random,
+      int invoices,
+      LongSupplier charged,
+      LongSupplier outstanding,
+      Duration placementTimeout) {
     this.random = random;
     this.invoices = invoices;
     this.charged = charged;
@@ -57,18 +62,28 @@ final class Faults {
           .pollInterval(Duration.ofMillis(20))
           .until(() -> charged.getAsLong() >= target);
     } catch (org.awaitility.core.ConditionTimeoutException e) {
-      unverified.add("fault " + (round + 1) + " never struck: the run did not reach " + target + " charged in " + placementTimeout);
+      unverified.add(
+          "fault "
+              + (round + 1)
+              + " never struck: the run did not reach "
+              + target
+              + " charged in "
+              + placementTimeout);
       return;
     }
     strike(fault);
   }
 
-  /** Strikes now; counts it as struck only if it verified itself, mid-run only if work was left after it. */
+  /**
+   * Strikes now; counts it as struck only if it verified itself, mid-run only if work was left
+   * after it.
+   */
   void strike(Fault fault) {
     try {
       fault.strike();
     } catch (RuntimeException | AssertionError e) {
-      unverified.add("fault " + (struck + unverified.size() + 1) + " not verified: " + e.getMessage());
+      unverified.add(
+          "fault " + (struck + unverified.size() + 1) + " not verified: " + e.getMessage());
       return;
     }
     struck(outstanding.getAsLong() > 0);
@@ -82,7 +97,10 @@ final class Faults {
     }
   }
 
-  /** A scenario step that broke before its fault could strike: the scenario fails, its row is still written. */
+  /**
+   * A scenario step that broke before its fault could strike: the scenario fails, its row is still
+   * written.
+   */
   void failed(String why) {
     unverified.add(why);
   }
@@ -118,6 +136,9 @@ final class Faults {
   /** "mid-run/struck", with the faults that could not be verified as "+n unverified". */
   @Override
   public String toString() {
-    return midRun + "/" + struck + (unverified.isEmpty() ? "" : " +" + unverified.size() + " unverified");
+    return midRun
+        + "/"
+        + struck
+        + (unverified.isEmpty() ? "" : " +" + unverified.size() + " unverified");
   }
 }

@@ -5,12 +5,13 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Waits for a run to settle. A wait that times out is a result, not something to carry on from:
- * the scenario writes its row with it and then fails.
+ * Waits for a run to settle. A wait that times out is a result, not something to carry on from: the
+ * scenario writes its row with it and then fails.
  */
 record Settle(boolean settled, Duration waited, String lastState) {
 
-  static Settle await(Duration timeout, Duration poll, BooleanSupplier done, Supplier<String> state) {
+  static Settle await(
+      Duration timeout, Duration poll, BooleanSupplier done, Supplier<String> state) {
     long started = System.nanoTime();
     long deadline = started + timeout.toNanos();
     while (true) {
@@ -43,6 +44,8 @@ record Settle(boolean settled, Duration waited, String lastState) {
 
   /** For the report: "yes" or "NO (timed out after 240 s: ...)". */
   String describe() {
-    return settled ? "yes" : "NO (timed out after %d s: %s)".formatted(waited.toSeconds(), lastState);
+    return settled
+        ? "yes"
+        : "NO (timed out after %d s: %s)".formatted(waited.toSeconds(), lastState);
   }
 }

@@ -42,42 +42,73 @@ class StripeChargingIT {
   static final int INVOICES = Integer.getInteger("stripe.e2e.invoices", 120);
 
   @Test
-  void a_run_through_stripe_with_a_worker_killed_and_stripe_failing_charges_every_invoice_once_and_audits_clean() throws Exception {
+  void
+      a_run_through_stripe_with_a_worker_killed_and_stripe_failing_charges_every_invoice_once_and_audits_clean()
+          throws Exception {
     var clock = Clock.systemUTC();
     var workers = new ArrayList<CharonProcess>();
     try (var emulator = StripeEmulator.start();
         var proxy = StripeFaultProxy.start(emulator.url());
-        var database = Database.open(new DatabaseSettings(Optional.of(db.jdbcUrl()), TestDatabase.USER, TestDatabase.PASSWORD, 4, Path.of("-")), "it")) {
+        var database =
+            Database.open(
+                new DatabaseSettings(
+                    Optional.of(db.jdbcUrl()),
+                    TestDatabase.USER,
+                    TestDatabase.PASSWORD,
+                    4,
+                    Path.of("-")),
+                "it")) {
       new Seeder(database.jdbi(), clock).seed(INVOICES, 1, 0.18);
       // Five customers in yen (a zero-decimal currency at Stripe), the rest as seeded.
-      database.jdbi().useHandle(h -> {
-        h.execute("update customer set currency = 'JPY' where id in (select id from customer order by id limit 5)");
-        h.execute("update invoice set currency = 'JPY' where customer_id in (select id from customer where currency = 'JPY')");
-      });
+      database
+          .jdbi()
+          .useHandle(
+              h -> {
+                h.execute(
+                    "update customer set currency = 'JPY' where id in (select id from customer order by id limit 5)");
+                h.execute(
+                    "update invoice set currency = 'JPY' where customer_id in (select id from customer where currency = 'JPY')");
+              });
       // Every seeded customer is mapped to a Stripe customer whose default card pays.
-      var customers = database.jdbi().withHandle(h -> h.createQuery("select id from customer order by id").mapTo(Long.class).list());
+      var customers =
+          database
+              .jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery("select id from customer order by id")
+                          .mapTo(Long.class)
+                          .list());
       for (long id : customers) {
         var reference = emulator.customer("tok_visa");
-        database.jdbi().useHandle(h -> h.execute("update customer set provider_reference = ? where id = ?", reference, id));
+        database
+            .jdbi()
+            .useHandle(
+                h ->
+                    h.execute(
+                        "update customer set provider_reference = ? where id = ?", reference, id));
       }
       var runs = new BillingRuns(database.jdbi(), clock, ZoneOffset.UTC, 50);
       var run = runs.produce(runs.startOrJoin(YearMonth.now(clock), "stripe-e2e").run());
       assertThat(run.enqueued()).isEqualTo(INVOICES);
 
       proxy.latency(Duration.ofMillis(25)); // a run long enough for the faults to strike mid-run
-      var env = db.processEnv(
-          "CHARON_PROVIDER", "stripe",
-          "CHARON_STRIPE_API_KEY", StripeEmulator.API_KEY,
-          "CHARON_STRIPE_BASE_URL", proxy.url(),
-          "CHARON_STRIPE_TIMEOUT", "3s",
-          "CHARON_LEASE", "3s",
-          "CHARON_RECONCILE_MAX", "1s",
-          "CHARON_BREAKER_COOLDOWN", "1s");
+      var env =
+          db.processEnv(
+              "CHARON_PROVIDER", "stripe",
+              "CHARON_STRIPE_API_KEY", StripeEmulator.API_KEY,
+              "CHARON_STRIPE_BASE_URL", proxy.url(),
+              "CHARON_STRIPE_TIMEOUT", "3s",
+              "CHARON_LEASE", "3s",
+              "CHARON_RECONCILE_MAX", "1s",
+              "CHARON_BREAKER_COOLDOWN", "1s");
       workers.add(CharonProcess.start(env, "worker", "--concurrency", "4"));
       workers.add(CharonProcess.start(env, "worker", "--concurrency", "4"));
 
       long total = INVOICES;
-      await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(50)).until(() -> paid(database) >= total / 5);
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> paid(database) >= total / 5);
       workers.getFirst().kill();
       long paidAtKill = paid(database);
       proxy.failAll(Fault.ANSWER_500);
@@ -91,37 +122,78 @@ class StripeChargingIT {
       workers.add(CharonProcess.start(env, "worker", "--concurrency", "4"));
       long paidAfterFaults = paid(database);
 
-      await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(300)).until(() -> {
-        runs.enqueueRetries();
-        return count(database, "status <> 'PAID'") == 0;
-      });
-      System.out.printf("stripe e2e: %d invoices, %d paid when the worker was killed, %d when the faults ended, %d faults struck, "
-          + "%d charge requests reached the emulator%n", total, paidAtKill, paidAfterFaults, proxy.struck(), proxy.forwardedCharges());
+      await()
+          .atMost(Duration.ofSeconds(300))
+          .pollInterval(Duration.ofMillis(300))
+          .until(
+              () -> {
+                runs.enqueueRetries();
+                return count(database, "status <> 'PAID'") == 0;
+              });
+      System.out.printf(
+          "stripe e2e: %d invoices, %d paid when the worker was killed, %d when the faults ended, %d faults struck, "
+              + "%d charge requests reached the emulator%n",
+          total, paidAtKill, paidAfterFaults, proxy.struck(), proxy.forwardedCharges());
       assertThat(paidAtKill).as("the worker was killed mid-run").isLessThan(total);
       assertThat(paidAfterFaults).as("the faults struck mid-run").isLessThan(total);
       assertThat(workers.getFirst().isAlive()).isFalse();
 
       // The emulator's own truth: one succeeded charge per invoice, of its exact amount.
       var charges = emulator.charges();
-      Map<String, List<Charge>> byInvoice = charges.stream().filter(c -> "succeeded".equals(c.getStatus()))
-          .collect(Collectors.groupingBy(c -> c.getMetadata().get(StripePaymentProvider.INVOICE_ID)));
+      Map<String, List<Charge>> byInvoice =
+          charges.stream()
+              .filter(c -> "succeeded".equals(c.getStatus()))
+              .collect(
+                  Collectors.groupingBy(
+                      c -> c.getMetadata().get(StripePaymentProvider.INVOICE_ID)));
       assertThat(byInvoice).hasSize(INVOICES);
       assertThat(byInvoice.values()).allSatisfy(list -> assertThat(list).hasSize(1));
-      var amounts = database.jdbi().withHandle(h -> h.createQuery("select id, amount_minor from invoice where billing_run_id is not null")
-          .map((rs, ctx) -> Map.entry(String.valueOf(rs.getLong("id")), rs.getLong("amount_minor"))).list());
-      assertThat(amounts).allSatisfy(e -> assertThat(byInvoice.get(e.getKey()).getFirst().getAmount()).isEqualTo(e.getValue()));
+      var amounts =
+          database
+              .jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery(
+                              "select id, amount_minor from invoice where billing_run_id is not null")
+                          .map(
+                              (rs, ctx) ->
+                                  Map.entry(
+                                      String.valueOf(rs.getLong("id")), rs.getLong("amount_minor")))
+                          .list());
+      assertThat(amounts)
+          .allSatisfy(
+              e ->
+                  assertThat(byInvoice.get(e.getKey()).getFirst().getAmount())
+                      .isEqualTo(e.getValue()));
 
-      var auditEnv = new HashMap<>(db.processEnv(
-          "CHARON_PROVIDER", "stripe", "CHARON_STRIPE_API_KEY", StripeEmulator.API_KEY, "CHARON_STRIPE_BASE_URL", emulator.url()));
+      var auditEnv =
+          new HashMap<>(
+              db.processEnv(
+                  "CHARON_PROVIDER",
+                  "stripe",
+                  "CHARON_STRIPE_API_KEY",
+                  StripeEmulator.API_KEY,
+                  "CHARON_STRIPE_BASE_URL",
+                  emulator.url()));
       var audit = CharonProcess.start(auditEnv, "audit");
       assertThat(audit.waitFor(120)).as(audit.output()).isZero();
-      assertThat(audit.output()).contains("provider charges: " + INVOICES).contains("everything reconciles");
+      assertThat(audit.output())
+          .contains("provider charges: " + INVOICES)
+          .contains("everything reconciles");
 
       // The audit is not blind: a charge made on Stripe outside Charon's attempt is caught.
       var twice = charges.getFirst();
-      emulator.client().v1().charges().create(com.stripe.param.ChargeCreateParams.builder()
-          .setAmount(twice.getAmount()).setCurrency(twice.getCurrency()).setSource("tok_visa")
-          .putAllMetadata(twice.getMetadata()).build());
+      emulator
+          .client()
+          .v1()
+          .charges()
+          .create(
+              com.stripe.param.ChargeCreateParams.builder()
+                  .setAmount(twice.getAmount())
+                  .setCurrency(twice.getCurrency())
+                  .setSource("tok_visa")
+                  .putAllMetadata(twice.getMetadata())
+                  .build());
       var failing = CharonProcess.start(auditEnv, "audit");
       assertThat(failing.waitFor(120)).as(failing.output()).isEqualTo(1);
       assertThat(failing.output()).contains("DIFFERENCES FOUND");
@@ -135,7 +207,15 @@ class StripeChargingIT {
   }
 
   private static long count(Database database, String where) {
-    return database.jdbi().withHandle(h -> h.createQuery("select count(*) from invoice where billing_run_id is not null and (" + where + ")")
-        .mapTo(Long.class).one());
+    return database
+        .jdbi()
+        .withHandle(
+            h ->
+                h.createQuery(
+                        "select count(*) from invoice where billing_run_id is not null and ("
+                            + where
+                            + ")")
+                    .mapTo(Long.class)
+                    .one());
   }
 }

@@ -11,7 +11,8 @@ import java.util.List;
 record Verdict(List<String> failures) {
 
   /** What the audit and the database said after the run. */
-  record Outcome(long duplicates, long lost, long stuck, long currencyMismatches, boolean auditOk) {}
+  record Outcome(
+      long duplicates, long lost, long stuck, long currencyMismatches, boolean auditOk) {}
 
   static Verdict of(Settle settle, Faults faults, Outcome outcome) {
     var failures = new ArrayList<String>();
@@ -21,7 +22,12 @@ record Verdict(List<String> failures) {
     if (faults != null) {
       failures.addAll(faults.unverified());
       if (faults.midRun() != faults.struck()) {
-        failures.add("only " + faults.midRun() + " of " + faults.struck() + " faults struck while work was outstanding");
+        failures.add(
+            "only "
+                + faults.midRun()
+                + " of "
+                + faults.struck()
+                + " faults struck while work was outstanding");
       }
     }
     if (outcome.duplicates() != 0) {
@@ -31,7 +37,8 @@ record Verdict(List<String> failures) {
       failures.add(outcome.lost() + " invoices lost");
     }
     if (outcome.stuck() != 0) {
-      failures.add(outcome.stuck() + " stuck (invoices PROCESSING, requests or broker messages left)");
+      failures.add(
+          outcome.stuck() + " stuck (invoices PROCESSING, requests or broker messages left)");
     }
     if (outcome.currencyMismatches() != 0) {
       failures.add(outcome.currencyMismatches() + " currencies whose totals differ");

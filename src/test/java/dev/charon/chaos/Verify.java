@@ -11,7 +11,10 @@ final class Verify {
   /** What a command printed and how it exited. */
   record Ran(int exit, String output) {}
 
-  /** Runs a command and returns its output; a non-zero exit (or a hang) means the fault did not happen. */
+  /**
+   * Runs a command and returns its output; a non-zero exit (or a hang) means the fault did not
+   * happen.
+   */
   static String exitZero(String... command) {
     var ran = run(120, command);
     if (ran.exit() != 0) {
@@ -40,13 +43,18 @@ final class Verify {
     try {
       var process = new ProcessBuilder(command).redirectErrorStream(true).start();
       var output = new StringBuilder();
-      var reader = Thread.ofVirtual().start(() -> {
-        try {
-          output.append(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-          output.append("(output lost: ").append(e.getMessage()).append(')');
-        }
-      });
+      var reader =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      output.append(
+                          new String(
+                              process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                    } catch (IOException e) {
+                      output.append("(output lost: ").append(e.getMessage()).append(')');
+                    }
+                  });
       if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         reader.join(1000);

@@ -52,7 +52,8 @@ class ChargeEngineTest {
   }
 
   private ChargeEngine engine(dev.charon.payment.PaymentProvider p) {
-    return new ChargeEngine(db.jdbi(), p, policy, breaker, clock, "test-worker", new SimpleMeterRegistry());
+    return new ChargeEngine(
+        db.jdbi(), p, policy, breaker, clock, "test-worker", new SimpleMeterRegistry());
   }
 
   private ChargeEngine.Result process(ChargeEngine engine, long invoice) {
@@ -62,10 +63,16 @@ class ChargeEngineTest {
   static Stream<Arguments> outcomes() {
     return Stream.of(
         Arguments.of(new ChargeOutcome.Charged("ch_1"), "PAID", "CHARGED"),
-        Arguments.of(new ChargeOutcome.Declined("insufficient_funds"), "RETRY_SCHEDULED", "DECLINED"),
-        Arguments.of(new ChargeOutcome.CustomerNotFound("cus_x"), "ACTION_REQUIRED", "CUSTOMER_NOT_FOUND"),
-        Arguments.of(new ChargeOutcome.CurrencyMismatch("EUR vs USD"), "ACTION_REQUIRED", "CURRENCY_MISMATCH"),
-        Arguments.of(new ChargeOutcome.Unavailable("connection refused"), "RETRY_SCHEDULED", "UNAVAILABLE"));
+        Arguments.of(
+            new ChargeOutcome.Declined("insufficient_funds"), "RETRY_SCHEDULED", "DECLINED"),
+        Arguments.of(
+            new ChargeOutcome.CustomerNotFound("cus_x"), "ACTION_REQUIRED", "CUSTOMER_NOT_FOUND"),
+        Arguments.of(
+            new ChargeOutcome.CurrencyMismatch("EUR vs USD"),
+            "ACTION_REQUIRED",
+            "CURRENCY_MISMATCH"),
+        Arguments.of(
+            new ChargeOutcome.Unavailable("connection refused"), "RETRY_SCHEDULED", "UNAVAILABLE"));
   }
 
   @ParameterizedTest
@@ -86,13 +93,19 @@ class ChargeEngineTest {
     if (!status.equals("PAID")) {
       assertThat((String) row.get("last_failure")).isNotBlank();
     }
-    assertThat(attempts(invoice)).singleElement().satisfies(a -> {
-      assertThat(a.get("outcome")).isEqualTo(attemptOutcome);
-      assertThat((String) a.get("idempotency_key")).startsWith("inv" + invoice + "-att1-");
-      assertThat(a.get("completed_at")).isNotNull();
-    });
+    assertThat(attempts(invoice))
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.get("outcome")).isEqualTo(attemptOutcome);
+              assertThat((String) a.get("idempotency_key")).startsWith("inv" + invoice + "-att1-");
+              assertThat(a.get("completed_at")).isNotNull();
+            });
     var last = history(invoice).getLast();
-    assertThat(last).containsEntry("old_status", "PROCESSING").containsEntry("new_status", status).containsEntry("actor", "test-worker");
+    assertThat(last)
+        .containsEntry("old_status", "PROCESSING")
+        .containsEntry("new_status", status)
+        .containsEntry("actor", "test-worker");
     assertThat(requests(invoice)).as("the outbox row goes in the same transaction").isZero();
   }
 
@@ -102,7 +115,8 @@ class ChargeEngineTest {
     provider.then(new ChargeOutcome.Charged("ch_abc"));
     process(engine, invoice);
     assertThat(attempts(invoice).getFirst()).containsEntry("provider_reference", "ch_abc");
-    assertThat((java.sql.Timestamp) invoice(invoice).get("paid_at")).isEqualTo(java.sql.Timestamp.from(clock.instant()));
+    assertThat((java.sql.Timestamp) invoice(invoice).get("paid_at"))
+        .isEqualTo(java.sql.Timestamp.from(clock.instant()));
   }
 
   @Test
@@ -113,25 +127,32 @@ class ChargeEngineTest {
     var first = process(engine, invoice);
     assertThat(first).isInstanceOf(ChargeEngine.Result.Rescheduled.class);
     assertThat(invoice(invoice)).containsEntry("status", "PROCESSING");
-    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
+    assertThat(attempts(invoice))
+        .singleElement()
+        .satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
     assertThat(requests(invoice)).isEqualTo(1);
 
     var second = process(engine, invoice);
     assertThat(second).isInstanceOf(ChargeEngine.Result.Settled.class);
     assertThat(invoice(invoice)).containsEntry("status", "PAID");
     assertThat(provider.calls()).hasSize(2);
-    assertThat(provider.calls().get(1).idempotencyKey()).isEqualTo(provider.calls().get(0).idempotencyKey());
-    assertThat(attempts(invoice)).singleElement().satisfies(a -> {
-      assertThat(a.get("outcome")).isEqualTo("CHARGED");
-      assertThat(a.get("calls")).isEqualTo(2);
-    });
+    assertThat(provider.calls().get(1).idempotencyKey())
+        .isEqualTo(provider.calls().get(0).idempotencyKey());
+    assertThat(attempts(invoice))
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.get("outcome")).isEqualTo("CHARGED");
+              assertThat(a.get("calls")).isEqualTo(2);
+            });
     assertThat(provider.successfulCharges(invoice)).isEqualTo(1);
   }
 
   @Test
   void a_provider_outage_while_reconciling_keeps_the_key_and_charges_once() {
     // The first call is processed and charged, but its response is lost (a timeout).
-    var gateway = new SimulatedPaymentProvider(FaultProfile.none().withTimeoutRate(1.0), clock, d -> {});
+    var gateway =
+        new SimulatedPaymentProvider(FaultProfile.none().withTimeoutRate(1.0), clock, d -> {});
     var engine = engine(gateway);
     long invoice = enqueuedInvoice();
     assertThat(process(engine, invoice)).isInstanceOf(ChargeEngine.Result.Rescheduled.class);
@@ -140,19 +161,25 @@ class ChargeEngineTest {
     gateway.outage(true);
     assertThat(process(engine, invoice)).isInstanceOf(ChargeEngine.Result.Rescheduled.class);
     assertThat(invoice(invoice)).containsEntry("status", "PROCESSING");
-    assertThat(attempts(invoice)).singleElement().satisfies(a -> {
-      assertThat(a.get("outcome")).isEqualTo("UNKNOWN");
-      assertThat((String) a.get("detail")).contains("keeping the key");
-    });
+    assertThat(attempts(invoice))
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.get("outcome")).isEqualTo("UNKNOWN");
+              assertThat((String) a.get("detail")).contains("keeping the key");
+            });
     assertThat(requests(invoice)).as("the request waits to be reconciled").isEqualTo(1);
 
     gateway.outage(false);
     assertThat(process(engine, invoice)).isInstanceOf(ChargeEngine.Result.Settled.class);
     assertThat(invoice(invoice)).containsEntry("status", "PAID");
-    assertThat(attempts(invoice)).singleElement().satisfies(a -> {
-      assertThat(a.get("outcome")).isEqualTo("CHARGED");
-      assertThat(a.get("calls")).isEqualTo(3);
-    });
+    assertThat(attempts(invoice))
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.get("outcome")).isEqualTo("CHARGED");
+              assertThat(a.get("calls")).isEqualTo(3);
+            });
     assertThat(gateway.successfulCharges(invoice)).isEqualTo(1);
   }
 
@@ -163,25 +190,38 @@ class ChargeEngineTest {
     var refused = pair.refused();
     var charged = pair.charged();
 
-    assertThat(engine.record(List.of(refused)).get(invoice)).isInstanceOf(ChargeEngine.Result.Stale.class);
-    assertThat(invoice(invoice)).as("no retry under a new key").containsEntry("status", "PROCESSING");
-    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
+    assertThat(engine.record(List.of(refused)).get(invoice))
+        .isInstanceOf(ChargeEngine.Result.Stale.class);
+    assertThat(invoice(invoice))
+        .as("no retry under a new key")
+        .containsEntry("status", "PROCESSING");
+    assertThat(attempts(invoice))
+        .singleElement()
+        .satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
 
-    assertThat(engine.record(List.of(charged)).get(invoice)).isInstanceOf(ChargeEngine.Result.Settled.class);
+    assertThat(engine.record(List.of(charged)).get(invoice))
+        .isInstanceOf(ChargeEngine.Result.Settled.class);
     assertThat(invoice(invoice)).containsEntry("status", "PAID");
-    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("CHARGED"));
+    assertThat(attempts(invoice))
+        .singleElement()
+        .satisfies(a -> assertThat(a.get("outcome")).isEqualTo("CHARGED"));
   }
 
   @Test
   void a_partitioned_worker_healed_after_a_takeover_does_not_release_the_new_holders_request() {
     long invoice = enqueuedInvoice();
-    // The zombie opened the attempt and called; its answer was lost (a timeout) while it was cut off.
+    // The zombie opened the attempt and called; its answer was lost (a timeout) while it was cut
+    // off.
     var zombie = engine.open(List.of(invoice)).attempts().getFirst();
     provider.then(new ChargeOutcome.Unknown("read timed out"));
     var zombieCall = engine.call(zombie);
     // Its lease expired; worker B claimed the request and sent the same key again (calls 2).
-    db.jdbi().useHandle(h -> h.execute(
-        "update charge_request set lease_owner = 'worker-b', lease_until = now() + interval '1 hour' where invoice_id = ?", invoice));
+    db.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "update charge_request set lease_owner = 'worker-b', lease_until = now() + interval '1 hour' where invoice_id = ?",
+                    invoice));
     var takeover = engine.open(List.of(invoice)).attempts().getFirst();
     assertThat(takeover.calls()).isEqualTo(2);
     var before = request(invoice);
@@ -189,10 +229,15 @@ class ChargeEngineTest {
     // The zombie heals and writes its late deferral.
     engine.record(List.of(zombieCall));
 
-    assertThat(request(invoice)).as("B's lease and schedule survive the zombie's late write").isEqualTo(before);
-    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
+    assertThat(request(invoice))
+        .as("B's lease and schedule survive the zombie's late write")
+        .isEqualTo(before);
+    assertThat(attempts(invoice))
+        .singleElement()
+        .satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
     // B's call learns the stored result of the key and settles: one charge, nothing left queued.
-    assertThat(engine.record(List.of(engine.call(takeover))).get(invoice)).isInstanceOf(ChargeEngine.Result.Settled.class);
+    assertThat(engine.record(List.of(engine.call(takeover))).get(invoice))
+        .isInstanceOf(ChargeEngine.Result.Settled.class);
     assertThat(invoice(invoice)).containsEntry("status", "PAID");
     assertThat(requests(invoice)).isZero();
     assertThat(provider.successfulCharges(invoice)).isEqualTo(1);
@@ -209,13 +254,18 @@ class ChargeEngineTest {
     var results = engine.record(List.of(refused, charged));
 
     assertThat(results.get(invoice)).isInstanceOf(ChargeEngine.Result.Settled.class);
-    assertThat(invoice(invoice)).containsEntry("status", "PAID").containsEntry("next_attempt_at", null);
-    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("CHARGED"));
+    assertThat(invoice(invoice))
+        .containsEntry("status", "PAID")
+        .containsEntry("next_attempt_at", null);
+    assertThat(attempts(invoice))
+        .singleElement()
+        .satisfies(a -> assertThat(a.get("outcome")).isEqualTo("CHARGED"));
     assertThat(requests(invoice)).isZero();
   }
 
   @Test
-  void a_stale_delivery_holds_its_invoice_so_the_retry_task_cannot_enqueue_it_underneath() throws Exception {
+  void a_stale_delivery_holds_its_invoice_so_the_retry_task_cannot_enqueue_it_underneath()
+      throws Exception {
     long invoice = enqueuedInvoice();
     provider.then(new ChargeOutcome.Unavailable("outage"));
     process(engine, invoice); // RETRY_SCHEDULED, its request deleted
@@ -225,12 +275,18 @@ class ChargeEngineTest {
       h.begin();
       // A late duplicate of the old request is opened: the invoice is not PROCESSING, so stale.
       assertThat(engine.open(h, List.of(invoice)).stale()).containsExactly(invoice);
-      assertThat(Executors.newVirtualThreadPerTaskExecutor().submit(() -> due.enqueueRetries(clock.instant(), 100)).get())
-          .as("the retry task skips the invoice the stale delivery holds").isZero();
+      assertThat(
+              Executors.newVirtualThreadPerTaskExecutor()
+                  .submit(() -> due.enqueueRetries(clock.instant(), 100))
+                  .get())
+          .as("the retry task skips the invoice the stale delivery holds")
+          .isZero();
       h.commit();
     }
     assertThat(due.enqueueRetries(clock.instant(), 100)).isEqualTo(1);
-    assertThat(requests(invoice)).as("the retry's request survived the stale delivery").isEqualTo(1);
+    assertThat(requests(invoice))
+        .as("the retry's request survived the stale delivery")
+        .isEqualTo(1);
   }
 
   @Test
@@ -243,7 +299,9 @@ class ChargeEngineTest {
     provider.crashAfterProcessing(new IllegalStateException("unexpected 429"));
     var attempt = engine.open(List.of(invoice)).attempts().getFirst();
     assertThatThrownBy(() -> engine.call(attempt)).hasMessageContaining("429");
-    assertThat(breaker.state()).as("the failed trial reopened the breaker").isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(breaker.state())
+        .as("the failed trial reopened the breaker")
+        .isEqualTo(CircuitBreaker.State.OPEN);
     clock.advance(Duration.ofSeconds(10));
     assertThat(breaker.tryAcquire()).as("a new trial is allowed after the cooldown").isEmpty();
   }
@@ -256,24 +314,32 @@ class ChargeEngineTest {
     process(engine(gateway), invoice);
     // Nothing was processed, so nothing can be charged twice: the invoice waits for its retry.
     assertThat(invoice(invoice)).containsEntry("status", "RETRY_SCHEDULED");
-    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNAVAILABLE"));
+    assertThat(attempts(invoice))
+        .singleElement()
+        .satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNAVAILABLE"));
     assertThat(gateway.ledger()).isEmpty();
   }
 
   @Test
   void a_crash_between_attempt_and_outcome_is_reconciled_without_a_second_charge() {
     long invoice = enqueuedInvoice();
-    provider.then(new ChargeOutcome.Charged("ch_9")).crashAfterProcessing(new IllegalStateException("worker killed"));
+    provider
+        .then(new ChargeOutcome.Charged("ch_9"))
+        .crashAfterProcessing(new IllegalStateException("worker killed"));
 
     assertThatThrownBy(() -> process(engine, invoice)).hasMessageContaining("worker killed");
     assertThat(invoice(invoice)).containsEntry("status", "PROCESSING");
-    assertThat(attempts(invoice)).singleElement().satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
+    assertThat(attempts(invoice))
+        .singleElement()
+        .satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
 
     // The redelivery (another worker, after the lease lapsed) finds the open attempt.
     var redelivered = process(engine(provider), invoice);
     assertThat(redelivered).isInstanceOf(ChargeEngine.Result.Settled.class);
     assertThat(invoice(invoice)).containsEntry("status", "PAID");
-    assertThat(provider.calls()).extracting(c -> c.idempotencyKey()).containsOnly(provider.calls().getFirst().idempotencyKey());
+    assertThat(provider.calls())
+        .extracting(c -> c.idempotencyKey())
+        .containsOnly(provider.calls().getFirst().idempotencyKey());
     assertThat(provider.successfulCharges(invoice)).isEqualTo(1);
   }
 
@@ -298,15 +364,25 @@ class ChargeEngineTest {
       assertThat(due.enqueueRetries(clock.instant(), 100)).isEqualTo(1);
     }
     process(engine, invoice);
-    assertThat(invoice(invoice)).containsEntry("status", "UNCOLLECTIBLE").containsEntry("attempt_count", 4);
-    assertThat(attempts(invoice)).extracting(a -> a.get("outcome")).containsOnly("DECLINED").hasSize(4);
+    assertThat(invoice(invoice))
+        .containsEntry("status", "UNCOLLECTIBLE")
+        .containsEntry("attempt_count", 4);
+    assertThat(attempts(invoice))
+        .extracting(a -> a.get("outcome"))
+        .containsOnly("DECLINED")
+        .hasSize(4);
     assertThat(attempts(invoice)).extracting(a -> a.get("idempotency_key")).doesNotHaveDuplicates();
   }
 
   @Test
   void a_request_for_an_invoice_no_longer_processing_is_stale_and_calls_nobody() {
     long invoice = enqueuedInvoice();
-    db.jdbi().useHandle(h -> h.execute("update invoice set status = 'VOID', status_reason = 'voided' where id = ?", invoice));
+    db.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "update invoice set status = 'VOID', status_reason = 'voided' where id = ?",
+                    invoice));
     assertThat(process(engine, invoice)).isInstanceOf(ChargeEngine.Result.Stale.class);
     assertThat(provider.calls()).isEmpty();
     assertThat(requests(invoice)).isZero();
@@ -317,8 +393,12 @@ class ChargeEngineTest {
     long invoice = enqueuedInvoice();
     try (var pool = Executors.newFixedThreadPool(4)) {
       List<Future<ChargeEngine.Result>> results =
-          pool.invokeAll(List.of(() -> process(engine, invoice), () -> process(engine(provider), invoice),
-              () -> process(engine(provider), invoice), () -> process(engine(provider), invoice)));
+          pool.invokeAll(
+              List.of(
+                  () -> process(engine, invoice),
+                  () -> process(engine(provider), invoice),
+                  () -> process(engine(provider), invoice),
+                  () -> process(engine(provider), invoice)));
       long settled = 0;
       for (var r : results) {
         if (r.get() instanceof ChargeEngine.Result.Settled) {
@@ -343,8 +423,10 @@ class ChargeEngineTest {
     process(engine, a);
     process(engine, b);
     var result = process(engine, c);
-    assertThat(result).isInstanceOfSatisfying(ChargeEngine.Result.Rescheduled.class, r ->
-        assertThat(r.at()).isEqualTo(clock.instant().plusSeconds(30)));
+    assertThat(result)
+        .isInstanceOfSatisfying(
+            ChargeEngine.Result.Rescheduled.class,
+            r -> assertThat(r.at()).isEqualTo(clock.instant().plusSeconds(30)));
     assertThat(provider.calls()).hasSize(2);
     assertThat(attempts(c)).isEmpty();
     assertThat(invoice(c)).containsEntry("status", "PROCESSING");
@@ -352,8 +434,19 @@ class ChargeEngineTest {
 
   private long enqueuedInvoice() {
     long customer = fixtures.customer(Currency.EUR);
-    long id = fixtures.invoice().forCustomer(customer).amount(4_200).period(YearMonth.of(2026, 11)).create();
-    db.jdbi().useHandle(h -> h.execute("update invoice set status = 'PROCESSING', status_reason = 'enqueued' where id = ?", id));
+    long id =
+        fixtures
+            .invoice()
+            .forCustomer(customer)
+            .amount(4_200)
+            .period(YearMonth.of(2026, 11))
+            .create();
+    db.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "update invoice set status = 'PROCESSING', status_reason = 'enqueued' where id = ?",
+                    id));
     db.jdbi().useHandle(h -> h.execute("insert into charge_request (invoice_id) values (?)", id));
     return id;
   }
@@ -368,30 +461,61 @@ class ChargeEngineTest {
     var first = engine.open(List.of(invoice)).attempts().getFirst();
     var second = engine.open(List.of(invoice)).attempts().getFirst();
     assertThat(second.idempotencyKey()).isEqualTo(first.idempotencyKey());
-    provider.then(new ChargeOutcome.Unavailable("network error before processing"), new ChargeOutcome.Charged("ch_dup"));
+    provider.then(
+        new ChargeOutcome.Unavailable("network error before processing"),
+        new ChargeOutcome.Charged("ch_dup"));
     return new DuplicatePair(engine.call(first), engine.call(second));
   }
 
   private Map<String, Object> invoice(long id) {
-    return db.jdbi().withHandle(h -> h.createQuery("select * from invoice where id = :id").bind("id", id).mapToMap().one());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select * from invoice where id = :id")
+                    .bind("id", id)
+                    .mapToMap()
+                    .one());
   }
 
   private List<Map<String, Object>> attempts(long id) {
-    return db.jdbi().withHandle(h -> h.createQuery("select * from charge_attempt where invoice_id = :id order by id").bind("id", id).mapToMap().list());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select * from charge_attempt where invoice_id = :id order by id")
+                    .bind("id", id)
+                    .mapToMap()
+                    .list());
   }
 
   private List<Map<String, Object>> history(long id) {
-    return db.jdbi().withHandle(h -> h.createQuery("select * from invoice_history where invoice_id = :id order by id").bind("id", id).mapToMap().list());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select * from invoice_history where invoice_id = :id order by id")
+                    .bind("id", id)
+                    .mapToMap()
+                    .list());
   }
 
   private Map<String, Object> request(long invoiceId) {
-    return db.jdbi().withHandle(h -> h.createQuery(
-        "select lease_owner, lease_until, available_at, published_at from charge_request where invoice_id = :id")
-        .bind("id", invoiceId).mapToMap().one());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery(
+                        "select lease_owner, lease_until, available_at, published_at from charge_request where invoice_id = :id")
+                    .bind("id", invoiceId)
+                    .mapToMap()
+                    .one());
   }
 
   private long requests(long id) {
-    return db.jdbi().withHandle(h -> h.createQuery("select count(*) from charge_request where invoice_id = :id").bind("id", id).mapTo(Long.class).one());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select count(*) from charge_request where invoice_id = :id")
+                    .bind("id", id)
+                    .mapTo(Long.class)
+                    .one());
   }
 
   static LocalDate unused() {

@@ -41,7 +41,8 @@ class ChargeWorkerTest {
   }
 
   @Test
-  void every_recorded_result_is_counted_by_decision_and_logged_with_its_invoice_and_attempt_in_mdc() {
+  void
+      every_recorded_result_is_counted_by_decision_and_logged_with_its_invoice_and_attempt_in_mdc() {
     long paid = enqueuedInvoice(4_200);
     long declined = enqueuedInvoice(4_300);
     long unknownCustomer = enqueuedInvoice(4_400);
@@ -58,10 +59,16 @@ class ChargeWorkerTest {
               mdcSeenByProvider.put(request.invoiceId(), org.slf4j.MDC.getCopyOfContextMap());
               return outcomes.get(request.amount().minorUnits());
             },
-            policy, new CircuitBreaker(100, Duration.ofSeconds(10), clock), clock, "test-worker", metrics);
+            policy,
+            new CircuitBreaker(100, Duration.ofSeconds(10), clock),
+            clock,
+            "test-worker",
+            metrics);
 
     try (var logs = new CapturedLogs(ChargeWorker.class)) {
-      var queue = new PostgresChargeQueue(db.jdbi(), "test-worker", Duration.ofSeconds(60), Duration.ofMillis(20));
+      var queue =
+          new PostgresChargeQueue(
+              db.jdbi(), "test-worker", Duration.ofSeconds(60), Duration.ofMillis(20));
       try (var worker = new ChargeWorker(queue, engine, 2, metrics).start()) {
         await().atMost(Duration.ofSeconds(20)).until(() -> recorded("settled") == 3);
       }
@@ -72,10 +79,17 @@ class ChargeWorkerTest {
       for (long invoice : List.of(paid, declined, unknownCustomer)) {
         long attempt = attemptOf(invoice);
         var lines =
-            logs.events().stream().filter(e -> e.getFormattedMessage().startsWith("invoice " + invoice + " attempt")).toList();
-        assertThat(lines).as("invoice %d", invoice).singleElement().satisfies(e -> assertThat(e.getMDCPropertyMap())
-            .containsEntry("invoiceId", Long.toString(invoice))
-            .containsEntry("attemptId", Long.toString(attempt)));
+            logs.events().stream()
+                .filter(e -> e.getFormattedMessage().startsWith("invoice " + invoice + " attempt"))
+                .toList();
+        assertThat(lines)
+            .as("invoice %d", invoice)
+            .singleElement()
+            .satisfies(
+                e ->
+                    assertThat(e.getMDCPropertyMap())
+                        .containsEntry("invoiceId", Long.toString(invoice))
+                        .containsEntry("attemptId", Long.toString(attempt)));
         assertThat(mdcSeenByProvider.get(invoice))
             .containsEntry("invoiceId", Long.toString(invoice))
             .containsEntry("attemptId", Long.toString(attempt));
@@ -85,24 +99,46 @@ class ChargeWorkerTest {
 
   private double recorded(String result) {
     return metrics.find("charon.charges.recorded").tag("result", result).counters().stream()
-        .mapToDouble(c -> c.count()).sum();
+        .mapToDouble(c -> c.count())
+        .sum();
   }
 
   private double recorded(String result, String decision) {
-    var counter = metrics.find("charon.charges.recorded").tag("result", result).tag("decision", decision).counter();
+    var counter =
+        metrics
+            .find("charon.charges.recorded")
+            .tag("result", result)
+            .tag("decision", decision)
+            .counter();
     return counter == null ? 0 : counter.count();
   }
 
   private long enqueuedInvoice(long amountMinor) {
     long customer = fixtures.customer(Currency.EUR);
-    long id = fixtures.invoice().forCustomer(customer).amount(amountMinor).period(YearMonth.of(2026, 11)).create();
-    db.jdbi().useHandle(h -> h.execute("update invoice set status = 'PROCESSING', status_reason = 'enqueued' where id = ?", id));
+    long id =
+        fixtures
+            .invoice()
+            .forCustomer(customer)
+            .amount(amountMinor)
+            .period(YearMonth.of(2026, 11))
+            .create();
+    db.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "update invoice set status = 'PROCESSING', status_reason = 'enqueued' where id = ?",
+                    id));
     db.jdbi().useHandle(h -> h.execute("insert into charge_request (invoice_id) values (?)", id));
     return id;
   }
 
   private long attemptOf(long invoice) {
-    return db.jdbi().withHandle(h -> h.createQuery("select id from charge_attempt where invoice_id = :id")
-        .bind("id", invoice).mapTo(Long.class).one());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select id from charge_attempt where invoice_id = :id")
+                    .bind("id", invoice)
+                    .mapTo(Long.class)
+                    .one());
   }
 }

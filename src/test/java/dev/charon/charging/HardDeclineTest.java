@@ -37,7 +37,8 @@ class HardDeclineTest {
           ChargePolicy.DEFAULT_DUNNING,
           new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
           new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)));
-  private final PaymentMethods methods = new PaymentMethods(db.jdbi(), clock, new SimpleMeterRegistry());
+  private final PaymentMethods methods =
+      new PaymentMethods(db.jdbi(), clock, new SimpleMeterRegistry());
   private DueInvoices due;
   private ChargeEngine engine;
 
@@ -46,29 +47,44 @@ class HardDeclineTest {
     db.clean();
     due = new DueInvoices(db.jdbi());
     engine =
-        new ChargeEngine(db.jdbi(), provider, policy, new CircuitBreaker(100, Duration.ofSeconds(10), clock), clock, "test-worker",
+        new ChargeEngine(
+            db.jdbi(),
+            provider,
+            policy,
+            new CircuitBreaker(100, Duration.ofSeconds(10), clock),
+            clock,
+            "test-worker",
             new SimpleMeterRegistry());
   }
 
   @ParameterizedTest
   @EnumSource(value = DeclineCode.class)
-  void each_decline_code_is_recorded_and_decides_between_dunning_and_a_new_payment_method(DeclineCode code) {
+  void each_decline_code_is_recorded_and_decides_between_dunning_and_a_new_payment_method(
+      DeclineCode code) {
     long invoice = enqueuedInvoice(fixtures.customer(Currency.EUR));
     provider.then(new ChargeOutcome.Declined(code.code()));
 
     SingleDelivery.process(engine, db.jdbi(), invoice);
 
-    assertThat(attempts(invoice)).singleElement().satisfies(a -> {
-      assertThat(a.get("outcome")).isEqualTo("DECLINED");
-      assertThat(a.get("decline_code")).isEqualTo(code.code());
-    });
+    assertThat(attempts(invoice))
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.get("outcome")).isEqualTo("DECLINED");
+              assertThat(a.get("decline_code")).isEqualTo(code.code());
+            });
     var row = invoice(invoice);
     if (code.kind() == DeclineCode.Kind.HARD) {
-      assertThat(row).containsEntry("status", "ACTION_REQUIRED").containsEntry("next_attempt_at", null);
-      assertThat((String) row.get("status_reason")).startsWith("needs a new payment method").contains(code.code());
+      assertThat(row)
+          .containsEntry("status", "ACTION_REQUIRED")
+          .containsEntry("next_attempt_at", null);
+      assertThat((String) row.get("status_reason"))
+          .startsWith("needs a new payment method")
+          .contains(code.code());
     } else {
       assertThat(row).containsEntry("status", "RETRY_SCHEDULED");
-      assertThat(((java.sql.Timestamp) row.get("next_attempt_at")).toInstant()).isEqualTo(clock.instant().plus(Duration.ofDays(1)));
+      assertThat(((java.sql.Timestamp) row.get("next_attempt_at")).toInstant())
+          .isEqualTo(clock.instant().plus(Duration.ofDays(1)));
     }
   }
 
@@ -88,18 +104,24 @@ class HardDeclineTest {
     assertThat(provider.calls()).hasSize(1);
     assertThat(requests(invoice)).isZero();
 
-    var updated = db.jdbi().inTransaction(h -> methods.update(h, customer, "pm_new_card", null, "api-key:ops"));
+    var updated =
+        db.jdbi()
+            .inTransaction(h -> methods.update(h, customer, "pm_new_card", null, "api-key:ops"));
     assertThat(updated.invoicesRetried()).isEqualTo(1);
     assertThat(updated.version()).isEqualTo(1);
 
     var row = invoice(invoice);
-    assertThat(row).containsEntry("status", "RETRY_SCHEDULED").containsEntry("status_actor", "api-key:ops");
-    assertThat(((java.sql.Timestamp) row.get("next_attempt_at")).toInstant()).isEqualTo(clock.instant());
+    assertThat(row)
+        .containsEntry("status", "RETRY_SCHEDULED")
+        .containsEntry("status_actor", "api-key:ops");
+    assertThat(((java.sql.Timestamp) row.get("next_attempt_at")).toInstant())
+        .isEqualTo(clock.instant());
     assertThat(history(invoice).getLast())
         .containsEntry("old_status", "ACTION_REQUIRED")
         .containsEntry("new_status", "RETRY_SCHEDULED")
         .containsEntry("actor", "api-key:ops");
-    assertThat((String) history(invoice).getLast().get("reason")).contains("payment method updated");
+    assertThat((String) history(invoice).getLast().get("reason"))
+        .contains("payment method updated");
     assertThat(events(invoice)).last().isEqualTo("invoice.payment_failed");
     assertThat(changes(customer)).isEqualTo(1);
 
@@ -114,7 +136,8 @@ class HardDeclineTest {
   void a_hard_decline_does_not_use_up_the_dunning_schedule() {
     long customer = fixtures.customer(Currency.EUR);
     long invoice = enqueuedInvoice(customer);
-    provider.then(new ChargeOutcome.Declined("lost_card"), new ChargeOutcome.Declined("insufficient_funds"));
+    provider.then(
+        new ChargeOutcome.Declined("lost_card"), new ChargeOutcome.Declined("insufficient_funds"));
     SingleDelivery.process(engine, db.jdbi(), invoice);
     db.jdbi().useTransaction(h -> methods.update(h, customer, "pm_2", null, "api-key:ops"));
     due.enqueueRetries(clock.instant(), 100);
@@ -133,13 +156,15 @@ class HardDeclineTest {
     long softDeclined = enqueuedInvoice(customer);
     long otherCustomersCard = enqueuedInvoice(fixtures.customer(Currency.EUR));
     provider.then(
-        new ChargeOutcome.CustomerNotFound("cus_x"), new ChargeOutcome.Declined("insufficient_funds"),
+        new ChargeOutcome.CustomerNotFound("cus_x"),
+        new ChargeOutcome.Declined("insufficient_funds"),
         new ChargeOutcome.Declined("stolen_card"));
     SingleDelivery.process(engine, db.jdbi(), notFound);
     SingleDelivery.process(engine, db.jdbi(), softDeclined);
     SingleDelivery.process(engine, db.jdbi(), otherCustomersCard);
 
-    var updated = db.jdbi().inTransaction(h -> methods.update(h, customer, "pm_3", null, "api-key:ops"));
+    var updated =
+        db.jdbi().inTransaction(h -> methods.update(h, customer, "pm_3", null, "api-key:ops"));
 
     assertThat(updated.invoicesRetried()).isZero();
     assertThat(invoice(notFound)).containsEntry("status", "ACTION_REQUIRED");
@@ -148,35 +173,80 @@ class HardDeclineTest {
   }
 
   private long enqueuedInvoice(long customer) {
-    long id = fixtures.invoice().forCustomer(customer).amount(4_200).period(YearMonth.of(2026, 11)).create();
-    db.jdbi().useHandle(h -> h.execute("update invoice set status = 'PROCESSING', status_reason = 'enqueued' where id = ?", id));
+    long id =
+        fixtures
+            .invoice()
+            .forCustomer(customer)
+            .amount(4_200)
+            .period(YearMonth.of(2026, 11))
+            .create();
+    db.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "update invoice set status = 'PROCESSING', status_reason = 'enqueued' where id = ?",
+                    id));
     db.jdbi().useHandle(h -> h.execute("insert into charge_request (invoice_id) values (?)", id));
     return id;
   }
 
   private Map<String, Object> invoice(long id) {
-    return db.jdbi().withHandle(h -> h.createQuery("select * from invoice where id = :id").bind("id", id).mapToMap().one());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select * from invoice where id = :id")
+                    .bind("id", id)
+                    .mapToMap()
+                    .one());
   }
 
   private List<Map<String, Object>> attempts(long id) {
-    return db.jdbi().withHandle(h -> h.createQuery("select * from charge_attempt where invoice_id = :id order by id").bind("id", id).mapToMap().list());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select * from charge_attempt where invoice_id = :id order by id")
+                    .bind("id", id)
+                    .mapToMap()
+                    .list());
   }
 
   private List<Map<String, Object>> history(long id) {
-    return db.jdbi().withHandle(h -> h.createQuery("select * from invoice_history where invoice_id = :id order by id").bind("id", id).mapToMap().list());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select * from invoice_history where invoice_id = :id order by id")
+                    .bind("id", id)
+                    .mapToMap()
+                    .list());
   }
 
   private List<String> events(long id) {
-    return db.jdbi().withHandle(h -> h.createQuery("select type from event_outbox where subject = :s order by id")
-        .bind("s", "invoices/" + id).mapTo(String.class).list());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select type from event_outbox where subject = :s order by id")
+                    .bind("s", "invoices/" + id)
+                    .mapTo(String.class)
+                    .list());
   }
 
   private long changes(long customer) {
-    return db.jdbi().withHandle(h -> h.createQuery("select count(*) from payment_method_change where customer_id = :id")
-        .bind("id", customer).mapTo(Long.class).one());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select count(*) from payment_method_change where customer_id = :id")
+                    .bind("id", customer)
+                    .mapTo(Long.class)
+                    .one());
   }
 
   private long requests(long id) {
-    return db.jdbi().withHandle(h -> h.createQuery("select count(*) from charge_request where invoice_id = :id").bind("id", id).mapTo(Long.class).one());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select count(*) from charge_request where invoice_id = :id")
+                    .bind("id", id)
+                    .mapTo(Long.class)
+                    .one());
   }
 }

@@ -49,17 +49,23 @@ class PolicyTest {
     assertThat(backoff.delay(1, () -> 0.0)).isEqualTo(Duration.ofMillis(500));
     assertThat(backoff.delay(1, () -> 0.999)).isLessThanOrEqualTo(Duration.ofSeconds(1));
     assertThat(backoff.delay(4, () -> 0.0)).isEqualTo(Duration.ofSeconds(4));
-    assertThat(backoff.delay(30, () -> 0.999)).isLessThanOrEqualTo(Duration.ofSeconds(60)).isGreaterThanOrEqualTo(Duration.ofSeconds(30));
+    assertThat(backoff.delay(30, () -> 0.999))
+        .isLessThanOrEqualTo(Duration.ofSeconds(60))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(30));
   }
 
   @Test
   void unavailable_closes_a_first_call_but_keeps_an_attempt_whose_earlier_result_is_unknown() {
-    var policy = new ChargePolicy(
-        ChargePolicy.DEFAULT_DUNNING, new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
-        new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)));
+    var policy =
+        new ChargePolicy(
+            ChargePolicy.DEFAULT_DUNNING,
+            new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
+            new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)));
     var down = new dev.charon.payment.domain.ChargeOutcome.Unavailable("outage");
-    assertThat(policy.decide(down, 0, 0, 1, clock.instant(), () -> 0.5)).isInstanceOf(Decision.RetryAt.class);
+    assertThat(policy.decide(down, 0, 0, 1, clock.instant(), () -> 0.5))
+        .isInstanceOf(Decision.RetryAt.class);
     assertThat(policy.decide(down, 0, 0, 2, clock.instant(), () -> 0.5))
-        .isInstanceOfSatisfying(Decision.Reconcile.class, r -> assertThat(r.at()).isAfter(clock.instant()));
+        .isInstanceOfSatisfying(
+            Decision.Reconcile.class, r -> assertThat(r.at()).isAfter(clock.instant()));
   }
 }

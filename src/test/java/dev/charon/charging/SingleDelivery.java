@@ -24,7 +24,8 @@ final class SingleDelivery {
                   .bind("id", invoiceId)
                   .bind("at", blockedUntil.get())
                   .execute());
-      return new ChargeEngine.Result.Rescheduled(blockedUntil.get(), "circuit breaker open; not called");
+      return new ChargeEngine.Result.Rescheduled(
+          blockedUntil.get(), "circuit breaker open; not called");
     }
     var opened = engine.open(List.of(invoiceId));
     if (opened.attempts().isEmpty()) {

@@ -15,22 +15,30 @@ class ApiKeyCommandIT {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
 
   @Test
-  void a_key_created_on_the_command_line_works_until_it_is_revoked_and_its_secret_is_never_listed() {
+  void
+      a_key_created_on_the_command_line_works_until_it_is_revoked_and_its_secret_is_never_listed() {
     try (var api = TestApi.start(db.jdbi(), Clock.systemUTC())) {
       var create = run("api-key", "create", "--role", "reader", "--name", "metabase-sync");
       assertThat(create.code()).as(create.output()).isZero();
-      var secret = Pattern.compile("^(chk_[A-Za-z0-9_-]{43})$", Pattern.MULTILINE).matcher(create.output());
+      var secret =
+          Pattern.compile("^(chk_[A-Za-z0-9_-]{43})$", Pattern.MULTILINE).matcher(create.output());
       assertThat(secret.find()).as(create.output()).isTrue();
       var reader = api.anonymous().bearer(secret.group(1));
       assertThat(reader.get("/rest/v1/invoices").status()).isEqualTo(200);
-      assertThat(reader.post("/rest/v1/customers", "{\"currency\":\"EUR\"}").status()).isEqualTo(403);
+      assertThat(reader.post("/rest/v1/customers", "{\"currency\":\"EUR\"}").status())
+          .isEqualTo(403);
 
       var list = run("api-key", "list");
-      assertThat(list.output()).contains("metabase-sync").contains("reader").doesNotContain(secret.group(1));
+      assertThat(list.output())
+          .contains("metabase-sync")
+          .contains("reader")
+          .doesNotContain(secret.group(1));
 
       assertThat(run("api-key", "revoke", "metabase-sync").code()).isZero();
       assertThat(reader.get("/rest/v1/invoices").status()).isEqualTo(401);
-      assertThat(run("api-key", "revoke", "metabase-sync").code()).as("already revoked").isEqualTo(1);
+      assertThat(run("api-key", "revoke", "metabase-sync").code())
+          .as("already revoked")
+          .isEqualTo(1);
     }
   }
 

@@ -28,7 +28,9 @@ class BillCommandTest {
 
   // Real time passing (rates and elapsed mean something), starting mid-November 2026.
   private final Clock clock =
-      Clock.offset(Clock.systemUTC(), Duration.between(Clock.systemUTC().instant(), Instant.parse("2026-11-15T12:00:00Z")));
+      Clock.offset(
+          Clock.systemUTC(),
+          Duration.between(Clock.systemUTC().instant(), Instant.parse("2026-11-15T12:00:00Z")));
   private final Fixtures fixtures = new Fixtures(db.jdbi());
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
@@ -56,26 +58,39 @@ class BillCommandTest {
   @Test
   void bills_a_fifty_invoice_run_to_the_end_with_plain_progress_lines_and_a_summary() {
     // Two customers the provider does not know: failures are outcomes, not an error exit.
-    var unknown = Map.of("CHARON_SIM_CUSTOMERS_NOT_FOUND", customers.get(1) + "," + customers.get(2));
+    var unknown =
+        Map.of("CHARON_SIM_CUSTOMERS_NOT_FOUND", customers.get(1) + "," + customers.get(2));
 
     int exit = bill(false, unknown, "--period", "2026-11", "--workers", "8");
 
     assertThat(exit).as(err.toString()).isZero();
     var text = out.toString();
-    assertThat(text).doesNotContain("\r").contains("started billing run 1 for 2026-11 (cut-off 2026-11-15)");
+    assertThat(text)
+        .doesNotContain("\r")
+        .contains("started billing run 1 for 2026-11 (cut-off 2026-11-15)");
     assertThat(text.lines().filter(l -> l.startsWith("billing 2026-11: ")).toList())
         .isNotEmpty()
         .last()
         .asString()
         .startsWith("billing 2026-11: 100.0% settled (50/50), 0 in flight");
     assertThat(text).containsPattern("billing run 1 for 2026-11: FINISHED \\(started by cli");
-    assertThat(text).containsPattern("\\s+PAID\\s+48\\n").containsPattern("\\s+ACTION_REQUIRED\\s+2\\n").containsPattern("\\s+total\\s+50\\n");
-    assertThat(text).containsPattern("\\s+EUR\\s+" + decimal("EUR", false) + "\\s+" + decimal("EUR", true) + "\\n");
-    assertThat(text).containsPattern("\\s+JPY\\s+" + decimal("JPY", false) + "\\s+" + decimal("JPY", true) + "\\n");
+    assertThat(text)
+        .containsPattern("\\s+PAID\\s+48\\n")
+        .containsPattern("\\s+ACTION_REQUIRED\\s+2\\n")
+        .containsPattern("\\s+total\\s+50\\n");
+    assertThat(text)
+        .containsPattern(
+            "\\s+EUR\\s+" + decimal("EUR", false) + "\\s+" + decimal("EUR", true) + "\\n");
+    assertThat(text)
+        .containsPattern(
+            "\\s+JPY\\s+" + decimal("JPY", false) + "\\s+" + decimal("JPY", true) + "\\n");
     assertThat(text).containsPattern("elapsed \\d+:\\d\\d, throughput [0-9.]+ invoices/s");
     assertThat(count("select count(*) from invoice where status = 'PAID'")).isEqualTo(48);
     assertThat(count("select count(*) from charge_request")).isZero();
-    assertThat(count("select count(*) from billing_run where state = 'FINISHED' and started_by = 'cli'")).isEqualTo(1);
+    assertThat(
+            count(
+                "select count(*) from billing_run where state = 'FINISHED' and started_by = 'cli'"))
+        .isEqualTo(1);
   }
 
   @Test
@@ -85,7 +100,9 @@ class BillCommandTest {
     assertThat(exit).as(err.toString()).isZero();
     var text = out.toString();
     assertThat(text).contains("\r2026-11 [").contains("50/50 settled");
-    assertThat(text).containsPattern("\\[#{30}\\] 100\\.0%  50/50 settled .*\\n(?s).*billing run 1 for 2026-11: FINISHED");
+    assertThat(text)
+        .containsPattern(
+            "\\[#{30}\\] 100\\.0%  50/50 settled .*\\n(?s).*billing run 1 for 2026-11: FINISHED");
     assertThat(text).containsPattern("\\s+PAID\\s+50\\n");
   }
 
@@ -93,14 +110,20 @@ class BillCommandTest {
   void a_resumed_run_reports_its_own_elapsed_time_and_throughput_not_the_time_since_it_started() {
     // A run started ten minutes ago, enqueued, and left (a demo stopped by --exit-after, say).
     var tenMinutesAgo = Clock.offset(clock, Duration.ofMinutes(-10));
-    var earlier = new dev.charon.billing.BillingRuns(db.jdbi(), tenMinutesAgo, java.time.ZoneOffset.UTC, 1000);
+    var earlier =
+        new dev.charon.billing.BillingRuns(
+            db.jdbi(), tenMinutesAgo, java.time.ZoneOffset.UTC, 1000);
     earlier.produce(earlier.startOrJoin(NOVEMBER, "earlier").run());
 
-    assertThat(bill(false, Map.of(), "--period", "2026-11", "--workers", "8")).as(err.toString()).isZero();
+    assertThat(bill(false, Map.of(), "--period", "2026-11", "--workers", "8"))
+        .as(err.toString())
+        .isZero();
 
     var text = out.toString();
     assertThat(text).contains("resuming billing run 1 for 2026-11");
-    var summary = java.util.regex.Pattern.compile("elapsed (\\d+):(\\d\\d), throughput ([0-9.]+) invoices/s").matcher(text);
+    var summary =
+        java.util.regex.Pattern.compile("elapsed (\\d+):(\\d\\d), throughput ([0-9.]+) invoices/s")
+            .matcher(text);
     assertThat(summary.find()).as(text).isTrue();
     long elapsedSeconds = Long.parseLong(summary.group(1)) * 60 + Long.parseLong(summary.group(2));
     // First attempt to last outcome: seconds for 50 invoices, not the ten minutes since the start.
@@ -116,7 +139,9 @@ class BillCommandTest {
 
     assertThat(bill(false, Map.of(), "--period", "2026-11", "--workers", "4")).isZero();
 
-    assertThat(out.toString()).contains("resuming billing run 1 for 2026-11 (FINISHED, started by cli").containsPattern("\\s+PAID\\s+50\\n");
+    assertThat(out.toString())
+        .contains("resuming billing run 1 for 2026-11 (FINISHED, started by cli")
+        .containsPattern("\\s+PAID\\s+50\\n");
     assertThat(count("select count(*) from charge_attempt")).isEqualTo(attempts);
     assertThat(count("select count(*) from billing_run")).isEqualTo(1);
   }
@@ -132,9 +157,15 @@ class BillCommandTest {
 
   @Test
   void a_database_that_cannot_be_reached_is_exit_2_with_one_clear_line() {
-    int exit = bill(false, Map.of("CHARON_DB_URL", "jdbc:postgresql://127.0.0.1:1/nowhere"), "--period", "2026-11");
+    int exit =
+        bill(
+            false,
+            Map.of("CHARON_DB_URL", "jdbc:postgresql://127.0.0.1:1/nowhere"),
+            "--period",
+            "2026-11");
     assertThat(exit).isEqualTo(2);
-    assertThat(err.toString()).startsWith("charon bill: cannot connect to jdbc:postgresql://127.0.0.1:1/nowhere");
+    assertThat(err.toString())
+        .startsWith("charon bill: cannot connect to jdbc:postgresql://127.0.0.1:1/nowhere");
   }
 
   @Test
@@ -154,7 +185,9 @@ class BillCommandTest {
                         .bind("c", currency)
                         .mapTo(Long.class)
                         .one());
-    return java.math.BigDecimal.valueOf(minor, Currency.valueOf(currency).minorUnit()).toPlainString().replace(".", "\\.");
+    return java.math.BigDecimal.valueOf(minor, Currency.valueOf(currency).minorUnit())
+        .toPlainString()
+        .replace(".", "\\.");
   }
 
   private long count(String sql) {

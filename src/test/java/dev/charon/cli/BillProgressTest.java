@@ -20,30 +20,51 @@ class BillProgressTest {
   private static RunProgress progress(BillingRun.State state, Map<String, Long> byStatus) {
     var run =
         new BillingRun(
-            7, YearMonth.of(2026, 11), state, LocalDate.of(2026, 11, 1), "cli", 50,
-            Instant.parse("2026-11-01T00:00:00Z"), state == BillingRun.State.FINISHED ? Instant.parse("2026-11-01T00:00:04Z") : null);
-    return new RunProgress(run, byStatus, Map.of("EUR", 4_500_00L, "JPY", 1500L), Map.of("EUR", 5_000_00L, "JPY", 1500L));
+            7,
+            YearMonth.of(2026, 11),
+            state,
+            LocalDate.of(2026, 11, 1),
+            "cli",
+            50,
+            Instant.parse("2026-11-01T00:00:00Z"),
+            state == BillingRun.State.FINISHED ? Instant.parse("2026-11-01T00:00:04Z") : null);
+    return new RunProgress(
+        run,
+        byStatus,
+        Map.of("EUR", 4_500_00L, "JPY", 1500L),
+        Map.of("EUR", 5_000_00L, "JPY", 1500L));
   }
 
   @Test
   void on_a_terminal_one_line_is_redrawn_in_place() {
     var bar = new BillProgress(new PrintWriter(text), true);
-    bar.update(progress(BillingRun.State.CHARGING, Map.of("PROCESSING", 1_000L)), 0, Duration.ofSeconds(1));
-    bar.update(progress(BillingRun.State.CHARGING, Map.of("PAID", 25L, "PROCESSING", 25L)), 12.5, Duration.ofSeconds(2));
+    bar.update(
+        progress(BillingRun.State.CHARGING, Map.of("PROCESSING", 1_000L)),
+        0,
+        Duration.ofSeconds(1));
+    bar.update(
+        progress(BillingRun.State.CHARGING, Map.of("PAID", 25L, "PROCESSING", 25L)),
+        12.5,
+        Duration.ofSeconds(2));
 
     var out = text.toString();
     assertThat(out).doesNotContain("\n").startsWith("\r2026-11 [");
     var lines = out.split("\r");
     assertThat(lines).hasSize(3); // "", first draw, second draw
-    assertThat(lines[2]).startsWith("2026-11 [###############...............]  50.0%  25/50 settled  12.5/s  0:02");
+    assertThat(lines[2])
+        .startsWith("2026-11 [###############...............]  50.0%  25/50 settled  12.5/s  0:02");
     assertThat(lines[2]).as("padded over the longer first line").hasSameSizeAs(lines[1]);
   }
 
   @Test
   void elsewhere_each_update_is_a_plain_line() {
     var plain = new BillProgress(new PrintWriter(text), false);
-    plain.update(progress(BillingRun.State.CHARGING, Map.of("PAID", 10L, "PROCESSING", 40L)), 5, Duration.ofSeconds(2));
-    plain.update(progress(BillingRun.State.CHARGING, Map.of("PAID", 50L)), 20, Duration.ofSeconds(62));
+    plain.update(
+        progress(BillingRun.State.CHARGING, Map.of("PAID", 10L, "PROCESSING", 40L)),
+        5,
+        Duration.ofSeconds(2));
+    plain.update(
+        progress(BillingRun.State.CHARGING, Map.of("PAID", 50L)), 20, Duration.ofSeconds(62));
 
     assertThat(text.toString())
         .doesNotContain("\r")
@@ -58,14 +79,20 @@ class BillProgressTest {
   void the_summary_counts_outcomes_totals_money_per_currency_and_reports_throughput() {
     var bar = new BillProgress(new PrintWriter(text), true);
     var done =
-        progress(BillingRun.State.FINISHED, Map.of("PAID", 45L, "RETRY_SCHEDULED", 3L, "ACTION_REQUIRED", 2L));
+        progress(
+            BillingRun.State.FINISHED,
+            Map.of("PAID", 45L, "RETRY_SCHEDULED", 3L, "ACTION_REQUIRED", 2L));
     bar.update(done, 12.5, Duration.ofSeconds(4));
     // The run's own span: its first attempt to its last outcome, whenever it started.
     var first = Instant.parse("2026-11-01T00:10:00Z");
     bar.summary(done, new BillingRuns.ChargeTiming(first, first.plusSeconds(4), 50));
 
     var out = text.toString();
-    assertThat(out).contains("0:04" + System.lineSeparator() + "billing run 7 for 2026-11: FINISHED (started by cli");
+    assertThat(out)
+        .contains(
+            "0:04"
+                + System.lineSeparator()
+                + "billing run 7 for 2026-11: FINISHED (started by cli");
     var lines = out.substring(out.indexOf("billing run")).lines().toList();
     assertThat(lines.get(1)).matches("\\s+outcome\\s+invoices");
     assertThat(lines.subList(2, 6))
@@ -82,7 +109,9 @@ class BillProgressTest {
 
   @Test
   void a_run_with_no_invoices_is_complete_and_has_no_money_table() {
-    var empty = new RunProgress(progress(BillingRun.State.FINISHED, Map.of()).run(), Map.of(), Map.of(), Map.of());
+    var empty =
+        new RunProgress(
+            progress(BillingRun.State.FINISHED, Map.of()).run(), Map.of(), Map.of(), Map.of());
     var plain = new BillProgress(new PrintWriter(text), false);
     plain.update(empty, 0, Duration.ZERO);
     plain.summary(empty, null);

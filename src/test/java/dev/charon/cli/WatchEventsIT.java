@@ -28,29 +28,64 @@ class WatchEventsIT {
   void it_prints_the_cloudevents_its_binding_selects_and_exits_after_count() throws Exception {
     var exchange = "charon.events.it." + UUID.randomUUID().toString().substring(0, 8);
     var fixtures = new Fixtures(db.jdbi());
-    try (var watcher = CharonProcess.start(Map.of(), "watch-events", "--exchange", exchange, "--binding", "invoice.#", "--count", "2", "--timeout", "60")) {
-      await().atMost(Duration.ofSeconds(60)).failFast(() -> !watcher.isAlive()).until(() -> watcher.output().contains("watching " + exchange));
-      db.jdbi().useHandle(h -> h.execute("insert into billing_run (period, cutoff, started_by, started_at) values ('2026-11', '2026-11-01', 'test', now())"));
+    try (var watcher =
+        CharonProcess.start(
+            Map.of(),
+            "watch-events",
+            "--exchange",
+            exchange,
+            "--binding",
+            "invoice.#",
+            "--count",
+            "2",
+            "--timeout",
+            "60")) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .failFast(() -> !watcher.isAlive())
+          .until(() -> watcher.output().contains("watching " + exchange));
+      db.jdbi()
+          .useHandle(
+              h ->
+                  h.execute(
+                      "insert into billing_run (period, cutoff, started_by, started_at) values ('2026-11', '2026-11-01', 'test', now())"));
       long paid = fixtures.invoice().create();
       long voided = fixtures.invoice().status(InvoiceStatus.ACTION_REQUIRED).create();
-      db.jdbi().useHandle(h -> {
-        h.execute("update invoice set status = 'PAID', paid_at = now(), status_reason = 'charged' where id = ?", paid);
-        h.execute("update invoice set status = 'VOID', status_reason = 'void: test' where id = ?", voided);
-      });
+      db.jdbi()
+          .useHandle(
+              h -> {
+                h.execute(
+                    "update invoice set status = 'PAID', paid_at = now(), status_reason = 'charged' where id = ?",
+                    paid);
+                h.execute(
+                    "update invoice set status = 'VOID', status_reason = 'void: test' where id = ?",
+                    voided);
+              });
       var amqp = AmqpSettings.from(new Env(Map.of()));
-      try (var relay = new EventRelay(db.jdbi(), amqp, exchange, "watch-it-" + UUID.randomUUID(), Json.mapper(), new SimpleMeterRegistry()).start()) {
+      try (var relay =
+          new EventRelay(
+                  db.jdbi(),
+                  amqp,
+                  exchange,
+                  "watch-it-" + UUID.randomUUID(),
+                  Json.mapper(),
+                  new SimpleMeterRegistry())
+              .start()) {
         assertThat(watcher.waitFor(60)).as(watcher.output()).isZero();
       }
       var json = new ObjectMapper();
       var lines = watcher.output().lines().filter(line -> line.startsWith("{")).toList();
       assertThat(lines).hasSize(2);
-      assertThat(lines).map(line -> json.readTree(line).get("type").asText()).containsExactly("invoice.paid", "invoice.voided");
+      assertThat(lines)
+          .map(line -> json.readTree(line).get("type").asText())
+          .containsExactly("invoice.paid", "invoice.voided");
       assertThat(json.readTree(lines.getFirst()).get("specversion").asText()).isEqualTo("1.0");
       assertThat(watcher.output()).doesNotContain("billing_run.started");
     } finally {
       var factory = new ConnectionFactory();
       factory.setUri(AmqpSettings.from(new Env(Map.of())).url());
-      try (var admin = factory.newConnection(); var channel = admin.createChannel()) {
+      try (var admin = factory.newConnection();
+          var channel = admin.createChannel()) {
         channel.exchangeDelete(exchange);
       }
     }

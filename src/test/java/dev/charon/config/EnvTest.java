@@ -26,7 +26,8 @@ class EnvTest {
         .hasMessageContaining("out of range");
     assertThatThrownBy(() -> DatabaseSettings.from(new Env(Map.of("CHARON_DB_URL", "mysql://x"))))
         .hasMessageContaining("CHARON_DB_URL");
-    assertThatThrownBy(() -> new Env(Map.of("CHARON_T", "5 parsecs")).duration("CHARON_T", Duration.ZERO))
+    assertThatThrownBy(
+            () -> new Env(Map.of("CHARON_T", "5 parsecs")).duration("CHARON_T", Duration.ZERO))
         .hasMessageContaining("CHARON_T");
   }
 

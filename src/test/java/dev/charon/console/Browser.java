@@ -35,14 +35,29 @@ final class Browser implements AutoCloseable, TestWatcher {
     if (driver == null) {
       if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
         throw new IllegalStateException(
-            "browser tests need " + CHROMIUM + " and " + CHROMEDRIVER + ": apt-get install -y chromium chromium-driver (.ci/run does)");
+            "browser tests need "
+                + CHROMIUM
+                + " and "
+                + CHROMEDRIVER
+                + ": apt-get install -y chromium chromium-driver (.ci/run does)");
       }
       var options = new ChromeOptions();
       options.setBinary(CHROMIUM.toFile());
       options.addArguments(
-          "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-          "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1280,900");
-      var service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+          "--disable-dev-shm-usage",
+          "--window-size=1280,900");
+      var service =
+          new ChromeDriverService.Builder()
+              .usingDriverExecutable(CHROMEDRIVER.toFile())
+              .usingAnyFreePort()
+              .build();
       driver = new ChromeDriver(service, options);
       driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
     }
@@ -93,12 +108,17 @@ final class Browser implements AutoCloseable, TestWatcher {
     var size = (java.util.Map<String, Object>) metrics.get("cssContentSize");
     long height = Math.min(((Number) size.get("height")).longValue(), 6000);
     var shot =
-        driver().executeCdpCommand(
-            "Page.captureScreenshot",
-            java.util.Map.of(
-                "format", "png",
-                "captureBeyondViewport", true,
-                "clip", java.util.Map.of("x", 0, "y", 0, "width", width, "height", height, "scale", 1)));
+        driver()
+            .executeCdpCommand(
+                "Page.captureScreenshot",
+                java.util.Map.of(
+                    "format",
+                    "png",
+                    "captureBeyondViewport",
+                    true,
+                    "clip",
+                    java.util.Map.of(
+                        "x", 0, "y", 0, "width", width, "height", height, "scale", 1)));
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       Files.write(file, java.util.Base64.getDecoder().decode((String) shot.get("data")));

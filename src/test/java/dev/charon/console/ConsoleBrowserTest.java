@@ -66,7 +66,9 @@ class ConsoleBrowserTest {
 
   private void signedInAs(String key, String name) {
     signIn(key);
-    browser.await(Duration.ofSeconds(15)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("who-name"), name));
+    browser
+        .await(Duration.ofSeconds(15))
+        .until(ExpectedConditions.textToBePresentInElementLocated(By.id("who-name"), name));
   }
 
   private void open(String hash) {
@@ -86,16 +88,29 @@ class ConsoleBrowserTest {
     browser.visible(By.id("api-key"));
     var focused = browser.driver().switchTo().activeElement();
     assertThat(focused.getAttribute("id")).isEqualTo("api-key");
-    assertThat(browser.driver().findElement(By.cssSelector("label[for='api-key']")).getText()).isEqualTo("API key");
+    assertThat(browser.driver().findElement(By.cssSelector("label[for='api-key']")).getText())
+        .isEqualTo("API key");
     focused.sendKeys(operatorKey, Keys.ENTER);
-    browser.await(Duration.ofSeconds(15)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("who-name"), "console-operator"));
+    browser
+        .await(Duration.ofSeconds(15))
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("who-name"), "console-operator"));
     // Every form control on the pages has a label.
     for (var page : List.of("/invoices", "/runs")) {
       open(page);
       browser.visible(By.cssSelector("form"));
       assertThat(browser.driver().findElements(By.cssSelector("input, select, textarea")))
-          .allSatisfy(control -> assertThat(browser.driver().findElements(By.cssSelector("label[for='" + control.getAttribute("id") + "']")))
-              .as(control.getAttribute("id")).hasSize(1));
+          .allSatisfy(
+              control ->
+                  assertThat(
+                          browser
+                              .driver()
+                              .findElements(
+                                  By.cssSelector(
+                                      "label[for='" + control.getAttribute("id") + "']")))
+                      .as(control.getAttribute("id"))
+                      .hasSize(1));
     }
   }
 
@@ -104,12 +119,19 @@ class ConsoleBrowserTest {
     long invoice = fixtures.invoice().status(InvoiceStatus.ACTION_REQUIRED).create();
     signedInAs(operatorKey, "console-operator");
     browser.width(390, 844);
-    for (var page : List.of("/overview", "/invoices", "/invoices/" + invoice, "/needs-action", "/runs")) {
+    for (var page :
+        List.of("/overview", "/invoices", "/invoices/" + invoice, "/needs-action", "/runs")) {
       open(page);
       browser.visible(By.tagName("h1"));
-      browser.await(Duration.ofSeconds(10)).until(d -> !d.findElements(By.cssSelector("table, .empty, .run")).isEmpty());
-      long overflow = (Long) browser.driver().executeScript(
-          "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+      browser
+          .await(Duration.ofSeconds(10))
+          .until(d -> !d.findElements(By.cssSelector("table, .empty, .run")).isEmpty());
+      long overflow =
+          (Long)
+              browser
+                  .driver()
+                  .executeScript(
+                      "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
       assertThat(overflow).as(page).isLessThanOrEqualTo(0);
     }
   }
@@ -117,7 +139,11 @@ class ConsoleBrowserTest {
   @Test
   void the_demo_link_signs_in_and_takes_the_key_out_of_the_address_bar() {
     browser.driver().get(api.url() + "/#key=" + operatorKey);
-    browser.await(Duration.ofSeconds(15)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("who-name"), "console-operator"));
+    browser
+        .await(Duration.ofSeconds(15))
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("who-name"), "console-operator"));
     assertThat(browser.driver().getCurrentUrl()).doesNotContain("chk_").endsWith("#/overview");
   }
 
@@ -125,8 +151,10 @@ class ConsoleBrowserTest {
   void a_wrong_key_shows_a_clear_error_and_no_console() {
     signIn("chk_this-key-does-not-exist");
     var alert = browser.visible(By.cssSelector("#sign-in-error [role=alert]"));
-    assertThat(alert.findElement(By.className("problem-title")).getText()).isEqualTo("Unauthorized");
-    assertThat(alert.findElement(By.className("problem-detail")).getText()).isEqualTo("The API key is unknown or revoked");
+    assertThat(alert.findElement(By.className("problem-title")).getText())
+        .isEqualTo("Unauthorized");
+    assertThat(alert.findElement(By.className("problem-detail")).getText())
+        .isEqualTo("The API key is unknown or revoked");
     assertThat(browser.driver().findElement(By.id("nav")).isDisplayed()).isFalse();
   }
 
@@ -136,18 +164,27 @@ class ConsoleBrowserTest {
     open("/overview");
     browser.byTestId("needs-action-count");
     // Wait for whatever run the page shows to settle, so page and API are read at the same moment.
-    browser.await(Duration.ofSeconds(60)).until(d -> {
-      var runs = d.findElements(By.cssSelector(".run[data-state]"));
-      return runs.isEmpty() || "FINISHED".equals(runs.getFirst().getAttribute("data-state"));
-    });
+    browser
+        .await(Duration.ofSeconds(60))
+        .until(
+            d -> {
+              var runs = d.findElements(By.cssSelector(".run[data-state]"));
+              return runs.isEmpty()
+                  || "FINISHED".equals(runs.getFirst().getAttribute("data-state"));
+            });
     open("/invoices");
     open("/overview");
     var count = browser.byTestId("needs-action-count").getText();
     var collection = api.reader().get("/rest/v1/collection?periods=12").json();
     assertThat(count).isEqualTo(collection.get("needsAction").asText());
     var current = collection.get("periods").get(11);
-    current.get("collected").properties().forEach(e ->
-        assertThat(plain(browser.byTestId("collected-" + e.getKey()).getText())).isEqualTo(e.getValue().asText() + " " + e.getKey()));
+    current
+        .get("collected")
+        .properties()
+        .forEach(
+            e ->
+                assertThat(plain(browser.byTestId("collected-" + e.getKey()).getText()))
+                    .isEqualTo(e.getValue().asText() + " " + e.getKey()));
     var rows = browser.driver().findElements(By.cssSelector("tr[data-period]"));
     assertThat(rows).hasSize(12);
     for (int i = 0; i < 12; i++) {
@@ -160,11 +197,21 @@ class ConsoleBrowserTest {
     assertThat(browser.driver().findElements(By.cssSelector(".chart canvas"))).isNotEmpty();
     var shown = browser.driver().findElements(By.cssSelector(".run[data-run-id]"));
     if (!shown.isEmpty()) {
-      var run = api.reader().get("/rest/v1/billing-runs/" + shown.getFirst().getAttribute("data-run-id")).json();
-      assertThat(browser.byTestId("run-invoices").getText()).isEqualTo(run.get("progress").get("invoices").asText());
-      assertThat(browser.byTestId("run-settled").getText()).isEqualTo(run.get("progress").get("settled").asText());
-      run.get("progress").get("byStatus").properties().forEach(e ->
-          assertThat(browser.byTestId("run-status-" + e.getKey()).getText()).isEqualTo(e.getValue().asText()));
+      var run =
+          api.reader()
+              .get("/rest/v1/billing-runs/" + shown.getFirst().getAttribute("data-run-id"))
+              .json();
+      assertThat(browser.byTestId("run-invoices").getText())
+          .isEqualTo(run.get("progress").get("invoices").asText());
+      assertThat(browser.byTestId("run-settled").getText())
+          .isEqualTo(run.get("progress").get("settled").asText());
+      run.get("progress")
+          .get("byStatus")
+          .properties()
+          .forEach(
+              e ->
+                  assertThat(browser.byTestId("run-status-" + e.getKey()).getText())
+                      .isEqualTo(e.getValue().asText()));
     }
   }
 
@@ -180,12 +227,18 @@ class ConsoleBrowserTest {
     browser.await(Duration.ofSeconds(15)).until(ExpectedConditions.urlMatches("#/runs/\\d+"));
     var progress = browser.visible(By.cssSelector(".run progress"));
     assertThat(progress.getAttribute("aria-label")).contains("invoices settled");
-    browser.await(Duration.ofSeconds(90)).until(d -> "FINISHED".equals(d.findElement(By.cssSelector(".run")).getAttribute("data-state")));
+    browser
+        .await(Duration.ofSeconds(90))
+        .until(
+            d ->
+                "FINISHED"
+                    .equals(d.findElement(By.cssSelector(".run")).getAttribute("data-state")));
     var runId = browser.driver().findElement(By.cssSelector(".run")).getAttribute("data-run-id");
     var run = api.reader().get("/rest/v1/billing-runs/" + runId).json();
     assertThat(run.get("state").asText()).isEqualTo("FINISHED");
     assertThat(run.get("period").asText()).isEqualTo(period.toString());
-    assertThat(browser.byTestId("run-settled").getText()).isEqualTo(run.get("progress").get("settled").asText());
+    assertThat(browser.byTestId("run-settled").getText())
+        .isEqualTo(run.get("progress").get("settled").asText());
     assertThat(browser.byTestId("run-percent").getText()).isEqualTo("100%");
 
     // The same period again joins the run instead of starting another.
@@ -196,8 +249,18 @@ class ConsoleBrowserTest {
 
   @Test
   void an_invoices_timeline_matches_its_history() {
-    long invoice = fixtures.invoice().in(Currency.EUR).amount(42_00).status(InvoiceStatus.ACTION_REQUIRED).create();
-    var voided = api.operator().post("/rest/v1/invoices/" + invoice + "/void", "{\"reason\":\"customer left before billing\"}");
+    long invoice =
+        fixtures
+            .invoice()
+            .in(Currency.EUR)
+            .amount(42_00)
+            .status(InvoiceStatus.ACTION_REQUIRED)
+            .create();
+    var voided =
+        api.operator()
+            .post(
+                "/rest/v1/invoices/" + invoice + "/void",
+                "{\"reason\":\"customer left before billing\"}");
     assertThat(voided.status()).as(voided.body()).isEqualTo(200);
     signedInAs(readerKey, "console-reader");
     open("/invoices/" + invoice);
@@ -211,12 +274,16 @@ class ConsoleBrowserTest {
       var entry = history.get(i);
       var item = items.get(i);
       assertThat(item.getAttribute("data-history-id")).isEqualTo(entry.get("id").asText());
-      assertThat(item.findElement(By.className("what")).getText()).endsWith(entry.get("newStatus").asText());
+      assertThat(item.findElement(By.className("what")).getText())
+          .endsWith(entry.get("newStatus").asText());
       if (!entry.get("oldStatus").isNull()) {
-        assertThat(item.findElement(By.className("what")).getText()).startsWith(entry.get("oldStatus").asText());
+        assertThat(item.findElement(By.className("what")).getText())
+            .startsWith(entry.get("oldStatus").asText());
       }
-      assertThat(item.findElement(By.className("actor")).getText()).isEqualTo(entry.get("actor").asText());
-      assertThat(item.findElement(By.tagName("time")).getAttribute("datetime")).isEqualTo(entry.get("at").asText());
+      assertThat(item.findElement(By.className("actor")).getText())
+          .isEqualTo(entry.get("actor").asText());
+      assertThat(item.findElement(By.tagName("time")).getAttribute("datetime"))
+          .isEqualTo(entry.get("at").asText());
     }
     assertThat(items.getLast().findElement(By.className("why")).getText())
         .isEqualTo(history.get(history.size() - 1).get("reason").asText())
@@ -226,17 +293,27 @@ class ConsoleBrowserTest {
   @Test
   void an_invoice_shows_the_provider_customer_it_is_charged_to() {
     long invoice = fixtures.invoice().in(Currency.EUR).create();
-    long customer = api.reader().get("/rest/v1/invoices/" + invoice).json().get("customerId").asLong();
+    long customer =
+        api.reader().get("/rest/v1/invoices/" + invoice).json().get("customerId").asLong();
     signedInAs(readerKey, "console-reader");
     open("/invoices/" + invoice);
     assertThat(browser.byTestId("customer-provider-reference").getText()).isEqualTo("not mapped");
 
-    var mapped = api.operator().send("PATCH", "/rest/v1/customers/" + customer, "{\"providerReference\":\"cus_Console42\"}", "application/json");
+    var mapped =
+        api.operator()
+            .send(
+                "PATCH",
+                "/rest/v1/customers/" + customer,
+                "{\"providerReference\":\"cus_Console42\"}",
+                "application/json");
     assertThat(mapped.status()).as(mapped.body()).isEqualTo(200);
     browser.driver().navigate().refresh();
-    browser.await(Duration.ofSeconds(30))
-        .until(d -> "cus_Console42".equals(browser.byTestId("customer-provider-reference").getText()));
-    assertThat(browser.byTestId("customer-provider-reference").getText()).isEqualTo("cus_Console42");
+    browser
+        .await(Duration.ofSeconds(30))
+        .until(
+            d -> "cus_Console42".equals(browser.byTestId("customer-provider-reference").getText()));
+    assertThat(browser.byTestId("customer-provider-reference").getText())
+        .isEqualTo("cus_Console42");
   }
 
   @Test
@@ -251,7 +328,9 @@ class ConsoleBrowserTest {
     assertThat(browser.driver().findElements(By.cssSelector("button[data-action]"))).isEmpty();
     open("/runs");
     browser.visible(By.tagName("h1"));
-    browser.await(Duration.ofSeconds(10)).until(d -> !d.findElements(By.cssSelector("table, .empty")).isEmpty());
+    browser
+        .await(Duration.ofSeconds(10))
+        .until(d -> !d.findElements(By.cssSelector("table, .empty")).isEmpty());
     assertThat(browser.driver().findElements(By.id("start-run"))).isEmpty();
   }
 
@@ -265,9 +344,16 @@ class ConsoleBrowserTest {
     var reason = browser.visible(By.id("action-reason"));
     reason.sendKeys("customer id fixed at the provider");
     browser.driver().findElement(By.cssSelector("dialog button[type=submit]")).click();
-    browser.await(Duration.ofSeconds(15)).until(ExpectedConditions.textToBePresentInElementLocated(
-        By.id("action-result"), "Invoice #" + invoice + " is now RETRY_SCHEDULED."));
-    var status = browser.driver().findElement(By.cssSelector("tr[data-invoice-id='" + invoice + "'] .status-cell")).getText();
+    browser
+        .await(Duration.ofSeconds(15))
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("action-result"), "Invoice #" + invoice + " is now RETRY_SCHEDULED."));
+    var status =
+        browser
+            .driver()
+            .findElement(By.cssSelector("tr[data-invoice-id='" + invoice + "'] .status-cell"))
+            .getText();
     assertThat(status).isEqualTo("RETRY_SCHEDULED");
     var history = api.reader().get("/rest/v1/invoices/" + invoice + "/history").json();
     var last = history.get(history.size() - 1);
@@ -279,30 +365,43 @@ class ConsoleBrowserTest {
   void the_invoice_list_filters_by_status_and_pages_with_the_apis_cursor() {
     signedInAs(readerKey, "console-reader");
     open("/invoices");
-    new org.openqa.selenium.support.ui.Select(browser.visible(By.id("filter-status"))).selectByValue("PAID");
-    browser.driver().findElement(By.id("filter-period")).sendKeys(YearMonth.now(clock).minusMonths(1).toString());
+    new org.openqa.selenium.support.ui.Select(browser.visible(By.id("filter-status")))
+        .selectByValue("PAID");
+    browser
+        .driver()
+        .findElement(By.id("filter-period"))
+        .sendKeys(YearMonth.now(clock).minusMonths(1).toString());
     browser.driver().findElement(By.cssSelector("form.filters button[type=submit]")).click();
     browser.await(Duration.ofSeconds(15)).until(ExpectedConditions.urlContains("status=PAID"));
-    browser.await(Duration.ofSeconds(15)).until(d -> d.findElements(By.cssSelector("tr[data-invoice-id]")).size() == 40);
+    browser
+        .await(Duration.ofSeconds(15))
+        .until(d -> d.findElements(By.cssSelector("tr[data-invoice-id]")).size() == 40);
     assertThat(browser.driver().findElements(By.cssSelector("tr[data-invoice-id] .status-cell")))
         .allSatisfy(cell -> assertThat(cell.getText()).isEqualTo("PAID"));
     assertThat(browser.driver().findElements(By.id("next-page"))).isEmpty();
 
     open("/invoices?status=PAID");
-    browser.await(Duration.ofSeconds(15)).until(d -> d.findElements(By.cssSelector("tr[data-invoice-id]")).size() == 50);
+    browser
+        .await(Duration.ofSeconds(15))
+        .until(d -> d.findElements(By.cssSelector("tr[data-invoice-id]")).size() == 50);
     var firstPage = browser.driver().findElements(By.cssSelector("tr[data-invoice-id]"));
     long lastOnFirst = Long.parseLong(firstPage.getLast().getAttribute("data-invoice-id"));
     browser.visible(By.id("next-page")).click();
     browser.await(Duration.ofSeconds(15)).until(ExpectedConditions.urlContains("cursor="));
-    browser.await(Duration.ofSeconds(15)).until(d -> {
-      var rows = d.findElements(By.cssSelector("tr[data-invoice-id]"));
-      return !rows.isEmpty() && Long.parseLong(rows.getFirst().getAttribute("data-invoice-id")) > lastOnFirst;
-    });
+    browser
+        .await(Duration.ofSeconds(15))
+        .until(
+            d -> {
+              var rows = d.findElements(By.cssSelector("tr[data-invoice-id]"));
+              return !rows.isEmpty()
+                  && Long.parseLong(rows.getFirst().getAttribute("data-invoice-id")) > lastOnFirst;
+            });
 
     open("/invoices?period=2026-13");
     var expected = api.reader().get("/rest/v1/invoices?limit=50&period=2026-13").json();
     var alert = browser.visible(By.cssSelector(".problem[role=alert]"));
-    assertThat(alert.findElement(By.className("problem-title")).getText()).isEqualTo(expected.get("title").asText());
+    assertThat(alert.findElement(By.className("problem-title")).getText())
+        .isEqualTo(expected.get("title").asText());
     assertThat(alert.getText()).contains("period");
   }
 

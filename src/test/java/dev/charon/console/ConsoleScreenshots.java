@@ -37,17 +37,37 @@ class ConsoleScreenshots {
   void overview_and_invoice_after_this_periods_run() {
     var target = Path.of(System.getenv("CHARON_CONSOLE_SCREENSHOTS"));
     var url = stack.api.url();
-    var run = stack.api.operator().post("/rest/v1/billing-runs", "{\"period\":\"" + YearMonth.now(stack.clock) + "\"}").json();
+    var run =
+        stack
+            .api
+            .operator()
+            .post("/rest/v1/billing-runs", "{\"period\":\"" + YearMonth.now(stack.clock) + "\"}")
+            .json();
     browser.reset(url);
     browser.driver().get(url + "/#key=" + stack.operatorKey);
-    browser.await(Duration.ofSeconds(15)).until(ExpectedConditions.textToBePresentInElementLocated(By.id("who-name"), "console-operator"));
+    browser
+        .await(Duration.ofSeconds(15))
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("who-name"), "console-operator"));
     browser.driver().get(url + "/#/runs/" + run.get("id").asText());
-    browser.await(Duration.ofSeconds(90)).until(d -> "FINISHED".equals(d.findElement(By.cssSelector(".run")).getAttribute("data-state")));
+    browser
+        .await(Duration.ofSeconds(90))
+        .until(
+            d ->
+                "FINISHED"
+                    .equals(d.findElement(By.cssSelector(".run")).getAttribute("data-state")));
     browser.driver().get(url + "/#/overview");
     browser.visible(By.cssSelector(".chart canvas"));
     browser.fullPageScreenshot(target.resolve("console-overview.png"), 1280);
-    long charged = db.jdbi().withHandle(h -> h.createQuery(
-        "select invoice_id from charge_attempt group by invoice_id order by count(*) desc, invoice_id limit 1").mapTo(Long.class).one());
+    long charged =
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "select invoice_id from charge_attempt group by invoice_id order by count(*) desc, invoice_id limit 1")
+                        .mapTo(Long.class)
+                        .one());
     browser.driver().get(url + "/#/invoices/" + charged);
     browser.visible(By.id("timeline"));
     browser.fullPageScreenshot(target.resolve("console-invoice.png"), 1280);
@@ -55,7 +75,8 @@ class ConsoleScreenshots {
       browser.width(390, 844);
       browser.driver().get(url + "/#/" + page);
       browser.visible(By.tagName("h1"));
-      browser.fullPageScreenshot(Browser.FAILURES.resolve("narrow-" + page.replace('/', '-') + ".png"), 390);
+      browser.fullPageScreenshot(
+          Browser.FAILURES.resolve("narrow-" + page.replace('/', '-') + ".png"), 390);
     }
   }
 }

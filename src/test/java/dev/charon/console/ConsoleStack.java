@@ -23,7 +23,8 @@ import java.util.Set;
 /**
  * What the console talks to, wired as {@code demo} wires it: seeded data (40 customers, 12
  * periods), the API as {@code server} serves it, a billing scheduler whose maintenance runs every
- * second, and an in-process worker charging through the simulator. Keys for a reader and an operator.
+ * second, and an in-process worker charging through the simulator. Keys for a reader and an
+ * operator.
  */
 final class ConsoleStack implements AutoCloseable {
   final Clock clock = Clock.systemUTC();
@@ -41,12 +42,29 @@ final class ConsoleStack implements AutoCloseable {
     scheduler = new BillingScheduler(db.dataSource(), runs, billing, clock, "browser-test").start();
     // Slow enough (60 ms a charge, two at a time) that a run is seen in progress; 10% declines;
     // customer 3 is unknown at the provider, so its invoice needs an operator.
-    var provider = new SimulatedPaymentProvider(
-        new FaultProfile(60, 20, 0.1, 0, 0, Set.of(3L), Set.of(), 7), clock, SimulatedPaymentProvider.Sleeper.REAL);
+    var provider =
+        new SimulatedPaymentProvider(
+            new FaultProfile(60, 20, 0.1, 0, 0, Set.of(3L), Set.of(), 7),
+            clock,
+            SimulatedPaymentProvider.Sleeper.REAL);
     var charging = ChargingSettings.from(new Env(Map.of()));
-    var engine = new ChargeEngine(db.jdbi(), provider, charging.policy(), charging.breaker(clock), clock, "browser-worker", metrics);
-    worker = new ChargeWorker(new PostgresChargeQueue(db.jdbi(), "browser-worker", charging.lease(), Duration.ofMillis(100)),
-        engine, 2, metrics).start();
+    var engine =
+        new ChargeEngine(
+            db.jdbi(),
+            provider,
+            charging.policy(),
+            charging.breaker(clock),
+            clock,
+            "browser-worker",
+            metrics);
+    worker =
+        new ChargeWorker(
+                new PostgresChargeQueue(
+                    db.jdbi(), "browser-worker", charging.lease(), Duration.ofMillis(100)),
+                engine,
+                2,
+                metrics)
+            .start();
     api = TestApi.start(db.jdbi(), clock);
     operatorKey = api.keys().create(Role.OPERATOR, "console-operator").secret();
     readerKey = api.keys().create(Role.READER, "console-reader").secret();

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** A customer's provider reference (its Stripe customer id) over the API: set, changed, cleared, refused. */
+/**
+ * A customer's provider reference (its Stripe customer id) over the API: set, changed, cleared,
+ * refused.
+ */
 class CustomerReferenceApiTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
   static TestApi api;
@@ -44,8 +47,12 @@ class CustomerReferenceApiTest {
     long mapped = create("{\"currency\":\"EUR\",\"providerReference\":\"cus_QxY1\"}");
     long unmapped = create("{\"currency\":\"EUR\"}");
 
-    assertThat(operator.get("/rest/v1/customers/" + mapped).json().get("providerReference").asText()).isEqualTo("cus_QxY1");
-    assertThat(operator.get("/rest/v1/customers/" + unmapped).json().get("providerReference").isNull()).isTrue();
+    assertThat(
+            operator.get("/rest/v1/customers/" + mapped).json().get("providerReference").asText())
+        .isEqualTo("cus_QxY1");
+    assertThat(
+            operator.get("/rest/v1/customers/" + unmapped).json().get("providerReference").isNull())
+        .isTrue();
   }
 
   @Test
@@ -62,31 +69,49 @@ class CustomerReferenceApiTest {
 
     var cleared = patch(id, "{\"providerReference\":null}");
     assertThat(cleared.status()).isEqualTo(200);
-    assertThat(operator.get("/rest/v1/customers/" + id).json().get("providerReference").isNull()).isTrue();
-    assertThat(operator.get("/rest/v1/customers/" + id).json().get("name").asText()).isEqualTo("Kumo Holdings KK");
+    assertThat(operator.get("/rest/v1/customers/" + id).json().get("providerReference").isNull())
+        .isTrue();
+    assertThat(operator.get("/rest/v1/customers/" + id).json().get("name").asText())
+        .isEqualTo("Kumo Holdings KK");
   }
 
   @Test
   void a_bad_reference_is_a_problem_naming_the_field_and_changes_nothing() {
     long id = create("{\"currency\":\"EUR\",\"providerReference\":\"cus_keep\"}");
 
-    for (var body : new String[] {"{\"providerReference\":\"cus 1\"}", "{\"providerReference\":42}", "{\"providerReference\":\"" + "x".repeat(256) + "\"}",
-        "{}", "{\"currency\":\"USD\"}"}) {
+    for (var body :
+        new String[] {
+          "{\"providerReference\":\"cus 1\"}",
+          "{\"providerReference\":42}",
+          "{\"providerReference\":\"" + "x".repeat(256) + "\"}",
+          "{}",
+          "{\"currency\":\"USD\"}"
+        }) {
       var refused = patch(id, body);
       assertThat(refused.status()).as(body).isEqualTo(400);
       assertThat(refused.contentType()).startsWith("application/problem+json");
       assertThat(refused.body()).as(body).containsAnyOf("providerReference", "currency");
     }
-    var created = operator.post("/rest/v1/customers", "{\"currency\":\"EUR\",\"providerReference\":\"cus\\n1\"}");
+    var created =
+        operator.post(
+            "/rest/v1/customers", "{\"currency\":\"EUR\",\"providerReference\":\"cus\\n1\"}");
     assertThat(created.status()).isEqualTo(400);
-    assertThat(operator.get("/rest/v1/customers/" + id).json().get("providerReference").asText()).isEqualTo("cus_keep");
+    assertThat(operator.get("/rest/v1/customers/" + id).json().get("providerReference").asText())
+        .isEqualTo("cus_keep");
   }
 
   @Test
   void patching_a_customer_that_does_not_exist_is_404_and_reading_roles_cannot_patch() {
     assertThat(patch(999_999, "{\"providerReference\":\"cus_1\"}").status()).isEqualTo(404);
     long id = create("{\"currency\":\"EUR\"}");
-    assertThat(api.reader().send("PATCH", "/rest/v1/customers/" + id, "{\"providerReference\":\"cus_1\"}", "application/json").status())
+    assertThat(
+            api.reader()
+                .send(
+                    "PATCH",
+                    "/rest/v1/customers/" + id,
+                    "{\"providerReference\":\"cus_1\"}",
+                    "application/json")
+                .status())
         .isEqualTo(403);
   }
 }

@@ -39,8 +39,11 @@ class PaymentMethodApiTest {
 
   @BeforeEach
   void clean() {
-    db.jdbi().useHandle(h -> h.execute(
-        "truncate charge_attempt, invoice_history, event_outbox, payment_method_change, invoice, customer restart identity cascade"));
+    db.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "truncate charge_attempt, invoice_history, event_outbox, payment_method_change, invoice, customer restart identity cascade"));
   }
 
   @Test
@@ -48,7 +51,10 @@ class PaymentMethodApiTest {
     long customer = fixtures.customer(Currency.EUR);
     long stopped = declinedInvoice(customer, "expired_card");
 
-    var updated = operator.post("/rest/v1/customers/" + customer + "/payment-method", "{\"reference\":\"pm_visa_4242\"}");
+    var updated =
+        operator.post(
+            "/rest/v1/customers/" + customer + "/payment-method",
+            "{\"reference\":\"pm_visa_4242\"}");
 
     assertThat(updated.status()).as(updated.body()).isEqualTo(200);
     assertThat(updated.json().get("version").asLong()).isEqualTo(1);
@@ -59,39 +65,80 @@ class PaymentMethodApiTest {
     assertThat(read.get("reference").asText()).isEqualTo("pm_visa_4242");
     assertThat(read.get("version").asLong()).isEqualTo(1);
     var history = operator.get("/rest/v1/invoices/" + stopped + "/history").json();
-    assertThat(history.get(history.size() - 1).get("actor").asText()).isEqualTo("api-key:test-operator");
+    assertThat(history.get(history.size() - 1).get("actor").asText())
+        .isEqualTo("api-key:test-operator");
   }
 
   @Test
   void a_stale_expected_version_is_409_and_changes_nothing() {
     long customer = fixtures.customer(Currency.EUR);
     long stopped = declinedInvoice(customer, "lost_card");
-    assertThat(operator.post("/rest/v1/customers/" + customer + "/payment-method", "{\"reference\":\"pm_1\"}").status()).isEqualTo(200);
+    assertThat(
+            operator
+                .post(
+                    "/rest/v1/customers/" + customer + "/payment-method",
+                    "{\"reference\":\"pm_1\"}")
+                .status())
+        .isEqualTo(200);
     // Stopped again by a later hard decline; a client that read an old version must not win.
-    db.jdbi().useHandle(h -> h.execute(
-        "update invoice set status = 'ACTION_REQUIRED', next_attempt_at = null, status_reason = 'again' where id = ?", stopped));
+    db.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "update invoice set status = 'ACTION_REQUIRED', next_attempt_at = null, status_reason = 'again' where id = ?",
+                    stopped));
 
-    var stale = operator.post("/rest/v1/customers/" + customer + "/payment-method", "{\"reference\":\"pm_2\",\"expectedVersion\":3}");
+    var stale =
+        operator.post(
+            "/rest/v1/customers/" + customer + "/payment-method",
+            "{\"reference\":\"pm_2\",\"expectedVersion\":3}");
 
     assertThat(stale.status()).isEqualTo(409);
     assertThat(stale.contentType()).startsWith("application/problem+json");
     assertThat(stale.json().get("detail").asText()).contains("version 1");
-    assertThat(operator.get("/rest/v1/customers/" + customer + "/payment-method").json().get("reference").asText()).isEqualTo("pm_1");
-    assertThat(operator.get("/rest/v1/invoices/" + stopped).json().get("status").asText()).isEqualTo("ACTION_REQUIRED");
+    assertThat(
+            operator
+                .get("/rest/v1/customers/" + customer + "/payment-method")
+                .json()
+                .get("reference")
+                .asText())
+        .isEqualTo("pm_1");
+    assertThat(operator.get("/rest/v1/invoices/" + stopped).json().get("status").asText())
+        .isEqualTo("ACTION_REQUIRED");
   }
 
   @Test
   void bad_input_is_a_problem_and_an_unknown_customer_404() {
     long customer = fixtures.customer(Currency.EUR);
-    var blank = operator.post("/rest/v1/customers/" + customer + "/payment-method", "{\"reference\":\"  \"}");
+    var blank =
+        operator.post(
+            "/rest/v1/customers/" + customer + "/payment-method", "{\"reference\":\"  \"}");
     assertThat(blank.status()).isEqualTo(400);
     assertThat(blank.contentType()).startsWith("application/problem+json");
-    var extra = operator.post("/rest/v1/customers/" + customer + "/payment-method", "{\"reference\":\"pm\",\"card\":\"4242\"}");
+    var extra =
+        operator.post(
+            "/rest/v1/customers/" + customer + "/payment-method",
+            "{\"reference\":\"pm\",\"card\":\"4242\"}");
     assertThat(extra.status()).isIn(400, 422);
-    assertThat(operator.post("/rest/v1/customers/999999/payment-method", "{\"reference\":\"pm\"}").status()).isEqualTo(404);
+    assertThat(
+            operator
+                .post("/rest/v1/customers/999999/payment-method", "{\"reference\":\"pm\"}")
+                .status())
+        .isEqualTo(404);
     assertThat(operator.get("/rest/v1/customers/999999/payment-method").status()).isEqualTo(404);
-    assertThat(api.reader().post("/rest/v1/customers/" + customer + "/payment-method", "{\"reference\":\"pm\"}").status()).isEqualTo(403);
-    assertThat(operator.get("/rest/v1/customers/" + customer + "/payment-method").json().get("version").asLong()).isZero();
+    assertThat(
+            api.reader()
+                .post(
+                    "/rest/v1/customers/" + customer + "/payment-method", "{\"reference\":\"pm\"}")
+                .status())
+        .isEqualTo(403);
+    assertThat(
+            operator
+                .get("/rest/v1/customers/" + customer + "/payment-method")
+                .json()
+                .get("version")
+                .asLong())
+        .isZero();
   }
 
   @Test
@@ -111,13 +158,25 @@ class PaymentMethodApiTest {
   /** An invoice of November 2026 with one declined attempt; ACTION_REQUIRED for a hard code. */
   private long declinedInvoice(long customer, String code) {
     boolean hard = dev.charon.payment.domain.DeclineCode.isHard(code);
-    long id = fixtures.invoice().forCustomer(customer).amount(1_000).period(YearMonth.of(2026, 11))
-        .status(hard ? InvoiceStatus.ACTION_REQUIRED : InvoiceStatus.PENDING).create();
-    db.jdbi().useHandle(h -> h.execute(
-        """
+    long id =
+        fixtures
+            .invoice()
+            .forCustomer(customer)
+            .amount(1_000)
+            .period(YearMonth.of(2026, 11))
+            .status(hard ? InvoiceStatus.ACTION_REQUIRED : InvoiceStatus.PENDING)
+            .create();
+    db.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    """
         insert into charge_attempt (invoice_id, attempt_no, idempotency_key, amount_minor, currency, outcome, decline_code, worker, calls)
         values (?, 1, ?, 1000, 'EUR', 'DECLINED', ?, 'w', 1)
-        """, id, "k-" + id, code));
+        """,
+                    id,
+                    "k-" + id,
+                    code));
     return id;
   }
 }

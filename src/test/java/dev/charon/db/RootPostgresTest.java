@@ -36,13 +36,15 @@ class RootPostgresTest {
   }
 
   @Test
-  void a_new_data_directory_belongs_to_the_user_postgres_runs_as_and_only_to_it() throws IOException {
+  void a_new_data_directory_belongs_to_the_user_postgres_runs_as_and_only_to_it()
+      throws IOException {
     var data = dir.resolve("a/b/demo-db");
 
     RootPostgres.prepareDataDirectory(data, RootPostgres.NOBODY);
 
     assertThat(uid(data)).isEqualTo(RootPostgres.NOBODY);
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data))).isEqualTo("rwx------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data)))
+        .isEqualTo("rwx------");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("a/b"))))
         .as("folders created on the way let nobody through")
         .isEqualTo("rwxr-xr-x");
@@ -59,7 +61,8 @@ class RootPostgresTest {
 
     RootPostgres.prepareDataDirectory(data, 0);
 
-    assertThat(new Path[] {data, version, data.resolve("base"), table}).allSatisfy(p -> assertThat(uid(p)).isZero());
+    assertThat(new Path[] {data, version, data.resolve("base"), table})
+        .allSatisfy(p -> assertThat(uid(p)).isZero());
   }
 
   @Test
@@ -77,11 +80,13 @@ class RootPostgresTest {
   }
 
   @Test
-  void a_data_directory_below_a_folder_nobody_cannot_enter_is_refused_naming_that_folder() throws IOException {
+  void a_data_directory_below_a_folder_nobody_cannot_enter_is_refused_naming_that_folder()
+      throws IOException {
     var home = Files.createDirectory(dir.resolve("root-home"));
     Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx------"));
 
-    assertThatThrownBy(() -> RootPostgres.prepareDataDirectory(home.resolve("demo-db"), RootPostgres.NOBODY))
+    assertThatThrownBy(
+            () -> RootPostgres.prepareDataDirectory(home.resolve("demo-db"), RootPostgres.NOBODY))
         .isInstanceOf(DatabaseException.class)
         .hasMessageContaining("cannot enter " + home)
         .hasMessageContaining("CHARON_DATA_DIR");
@@ -90,7 +95,8 @@ class RootPostgresTest {
 
   private static int uid(Path path) {
     try {
-      return (Integer) Files.getAttribute(path, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      return (Integer)
+          Files.getAttribute(path, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

@@ -61,7 +61,9 @@ class SchemaTest {
   @Test
   void a_status_change_is_written_to_history_with_reason_and_actor() {
     long id = fixtures.invoice().create();
-    update(id, "status = 'PAID', paid_at = now(), status_reason = 'charged ch_1', status_actor = 'worker-7'");
+    update(
+        id,
+        "status = 'PAID', paid_at = now(), status_reason = 'charged ch_1', status_actor = 'worker-7'");
     var last = history(id).getLast();
     assertThat(last)
         .containsEntry("old_status", "PENDING")
@@ -83,12 +85,15 @@ class SchemaTest {
     for (int i = 0; i < 5; i++) {
       fixtures.invoice().forCustomer(customer).create();
     }
-    db.jdbi().useHandle(h -> h.execute("update invoice set status = 'PROCESSING', status_reason = 'enqueued'"));
+    db.jdbi()
+        .useHandle(
+            h -> h.execute("update invoice set status = 'PROCESSING', status_reason = 'enqueued'"));
     long rows =
         db.jdbi()
             .withHandle(
                 h ->
-                    h.createQuery("select count(*) from invoice_history where new_status = 'PROCESSING'")
+                    h.createQuery(
+                            "select count(*) from invoice_history where new_status = 'PROCESSING'")
                         .mapTo(Long.class)
                         .one());
     assertThat(rows).isEqualTo(5);
@@ -101,25 +106,41 @@ class SchemaTest {
     db.jdbi().useHandle(h -> h.execute("select pg_sleep(0.01)"));
     update(id, "last_failure = 'x'");
     var after = row(id);
-    assertThat((java.sql.Timestamp) after.get("updated_at")).isAfter((java.sql.Timestamp) before.get("updated_at"));
+    assertThat((java.sql.Timestamp) after.get("updated_at"))
+        .isAfter((java.sql.Timestamp) before.get("updated_at"));
     assertThat((Long) after.get("version")).isEqualTo((Long) before.get("version") + 1);
   }
 
   @Test
   void history_is_append_only() {
     long id = fixtures.invoice().create();
-    assertThatThrownBy(() -> db.jdbi().useHandle(h -> h.execute("update invoice_history set reason = 'rewritten' where invoice_id = ?", id)))
+    assertThatThrownBy(
+            () ->
+                db.jdbi()
+                    .useHandle(
+                        h ->
+                            h.execute(
+                                "update invoice_history set reason = 'rewritten' where invoice_id = ?",
+                                id)))
         .hasMessageContaining("append-only");
-    assertThatThrownBy(() -> db.jdbi().useHandle(h -> h.execute("delete from invoice_history where invoice_id = ?", id)))
+    assertThatThrownBy(
+            () ->
+                db.jdbi()
+                    .useHandle(
+                        h -> h.execute("delete from invoice_history where invoice_id = ?", id)))
         .hasMessageContaining("append-only");
   }
 
   @Test
   void constraints_reject_impossible_invoices() {
     long eurCustomer = fixtures.customer(Currency.EUR);
-    assertRejected(() -> fixtures.invoice().forCustomer(eurCustomer).amount(-1).create(), "amount_minor");
-    assertRejected(() -> fixtures.invoice().forCustomer(eurCustomer).amount(0).create(), "amount_minor");
-    assertRejected(() -> fixtures.invoice().forCustomer(eurCustomer).in(Currency.USD).create(), "differs from customer");
+    assertRejected(
+        () -> fixtures.invoice().forCustomer(eurCustomer).amount(-1).create(), "amount_minor");
+    assertRejected(
+        () -> fixtures.invoice().forCustomer(eurCustomer).amount(0).create(), "amount_minor");
+    assertRejected(
+        () -> fixtures.invoice().forCustomer(eurCustomer).in(Currency.USD).create(),
+        "differs from customer");
     assertRejected(
         () ->
             db.jdbi()
@@ -143,13 +164,20 @@ class SchemaTest {
     assertRejected(() -> update(id, "status = 'LOST'"), "status");
     assertRejected(() -> update(id, "status = 'RETRY_SCHEDULED'"), "retry_has_time");
     assertRejected(
-        () -> db.jdbi().useHandle(h -> h.execute("insert into customer (currency) values ('ABC')")), "currency");
+        () -> db.jdbi().useHandle(h -> h.execute("insert into customer (currency) values ('ABC')")),
+        "currency");
   }
 
   @Test
   void a_currency_mismatch_is_allowed_only_when_marked() {
     long eurCustomer = fixtures.customer(Currency.EUR);
-    long id = fixtures.invoice().forCustomer(eurCustomer).in(Currency.USD).currencyMismatchAllowed().create();
+    long id =
+        fixtures
+            .invoice()
+            .forCustomer(eurCustomer)
+            .in(Currency.USD)
+            .currencyMismatchAllowed()
+            .create();
     assertThat(row(id)).containsEntry("currency", "USD");
   }
 
@@ -179,20 +207,31 @@ class SchemaTest {
                             from pg_class c join pg_namespace n on n.oid = c.relnamespace
                             where n.nspname = current_schema() and c.relkind = 'r'
                             """)
-                        .map((rs, ctx) -> Map.entry(rs.getString("relname"), String.valueOf(rs.getString("options"))))
+                        .map(
+                            (rs, ctx) ->
+                                Map.entry(
+                                    rs.getString("relname"),
+                                    String.valueOf(rs.getString("options"))))
                         .list());
     var byTable = new java.util.HashMap<String, String>();
     options.forEach(e -> byTable.put(e.getKey(), e.getValue()));
     assertThat(byTable.get("charge_request"))
-        .contains("autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=5000", "fillfactor=70");
-    assertThat(byTable.get("invoice")).contains("autovacuum_vacuum_scale_factor=0.02", "fillfactor=90");
-    for (var table : List.of("charge_attempt", "event_outbox", "invoice_history", "scheduled_tasks")) {
+        .contains(
+            "autovacuum_vacuum_scale_factor=0",
+            "autovacuum_vacuum_threshold=5000",
+            "fillfactor=70");
+    assertThat(byTable.get("invoice"))
+        .contains("autovacuum_vacuum_scale_factor=0.02", "fillfactor=90");
+    for (var table :
+        List.of("charge_attempt", "event_outbox", "invoice_history", "scheduled_tasks")) {
       assertThat(byTable.get(table)).as(table).contains("autovacuum_");
     }
   }
 
   private void assertRejected(Runnable action, String mentioning) {
-    assertThatThrownBy(action::run).isInstanceOf(UnableToExecuteStatementException.class).hasMessageContaining(mentioning);
+    assertThatThrownBy(action::run)
+        .isInstanceOf(UnableToExecuteStatementException.class)
+        .hasMessageContaining(mentioning);
   }
 
   private void update(long id, String set) {
@@ -200,7 +239,13 @@ class SchemaTest {
   }
 
   private Map<String, Object> row(long id) {
-    return db.jdbi().withHandle(h -> h.createQuery("select * from invoice where id = :id").bind("id", id).mapToMap().one());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select * from invoice where id = :id")
+                    .bind("id", id)
+                    .mapToMap()
+                    .one());
   }
 
   private List<Map<String, Object>> history(long id) {

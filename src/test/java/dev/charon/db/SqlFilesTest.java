@@ -9,8 +9,17 @@ import org.junit.jupiter.api.Test;
 
 class SqlFilesTest {
   private static final List<String> FILES =
-      List.of("charging/claim", "charging/open-lock", "charging/open-drop-stale", "charging/open-reconcile", "charging/open-insert",
-          "charging/open-count", "charging/lock-invoices", "charging/settle", "charging/defer", "billing/produce");
+      List.of(
+          "charging/claim",
+          "charging/open-lock",
+          "charging/open-drop-stale",
+          "charging/open-reconcile",
+          "charging/open-insert",
+          "charging/open-count",
+          "charging/lock-invoices",
+          "charging/settle",
+          "charging/defer",
+          "billing/produce");
 
   @Test
   void every_statement_loads_without_its_comments_and_with_every_status_resolved() {
@@ -26,11 +35,13 @@ class SqlFilesTest {
         .contains("status in (" + InvoiceTransition.ENQUEUE.sqlFrom() + ")")
         .contains("set status = " + InvoiceTransition.ENQUEUE.sqlTo())
         .contains("status_actor = " + InvoiceTransition.ENQUEUE.sqlActor());
-    assertThat(SqlFiles.get("charging/settle")).contains("v.status in (" + InvoiceTransition.PAY.sqlFrom() + ")");
+    assertThat(SqlFiles.get("charging/settle"))
+        .contains("v.status in (" + InvoiceTransition.PAY.sqlFrom() + ")");
   }
 
   @Test
   void a_missing_file_is_an_error_naming_it() {
-    assertThatThrownBy(() -> SqlFiles.get("charging/nothing")).hasMessageContaining("sql/charging/nothing.sql");
+    assertThatThrownBy(() -> SqlFiles.get("charging/nothing"))
+        .hasMessageContaining("sql/charging/nothing.sql");
   }
 }

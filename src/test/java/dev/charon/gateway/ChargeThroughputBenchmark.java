@@ -31,8 +31,19 @@ class ChargeThroughputBenchmark {
     int charges = Integer.getInteger("charges", 50_000);
     int clients = Integer.getInteger("clients", 64);
     var faults = FaultProfile.none().withDeclineRate(0.05);
-    try (var gateway = GatewayServer.start(new GatewayServer.Options("127.0.0.1", 0, Path.of(System.getProperty("journal.dir", dir.toString())).resolve("bench-journal.jsonl"), true, faults), Clock.systemUTC());
-        var provider = new HttpPaymentProvider(URI.create(gateway.url()), Duration.ofSeconds(2), Duration.ofSeconds(30))) {
+    try (var gateway =
+            GatewayServer.start(
+                new GatewayServer.Options(
+                    "127.0.0.1",
+                    0,
+                    Path.of(System.getProperty("journal.dir", dir.toString()))
+                        .resolve("bench-journal.jsonl"),
+                    true,
+                    faults),
+                Clock.systemUTC());
+        var provider =
+            new HttpPaymentProvider(
+                URI.create(gateway.url()), Duration.ofSeconds(2), Duration.ofSeconds(30))) {
       var next = new AtomicLong();
       var charged = new AtomicLong();
       long started = System.nanoTime();
@@ -41,7 +52,10 @@ class ChargeThroughputBenchmark {
           pool.submit(
               () -> {
                 for (long i; (i = next.incrementAndGet()) <= charges; ) {
-                  var outcome = provider.charge(new ChargeRequest(i, i, Money.ofMinor(1_000, Currency.EUR), "bench-" + i));
+                  var outcome =
+                      provider.charge(
+                          new ChargeRequest(
+                              i, i, Money.ofMinor(1_000, Currency.EUR), "bench-" + i));
                   if (outcome instanceof ChargeOutcome.Charged) {
                     charged.incrementAndGet();
                   }
@@ -50,7 +64,9 @@ class ChargeThroughputBenchmark {
         }
       }
       double seconds = (System.nanoTime() - started) / 1e9;
-      System.out.printf("%d charges by %d clients in %.2f s: %.0f charges/s%n", charges, clients, seconds, charges / seconds);
+      System.out.printf(
+          "%d charges by %d clients in %.2f s: %.0f charges/s%n",
+          charges, clients, seconds, charges / seconds);
       assertThat(gateway.replayed()).isZero();
       assertThat(charged.get()).isBetween((long) (charges * 0.9), (long) charges);
     }

@@ -24,6 +24,7 @@ class GatewayCommandTest {
     var out = new StringWriter();
     Main.commandLine().setOut(new PrintWriter(out)).execute("gateway", "--help");
 
-    assertThat(out.toString()).contains("--latency-ms", "--timeout-rate", "--state-file", "--reset", "--seed");
+    assertThat(out.toString())
+        .contains("--latency-ms", "--timeout-rate", "--state-file", "--reset", "--seed");
   }
 }

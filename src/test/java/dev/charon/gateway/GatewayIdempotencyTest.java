@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.charon.api.JavalinSetup;
 import dev.charon.payment.DeclineMix;
-import dev.charon.payment.domain.DeclineCode;
 import dev.charon.payment.FaultProfile;
+import dev.charon.payment.domain.DeclineCode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +45,8 @@ class GatewayIdempotencyTest {
   @Test
   void a_body_up_to_the_shared_64_kib_limit_is_taken_as_by_the_api() {
     var json = "{\"enabled\":true}";
-    // Whitespace pads a valid body to exactly the limit the API has too (this gateway used to stop at 64,000 bytes).
+    // Whitespace pads a valid body to exactly the limit the API has too (this gateway used to stop
+    // at 64,000 bytes).
     var padded = json + " ".repeat((int) JavalinSetup.MAX_BODY_BYTES - json.length());
 
     var reply = gateway.send("POST", "/admin/outage", padded);
@@ -68,7 +69,10 @@ class GatewayIdempotencyTest {
 
   @Test
   void a_decline_is_a_result_and_is_replayed_too() throws IOException {
-    gateway.server.configure(FaultProfile.none().withDeclineRate(1).withDeclineMix(DeclineMix.only(DeclineCode.INSUFFICIENT_FUNDS)));
+    gateway.server.configure(
+        FaultProfile.none()
+            .withDeclineRate(1)
+            .withDeclineMix(DeclineMix.only(DeclineCode.INSUFFICIENT_FUNDS)));
     var first = gateway.charge("k-1", 1);
     gateway.server.configure(FaultProfile.none());
     var again = gateway.charge("k-1", 1);
@@ -80,7 +84,8 @@ class GatewayIdempotencyTest {
 
   @Test
   void unknown_customer_and_currency_mismatch_are_422_with_their_outcome() throws IOException {
-    gateway.server.configure(FaultProfile.none().withCustomersNotFound(Set.of(5L)).withCurrencyMismatch(Set.of(6L)));
+    gateway.server.configure(
+        FaultProfile.none().withCustomersNotFound(Set.of(5L)).withCurrencyMismatch(Set.of(6L)));
 
     var notFound = gateway.charge("k-1", 1, 5, 100, "EUR");
     var mismatch = gateway.charge("k-2", 2, 6, 100, "EUR");
@@ -106,7 +111,9 @@ class GatewayIdempotencyTest {
   void concurrent_duplicate_of_a_key_in_progress_is_409() throws IOException {
     gateway.server.configure(FaultProfile.none().withLatency(1_500, 0));
     var slow = gateway.chargeAsync("k-1", 1, 2, 100, "EUR");
-    await().atMost(Duration.ofSeconds(5)).until(() -> gateway.get("/health").json().path("processing").asInt() == 1);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> gateway.get("/health").json().path("processing").asInt() == 1);
 
     var duplicate = gateway.charge("k-1", 1, 2, 100, "EUR");
 
@@ -141,7 +148,8 @@ class GatewayIdempotencyTest {
     assertThat(stored.get(0).path("outcome").asText()).isEqualTo("charged");
     var retry = gateway.charge("k-1", 1); // still timeoutRate 1: replays are never dropped
     assertThat(retry.status()).isEqualTo(201);
-    assertThat(retry.json().path("chargeId").asText()).isEqualTo(stored.get(0).path("chargeId").asText());
+    assertThat(retry.json().path("chargeId").asText())
+        .isEqualTo(stored.get(0).path("chargeId").asText());
     assertThat(gateway.get("/ledger/summary").json().path("chargedCount").asLong()).isEqualTo(1);
   }
 

@@ -39,8 +39,11 @@ class GatewayJournalTest {
       assertThat(replayedDecline.body()).isEqualTo(declined.body());
       assertThat(restarted.charge("k-1", 1, 2, 1, "EUR").code()).isEqualTo("idempotency_key_reuse");
       restarted.charge("k-3", 3);
-      assertThat(restarted.get("/ledger/charges?after=1").json().at("/charges/0/chargeSeq").asLong()).isEqualTo(2);
-      assertThat(restarted.get("/ledger/summary").json().at("/currencies/EUR/sumMinor").asLong()).isEqualTo(12_345 + 1_000);
+      assertThat(
+              restarted.get("/ledger/charges?after=1").json().at("/charges/0/chargeSeq").asLong())
+          .isEqualTo(2);
+      assertThat(restarted.get("/ledger/summary").json().at("/currencies/EUR/sumMinor").asLong())
+          .isEqualTo(12_345 + 1_000);
     }
   }
 
@@ -51,7 +54,10 @@ class GatewayJournalTest {
       gateway.charge("k-2", 2);
     }
     long whole = Files.size(journal());
-    Files.writeString(journal(), "{\"chargeSeq\":3,\"key\":\"k-3\",\"invoiceId\":3,\"cust", StandardOpenOption.APPEND);
+    Files.writeString(
+        journal(),
+        "{\"chargeSeq\":3,\"key\":\"k-3\",\"invoiceId\":3,\"cust",
+        StandardOpenOption.APPEND);
 
     try (var restarted = TestGateway.start(journal(), FaultProfile.none())) {
       assertThat(restarted.server.replayed()).isEqualTo(2);

@@ -56,7 +56,9 @@ class GatewayLedgerTest {
 
     assertThat(summary.path("invoicesChargedMoreThanOnce").asLong()).isEqualTo(1);
     assertThat(summary.path("invoiceIdsChargedMoreThanOnce").get(0).asLong()).isEqualTo(9);
-    assertThat(gateway.resultsFor(9)).extracting(r -> r.path("key").asText()).containsExactly("first", "second", "third");
+    assertThat(gateway.resultsFor(9))
+        .extracting(r -> r.path("key").asText())
+        .containsExactly("first", "second", "third");
   }
 
   @Test
@@ -104,7 +106,8 @@ class GatewayLedgerTest {
 
   @Test
   void admin_config_changes_knobs_at_runtime_and_rejects_bad_values() throws IOException {
-    var updated = gateway.send("PUT", "/admin/config", "{\"declineRate\":1.0,\"customersNotFound\":[42]}");
+    var updated =
+        gateway.send("PUT", "/admin/config", "{\"declineRate\":1.0,\"customersNotFound\":[42]}");
 
     assertThat(updated.status()).isEqualTo(200);
     assertThat(updated.json().path("declineRate").asDouble()).isEqualTo(1.0);

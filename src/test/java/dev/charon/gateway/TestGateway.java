@@ -18,7 +18,10 @@ import java.util.concurrent.CompletableFuture;
 final class TestGateway implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient client =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
   final GatewayServer server;
 
   private TestGateway(GatewayServer server) {
@@ -30,7 +33,9 @@ final class TestGateway implements AutoCloseable {
   }
 
   static TestGateway start(Path journal, FaultProfile faults, boolean reset) {
-    return new TestGateway(GatewayServer.start(new GatewayServer.Options("127.0.0.1", 0, journal, reset, faults), Clock.systemUTC()));
+    return new TestGateway(
+        GatewayServer.start(
+            new GatewayServer.Options("127.0.0.1", 0, journal, reset, faults), Clock.systemUTC()));
   }
 
   record Reply(int status, String body, HttpResponse<String> raw) {
@@ -49,11 +54,13 @@ final class TestGateway implements AutoCloseable {
 
   static String chargeBody(long invoiceId, long customerId, long amountMinor, String currency) {
     return """
-        {"invoiceId":%d,"customerId":%d,"amountMinor":%d,"currency":"%s"}""".formatted(invoiceId, customerId, amountMinor, currency);
+        {"invoiceId":%d,"customerId":%d,"amountMinor":%d,"currency":"%s"}"""
+        .formatted(invoiceId, customerId, amountMinor, currency);
   }
 
   /** Throws {@link IOException} when the gateway drops the connection (a simulated timeout). */
-  Reply charge(String key, long invoiceId, long customerId, long amountMinor, String currency) throws IOException {
+  Reply charge(String key, long invoiceId, long customerId, long amountMinor, String currency)
+      throws IOException {
     try {
       return chargeAsync(key, invoiceId, customerId, amountMinor, currency).join();
     } catch (java.util.concurrent.CompletionException e) {
@@ -68,17 +75,26 @@ final class TestGateway implements AutoCloseable {
     return charge(key, invoiceId, 100 + invoiceId, 1_000, "EUR");
   }
 
-  CompletableFuture<Reply> chargeAsync(String key, long invoiceId, long customerId, long amountMinor, String currency) {
-    var request = HttpRequest.newBuilder(uri("/charges")).header("Content-Type", "application/json");
+  CompletableFuture<Reply> chargeAsync(
+      String key, long invoiceId, long customerId, long amountMinor, String currency) {
+    var request =
+        HttpRequest.newBuilder(uri("/charges")).header("Content-Type", "application/json");
     if (key != null) {
       request.header("Idempotency-Key", key);
     }
-    request.POST(HttpRequest.BodyPublishers.ofString(chargeBody(invoiceId, customerId, amountMinor, currency)));
-    return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()).thenApply(r -> new Reply(r.statusCode(), r.body(), r));
+    request.POST(
+        HttpRequest.BodyPublishers.ofString(
+            chargeBody(invoiceId, customerId, amountMinor, currency)));
+    return client
+        .sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
+        .thenApply(r -> new Reply(r.statusCode(), r.body(), r));
   }
 
   Reply rawCharge(String key, String body) {
-    return send(HttpRequest.newBuilder(uri("/charges")).header("Idempotency-Key", key).POST(HttpRequest.BodyPublishers.ofString(body)));
+    return send(
+        HttpRequest.newBuilder(uri("/charges"))
+            .header("Idempotency-Key", key)
+            .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
   Reply get(String path) {
@@ -86,7 +102,10 @@ final class TestGateway implements AutoCloseable {
   }
 
   Reply send(String method, String path, String body) {
-    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body)));
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .method(method, HttpRequest.BodyPublishers.ofString(body)));
   }
 
   private Reply send(HttpRequest.Builder request) {

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The reads the console needs beyond the original API: collection per period, and charge attempts. */
+/**
+ * The reads the console needs beyond the original API: collection per period, and charge attempts.
+ */
 class ConsoleReadsApiTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
   static final MutableClock clock = new MutableClock(Instant.parse("2026-11-20T10:00:00Z"));
@@ -44,13 +46,55 @@ class ConsoleReadsApiTest {
     var november = YearMonth.of(2026, 11);
     long eur = fixtures.customer(Currency.EUR);
     long jpy = fixtures.customer(Currency.JPY);
-    fixtures.invoice().forCustomer(eur).amount(12_50).status(InvoiceStatus.PAID).period(november).create();
-    fixtures.invoice().forCustomer(eur).amount(7_25).status(InvoiceStatus.PAID).period(november).create();
-    fixtures.invoice().forCustomer(jpy).amount(900).status(InvoiceStatus.PAID).period(november).create();
-    fixtures.invoice().forCustomer(eur).amount(1_00).status(InvoiceStatus.ACTION_REQUIRED).period(november).create();
-    fixtures.invoice().forCustomer(eur).amount(2_00).status(InvoiceStatus.VOID).period(november).create();
-    fixtures.invoice().forCustomer(eur).amount(3_00).status(InvoiceStatus.UNCOLLECTIBLE).period(YearMonth.of(2026, 9)).create();
-    fixtures.invoice().forCustomer(eur).amount(4_00).status(InvoiceStatus.PAID).period(YearMonth.of(2025, 11)).create();
+    fixtures
+        .invoice()
+        .forCustomer(eur)
+        .amount(12_50)
+        .status(InvoiceStatus.PAID)
+        .period(november)
+        .create();
+    fixtures
+        .invoice()
+        .forCustomer(eur)
+        .amount(7_25)
+        .status(InvoiceStatus.PAID)
+        .period(november)
+        .create();
+    fixtures
+        .invoice()
+        .forCustomer(jpy)
+        .amount(900)
+        .status(InvoiceStatus.PAID)
+        .period(november)
+        .create();
+    fixtures
+        .invoice()
+        .forCustomer(eur)
+        .amount(1_00)
+        .status(InvoiceStatus.ACTION_REQUIRED)
+        .period(november)
+        .create();
+    fixtures
+        .invoice()
+        .forCustomer(eur)
+        .amount(2_00)
+        .status(InvoiceStatus.VOID)
+        .period(november)
+        .create();
+    fixtures
+        .invoice()
+        .forCustomer(eur)
+        .amount(3_00)
+        .status(InvoiceStatus.UNCOLLECTIBLE)
+        .period(YearMonth.of(2026, 9))
+        .create();
+    fixtures
+        .invoice()
+        .forCustomer(eur)
+        .amount(4_00)
+        .status(InvoiceStatus.PAID)
+        .period(YearMonth.of(2025, 11))
+        .create();
 
     var response = api.reader().get("/rest/v1/collection");
     assertThat(response.status()).as(response.body()).isEqualTo(200);
@@ -61,7 +105,8 @@ class ConsoleReadsApiTest {
     assertThat(body.get("invoicesByStatus").get("PENDING").asLong()).isZero();
     var periods = body.get("periods");
     assertThat(periods).hasSize(12);
-    assertThat(periods.get(0).get("period").asText()).isEqualTo("2025-12"); // 2025-11 is 13 periods back
+    assertThat(periods.get(0).get("period").asText())
+        .isEqualTo("2025-12"); // 2025-11 is 13 periods back
     var current = periods.get(11);
     assertThat(current.get("period").asText()).isEqualTo("2026-11");
     assertThat(current.get("invoices").asLong()).isEqualTo(5);
@@ -76,7 +121,8 @@ class ConsoleReadsApiTest {
     assertThat(periods.get(0).get("collectionRate").isNull()).isTrue();
     assertThat(periods.get(0).get("collected").size()).isZero();
 
-    assertThat(api.reader().get("/rest/v1/collection?periods=24").json().get("periods")).hasSize(24);
+    assertThat(api.reader().get("/rest/v1/collection?periods=24").json().get("periods"))
+        .hasSize(24);
   }
 
   @Test
@@ -90,14 +136,20 @@ class ConsoleReadsApiTest {
 
   @Test
   void attempts_show_key_outcome_and_provider_reference_oldest_first() {
-    long invoice = fixtures.invoice().in(Currency.EUR).amount(10_00).status(InvoiceStatus.PAID).create();
-    db.jdbi().useHandle(h -> h.execute(
-        """
+    long invoice =
+        fixtures.invoice().in(Currency.EUR).amount(10_00).status(InvoiceStatus.PAID).create();
+    db.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    """
         insert into charge_attempt (invoice_id, attempt_no, idempotency_key, amount_minor, currency, outcome,
                                     provider_reference, detail, worker, calls, completed_at)
         values (?, 1, 'inv-key-1', 1000, 'EUR', 'UNAVAILABLE', null, 'network error', 'w1', 1, now()),
                (?, 2, 'inv-key-2', 1000, 'EUR', 'CHARGED', 'prov-42', null, 'w1', 1, now())
-        """, invoice, invoice));
+        """,
+                    invoice,
+                    invoice));
 
     var response = api.reader().get("/rest/v1/invoices/" + invoice + "/attempts");
     assertThat(response.status()).as(response.body()).isEqualTo(200);

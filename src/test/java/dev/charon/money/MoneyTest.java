@@ -13,14 +13,19 @@ class MoneyTest {
     assertThat(Money.parse("12.5", Currency.EUR).minorUnits()).isEqualTo(1250);
     assertThat(Money.parse("0.1", Currency.USD).minorUnits()).isEqualTo(10);
     assertThat(Money.parse("1200", Currency.JPY).minorUnits()).isEqualTo(1200);
-    assertThat(Money.parse("12.500", Currency.EUR).minorUnits()).as("trailing zeros are not extra precision").isEqualTo(1250);
+    assertThat(Money.parse("12.500", Currency.EUR).minorUnits())
+        .as("trailing zeros are not extra precision")
+        .isEqualTo(1250);
   }
 
   @Test
   void refuses_more_decimals_than_the_currency_has_instead_of_rounding() {
-    assertThatThrownBy(() -> Money.parse("12.505", Currency.EUR)).hasMessageContaining("2 decimal places");
-    assertThatThrownBy(() -> Money.parse("1.5", Currency.JPY)).hasMessageContaining("0 decimal places");
-    assertThatThrownBy(() -> Money.parse("ten", Currency.EUR)).hasMessageContaining("not a decimal");
+    assertThatThrownBy(() -> Money.parse("12.505", Currency.EUR))
+        .hasMessageContaining("2 decimal places");
+    assertThatThrownBy(() -> Money.parse("1.5", Currency.JPY))
+        .hasMessageContaining("0 decimal places");
+    assertThatThrownBy(() -> Money.parse("ten", Currency.EUR))
+        .hasMessageContaining("not a decimal");
     assertThatThrownBy(() -> Money.parse("1e30", Currency.EUR)).hasMessageContaining("too large");
   }
 

@@ -19,7 +19,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The packaged jar with CHARON_LOG_FORMAT=json: stderr is JSON lines carrying run, invoice and attempt ids. */
+/**
+ * The packaged jar with CHARON_LOG_FORMAT=json: stderr is JSON lines carrying run, invoice and
+ * attempt ids.
+ */
 class JsonLogIT {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,9 +31,10 @@ class JsonLogIT {
   void bill_with_json_format_writes_one_json_object_per_line_with_ids_in_mdc() throws Exception {
     var period = YearMonth.now(ZoneOffset.UTC);
     var fixtures = new Fixtures(db.jdbi());
-    var invoices = List.of(
-        fixtures.invoice().in(Currency.EUR).period(period).create(),
-        fixtures.invoice().in(Currency.USD).period(period).create());
+    var invoices =
+        List.of(
+            fixtures.invoice().in(Currency.EUR).period(period).create(),
+            fixtures.invoice().in(Currency.USD).period(period).create());
 
     var result = run("json", "bill", "--period", period.toString(), "--workers", "2");
     var stderr = result.stderr();
@@ -43,7 +47,9 @@ class JsonLogIT {
       var event = JSON.readTree(line); // throws when a line is not JSON
       assertThat(event.isObject()).as(line).isTrue();
       assertThat(event.get("timestamp").isNumber()).as(line).isTrue();
-      assertThat(event.get("level").asText()).as(line).isIn("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
+      assertThat(event.get("level").asText())
+          .as(line)
+          .isIn("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
       assertThat(event.get("loggerName").asText()).as(line).isNotBlank();
       assertThat(event.get("threadName").asText()).as(line).isNotBlank();
       assertThat(event.get("formattedMessage").asText()).as(line).isNotBlank();
@@ -52,7 +58,10 @@ class JsonLogIT {
       events.add(event);
     }
 
-    var runFinished = events.stream().filter(e -> e.get("formattedMessage").asText().matches("billing run \\d+ finished")).findFirst();
+    var runFinished =
+        events.stream()
+            .filter(e -> e.get("formattedMessage").asText().matches("billing run \\d+ finished"))
+            .findFirst();
     assertThat(runFinished).as(stderr).isPresent();
     var runId = runFinished.get().get("formattedMessage").asText().split(" ")[2];
     assertThat(runFinished.get().get("mdc").get("runId").asText()).isEqualTo(runId);
@@ -61,7 +70,11 @@ class JsonLogIT {
       var charged =
           events.stream()
               .filter(e -> e.get("loggerName").asText().equals("dev.charon.charging.ChargeEngine"))
-              .filter(e -> e.get("formattedMessage").asText().startsWith("invoice " + invoice + " attempt "))
+              .filter(
+                  e ->
+                      e.get("formattedMessage")
+                          .asText()
+                          .startsWith("invoice " + invoice + " attempt "))
               .findFirst();
       assertThat(charged).as("settle line of invoice " + invoice + " in " + stderr).isPresent();
       var mdc = charged.get().get("mdc");
@@ -80,10 +93,20 @@ class JsonLogIT {
 
   private record Result(int exit, String stderr) {}
 
-  /** Runs a role of the packaged jar to its end; stdout (the progress display) is dropped, stderr kept. */
-  private static Result run(String format, String... args) throws IOException, InterruptedException {
+  /**
+   * Runs a role of the packaged jar to its end; stdout (the progress display) is dropped, stderr
+   * kept.
+   */
+  private static Result run(String format, String... args)
+      throws IOException, InterruptedException {
     var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    var command = new ArrayList<>(List.of(java, "-Xmx256m", "-jar", CharonProcess.projectRoot().resolve("target/charon.jar").toString()));
+    var command =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-Xmx256m",
+                "-jar",
+                CharonProcess.projectRoot().resolve("target/charon.jar").toString()));
     command.addAll(List.of(args));
     var stderr = Files.createTempFile("charon-json-log", ".err");
     try {
@@ -95,7 +118,8 @@ class JsonLogIT {
       var process = builder.start();
       if (!process.waitFor(120, TimeUnit.SECONDS)) {
         process.destroyForcibly();
-        throw new AssertionError("charon " + String.join(" ", args) + " did not finish: " + Files.readString(stderr));
+        throw new AssertionError(
+            "charon " + String.join(" ", args) + " did not finish: " + Files.readString(stderr));
       }
       return new Result(process.exitValue(), Files.readString(stderr));
     } finally {

@@ -22,7 +22,10 @@ import org.slf4j.MDC;
 class LogEncoderTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Logs a few representative lines through a fresh context with the given format; returns the output. */
+  /**
+   * Logs a few representative lines through a fresh context with the given format; returns the
+   * output.
+   */
   private static String log(String format) {
     var context = new LoggerContext();
     context.setMDCAdapter(MDC.getMDCAdapter()); // the one LogContext writes to
@@ -42,7 +45,8 @@ class LogEncoderTest {
     var log = context.getLogger("dev.charon.charging.ChargeEngine");
 
     log.info("plain line, no context");
-    LogContext.inAttempt(42, 7, () -> log.info("invoice {} attempt {}: a \"quoted\"\nmulti-line reason", 42, 7));
+    LogContext.inAttempt(
+        42, 7, () -> log.info("invoice {} attempt {}: a \"quoted\"\nmulti-line reason", 42, 7));
     LogContext.inRun(3, () -> log.warn("run failed", new IllegalStateException("boom")));
     context.stop();
     return out.toString(StandardCharsets.UTF_8);
@@ -59,28 +63,38 @@ class LogEncoderTest {
   }
 
   @Test
-  void json_format_writes_one_object_per_line_with_level_logger_thread_message_mdc_and_exception() throws Exception {
+  void json_format_writes_one_object_per_line_with_level_logger_thread_message_mdc_and_exception()
+      throws Exception {
     var events = parseLines(log("json"));
 
-    assertThat(events).hasSize(3).allSatisfy(event -> {
-      assertThat(event.isObject()).isTrue();
-      assertThat(event.get("timestamp").asLong()).isPositive();
-      assertThat(event.get("loggerName").asText()).isEqualTo("dev.charon.charging.ChargeEngine");
-      assertThat(event.get("threadName").asText()).isEqualTo(Thread.currentThread().getName());
-    });
+    assertThat(events)
+        .hasSize(3)
+        .allSatisfy(
+            event -> {
+              assertThat(event.isObject()).isTrue();
+              assertThat(event.get("timestamp").asLong()).isPositive();
+              assertThat(event.get("loggerName").asText())
+                  .isEqualTo("dev.charon.charging.ChargeEngine");
+              assertThat(event.get("threadName").asText())
+                  .isEqualTo(Thread.currentThread().getName());
+            });
     assertThat(events.get(0).get("level").asText()).isEqualTo("INFO");
     assertThat(events.get(0).get("formattedMessage").asText()).isEqualTo("plain line, no context");
 
     var charge = events.get(1);
-    assertThat(charge.get("formattedMessage").asText()).isEqualTo("invoice 42 attempt 7: a \"quoted\"\nmulti-line reason");
+    assertThat(charge.get("formattedMessage").asText())
+        .isEqualTo("invoice 42 attempt 7: a \"quoted\"\nmulti-line reason");
     assertThat(charge.get("mdc").get("invoiceId").asText()).isEqualTo("42");
     assertThat(charge.get("mdc").get("attemptId").asText()).isEqualTo("7");
 
     var failure = events.get(2);
     assertThat(failure.get("level").asText()).isEqualTo("WARN");
     assertThat(failure.get("mdc").get("runId").asText()).isEqualTo("3");
-    assertThat(failure.get("mdc").has("invoiceId")).as("context restored after the attempt").isFalse();
-    assertThat(failure.get("throwable").get("className").asText()).isEqualTo("java.lang.IllegalStateException");
+    assertThat(failure.get("mdc").has("invoiceId"))
+        .as("context restored after the attempt")
+        .isFalse();
+    assertThat(failure.get("throwable").get("className").asText())
+        .isEqualTo("java.lang.IllegalStateException");
     assertThat(failure.get("throwable").get("message").asText()).isEqualTo("boom");
   }
 
@@ -92,21 +106,31 @@ class LogEncoderTest {
   @Test
   void text_format_shows_the_mdc_on_the_line() {
     var lines = log("text").lines().toList();
-    assertThat(lines.get(0)).startsWith("INFO  dev.charon.charging.ChargeEngine").endsWith("- plain line, no context");
-    assertThat(lines.get(1)).contains("invoiceId=42").contains("attemptId=7").contains("invoice 42 attempt 7");
-    assertThat(lines).anySatisfy(line -> assertThat(line).contains("runId=3").contains("run failed"));
-    assertThat(lines).anySatisfy(line -> assertThat(line).contains("java.lang.IllegalStateException: boom"));
+    assertThat(lines.get(0))
+        .startsWith("INFO  dev.charon.charging.ChargeEngine")
+        .endsWith("- plain line, no context");
+    assertThat(lines.get(1))
+        .contains("invoiceId=42")
+        .contains("attemptId=7")
+        .contains("invoice 42 attempt 7");
+    assertThat(lines)
+        .anySatisfy(line -> assertThat(line).contains("runId=3").contains("run failed"));
+    assertThat(lines)
+        .anySatisfy(line -> assertThat(line).contains("java.lang.IllegalStateException: boom"));
   }
 
   @Test
   void an_unknown_format_logs_text_rather_than_nothing() {
-    assertThat(log("yaml")).contains("INFO  dev.charon.charging.ChargeEngine").doesNotStartWith("{");
+    assertThat(log("yaml"))
+        .contains("INFO  dev.charon.charging.ChargeEngine")
+        .doesNotStartWith("{");
   }
 
   @Test
   void an_unknown_format_is_a_configuration_error_naming_the_variable() {
     assertThat(LogFormat.from(new Env(Map.of()))).isEqualTo(LogFormat.TEXT);
-    assertThat(LogFormat.from(new Env(Map.of("CHARON_LOG_FORMAT", "json")))).isEqualTo(LogFormat.JSON);
+    assertThat(LogFormat.from(new Env(Map.of("CHARON_LOG_FORMAT", "json"))))
+        .isEqualTo(LogFormat.JSON);
     assertThatThrownBy(() -> LogFormat.from(new Env(Map.of("CHARON_LOG_FORMAT", "yaml"))))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("CHARON_LOG_FORMAT=yaml")

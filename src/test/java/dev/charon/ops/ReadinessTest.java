@@ -41,10 +41,14 @@ class ReadinessTest {
     var env = new HashMap<>(db.processEnv());
     env.put("CHARON_DB_POOL_SIZE", "2");
     database = Database.open(DatabaseSettings.from(new Env(env)), "readiness-test");
-    var checks = Map.<String, BooleanSupplier>of("database", database::isReachable, "scheduler", () -> true);
+    var checks =
+        Map.<String, BooleanSupplier>of("database", database::isReachable, "scheduler", () -> true);
     var metrics = Metrics.registry("test");
-    var access = ApiRole.access(db.jdbi(), AuthSettings.from(new Env(Map.of())), Clock.systemUTC(), metrics);
-    api = HttpApi.start("127.0.0.1", 0, Json.mapper(), access, List.of(new OpsRoutes(metrics, checks)));
+    var access =
+        ApiRole.access(db.jdbi(), AuthSettings.from(new Env(Map.of())), Clock.systemUTC(), metrics);
+    api =
+        HttpApi.start(
+            "127.0.0.1", 0, Json.mapper(), access, List.of(new OpsRoutes(metrics, checks)));
     http = new Http("http://127.0.0.1:" + api.port());
   }
 
@@ -56,7 +60,8 @@ class ReadinessTest {
   }
 
   @Test
-  void ready_turns_503_with_the_database_down_while_postgres_is_unreachable_and_recovers() throws SQLException {
+  void ready_turns_503_with_the_database_down_while_postgres_is_unreachable_and_recovers()
+      throws SQLException {
     var ready = http.get("/health/ready");
     assertThat(ready.status()).as(ready.body()).isEqualTo(200);
     assertThat(ready.json().get("checks").get("database").asText()).isEqualTo("UP");
@@ -64,27 +69,38 @@ class ReadinessTest {
     allowConnections(false);
     assertThat(terminateConnections()).as("the pool had connections open").isPositive();
 
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-      var down = http.get("/health/ready");
-      assertThat(down.status()).as(down.body()).isEqualTo(503);
-      assertThat(down.contentType()).startsWith("application/json");
-      assertThat(down.json().get("status").asText()).isEqualTo("DOWN");
-      assertThat(down.json().get("checks").get("database").asText()).isEqualTo("DOWN");
-      assertThat(down.json().get("checks").get("scheduler").asText()).isEqualTo("UP");
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              var down = http.get("/health/ready");
+              assertThat(down.status()).as(down.body()).isEqualTo(503);
+              assertThat(down.contentType()).startsWith("application/json");
+              assertThat(down.json().get("status").asText()).isEqualTo("DOWN");
+              assertThat(down.json().get("checks").get("database").asText()).isEqualTo("DOWN");
+              assertThat(down.json().get("checks").get("scheduler").asText()).isEqualTo("UP");
+            });
     long asked = System.nanoTime();
     assertThat(http.get("/health/ready").status()).isEqualTo(503);
     long tookMs = (System.nanoTime() - asked) / 1_000_000;
-    System.out.printf("/health/ready answered 503 in %d ms with the database refusing connections%n", tookMs);
-    assertThat(tookMs).as("a probe with a short timeout still gets the 503, not a timeout").isLessThan(5_000);
-    assertThat(http.get("/health/live").status()).as("liveness does not depend on the database").isEqualTo(200);
+    System.out.printf(
+        "/health/ready answered 503 in %d ms with the database refusing connections%n", tookMs);
+    assertThat(tookMs)
+        .as("a probe with a short timeout still gets the 503, not a timeout")
+        .isLessThan(5_000);
+    assertThat(http.get("/health/live").status())
+        .as("liveness does not depend on the database")
+        .isEqualTo(200);
 
     allowConnections(true);
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-      var up = http.get("/health/ready");
-      assertThat(up.status()).as(up.body()).isEqualTo(200);
-      assertThat(up.json().get("checks").get("database").asText()).isEqualTo("UP");
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              var up = http.get("/health/ready");
+              assertThat(up.status()).as(up.body()).isEqualTo(200);
+              assertThat(up.json().get("checks").get("database").asText()).isEqualTo("UP");
+            });
   }
 
   private static void allowConnections(boolean allow) throws SQLException {
@@ -92,9 +108,12 @@ class ReadinessTest {
   }
 
   private static int terminateConnections() throws SQLException {
-    try (var c = DriverManager.getConnection(TestDatabase.SERVER_URL, TestDatabase.USER, TestDatabase.PASSWORD);
-        var s = c.prepareStatement(
-            "select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()) t")) {
+    try (var c =
+            DriverManager.getConnection(
+                TestDatabase.SERVER_URL, TestDatabase.USER, TestDatabase.PASSWORD);
+        var s =
+            c.prepareStatement(
+                "select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()) t")) {
       s.setString(1, db.name());
       try (var rs = s.executeQuery()) {
         rs.next();
@@ -104,7 +123,9 @@ class ReadinessTest {
   }
 
   private static void admin(String sql) throws SQLException {
-    try (var c = DriverManager.getConnection(TestDatabase.SERVER_URL, TestDatabase.USER, TestDatabase.PASSWORD);
+    try (var c =
+            DriverManager.getConnection(
+                TestDatabase.SERVER_URL, TestDatabase.USER, TestDatabase.PASSWORD);
         var s = c.createStatement()) {
       s.execute(sql);
     }

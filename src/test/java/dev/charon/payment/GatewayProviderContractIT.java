@@ -1,10 +1,10 @@
 package dev.charon.payment;
 
-import dev.charon.payment.domain.ChargeRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.testing.GatewayProcess;
 import dev.charon.testing.Http;
 import java.net.URI;
@@ -26,7 +26,9 @@ class GatewayProviderContractIT extends PaymentProviderContract {
   static void startGateway() {
     gateway = GatewayProcess.start();
     admin = new Http(gateway.url());
-    client = new HttpPaymentProvider(URI.create(gateway.url() + "/"), Duration.ofSeconds(2), Duration.ofSeconds(10));
+    client =
+        new HttpPaymentProvider(
+            URI.create(gateway.url() + "/"), Duration.ofSeconds(2), Duration.ofSeconds(10));
   }
 
   @AfterAll
@@ -37,11 +39,13 @@ class GatewayProviderContractIT extends PaymentProviderContract {
 
   @BeforeEach
   void noFaults() {
-    configure("{\"declineRate\":0,\"timeoutRate\":0,\"networkErrorRate\":0,\"customersNotFound\":[],\"currencyMismatch\":[]}");
+    configure(
+        "{\"declineRate\":0,\"timeoutRate\":0,\"networkErrorRate\":0,\"customersNotFound\":[],\"currencyMismatch\":[]}");
   }
 
   void configure(String patch) {
-    assertThat(admin.send("PUT", "/admin/config", patch, "application/json").status()).isEqualTo(200);
+    assertThat(admin.send("PUT", "/admin/config", patch, "application/json").status())
+        .isEqualTo(200);
   }
 
   @Override
@@ -69,7 +73,12 @@ class GatewayProviderContractIT extends PaymentProviderContract {
 
   @Override
   List<String> declineCodes() {
-    return List.of("insufficient_funds", "do_not_honor", "expired_card", "stolen_card", "authentication_required");
+    return List.of(
+        "insufficient_funds",
+        "do_not_honor",
+        "expired_card",
+        "stolen_card",
+        "authentication_required");
   }
 
   @Override
@@ -93,8 +102,12 @@ class GatewayProviderContractIT extends PaymentProviderContract {
       var page = admin.get("/ledger/charges?after=" + after + "&limit=5000").json();
       for (var c : page.get("charges")) {
         if (c.get("invoiceId").asLong() == invoiceId) {
-          charges.add(new LedgerCharge(c.get("chargeId").asText(),
-              Money.ofMinor(c.get("amountMinor").asLong(), Currency.valueOf(c.get("currency").asText()))));
+          charges.add(
+              new LedgerCharge(
+                  c.get("chargeId").asText(),
+                  Money.ofMinor(
+                      c.get("amountMinor").asLong(),
+                      Currency.valueOf(c.get("currency").asText()))));
         }
       }
       var next = page.get("nextAfter");

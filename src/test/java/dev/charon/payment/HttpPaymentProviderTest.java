@@ -8,8 +8,8 @@ import dev.charon.gateway.GatewayServer;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import dev.charon.payment.domain.ChargeOutcome;
-import dev.charon.payment.domain.DeclineCode;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.DeclineCode;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -32,7 +32,11 @@ class HttpPaymentProviderTest {
 
   @BeforeEach
   void start() {
-    gateway = GatewayServer.start(new GatewayServer.Options("127.0.0.1", 0, dir.resolve("j.jsonl"), false, FaultProfile.none()), Clock.systemUTC());
+    gateway =
+        GatewayServer.start(
+            new GatewayServer.Options(
+                "127.0.0.1", 0, dir.resolve("j.jsonl"), false, FaultProfile.none()),
+            Clock.systemUTC());
     provider = client(Duration.ofSeconds(5));
   }
 
@@ -43,7 +47,8 @@ class HttpPaymentProviderTest {
   }
 
   HttpPaymentProvider client(Duration requestTimeout) {
-    return new HttpPaymentProvider(URI.create(gateway.url() + "/"), Duration.ofSeconds(2), requestTimeout);
+    return new HttpPaymentProvider(
+        URI.create(gateway.url() + "/"), Duration.ofSeconds(2), requestTimeout);
   }
 
   static ChargeRequest request(String key, long customerId) {
@@ -61,17 +66,24 @@ class HttpPaymentProviderTest {
 
   @Test
   void payment_required_is_declined_with_the_reason() {
-    gateway.configure(FaultProfile.none().withDeclineRate(1).withDeclineMix(DeclineMix.only(DeclineCode.EXPIRED_CARD)));
+    gateway.configure(
+        FaultProfile.none()
+            .withDeclineRate(1)
+            .withDeclineMix(DeclineMix.only(DeclineCode.EXPIRED_CARD)));
 
-    assertThat(provider.charge(request("k-1", 2))).isEqualTo(new ChargeOutcome.Declined("expired_card"));
+    assertThat(provider.charge(request("k-1", 2)))
+        .isEqualTo(new ChargeOutcome.Declined("expired_card"));
   }
 
   @Test
   void unknown_customer_and_currency_mismatch_map_to_their_outcomes() {
-    gateway.configure(FaultProfile.none().withCustomersNotFound(Set.of(5L)).withCurrencyMismatch(Set.of(6L)));
+    gateway.configure(
+        FaultProfile.none().withCustomersNotFound(Set.of(5L)).withCurrencyMismatch(Set.of(6L)));
 
-    assertThat(provider.charge(request("k-1", 5))).isInstanceOf(ChargeOutcome.CustomerNotFound.class);
-    assertThat(provider.charge(request("k-2", 6))).isInstanceOf(ChargeOutcome.CurrencyMismatch.class);
+    assertThat(provider.charge(request("k-1", 5)))
+        .isInstanceOf(ChargeOutcome.CustomerNotFound.class);
+    assertThat(provider.charge(request("k-2", 6)))
+        .isInstanceOf(ChargeOutcome.CurrencyMismatch.class);
   }
 
   @Test
@@ -102,7 +114,9 @@ class HttpPaymentProviderTest {
     }
     gateway.configure(FaultProfile.none());
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> provider.charge(request("k-1", 2)) instanceof ChargeOutcome.Charged);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> provider.charge(request("k-1", 2)) instanceof ChargeOutcome.Charged);
   }
 
   @Test
@@ -111,7 +125,9 @@ class HttpPaymentProviderTest {
     try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
       var first = pool.submit(() -> provider.charge(request("k-1", 2)));
       // The first request must be in the gateway before the duplicate: retry until the 409 shows.
-      await().atMost(Duration.ofSeconds(5)).until(() -> provider.charge(request("k-1", 2)) instanceof ChargeOutcome.Unknown);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> provider.charge(request("k-1", 2)) instanceof ChargeOutcome.Unknown);
       assertThat(first.get(5, TimeUnit.SECONDS)).isInstanceOf(ChargeOutcome.Charged.class);
     }
   }
@@ -134,7 +150,11 @@ class HttpPaymentProviderTest {
     try (var socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    try (var nowhere = new HttpPaymentProvider(URI.create("http://127.0.0.1:" + closedPort), Duration.ofSeconds(1), Duration.ofSeconds(1))) {
+    try (var nowhere =
+        new HttpPaymentProvider(
+            URI.create("http://127.0.0.1:" + closedPort),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1))) {
       assertThat(nowhere.charge(request("k-1", 2))).isInstanceOf(ChargeOutcome.Unavailable.class);
     }
   }
@@ -143,11 +163,23 @@ class HttpPaymentProviderTest {
   void other_server_errors_and_a_proxys_503_are_unknown_and_client_errors_are_bugs() {
     var request = request("k-1", 2);
 
-    assertThat(HttpPaymentProvider.outcome(request, 500, "{\"outcome\":\"error\",\"code\":\"journal_failed\"}")).isInstanceOf(ChargeOutcome.Unknown.class);
-    assertThat(HttpPaymentProvider.outcome(request, 502, "<html>bad gateway</html>")).isInstanceOf(ChargeOutcome.Unknown.class);
-    assertThat(HttpPaymentProvider.outcome(request, 503, "{\"outcome\":\"error\",\"code\":\"outage\"}")).isInstanceOf(ChargeOutcome.Unavailable.class);
-    assertThat(HttpPaymentProvider.outcome(request, 503, "")).as("a proxy's 503").isInstanceOf(ChargeOutcome.Unknown.class);
-    assertThatThrownBy(() -> HttpPaymentProvider.outcome(request, 400, "{\"code\":\"invalid_body\"}")).isInstanceOf(PaymentProviderException.class);
-    assertThatThrownBy(() -> HttpPaymentProvider.outcome(request, 404, "")).isInstanceOf(PaymentProviderException.class);
+    assertThat(
+            HttpPaymentProvider.outcome(
+                request, 500, "{\"outcome\":\"error\",\"code\":\"journal_failed\"}"))
+        .isInstanceOf(ChargeOutcome.Unknown.class);
+    assertThat(HttpPaymentProvider.outcome(request, 502, "<html>bad gateway</html>"))
+        .isInstanceOf(ChargeOutcome.Unknown.class);
+    assertThat(
+            HttpPaymentProvider.outcome(
+                request, 503, "{\"outcome\":\"error\",\"code\":\"outage\"}"))
+        .isInstanceOf(ChargeOutcome.Unavailable.class);
+    assertThat(HttpPaymentProvider.outcome(request, 503, ""))
+        .as("a proxy's 503")
+        .isInstanceOf(ChargeOutcome.Unknown.class);
+    assertThatThrownBy(
+            () -> HttpPaymentProvider.outcome(request, 400, "{\"code\":\"invalid_body\"}"))
+        .isInstanceOf(PaymentProviderException.class);
+    assertThatThrownBy(() -> HttpPaymentProvider.outcome(request, 404, ""))
+        .isInstanceOf(PaymentProviderException.class);
   }
 }

@@ -9,7 +9,8 @@ import dev.charon.payment.domain.ChargeRequest;
 import org.junit.jupiter.api.Test;
 
 class LegacyProviderAdapterTest {
-  static final ChargeRequest REQUEST = new ChargeRequest(7, 3, Money.ofMinor(990, Currency.GBP), "attempt-1");
+  static final ChargeRequest REQUEST =
+      new ChargeRequest(7, 3, Money.ofMinor(990, Currency.GBP), "attempt-1");
 
   static ChargeOutcome charge(LegacyPaymentProvider legacy) {
     return new LegacyProviderAdapter(legacy).charge(REQUEST);
@@ -26,16 +27,29 @@ class LegacyProviderAdapterTest {
     var seen = new LegacyPaymentProvider.Invoice[1];
     charge(invoice -> (seen[0] = invoice) != null);
 
-    assertThat(seen[0]).isEqualTo(new LegacyPaymentProvider.Invoice(7, 3, Money.ofMinor(990, Currency.GBP)));
+    assertThat(seen[0])
+        .isEqualTo(new LegacyPaymentProvider.Invoice(7, 3, Money.ofMinor(990, Currency.GBP)));
   }
 
   @Test
   void each_exception_maps_to_its_outcome() {
-    assertThat(charge(i -> { throw new LegacyPaymentProvider.CustomerNotFoundException("no 3"); }))
+    assertThat(
+            charge(
+                i -> {
+                  throw new LegacyPaymentProvider.CustomerNotFoundException("no 3");
+                }))
         .isEqualTo(new ChargeOutcome.CustomerNotFound("no 3"));
-    assertThat(charge(i -> { throw new LegacyPaymentProvider.CurrencyMismatchException("GBP vs EUR"); }))
+    assertThat(
+            charge(
+                i -> {
+                  throw new LegacyPaymentProvider.CurrencyMismatchException("GBP vs EUR");
+                }))
         .isEqualTo(new ChargeOutcome.CurrencyMismatch("GBP vs EUR"));
-    assertThat(charge(i -> { throw new LegacyPaymentProvider.NetworkException("reset"); }))
+    assertThat(
+            charge(
+                i -> {
+                  throw new LegacyPaymentProvider.NetworkException("reset");
+                }))
         .isInstanceOf(ChargeOutcome.Unavailable.class);
   }
 }

@@ -1,22 +1,21 @@
 package dev.charon.payment;
 
-import dev.charon.payment.domain.ChargeOutcome;
-import dev.charon.payment.domain.ChargeRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every provider adapter must do, checked the same way for each (the simulator in-process,
- * the gateway as its own process over HTTP, Stripe through the official client against an
- * independent emulator). A subclass says how to make its provider pay, decline, not know a
- * customer and lose a response, and how to read the provider's own ledger; the assertions are
- * here, once.
+ * What every provider adapter must do, checked the same way for each (the simulator in-process, the
+ * gateway as its own process over HTTP, Stripe through the official client against an independent
+ * emulator). A subclass says how to make its provider pay, decline, not know a customer and lose a
+ * response, and how to read the provider's own ledger; the assertions are here, once.
  */
 abstract class PaymentProviderContract {
   /** One successful charge as the provider's own ledger records it. */
@@ -62,7 +61,10 @@ abstract class PaymentProviderContract {
 
     assertThat(first).isInstanceOf(ChargeOutcome.Charged.class);
     assertThat(replay).isEqualTo(first);
-    assertThat(ledger(invoice)).containsExactly(new LedgerCharge(((ChargeOutcome.Charged) first).providerReference(), request.amount()));
+    assertThat(ledger(invoice))
+        .containsExactly(
+            new LedgerCharge(
+                ((ChargeOutcome.Charged) first).providerReference(), request.amount()));
   }
 
   @Test
@@ -76,7 +78,10 @@ abstract class PaymentProviderContract {
 
     assertThat(lost).isInstanceOf(ChargeOutcome.Unknown.class);
     assertThat(reconciled).isInstanceOf(ChargeOutcome.Charged.class);
-    assertThat(ledger(invoice)).containsExactly(new LedgerCharge(((ChargeOutcome.Charged) reconciled).providerReference(), request.amount()));
+    assertThat(ledger(invoice))
+        .containsExactly(
+            new LedgerCharge(
+                ((ChargeOutcome.Charged) reconciled).providerReference(), request.amount()));
   }
 
   @Test
@@ -87,7 +92,9 @@ abstract class PaymentProviderContract {
       var request = declining(code, invoice, Money.ofMinor(5_000, Currency.GBP), newKey());
 
       assertThat(provider().charge(request)).as(code).isEqualTo(new ChargeOutcome.Declined(code));
-      assertThat(provider().charge(request)).as(code + ", replayed").isEqualTo(new ChargeOutcome.Declined(code));
+      assertThat(provider().charge(request))
+          .as(code + ", replayed")
+          .isEqualTo(new ChargeOutcome.Declined(code));
       assertThat(ledger(invoice)).as(code).isEmpty();
     }
   }
@@ -96,7 +103,8 @@ abstract class PaymentProviderContract {
   void an_unknown_customer_is_customer_not_found_and_charges_nothing() {
     long invoice = newInvoice();
 
-    var outcome = provider().charge(unknownCustomer(invoice, Money.ofMinor(3_000, Currency.CHF), newKey()));
+    var outcome =
+        provider().charge(unknownCustomer(invoice, Money.ofMinor(3_000, Currency.CHF), newKey()));
 
     assertThat(outcome).isInstanceOf(ChargeOutcome.CustomerNotFound.class);
     assertThat(ledger(invoice)).isEmpty();
@@ -105,16 +113,23 @@ abstract class PaymentProviderContract {
   @Test
   void amounts_and_currencies_are_charged_exactly_including_zero_decimal_yen() {
     var amounts =
-        List.of(Money.ofMinor(1_234, Currency.JPY), Money.ofMinor(1_234, Currency.EUR), Money.ofMinor(99_999_999, Currency.SEK),
-            Money.ofMinor(301, Currency.DKK), Money.ofMinor(50, Currency.USD), Money.ofMinor(7_777, Currency.NOK));
+        List.of(
+            Money.ofMinor(1_234, Currency.JPY),
+            Money.ofMinor(1_234, Currency.EUR),
+            Money.ofMinor(99_999_999, Currency.SEK),
+            Money.ofMinor(301, Currency.DKK),
+            Money.ofMinor(50, Currency.USD),
+            Money.ofMinor(7_777, Currency.NOK));
     for (var amount : amounts) {
       long invoice = newInvoice();
 
       var outcome = provider().charge(paying(invoice, amount, newKey()));
 
       assertThat(outcome).as(amount.toString()).isInstanceOf(ChargeOutcome.Charged.class);
-      assertThat(ledger(invoice)).as(amount.toString())
-          .containsExactly(new LedgerCharge(((ChargeOutcome.Charged) outcome).providerReference(), amount));
+      assertThat(ledger(invoice))
+          .as(amount.toString())
+          .containsExactly(
+              new LedgerCharge(((ChargeOutcome.Charged) outcome).providerReference(), amount));
     }
   }
 }

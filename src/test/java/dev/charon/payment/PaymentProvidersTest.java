@@ -21,19 +21,28 @@ class PaymentProvidersTest {
     assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(settings.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(settings.simulator()).isEqualTo(FaultProfile.none());
-    assertThat(PaymentProviders.create(settings, Clock.systemUTC())).isInstanceOf(SimulatedPaymentProvider.class);
+    assertThat(PaymentProviders.create(settings, Clock.systemUTC()))
+        .isInstanceOf(SimulatedPaymentProvider.class);
   }
 
   @Test
   void a_gateway_url_selects_the_http_provider_with_its_timeouts() {
     var settings =
         PaymentSettings.from(
-            new Env(Map.of("CHARON_GATEWAY_URL", "http://gw:7070", "CHARON_GATEWAY_CONNECT_TIMEOUT", "500ms", "CHARON_GATEWAY_TIMEOUT", "3s")));
+            new Env(
+                Map.of(
+                    "CHARON_GATEWAY_URL",
+                    "http://gw:7070",
+                    "CHARON_GATEWAY_CONNECT_TIMEOUT",
+                    "500ms",
+                    "CHARON_GATEWAY_TIMEOUT",
+                    "3s")));
 
     assertThat(settings.gatewayUrl()).contains(URI.create("http://gw:7070"));
     assertThat(settings.connectTimeout()).isEqualTo(Duration.ofMillis(500));
     assertThat(settings.requestTimeout()).isEqualTo(Duration.ofSeconds(3));
-    assertThat(PaymentProviders.create(settings, Clock.systemUTC())).isInstanceOf(HttpPaymentProvider.class);
+    assertThat(PaymentProviders.create(settings, Clock.systemUTC()))
+        .isInstanceOf(HttpPaymentProvider.class);
   }
 
   @Test
@@ -57,10 +66,12 @@ class PaymentProvidersTest {
 
   @Test
   void bad_values_refuse_to_start_and_name_the_variable() {
-    assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_SIM_DECLINE_RATE", "1.2"))))
+    assertThatThrownBy(
+            () -> PaymentSettings.from(new Env(Map.of("CHARON_SIM_DECLINE_RATE", "1.2"))))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("CHARON_SIM_DECLINE_RATE");
-    assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_SIM_CUSTOMERS_NOT_FOUND", "4,x"))))
+    assertThatThrownBy(
+            () -> PaymentSettings.from(new Env(Map.of("CHARON_SIM_CUSTOMERS_NOT_FOUND", "4,x"))))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("CHARON_SIM_CUSTOMERS_NOT_FOUND");
     assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_GATEWAY_URL", "gw:7070"))))
@@ -78,8 +89,16 @@ class PaymentProvidersTest {
   void charon_provider_stripe_selects_the_stripe_adapter_with_its_key_base_url_and_timeout() {
     var settings =
         PaymentSettings.from(
-            new Env(Map.of("CHARON_PROVIDER", "stripe", "CHARON_STRIPE_API_KEY", "sk_test_abc123", "CHARON_STRIPE_BASE_URL",
-                "http://127.0.0.1:12111", "CHARON_STRIPE_TIMEOUT", "3s")));
+            new Env(
+                Map.of(
+                    "CHARON_PROVIDER",
+                    "stripe",
+                    "CHARON_STRIPE_API_KEY",
+                    "sk_test_abc123",
+                    "CHARON_STRIPE_BASE_URL",
+                    "http://127.0.0.1:12111",
+                    "CHARON_STRIPE_TIMEOUT",
+                    "3s")));
 
     assertThat(settings.provider()).isEqualTo(PaymentSettings.Provider.STRIPE);
     var stripe = settings.stripe().orElseThrow();
@@ -87,27 +106,65 @@ class PaymentProvidersTest {
     assertThat(stripe.readTimeout()).isEqualTo(Duration.ofSeconds(3));
     assertThat(stripe.testMode()).isTrue();
     assertThat(stripe.toString()).doesNotContain("sk_test_abc123");
-    assertThat(PaymentProviders.create(settings, Clock.systemUTC())).isInstanceOf(dev.charon.payment.stripe.StripePaymentProvider.class);
-    assertThat(PaymentSettings.from(new Env(Map.of("CHARON_PROVIDER", "stripe", "CHARON_STRIPE_API_KEY", "sk_live_x1")))
-            .stripe().orElseThrow().baseUrl())
+    assertThat(PaymentProviders.create(settings, Clock.systemUTC()))
+        .isInstanceOf(dev.charon.payment.stripe.StripePaymentProvider.class);
+    assertThat(
+            PaymentSettings.from(
+                    new Env(
+                        Map.of("CHARON_PROVIDER", "stripe", "CHARON_STRIPE_API_KEY", "sk_live_x1")))
+                .stripe()
+                .orElseThrow()
+                .baseUrl())
         .isEqualTo(URI.create("https://api.stripe.com"));
   }
 
   @Test
   void bad_provider_settings_refuse_to_start_naming_the_variable() {
     assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_PROVIDER", "paypal"))))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("CHARON_PROVIDER");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CHARON_PROVIDER");
     assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_PROVIDER", "stripe"))))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("CHARON_STRIPE_API_KEY");
-    assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_PROVIDER", "stripe", "CHARON_STRIPE_API_KEY", "pk_test_public"))))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("CHARON_STRIPE_API_KEY");
-    assertThatThrownBy(() -> PaymentSettings.from(
-            new Env(Map.of("CHARON_PROVIDER", "stripe", "CHARON_STRIPE_API_KEY", "sk_test_1", "CHARON_STRIPE_BASE_URL", "localhost:12111"))))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("CHARON_STRIPE_BASE_URL");
-    assertThatThrownBy(() -> PaymentSettings.from(
-            new Env(Map.of("CHARON_PROVIDER", "stripe", "CHARON_STRIPE_API_KEY", "sk_test_1", "CHARON_STRIPE_TIMEOUT", "0s"))))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("CHARON_STRIPE_TIMEOUT");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CHARON_STRIPE_API_KEY");
+    assertThatThrownBy(
+            () ->
+                PaymentSettings.from(
+                    new Env(
+                        Map.of(
+                            "CHARON_PROVIDER",
+                            "stripe",
+                            "CHARON_STRIPE_API_KEY",
+                            "pk_test_public"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CHARON_STRIPE_API_KEY");
+    assertThatThrownBy(
+            () ->
+                PaymentSettings.from(
+                    new Env(
+                        Map.of(
+                            "CHARON_PROVIDER",
+                            "stripe",
+                            "CHARON_STRIPE_API_KEY",
+                            "sk_test_1",
+                            "CHARON_STRIPE_BASE_URL",
+                            "localhost:12111"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CHARON_STRIPE_BASE_URL");
+    assertThatThrownBy(
+            () ->
+                PaymentSettings.from(
+                    new Env(
+                        Map.of(
+                            "CHARON_PROVIDER",
+                            "stripe",
+                            "CHARON_STRIPE_API_KEY",
+                            "sk_test_1",
+                            "CHARON_STRIPE_TIMEOUT",
+                            "0s"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CHARON_STRIPE_TIMEOUT");
     assertThatThrownBy(() -> PaymentSettings.from(new Env(Map.of("CHARON_PROVIDER", "gateway"))))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("CHARON_GATEWAY_URL");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CHARON_GATEWAY_URL");
   }
 }

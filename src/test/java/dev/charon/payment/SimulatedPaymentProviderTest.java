@@ -1,6 +1,5 @@
 package dev.charon.payment;
 
-import dev.charon.payment.domain.DeclineCode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,6 +7,7 @@ import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.DeclineCode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,10 +44,13 @@ class SimulatedPaymentProviderTest {
     var outcome = sim.charge(request("k-1", 1));
 
     assertThat(outcome).isInstanceOf(ChargeOutcome.Charged.class);
-    assertThat(sim.ledger()).singleElement().satisfies(e -> {
-      assertThat(e.outcome()).isEqualTo(outcome);
-      assertThat(e.at()).isEqualTo(CLOCK.instant());
-    });
+    assertThat(sim.ledger())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.outcome()).isEqualTo(outcome);
+              assertThat(e.at()).isEqualTo(CLOCK.instant());
+            });
   }
 
   @Test
@@ -75,14 +78,22 @@ class SimulatedPaymentProviderTest {
   void decline_rate_declines_about_that_share_of_keys() {
     var sim = provider(FaultProfile.none().withDeclineRate(0.2));
 
-    long declined = IntStream.range(0, 10_000).mapToObj(i -> sim.charge(request("k-" + i, i + 1))).filter(ChargeOutcome.Declined.class::isInstance).count();
+    long declined =
+        IntStream.range(0, 10_000)
+            .mapToObj(i -> sim.charge(request("k-" + i, i + 1)))
+            .filter(ChargeOutcome.Declined.class::isInstance)
+            .count();
 
     assertThat(declined).isBetween(1_800L, 2_200L);
   }
 
   @Test
   void listed_customers_are_not_found_or_mismatched() {
-    var sim = provider(FaultProfile.none().withCustomersNotFound(Set.of(101L)).withCurrencyMismatch(Set.of(102L)));
+    var sim =
+        provider(
+            FaultProfile.none()
+                .withCustomersNotFound(Set.of(101L))
+                .withCurrencyMismatch(Set.of(102L)));
 
     assertThat(sim.charge(request("a", 1))).isInstanceOf(ChargeOutcome.CustomerNotFound.class);
     assertThat(sim.charge(request("b", 2))).isInstanceOf(ChargeOutcome.CurrencyMismatch.class);
@@ -91,7 +102,12 @@ class SimulatedPaymentProviderTest {
 
   @Test
   void same_seed_and_keys_give_the_same_outcomes_in_any_order() throws InterruptedException {
-    var faults = FaultProfile.none().withSeed(42).withDeclineRate(0.3).withTimeoutRate(0.1).withNetworkErrorRate(0.1);
+    var faults =
+        FaultProfile.none()
+            .withSeed(42)
+            .withDeclineRate(0.3)
+            .withTimeoutRate(0.1)
+            .withNetworkErrorRate(0.1);
     var keys = IntStream.rangeClosed(1, 2_000).boxed().toList();
     var inOrder = new ConcurrentHashMap<Integer, ChargeOutcome>();
     var sequential = provider(faults);
@@ -102,7 +118,8 @@ class SimulatedPaymentProviderTest {
     var concurrent = provider(faults);
     var concurrently = new ConcurrentHashMap<Integer, ChargeOutcome>();
     try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      shuffled.forEach(i -> pool.submit(() -> concurrently.put(i, concurrent.charge(request("k-" + i, i)))));
+      shuffled.forEach(
+          i -> pool.submit(() -> concurrently.put(i, concurrent.charge(request("k-" + i, i)))));
     }
 
     assertThat(concurrently).isEqualTo(inOrder);
@@ -136,7 +153,9 @@ class SimulatedPaymentProviderTest {
 
     assertThat(first).isInstanceOf(ChargeOutcome.Unknown.class);
     assertThat(retry).isInstanceOf(ChargeOutcome.Charged.class);
-    assertThat(sim.ledger()).singleElement().satisfies(e -> assertThat(e.outcome()).isEqualTo(retry));
+    assertThat(sim.ledger())
+        .singleElement()
+        .satisfies(e -> assertThat(e.outcome()).isEqualTo(retry));
   }
 
   @Test
@@ -165,10 +184,13 @@ class SimulatedPaymentProviderTest {
     var entered = new CountDownLatch(1);
     var release = new CountDownLatch(1);
     var sim =
-        new SimulatedPaymentProvider(FaultProfile.none().withLatency(10, 0), CLOCK, d -> {
-          entered.countDown();
-          release.await();
-        });
+        new SimulatedPaymentProvider(
+            FaultProfile.none().withLatency(10, 0),
+            CLOCK,
+            d -> {
+              entered.countDown();
+              release.await();
+            });
     try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
       var first = pool.submit(() -> sim.charge(request("k-1", 1)));
       assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
@@ -195,9 +217,12 @@ class SimulatedPaymentProviderTest {
 
   @Test
   void fault_profile_rejects_impossible_rates() {
-    assertThatThrownBy(() -> FaultProfile.none().withDeclineRate(1.5)).hasMessageContaining("declineRate");
-    assertThatThrownBy(() -> FaultProfile.none().withTimeoutRate(Double.NaN)).hasMessageContaining("timeoutRate");
-    assertThatThrownBy(() -> FaultProfile.none().withLatency(-1, 0)).hasMessageContaining("latencyMs");
+    assertThatThrownBy(() -> FaultProfile.none().withDeclineRate(1.5))
+        .hasMessageContaining("declineRate");
+    assertThatThrownBy(() -> FaultProfile.none().withTimeoutRate(Double.NaN))
+        .hasMessageContaining("timeoutRate");
+    assertThatThrownBy(() -> FaultProfile.none().withLatency(-1, 0))
+        .hasMessageContaining("latencyMs");
   }
 
   @Test
@@ -214,15 +239,21 @@ class SimulatedPaymentProviderTest {
     }
     assertThat(codes.keySet()).allSatisfy(code -> assertThat(DeclineCode.of(code)).isPresent());
     assertThat(codes.keySet()).contains("insufficient_funds", "expired_card", "do_not_honor");
-    long hard = codes.entrySet().stream().filter(e -> DeclineCode.isHard(e.getKey())).mapToLong(e -> e.getValue()).sum();
+    long hard =
+        codes.entrySet().stream()
+            .filter(e -> DeclineCode.isHard(e.getKey()))
+            .mapToLong(e -> e.getValue())
+            .sum();
     assertThat(hard).as("the standard mix is one decline in five hard").isBetween(300L, 500L);
   }
 
   @Test
   void a_decline_mix_is_parsed_and_refuses_unknown_codes() {
     assertThat(DeclineMix.parse("expired_card=1").pick(0.99)).isEqualTo(DeclineCode.EXPIRED_CARD);
-    assertThat(DeclineMix.parse("insufficient_funds=3,lost_card=1").pick(0.8)).isEqualTo(DeclineCode.LOST_CARD);
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> DeclineMix.parse("insufficient_funds=1,card_is_sad=2"))
+    assertThat(DeclineMix.parse("insufficient_funds=3,lost_card=1").pick(0.8))
+        .isEqualTo(DeclineCode.LOST_CARD);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> DeclineMix.parse("insufficient_funds=1,card_is_sad=2"))
         .hasMessageContaining("unknown decline code 'card_is_sad'");
   }
 }

@@ -35,14 +35,23 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
 
   @Override
   ChargeRequest declining(String declineCode, long invoiceId, Money amount, String key) {
-    sim.configure(FaultProfile.none().withDeclineRate(1)
-        .withDeclineMix(DeclineMix.only(dev.charon.payment.domain.DeclineCode.of(declineCode).orElseThrow())));
+    sim.configure(
+        FaultProfile.none()
+            .withDeclineRate(1)
+            .withDeclineMix(
+                DeclineMix.only(
+                    dev.charon.payment.domain.DeclineCode.of(declineCode).orElseThrow())));
     return new ChargeRequest(invoiceId, invoiceId, amount, key);
   }
 
   @Override
   List<String> declineCodes() {
-    return List.of("insufficient_funds", "do_not_honor", "expired_card", "stolen_card", "authentication_required");
+    return List.of(
+        "insufficient_funds",
+        "do_not_honor",
+        "expired_card",
+        "stolen_card",
+        "authentication_required");
   }
 
   @Override
@@ -61,7 +70,11 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
   List<LedgerCharge> ledger(long invoiceId) {
     return sim.results(invoiceId).stream()
         .filter(SimulatedPaymentProvider.LedgerEntry::charged)
-        .map(e -> new LedgerCharge(((ChargeOutcome.Charged) e.outcome()).providerReference(), e.request().amount()))
+        .map(
+            e ->
+                new LedgerCharge(
+                    ((ChargeOutcome.Charged) e.outcome()).providerReference(),
+                    e.request().amount()))
         .toList();
   }
 }

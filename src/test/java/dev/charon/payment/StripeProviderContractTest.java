@@ -45,9 +45,14 @@ class StripeProviderContractTest extends PaymentProviderContract {
   static void startEmulator() {
     emulator = StripeEmulator.start();
     proxy = StripeFaultProxy.start(emulator.url());
-    stripe = new StripePaymentProvider(
-        new StripeSettings(StripeEmulator.API_KEY, URI.create(proxy.url()), Duration.ofSeconds(2), Duration.ofSeconds(10)),
-        new SimpleMeterRegistry());
+    stripe =
+        new StripePaymentProvider(
+            new StripeSettings(
+                StripeEmulator.API_KEY,
+                URI.create(proxy.url()),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(10)),
+            new SimpleMeterRegistry());
     payingCustomer = emulator.customer("tok_visa");
   }
 
@@ -85,7 +90,8 @@ class StripeProviderContractTest extends PaymentProviderContract {
 
   @Override
   ChargeRequest unknownCustomer(long invoiceId, Money amount, String key) {
-    return new ChargeRequest(invoiceId, invoiceId * 10, invoiceId, "cus_nobody" + invoiceId, amount, key);
+    return new ChargeRequest(
+        invoiceId, invoiceId * 10, invoiceId, "cus_nobody" + invoiceId, amount, key);
   }
 
   @Override
@@ -98,8 +104,11 @@ class StripeProviderContractTest extends PaymentProviderContract {
   List<LedgerCharge> ledger(long invoiceId) {
     var charges = new ArrayList<LedgerCharge>();
     for (Charge c : emulator.charges()) {
-      if (String.valueOf(invoiceId).equals(c.getMetadata().get(StripePaymentProvider.INVOICE_ID)) && "succeeded".equals(c.getStatus())) {
-        charges.add(new LedgerCharge(c.getId(), StripeAmounts.fromStripe(c.getAmount(), c.getCurrency()).orElseThrow()));
+      if (String.valueOf(invoiceId).equals(c.getMetadata().get(StripePaymentProvider.INVOICE_ID))
+          && "succeeded".equals(c.getStatus())) {
+        charges.add(
+            new LedgerCharge(
+                c.getId(), StripeAmounts.fromStripe(c.getAmount(), c.getCurrency()).orElseThrow()));
       }
     }
     return charges;

@@ -66,7 +66,8 @@ class ChargeQueueContractTest {
 
     var delivered = takeAtLeast(queue, 1, 10);
 
-    assertThat(delivered).extracting(Delivery::requestId, Delivery::invoiceId)
+    assertThat(delivered)
+        .extracting(Delivery::requestId, Delivery::invoiceId)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(row.requestId(), row.invoiceId()));
   }
 
@@ -88,8 +89,10 @@ class ChargeQueueContractTest {
               return delivered.size() >= rows.size();
             });
 
-    assertThat(delivered).extracting(Delivery::requestId)
-        .containsExactlyInAnyOrderElementsOf(rows.stream().map(ChargeRequests.Row::requestId).toList());
+    assertThat(delivered)
+        .extracting(Delivery::requestId)
+        .containsExactlyInAnyOrderElementsOf(
+            rows.stream().map(ChargeRequests.Row::requestId).toList());
   }
 
   @Test
@@ -100,7 +103,9 @@ class ChargeQueueContractTest {
 
     queue.handBack(first);
 
-    assertThat(takeAtLeast(queue, 1, 10)).extracting(Delivery::requestId).containsExactly(row.requestId());
+    assertThat(takeAtLeast(queue, 1, 10))
+        .extracting(Delivery::requestId)
+        .containsExactly(row.requestId());
   }
 
   @Test
@@ -140,7 +145,9 @@ class ChargeQueueContractTest {
               return null;
             });
       }
-      await().atMost(Duration.ofSeconds(30)).until(() -> completed.size() == rows.size() || !violations.isEmpty());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> completed.size() == rows.size() || !violations.isEmpty());
       running.set(false);
     }
     assertThat(violations).isEmpty();
@@ -151,12 +158,16 @@ class ChargeQueueContractTest {
   void a_request_held_by_a_consumer_that_dies_is_delivered_to_another() throws Exception {
     var row = requests.enqueue();
     var doomed = consumers.open(SHORT_LEASE);
-    assertThat(takeAtLeast(doomed, 1, 10)).extracting(Delivery::requestId).containsExactly(row.requestId());
+    assertThat(takeAtLeast(doomed, 1, 10))
+        .extracting(Delivery::requestId)
+        .containsExactly(row.requestId());
 
     consumers.crash(doomed); // no done, no hand-back
 
     var survivor = consumers.open(LONG_LEASE);
-    assertThat(takeAtLeast(survivor, 1, 10)).extracting(Delivery::requestId).containsExactly(row.requestId());
+    assertThat(takeAtLeast(survivor, 1, 10))
+        .extracting(Delivery::requestId)
+        .containsExactly(row.requestId());
   }
 
   @Test
@@ -178,7 +189,9 @@ class ChargeQueueContractTest {
     queue.done(delivery);
   }
 
-  /** Takes until {@code n} deliveries arrived, checking that no take returned more than {@code max}. */
+  /**
+   * Takes until {@code n} deliveries arrived, checking that no take returned more than {@code max}.
+   */
   private static List<Delivery> takeAtLeast(ChargeQueue queue, int n, int max) {
     var taken = new ArrayList<Delivery>();
     await()
@@ -210,7 +223,9 @@ class ChargeQueueContractTest {
 
     @Override
     public ChargeQueue open(Duration lease) {
-      var queue = new PostgresChargeQueue(db.jdbi(), "consumer-" + UUID.randomUUID(), lease, Duration.ofMillis(20));
+      var queue =
+          new PostgresChargeQueue(
+              db.jdbi(), "consumer-" + UUID.randomUUID(), lease, Duration.ofMillis(20));
       opened.add(queue);
       return queue;
     }
@@ -229,14 +244,17 @@ class ChargeQueueContractTest {
   private static final class RabbitConsumers implements Consumers {
     private final RabbitBroker broker = new RabbitBroker();
     // A small prefetch, so that competing consumers both get work.
-    private final AmqpSettings settings = broker.uniqueSettings(Map.of("CHARON_AMQP_PREFETCH", "4"));
+    private final AmqpSettings settings =
+        broker.uniqueSettings(Map.of("CHARON_AMQP_PREFETCH", "4"));
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    private final OutboxRelay relay = new OutboxRelay(db.jdbi(), settings, "charon-test-relay", metrics).start();
+    private final OutboxRelay relay =
+        new OutboxRelay(db.jdbi(), settings, "charon-test-relay", metrics).start();
     private final List<ChargeQueue> opened = new ArrayList<>();
 
     @Override
     public ChargeQueue open(Duration lease) {
-      var queue = RabbitChargeQueue.start(settings, "charon-test-consumer-" + UUID.randomUUID(), metrics);
+      var queue =
+          RabbitChargeQueue.start(settings, "charon-test-consumer-" + UUID.randomUUID(), metrics);
       opened.add(queue);
       return queue;
     }

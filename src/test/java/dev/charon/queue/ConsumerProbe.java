@@ -9,7 +9,10 @@ import com.rabbitmq.client.Connection;
 final class ConsumerProbe {
   private ConsumerProbe() {}
 
-  /** The consumer's process dies: the connection goes without acks or hand-backs; the broker redelivers. */
+  /**
+   * The consumer's process dies: the connection goes without acks or hand-backs; the broker
+   * redelivers.
+   */
   static void crash(RabbitChargeQueue consumer) {
     ((Connection) field(consumer, "connection")).abort();
   }

@@ -53,7 +53,9 @@ class OutboxRelayTest {
   }
 
   @Test
-  void each_pending_row_is_published_as_a_persistent_message_and_marked_published_after_its_confirm() throws Exception {
+  void
+      each_pending_row_is_published_as_a_persistent_message_and_marked_published_after_its_confirm()
+          throws Exception {
     var settings = broker.uniqueSettings(Map.of());
     var rows = requests.enqueue(3);
     startRelay(settings);
@@ -69,7 +71,8 @@ class OutboxRelayTest {
         var message = RabbitMessage.parse(got.getBody());
         assertThat(got.getProps().getMessageId()).isEqualTo(Long.toString(message.requestId()));
         assertThat(new String(got.getBody(), java.nio.charset.StandardCharsets.UTF_8))
-            .isEqualTo("{\"requestId\":%d,\"invoiceId\":%d}", message.requestId(), message.invoiceId());
+            .isEqualTo(
+                "{\"requestId\":%d,\"invoiceId\":%d}", message.requestId(), message.invoiceId());
         seen.add(new ChargeRequests.Row(message.requestId(), message.invoiceId()));
       }
       assertThat(seen).containsExactlyElementsOf(rows);
@@ -79,7 +82,8 @@ class OutboxRelayTest {
   }
 
   @Test
-  void a_row_the_broker_nacks_stays_unpublished_and_is_published_once_the_broker_accepts_it() throws Exception {
+  void a_row_the_broker_nacks_stays_unpublished_and_is_published_once_the_broker_accepts_it()
+      throws Exception {
     var settings = broker.uniqueSettings(Map.of());
     RabbitTopology.declare(broker.admin(), settings);
     // A queue over its length limit that rejects publishes makes the broker nack every message
@@ -93,13 +97,16 @@ class OutboxRelayTest {
     var row = requests.enqueue();
     startRelay(settings);
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> counter("charon.relay.failed", "reason", "nacked") >= 1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> counter("charon.relay.failed", "reason", "nacked") >= 1);
     assertThat(requests.unpublished()).isEqualTo(1);
 
     broker.clearPolicy(settings.queue());
     await().atMost(Duration.ofSeconds(20)).until(() -> requests.unpublished() == 0);
     try (var channel = broker.admin().createChannel()) {
-      assertThat(new String(channel.basicGet(settings.queue(), true).getBody())).isEqualTo("filler");
+      assertThat(new String(channel.basicGet(settings.queue(), true).getBody()))
+          .isEqualTo("filler");
       var published = RabbitMessage.parse(channel.basicGet(settings.queue(), true).getBody());
       assertThat(published.requestId()).isEqualTo(row.requestId());
     }
@@ -113,7 +120,9 @@ class OutboxRelayTest {
       channel.queueUnbind(settings.queue(), settings.exchange(), settings.routingKey());
       requests.enqueue();
 
-      await().atMost(Duration.ofSeconds(10)).until(() -> counter("charon.relay.failed", "reason", "returned") >= 1);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> counter("charon.relay.failed", "reason", "returned") >= 1);
       assertThat(requests.unpublished()).isEqualTo(1);
 
       channel.queueBind(settings.queue(), settings.exchange(), settings.routingKey());
@@ -123,7 +132,8 @@ class OutboxRelayTest {
   }
 
   @Test
-  void the_sweeper_republishes_rows_published_longer_ago_than_the_timeout_and_still_open() throws Exception {
+  void the_sweeper_republishes_rows_published_longer_ago_than_the_timeout_and_still_open()
+      throws Exception {
     var settings = broker.uniqueSettings(Map.of("CHARON_RELAY_REPUBLISH_AFTER", "5m"));
     var lost = requests.enqueue();
     var recent = requests.enqueue();
@@ -134,26 +144,35 @@ class OutboxRelayTest {
     startRelay(settings);
 
     await().atMost(Duration.ofSeconds(10)).until(() -> broker.ready(settings.queue()) == 1);
-    assertThat(broker.drain(settings.queue())).extracting(RabbitMessage::requestId).containsExactly(lost.requestId());
-    assertThat(requests.publishedAt(lost.requestId())).isAfter(java.time.OffsetDateTime.now().minusMinutes(1));
+    assertThat(broker.drain(settings.queue()))
+        .extracting(RabbitMessage::requestId)
+        .containsExactly(lost.requestId());
+    assertThat(requests.publishedAt(lost.requestId()))
+        .isAfter(java.time.OffsetDateTime.now().minusMinutes(1));
     assertThat(requests.publishedAt(recent.requestId())).isEqualTo(recentPublishedAt);
     assertThat(counter("charon.relay.published", "kind", "republish")).isEqualTo(1);
   }
 
   @Test
-  void a_message_consumed_without_its_row_being_settled_is_republished_after_the_timeout() throws Exception {
+  void a_message_consumed_without_its_row_being_settled_is_republished_after_the_timeout()
+      throws Exception {
     var settings = broker.uniqueSettings(Map.of("CHARON_RELAY_REPUBLISH_AFTER", "1s"));
     var row = requests.enqueue();
     startRelay(settings);
     await().atMost(Duration.ofSeconds(10)).until(() -> broker.ready(settings.queue()) == 1);
-    assertThat(broker.drain(settings.queue())).extracting(RabbitMessage::requestId).containsExactly(row.requestId());
+    assertThat(broker.drain(settings.queue()))
+        .extracting(RabbitMessage::requestId)
+        .containsExactly(row.requestId());
 
     await().atMost(Duration.ofSeconds(10)).until(() -> broker.ready(settings.queue()) >= 1);
-    assertThat(broker.drain(settings.queue())).extracting(RabbitMessage::requestId).containsOnly(row.requestId());
+    assertThat(broker.drain(settings.queue()))
+        .extracting(RabbitMessage::requestId)
+        .containsOnly(row.requestId());
   }
 
   @Test
-  void the_relay_survives_broker_side_connection_drops_and_every_row_is_published_at_least_once() throws Exception {
+  void the_relay_survives_broker_side_connection_drops_and_every_row_is_published_at_least_once()
+      throws Exception {
     var settings = broker.uniqueSettings(Map.of("CHARON_RELAY_BATCH", "200"));
     startRelay(settings);
     var rows = new ArrayList<ChargeRequests.Row>(requests.enqueue(1_000));
@@ -174,7 +193,10 @@ class OutboxRelayTest {
     rows.addAll(requests.enqueue(1_000));
     await()
         .atMost(Duration.ofSeconds(60))
-        .until(() -> requests.unpublished() == 0 && metrics.get("charon.relay.recoveries").counter().count() >= 2);
+        .until(
+            () ->
+                requests.unpublished() == 0
+                    && metrics.get("charon.relay.recoveries").counter().count() >= 2);
 
     List<RabbitMessage> messages = broker.drain(settings.queue());
     var delivered = messages.stream().map(RabbitMessage::requestId).collect(Collectors.toSet());

@@ -15,9 +15,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The test's view of the real broker ({@code CHARON_TEST_AMQP_URL}, default the local one): settings
- * with names unique to one test, an admin connection to inspect queues, and rabbitmqctl for what
- * only the broker side can do (drop a connection, set a policy).
+ * The test's view of the real broker ({@code CHARON_TEST_AMQP_URL}, default the local one):
+ * settings with names unique to one test, an admin connection to inspect queues, and rabbitmqctl
+ * for what only the broker side can do (drop a connection, set a policy).
  */
 final class RabbitBroker implements AutoCloseable {
   static final String URL = env("CHARON_TEST_AMQP_URL", AmqpSettings.DEFAULT_URL);
@@ -70,8 +70,11 @@ final class RabbitBroker implements AutoCloseable {
     }
   }
 
-  /** Takes every ready message off a queue (auto-acked, consumed in bulk) and returns them, parsed. */
-  List<RabbitMessage> drain(String queue) throws IOException, java.util.concurrent.TimeoutException {
+  /**
+   * Takes every ready message off a queue (auto-acked, consumed in bulk) and returns them, parsed.
+   */
+  List<RabbitMessage> drain(String queue)
+      throws IOException, java.util.concurrent.TimeoutException {
     long count = ready(queue);
     var messages = java.util.Collections.synchronizedList(new ArrayList<RabbitMessage>());
     if (count == 0) {
@@ -81,7 +84,10 @@ final class RabbitBroker implements AutoCloseable {
       channel.basicQos(1_000);
       var tag =
           channel.basicConsume(
-              queue, true, (consumerTag, delivery) -> messages.add(RabbitMessage.parse(delivery.getBody())), t -> {});
+              queue,
+              true,
+              (consumerTag, delivery) -> messages.add(RabbitMessage.parse(delivery.getBody())),
+              t -> {});
       org.awaitility.Awaitility.await()
           .atMost(java.time.Duration.ofSeconds(60))
           .until(() -> messages.size() >= count);
@@ -90,7 +96,10 @@ final class RabbitBroker implements AutoCloseable {
     return List.copyOf(messages);
   }
 
-  /** Closes, from the broker side, every connection whose client-given name starts with {@code prefix}. */
+  /**
+   * Closes, from the broker side, every connection whose client-given name starts with {@code
+   * prefix}.
+   */
   int closeConnectionsNamed(String prefix) throws IOException {
     // A header, then one line per connection: "<pid>\t[{"connection_name","..."},...]".
     var listing = rabbitmqctl("list_connections", "pid", "client_properties", "-q");
@@ -108,8 +117,15 @@ final class RabbitBroker implements AutoCloseable {
   /** Applies a queue policy to exactly one queue; removed on {@link #close}. */
   void policy(String queue, String definitionJson) throws IOException {
     var name = "charon-test-" + queue;
-    rabbitmqctl("set_policy", "--apply-to", "queues", "--priority", "100", name,
-        "^" + java.util.regex.Pattern.quote(queue) + "$", definitionJson);
+    rabbitmqctl(
+        "set_policy",
+        "--apply-to",
+        "queues",
+        "--priority",
+        "100",
+        name,
+        "^" + java.util.regex.Pattern.quote(queue) + "$",
+        definitionJson);
     policies.add(name);
   }
 
@@ -133,7 +149,8 @@ final class RabbitBroker implements AutoCloseable {
       throw new java.io.InterruptedIOException("interrupted waiting for rabbitmqctl");
     }
     if (!exited || process.exitValue() != 0) {
-      throw new IllegalStateException("rabbitmqctl " + String.join(" ", args) + " failed: " + output);
+      throw new IllegalStateException(
+          "rabbitmqctl " + String.join(" ", args) + " failed: " + output);
     }
     return output;
   }

@@ -64,8 +64,9 @@ class RabbitChargeQueueTest {
   }
 
   @Test
-  void after_a_broker_side_connection_drop_deliveries_of_the_old_channel_are_not_acked_on_the_new_one()
-      throws Exception {
+  void
+      after_a_broker_side_connection_drop_deliveries_of_the_old_channel_are_not_acked_on_the_new_one()
+          throws Exception {
     var rows = requests.enqueue(3);
     var queue = consumer(consumerName);
     var beforeDrop = takeAtLeast(queue, 3);
@@ -73,15 +74,19 @@ class RabbitChargeQueueTest {
     assertThat(broker.closeConnectionsNamed(consumerName)).isEqualTo(1);
     // The broker requeues what the dead channel held and redelivers it on the recovered connection.
     var redelivered = takeAtLeast(queue, 3);
-    assertThat(redelivered).extracting(Delivery::requestId)
-        .containsExactlyInAnyOrderElementsOf(rows.stream().map(ChargeRequests.Row::requestId).toList());
+    assertThat(redelivered)
+        .extracting(Delivery::requestId)
+        .containsExactlyInAnyOrderElementsOf(
+            rows.stream().map(ChargeRequests.Row::requestId).toList());
 
     // The engine finishes the old deliveries late: their tags (1..3) must not ack the new ones.
     beforeDrop.forEach(queue::done);
     redelivered.forEach(queue::handBack);
     var again = takeAtLeast(queue, 3);
-    assertThat(again).extracting(Delivery::requestId)
-        .containsExactlyInAnyOrderElementsOf(rows.stream().map(ChargeRequests.Row::requestId).toList());
+    assertThat(again)
+        .extracting(Delivery::requestId)
+        .containsExactlyInAnyOrderElementsOf(
+            rows.stream().map(ChargeRequests.Row::requestId).toList());
 
     // The new channel is healthy: acks go through and nothing comes back.
     again.forEach(queue::done);
@@ -91,15 +96,20 @@ class RabbitChargeQueueTest {
   }
 
   @Test
-  void a_message_that_is_not_a_charge_request_is_dead_lettered_and_consuming_goes_on() throws Exception {
+  void a_message_that_is_not_a_charge_request_is_dead_lettered_and_consuming_goes_on()
+      throws Exception {
     var queue = consumer(consumerName);
     try (var channel = broker.admin().createChannel()) {
       channel.basicPublish(settings.exchange(), settings.routingKey(), null, "not json".getBytes());
     }
     var row = requests.enqueue();
 
-    assertThat(takeAtLeast(queue, 1)).extracting(Delivery::requestId).containsExactly(row.requestId());
-    await().atMost(Duration.ofSeconds(10)).until(() -> broker.ready(settings.deadLetterQueue()) == 1);
+    assertThat(takeAtLeast(queue, 1))
+        .extracting(Delivery::requestId)
+        .containsExactly(row.requestId());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> broker.ready(settings.deadLetterQueue()) == 1);
     assertThat(metrics.get("charon.queue.poison").counter().count()).isEqualTo(1);
   }
 
@@ -107,12 +117,16 @@ class RabbitChargeQueueTest {
   void closing_a_consumer_hands_back_what_it_had_buffered() throws Exception {
     var rows = requests.enqueue(5);
     var closing = consumer(consumerName);
-    await().atMost(Duration.ofSeconds(10)).until(() -> ConsumerProbe.unsettled(closing) == 5); // prefetched, not taken
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ConsumerProbe.unsettled(closing) == 5); // prefetched, not taken
 
     closing.close();
 
     var next = consumer(consumerName + "-next");
-    assertThat(takeAtLeast(next, 5)).extracting(Delivery::requestId)
-        .containsExactlyInAnyOrderElementsOf(rows.stream().map(ChargeRequests.Row::requestId).toList());
+    assertThat(takeAtLeast(next, 5))
+        .extracting(Delivery::requestId)
+        .containsExactlyInAnyOrderElementsOf(
+            rows.stream().map(ChargeRequests.Row::requestId).toList());
   }
 }

@@ -28,7 +28,8 @@ class RabbitTopologyTest {
   }
 
   @Test
-  void the_queue_is_a_quorum_queue_with_an_explicit_delivery_limit_and_dead_letter_exchange() throws Exception {
+  void the_queue_is_a_quorum_queue_with_an_explicit_delivery_limit_and_dead_letter_exchange()
+      throws Exception {
     var settings = broker.uniqueSettings(Map.of("CHARON_AMQP_DELIVERY_LIMIT", "7"));
     RabbitTopology.declare(broker.admin(), settings);
 
@@ -40,12 +41,19 @@ class RabbitTopologyTest {
         .containsEntry("x-delivery-limit", 7)
         .containsEntry("x-dead-letter-exchange", settings.deadLetterExchange());
     for (var changed :
-        Map.of("x-queue-type", (Object) "classic", "x-delivery-limit", 8, "x-dead-letter-exchange", "elsewhere")
+        Map.of(
+                "x-queue-type",
+                (Object) "classic",
+                "x-delivery-limit",
+                8,
+                "x-dead-letter-exchange",
+                "elsewhere")
             .entrySet()) {
       var arguments = new HashMap<>(expected);
       arguments.put(changed.getKey(), changed.getValue());
       try (Channel channel = broker.admin().createChannel()) {
-        assertThatThrownBy(() -> channel.queueDeclare(settings.queue(), true, false, false, arguments))
+        assertThatThrownBy(
+                () -> channel.queueDeclare(settings.queue(), true, false, false, arguments))
             .as(changed.getKey())
             .hasStackTraceContaining("PRECONDITION_FAILED")
             .hasStackTraceContaining(changed.getKey());
@@ -56,12 +64,14 @@ class RabbitTopologyTest {
   }
 
   @Test
-  void a_message_redelivered_more_often_than_the_delivery_limit_lands_in_the_dead_letter_queue() throws Exception {
+  void a_message_redelivered_more_often_than_the_delivery_limit_lands_in_the_dead_letter_queue()
+      throws Exception {
     var settings = broker.uniqueSettings(Map.of("CHARON_AMQP_DELIVERY_LIMIT", "2"));
     RabbitTopology.declare(broker.admin(), settings);
     var message = new RabbitMessage(41, 42);
     try (Channel channel = broker.admin().createChannel()) {
-      channel.basicPublish(settings.exchange(), settings.routingKey(), message.properties(), message.body());
+      channel.basicPublish(
+          settings.exchange(), settings.routingKey(), message.properties(), message.body());
 
       var deliveries = new java.util.concurrent.atomic.AtomicInteger();
       await()

@@ -34,7 +34,8 @@ class RabbitWorkerTest {
   // 50 ms per call and 4 calls per worker: slow enough that the connection drop lands mid-run.
   private final SimulatedPaymentProvider provider =
       new SimulatedPaymentProvider(
-          new FaultProfile(50, 0, 0, 0, 0, java.util.Set.of(), java.util.Set.of(), 1), Clock.systemUTC(),
+          new FaultProfile(50, 0, 0, 0, 0, java.util.Set.of(), java.util.Set.of(), 1),
+          Clock.systemUTC(),
           SimulatedPaymentProvider.Sleeper.REAL);
   private final List<AutoCloseable> started = new ArrayList<>();
 
@@ -48,18 +49,32 @@ class RabbitWorkerTest {
 
   private void startWorker(String name) {
     var charging = ChargingSettings.from(new Env(Map.of()));
-    var engine = new ChargeEngine(db.jdbi(), provider, charging.policy(), charging.breaker(Clock.systemUTC()),
-        Clock.systemUTC(), name, metrics);
-    started.add(new ChargeWorker(RabbitChargeQueue.start(settings, name, metrics), engine, 4, metrics).start());
+    var engine =
+        new ChargeEngine(
+            db.jdbi(),
+            provider,
+            charging.policy(),
+            charging.breaker(Clock.systemUTC()),
+            Clock.systemUTC(),
+            name,
+            metrics);
+    started.add(
+        new ChargeWorker(RabbitChargeQueue.start(settings, name, metrics), engine, 4, metrics)
+            .start());
   }
 
   private long paid() {
-    return db.jdbi().withHandle(
-        h -> h.createQuery("select count(*) from invoice where status = 'PAID'").mapTo(Long.class).one());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select count(*) from invoice where status = 'PAID'")
+                    .mapTo(Long.class)
+                    .one());
   }
 
   @Test
-  void two_workers_charge_every_invoice_exactly_once_although_one_loses_its_connection_midway() throws Exception {
+  void two_workers_charge_every_invoice_exactly_once_although_one_loses_its_connection_midway()
+      throws Exception {
     var rows = new ChargeRequests(db.jdbi()).enqueue(2_000);
     started.add(new OutboxRelay(db.jdbi(), settings, "charon-test-relay", metrics).start());
     var doomed = "charon-test-worker-" + UUID.randomUUID();
@@ -79,7 +94,9 @@ class RabbitWorkerTest {
     assertThat(chargesPerInvoice.values()).containsOnly(1L);
     await().atMost(Duration.ofSeconds(10)).until(() -> broker.ready(settings.queue()) == 0);
     long openRequests =
-        db.jdbi().withHandle(h -> h.createQuery("select count(*) from charge_request").mapTo(Long.class).one());
+        db.jdbi()
+            .withHandle(
+                h -> h.createQuery("select count(*) from charge_request").mapTo(Long.class).one());
     assertThat(openRequests).isZero();
   }
 }

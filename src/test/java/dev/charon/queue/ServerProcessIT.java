@@ -15,7 +15,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The server role as a process: scheduling across instances, ops endpoints, the RabbitMQ relay end to end. */
+/**
+ * The server role as a process: scheduling across instances, ops endpoints, the RabbitMQ relay end
+ * to end.
+ */
 class ServerProcessIT {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
   private final Billing billing = new Billing(db.jdbi());
@@ -41,14 +44,36 @@ class ServerProcessIT {
       for (int i = 0; i < 3; i++) {
         int port = CharonProcess.freePort();
         ports.add(port);
-        servers.add(CharonProcess.start(env("CHARON_BILLING_CRON", "*/2 * * * * *"), "server", "--port", String.valueOf(port)));
+        servers.add(
+            CharonProcess.start(
+                env("CHARON_BILLING_CRON", "*/2 * * * * *"),
+                "server",
+                "--port",
+                String.valueOf(port)));
       }
-      await().atMost(Duration.ofSeconds(90)).ignoreExceptions()
-          .until(() -> ports.stream().allMatch(p -> new Http("http://127.0.0.1:" + p).get("/health/ready").status() == 200));
-      await().atMost(Duration.ofSeconds(60)).until(() -> billing.count("billing_run_id is not null") == 300);
-      long runs = db.jdbi().withHandle(h -> h.createQuery("select count(*) from billing_run").mapTo(Long.class).one());
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  ports.stream()
+                      .allMatch(
+                          p ->
+                              new Http("http://127.0.0.1:" + p).get("/health/ready").status()
+                                  == 200));
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> billing.count("billing_run_id is not null") == 300);
+      long runs =
+          db.jdbi()
+              .withHandle(
+                  h -> h.createQuery("select count(*) from billing_run").mapTo(Long.class).one());
       assertThat(runs).isEqualTo(1);
-      long requests = db.jdbi().withHandle(h -> h.createQuery("select count(*) from charge_request").mapTo(Long.class).one());
+      long requests =
+          db.jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery("select count(*) from charge_request").mapTo(Long.class).one());
       assertThat(requests).as("each due invoice enqueued once").isEqualTo(300);
 
       var http = new Http("http://127.0.0.1:" + ports.getFirst());
@@ -65,26 +90,55 @@ class ServerProcessIT {
   }
 
   @Test
-  void rabbitmq_transport_charges_a_run_end_to_end_with_a_worker_killed_half_way() throws Exception {
+  void rabbitmq_transport_charges_a_run_end_to_end_with_a_worker_killed_half_way()
+      throws Exception {
     billing.dueRun(2_000);
     try (var broker = new RabbitBroker();
-        var gateway = GatewayProcess.start("--latency-ms", "20", "--decline-rate", "0.05", "--timeout-rate", "0.01")) {
+        var gateway =
+            GatewayProcess.start(
+                "--latency-ms", "20", "--decline-rate", "0.05", "--timeout-rate", "0.01")) {
       var amqp = broker.uniqueSettings(Map.of());
-      var env = env("CHARON_QUEUE", "rabbitmq", "CHARON_AMQP_EXCHANGE", amqp.exchange(), "CHARON_AMQP_QUEUE", amqp.queue(),
-          "CHARON_GATEWAY_URL", gateway.url(), "CHARON_GATEWAY_TIMEOUT", "2s", "CHARON_DB_POOL_SIZE", "8");
-      try (var server = CharonProcess.start(env, "server", "--port", String.valueOf(CharonProcess.freePort()));
+      var env =
+          env(
+              "CHARON_QUEUE",
+              "rabbitmq",
+              "CHARON_AMQP_EXCHANGE",
+              amqp.exchange(),
+              "CHARON_AMQP_QUEUE",
+              amqp.queue(),
+              "CHARON_GATEWAY_URL",
+              gateway.url(),
+              "CHARON_GATEWAY_TIMEOUT",
+              "2s",
+              "CHARON_DB_POOL_SIZE",
+              "8");
+      try (var server =
+              CharonProcess.start(
+                  env, "server", "--port", String.valueOf(CharonProcess.freePort()));
           var survivor = CharonProcess.start(env, "worker", "--concurrency", "32")) {
         try (var victim = CharonProcess.start(env, "worker", "--concurrency", "32")) {
           await().atMost(Duration.ofMinutes(2)).until(() -> billing.settled() >= 600);
           victim.kill();
         }
-        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500))
-            .until(() -> billing.inFlight() == 0 && billing.count("status = 'RETRY_SCHEDULED' and last_failure like 'provider unavailable%'") == 0);
+        await()
+            .atMost(Duration.ofMinutes(4))
+            .pollInterval(Duration.ofMillis(500))
+            .until(
+                () ->
+                    billing.inFlight() == 0
+                        && billing.count(
+                                "status = 'RETRY_SCHEDULED' and last_failure like 'provider unavailable%'")
+                            == 0);
       }
       var report = billing.audit(gateway);
       assertThat(report.reconciles()).as(report.toString()).isTrue();
-      assertThat(billing.count("status = 'PAID'") + billing.count("status = 'RETRY_SCHEDULED'")).isEqualTo(2_000);
-      long published = db.jdbi().withHandle(h -> h.createQuery("select count(*) from charge_request").mapTo(Long.class).one());
+      assertThat(billing.count("status = 'PAID'") + billing.count("status = 'RETRY_SCHEDULED'"))
+          .isEqualTo(2_000);
+      long published =
+          db.jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery("select count(*) from charge_request").mapTo(Long.class).one());
       assertThat(published).as("the outbox is empty once everything settled").isZero();
     }
   }

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Worker processes competing, killed and drained, against the real gateway process (PostgreSQL transport). */
+/**
+ * Worker processes competing, killed and drained, against the real gateway process (PostgreSQL
+ * transport).
+ */
 class WorkerProcessIT {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
   private final Billing billing = new Billing(db.jdbi());
@@ -85,12 +88,19 @@ class WorkerProcessIT {
         long signalled = System.nanoTime();
         worker.terminate();
         assertThat(worker.waitFor(20)).as(worker.output()).isZero();
-        assertThat(Duration.ofNanos(System.nanoTime() - signalled)).isLessThan(Duration.ofSeconds(15));
+        assertThat(Duration.ofNanos(System.nanoTime() - signalled))
+            .isLessThan(Duration.ofSeconds(15));
         assertThat(worker.output()).contains("draining").contains("worker stopped cleanly");
       }
-      long leasedButUnattempted = db.jdbi().withHandle(h -> h.createQuery(
-          "select count(*) from charge_request r where r.lease_until > now() "
-              + "and not exists (select 1 from charge_attempt a where a.invoice_id = r.invoice_id)").mapTo(Long.class).one());
+      long leasedButUnattempted =
+          db.jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery(
+                              "select count(*) from charge_request r where r.lease_until > now() "
+                                  + "and not exists (select 1 from charge_attempt a where a.invoice_id = r.invoice_id)")
+                          .mapTo(Long.class)
+                          .one());
       assertThat(leasedButUnattempted).as("requests not started were handed back").isZero();
       try (var next = CharonProcess.start(env, "worker", "--concurrency", "32")) {
         awaitAllSettled(Duration.ofMinutes(2));
@@ -101,7 +111,9 @@ class WorkerProcessIT {
   }
 
   @Test
-  void a_worker_started_through_the_launcher_writes_a_class_archive_at_exit_that_the_next_start_maps() throws Exception {
+  void
+      a_worker_started_through_the_launcher_writes_a_class_archive_at_exit_that_the_next_start_maps()
+          throws Exception {
     billing.dueRun(50);
     var archive = CharonProcess.projectRoot().resolve("target/charon-worker.jsa");
     java.nio.file.Files.deleteIfExists(archive);
@@ -109,7 +121,9 @@ class WorkerProcessIT {
     try (var gateway = GatewayProcess.start()) {
       var env = workerEnv(gateway);
       try (var first = CharonProcess.viaLauncher(env, "worker", "--concurrency", "4")) {
-        await().atMost(Duration.ofMinutes(1)).until(() -> first.output().contains("charon worker "));
+        await()
+            .atMost(Duration.ofMinutes(1))
+            .until(() -> first.output().contains("charon worker "));
         first.terminate();
         assertThat(first.waitFor(30)).as(first.output()).isZero();
         assertThat(first.output()).as("archiving is quiet").doesNotContain("[cds]");
@@ -118,19 +132,26 @@ class WorkerProcessIT {
 
       env.put("CHARON_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog);
       try (var second = CharonProcess.viaLauncher(env, "worker", "--concurrency", "4")) {
-        await().atMost(Duration.ofMinutes(1)).until(() -> second.output().contains("charon worker "));
+        await()
+            .atMost(Duration.ofMinutes(1))
+            .until(() -> second.output().contains("charon worker "));
         awaitAllSettled(Duration.ofMinutes(1));
         assertThat(second.output()).doesNotContain("[cds]");
       }
       var loaded = java.nio.file.Files.readAllLines(classLog);
-      long fromArchive = loaded.stream().filter(l -> l.contains("source: shared objects file (top)")).count();
-      assertThat(fromArchive).as("classes the second worker mapped from the archive the first one wrote").isGreaterThan(1_000);
+      long fromArchive =
+          loaded.stream().filter(l -> l.contains("source: shared objects file (top)")).count();
+      assertThat(fromArchive)
+          .as("classes the second worker mapped from the archive the first one wrote")
+          .isGreaterThan(1_000);
     } finally {
       java.nio.file.Files.deleteIfExists(classLog);
     }
   }
 
-  /** Waits until nothing is in flight; plays the server's retry task for provider hiccups meanwhile. */
+  /**
+   * Waits until nothing is in flight; plays the server's retry task for provider hiccups meanwhile.
+   */
   @Test
   void a_second_worker_on_the_same_metrics_port_stops_with_one_line_naming_the_variable() {
     var port = String.valueOf(CharonProcess.freePort());
@@ -146,8 +167,11 @@ class WorkerProcessIT {
       try (var second = CharonProcess.start(env, "worker", "--concurrency", "4")) {
         assertThat(second.waitFor(60)).as(second.output()).isEqualTo(2);
         assertThat(second.output())
-            .contains("charon worker: port " + port + " (0.0.0.0) is already in use by another process: choose a free"
-                + " one with CHARON_METRICS_PORT (0 picks any free port)")
+            .contains(
+                "charon worker: port "
+                    + port
+                    + " (0.0.0.0) is already in use by another process: choose a free"
+                    + " one with CHARON_METRICS_PORT (0 picks any free port)")
             .doesNotContain("Exception", "\tat ");
       }
       assertThat(first.isAlive()).as("the first worker keeps running").isTrue();
@@ -155,13 +179,22 @@ class WorkerProcessIT {
   }
 
   private void awaitAllSettled(Duration atMost) {
-    await().atMost(atMost).pollInterval(Duration.ofMillis(500)).until(() -> {
-      billing.runs().enqueueRetries();
-      return billing.inFlight() == 0 && billing.count("status = 'RETRY_SCHEDULED'") == 0;
-    });
+    await()
+        .atMost(atMost)
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              billing.runs().enqueueRetries();
+              return billing.inFlight() == 0 && billing.count("status = 'RETRY_SCHEDULED'") == 0;
+            });
   }
 
   private List<String> workedBy() {
-    return db.jdbi().withHandle(h -> h.createQuery("select distinct worker from charge_attempt").mapTo(String.class).list());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select distinct worker from charge_attempt")
+                    .mapTo(String.class)
+                    .list());
   }
 }

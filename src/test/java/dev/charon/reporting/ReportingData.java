@@ -38,7 +38,13 @@ final class ReportingData {
   }
 
   long invoice(Currency currency, long amountMinor, InvoiceStatus status, String period) {
-    return fixtures.invoice().in(currency).amount(amountMinor).status(status).period(YearMonth.parse(period)).create();
+    return fixtures
+        .invoice()
+        .in(currency)
+        .amount(amountMinor)
+        .status(status)
+        .period(YearMonth.parse(period))
+        .create();
   }
 
   long invoiceInRun(long runId, Currency currency, long amountMinor, InvoiceStatus status) {
@@ -73,10 +79,16 @@ final class ReportingData {
 
   /** {@code set} is an SQL assignment list for the invoice, e.g. {@code "last_failure = 'x'"}. */
   void update(long invoiceId, String set) {
-    jdbi.useHandle(h -> h.createUpdate("update invoice set " + set + " where id = :id").bind("id", invoiceId).execute());
+    jdbi.useHandle(
+        h ->
+            h.createUpdate("update invoice set " + set + " where id = :id")
+                .bind("id", invoiceId)
+                .execute());
   }
 
-  /** Rows of a query as lists of JDBC values (bigint → Long, numeric → BigDecimal, text → String). */
+  /**
+   * Rows of a query as lists of JDBC values (bigint → Long, numeric → BigDecimal, text → String).
+   */
   List<List<Object>> rows(String sql) {
     return jdbi.withHandle(h -> h.createQuery(sql).map((rs, ctx) -> row(rs)).list());
   }
@@ -91,6 +103,10 @@ final class ReportingData {
 
   private String period(long runId) {
     return jdbi.withHandle(
-        h -> h.createQuery("select period from billing_run where id = :id").bind("id", runId).mapTo(String.class).one());
+        h ->
+            h.createQuery("select period from billing_run where id = :id")
+                .bind("id", runId)
+                .mapTo(String.class)
+                .one());
   }
 }

@@ -26,16 +26,22 @@ class ReportingRoleTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
   @RegisterExtension static final TestDatabase other = new TestDatabase();
 
-  private static final String LOGIN = "charon_rpt_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+  private static final String LOGIN =
+      "charon_rpt_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
   private static final List<String> VIEWS =
-      List.of("revenue_by_month", "collected_by_run", "collection_rate_by_run", "failures_by_reason", "unpaid_ageing",
+      List.of(
+          "revenue_by_month",
+          "collected_by_run",
+          "collection_rate_by_run",
+          "failures_by_reason",
+          "unpaid_ageing",
           "dunning_funnel");
 
   @BeforeAll
   static void createLogin() {
     var data = new ReportingData(db.jdbi());
-    data.attempts(data.invoice(Currency.EUR, 100, InvoiceStatus.RETRY_SCHEDULED, "2026-10"),
-        "DECLINED");
+    data.attempts(
+        data.invoice(Currency.EUR, 100, InvoiceStatus.RETRY_SCHEDULED, "2026-10"), "DECLINED");
     db.jdbi().useHandle(h -> h.execute("create role " + LOGIN + " login in role charon_reporting"));
   }
 
@@ -47,23 +53,32 @@ class ReportingRoleTest {
   @Test
   void the_group_role_cannot_log_in_and_has_no_special_powers() {
     boolean anyPower =
-        db.jdbi().withHandle(h -> h.createQuery(
-                    "select rolcanlogin or rolsuper or rolcreaterole or rolcreatedb or rolbypassrls from pg_roles "
-                        + "where rolname = 'charon_reporting'")
-                .mapTo(Boolean.class).one());
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "select rolcanlogin or rolsuper or rolcreaterole or rolcreatedb or rolbypassrls from pg_roles "
+                                + "where rolname = 'charon_reporting'")
+                        .mapTo(Boolean.class)
+                        .one());
     assertThat(anyPower).isFalse();
   }
 
   @Test
   void the_reporting_role_reads_every_reporting_view() throws SQLException {
     var views =
-        db.jdbi().withHandle(h -> h.createQuery(
-                    "select table_name from information_schema.views where table_schema = 'reporting'")
-                .mapTo(String.class).list());
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "select table_name from information_schema.views where table_schema = 'reporting'")
+                        .mapTo(String.class)
+                        .list());
     assertThat(views).containsExactlyInAnyOrderElementsOf(VIEWS);
     try (var c = connectAsLogin(db)) {
       for (var view : views) {
-        try (var s = c.createStatement(); var rs = s.executeQuery("select * from reporting." + view)) {
+        try (var s = c.createStatement();
+            var rs = s.executeQuery("select * from reporting." + view)) {
           while (rs.next()) {
             // reading the rows is the point
           }
@@ -80,11 +95,23 @@ class ReportingRoleTest {
   @Test
   void the_reporting_role_cannot_read_base_tables() throws SQLException {
     var tables =
-        db.jdbi().withHandle(h -> h.createQuery("select tablename from pg_tables where schemaname = 'public'")
-                .mapTo(String.class).list());
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery("select tablename from pg_tables where schemaname = 'public'")
+                        .mapTo(String.class)
+                        .list());
     assertThat(tables)
-        .contains("invoice", "customer", "charge_attempt", "invoice_history", "billing_run", "charge_request",
-            "currency", "scheduled_tasks", "flyway_schema_history");
+        .contains(
+            "invoice",
+            "customer",
+            "charge_attempt",
+            "invoice_history",
+            "billing_run",
+            "charge_request",
+            "currency",
+            "scheduled_tasks",
+            "flyway_schema_history");
     try (var c = connectAsLogin(db)) {
       for (var table : tables) {
         assertPermissionDenied(c, "select * from public." + table + " limit 1");
@@ -104,8 +131,11 @@ class ReportingRoleTest {
   @Test
   void nothing_in_public_is_granted_to_public_or_to_the_role() {
     var grants =
-        db.jdbi().withHandle(h -> h.createQuery(
-                    """
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            """
                     select c.relname || ' ' || a.privilege_type || ' to ' || coalesce(r.rolname, 'PUBLIC')
                     from pg_class c
                     join pg_namespace n on n.oid = c.relnamespace
@@ -113,15 +143,19 @@ class ReportingRoleTest {
                     left join pg_roles r on r.oid = a.grantee
                     where n.nspname = 'public' and (a.grantee = 0 or r.rolname = 'charon_reporting')
                     """)
-                .mapTo(String.class).list());
+                        .mapTo(String.class)
+                        .list());
     assertThat(grants).isEmpty();
   }
 
   @Test
   void the_role_holds_usage_on_reporting_and_select_on_its_views_and_nothing_else() {
     var privileges =
-        db.jdbi().withHandle(h -> h.createQuery(
-                    """
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            """
                     select n.nspname || ' ' || a.privilege_type
                     from pg_namespace n cross join lateral aclexplode(n.nspacl) a
                     where a.grantee = 'charon_reporting'::regrole
@@ -135,14 +169,16 @@ class ReportingRoleTest {
                     from pg_proc p cross join lateral aclexplode(p.proacl) a
                     where a.grantee = 'charon_reporting'::regrole
                     """)
-                .mapTo(String.class).list());
+                        .mapTo(String.class)
+                        .list());
     var expected = new ArrayList<>(List.of("reporting USAGE"));
     VIEWS.forEach(v -> expected.add("reporting." + v + " SELECT"));
     assertThat(privileges).containsExactlyInAnyOrderElementsOf(expected);
   }
 
   @Test
-  void a_second_database_migrated_while_the_role_exists_grants_it_its_own_views() throws SQLException {
+  void a_second_database_migrated_while_the_role_exists_grants_it_its_own_views()
+      throws SQLException {
     try (var c = connectAsLogin(other)) {
       for (var view : VIEWS) {
         try (var s = c.createStatement()) {

@@ -73,9 +73,36 @@ class ReportingViewsTest {
                 from reporting.collection_rate_by_run order by run_id
                 """))
         .containsExactly(
-            row(october, "2026-10", "FINISHED", 8L, 3L, 1L, 1L, 1L, 1L, 1L, dec("0.4286"), "30.00", "700",
+            row(
+                october,
+                "2026-10",
+                "FINISHED",
+                8L,
+                3L,
+                1L,
+                1L,
+                1L,
+                1L,
+                1L,
+                dec("0.4286"),
+                "30.00",
+                "700",
                 "{\"EUR\": 30.00, \"JPY\": 700}"),
-            row(november, "2026-11", "CHARGING", 0L, 0L, 0L, 0L, 0L, 0L, 0L, null, null, null, "{}"));
+            row(
+                november,
+                "2026-11",
+                "CHARGING",
+                0L,
+                0L,
+                0L,
+                0L,
+                0L,
+                0L,
+                0L,
+                null,
+                null,
+                null,
+                "{}"));
     assertThat(
             data.rows(
                 """
@@ -92,19 +119,28 @@ class ReportingViewsTest {
     data.attempts(data.invoice(EUR, 100, RETRY_SCHEDULED, "2026-10"), "DECLINED");
     data.attempts(data.invoice(EUR, 100, RETRY_SCHEDULED, "2026-10"), "DECLINED", "UNAVAILABLE");
     data.attempts(data.invoice(EUR, 100, ACTION_REQUIRED, "2026-10"), "CUSTOMER_NOT_FOUND");
-    data.update(data.invoice(EUR, 100, ACTION_REQUIRED, "2026-10"), "last_failure = 'currency mismatch at provider: x'");
-    data.attempts(data.invoice(EUR, 100, UNCOLLECTIBLE, "2026-10"), "DECLINED", "DECLINED", "DECLINED", "DECLINED");
+    data.update(
+        data.invoice(EUR, 100, ACTION_REQUIRED, "2026-10"),
+        "last_failure = 'currency mismatch at provider: x'");
+    data.attempts(
+        data.invoice(EUR, 100, UNCOLLECTIBLE, "2026-10"),
+        "DECLINED",
+        "DECLINED",
+        "DECLINED",
+        "DECLINED");
     long writtenOff = data.invoice(EUR, 100, UNCOLLECTIBLE, "2026-10");
     data.attempts(writtenOff, "DECLINED", "DECLINED");
     data.update(writtenOff, "last_failure = 'provider unavailable (timeout)'"); // the attempt wins
     data.invoice(EUR, 100, VOID, "2026-10");
-    data.update(data.invoice(EUR, 100, RETRY_SCHEDULED, "2026-10"), "last_failure = 'something new'");
+    data.update(
+        data.invoice(EUR, 100, RETRY_SCHEDULED, "2026-10"), "last_failure = 'something new'");
     data.invoice(EUR, 100, RETRY_SCHEDULED, "2026-10");
     data.attempts(data.invoice(EUR, 100, PAID, "2026-10"), "DECLINED", "CHARGED");
     data.invoice(EUR, 100, PENDING, "2026-10");
     data.attempts(data.invoice(EUR, 100, ACTION_REQUIRED, "2026-11"), "CUSTOMER_NOT_FOUND");
 
-    assertThat(data.rows("select period, status, reason, invoices from reporting.failures_by_reason"))
+    assertThat(
+            data.rows("select period, status, reason, invoices from reporting.failures_by_reason"))
         .containsExactlyInAnyOrder(
             row("2026-10", "RETRY_SCHEDULED", "DECLINED", 1L),
             row("2026-10", "RETRY_SCHEDULED", "UNAVAILABLE", 1L),
@@ -150,8 +186,14 @@ class ReportingViewsTest {
   void dunning_funnel_follows_declined_invoices_to_recovery_or_uncollectible() {
     data.attempts(data.invoice(EUR, 100, PAID, "2026-10"), "CHARGED");
     data.attempts(data.invoice(EUR, 100, PAID, "2026-10"), "DECLINED", "CHARGED");
-    data.attempts(data.invoice(EUR, 100, PAID, "2026-10"), "DECLINED", "DECLINED", "DECLINED", "CHARGED");
-    data.attempts(data.invoice(EUR, 100, UNCOLLECTIBLE, "2026-10"), "DECLINED", "DECLINED", "DECLINED", "DECLINED");
+    data.attempts(
+        data.invoice(EUR, 100, PAID, "2026-10"), "DECLINED", "DECLINED", "DECLINED", "CHARGED");
+    data.attempts(
+        data.invoice(EUR, 100, UNCOLLECTIBLE, "2026-10"),
+        "DECLINED",
+        "DECLINED",
+        "DECLINED",
+        "DECLINED");
     data.attempts(data.invoice(EUR, 100, RETRY_SCHEDULED, "2026-10"), "DECLINED", "DECLINED");
     data.invoice(EUR, 100, PENDING, "2026-10");
     data.attempts(data.invoice(EUR, 100, RETRY_SCHEDULED, "2026-10"), "UNAVAILABLE");
@@ -179,7 +221,12 @@ class ReportingViewsTest {
                 where n.nspname = 'reporting' and c.relkind = 'v' and obj_description(c.oid, 'pg_class') is not null
                 """))
         .extracting(r -> r.getFirst())
-        .contains("revenue_by_month", "collection_rate_by_run", "failures_by_reason", "unpaid_ageing", "dunning_funnel");
+        .contains(
+            "revenue_by_month",
+            "collection_rate_by_run",
+            "failures_by_reason",
+            "unpaid_ageing",
+            "dunning_funnel");
     assertThat(
             data.rows(
                 """

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The simulator on the real engine and the test clock: the same seed gives the same report. */
 class SimulationTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
-  static final Simulation.Options OPTIONS = new Simulation.Options(60, 3, YearMonth.of(2026, 1), 11);
+  static final Simulation.Options OPTIONS =
+      new Simulation.Options(60, 3, YearMonth.of(2026, 1), 11);
 
   @Test
   void the_simulation_is_deterministic_for_a_seed(@TempDir Path dir) throws Exception {
@@ -29,7 +30,8 @@ class SimulationTest {
     assertThat(first.getFirst().declinesByCode()).isNotEmpty();
     SimulationReport.write(dir, OPTIONS, first);
     assertThat(Files.size(dir.resolve("simulation.png"))).isPositive();
-    assertThat(Files.readString(dir.resolve("simulation.json"))).contains("\"policy\" : \"paydays\"");
+    assertThat(Files.readString(dir.resolve("simulation.json")))
+        .contains("\"policy\" : \"paydays\"");
   }
 
   private Simulation.Result run(Dunning dunning) {

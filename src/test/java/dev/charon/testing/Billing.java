@@ -30,7 +30,8 @@ public final class Billing {
   }
 
   public long count(String where) {
-    return jdbi.withHandle(h -> h.createQuery("select count(*) from invoice where " + where).mapTo(Long.class).one());
+    return jdbi.withHandle(
+        h -> h.createQuery("select count(*) from invoice where " + where).mapTo(Long.class).one());
   }
 
   public long inFlight() {

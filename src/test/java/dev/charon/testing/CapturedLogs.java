@@ -6,7 +6,10 @@ import ch.qos.logback.core.read.ListAppender;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 
-/** The events a class logs while open (logback's ListAppender on its logger); MDC is captured with each. */
+/**
+ * The events a class logs while open (logback's ListAppender on its logger); MDC is captured with
+ * each.
+ */
 public final class CapturedLogs implements AutoCloseable {
   private final Logger logger;
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();

@@ -5,7 +5,9 @@ import dev.charon.money.Currency;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 
-/** The charge_request outbox as tests see it: enqueue like a billing run does, read the rows back. */
+/**
+ * The charge_request outbox as tests see it: enqueue like a billing run does, read the rows back.
+ */
 public final class ChargeRequests {
   /** One outbox row, as the relay and the queues see it. */
   public record Row(long requestId, long invoiceId) {}
@@ -24,7 +26,8 @@ public final class ChargeRequests {
     long request =
         jdbi.withHandle(
             h ->
-                h.createQuery("insert into charge_request (invoice_id) values (:invoice) returning id")
+                h.createQuery(
+                        "insert into charge_request (invoice_id) values (:invoice) returning id")
                     .bind("invoice", invoice)
                     .mapTo(Long.class)
                     .one());
@@ -59,19 +62,26 @@ public final class ChargeRequests {
 
   public long unpublished() {
     return jdbi.withHandle(
-        h -> h.createQuery("select count(*) from charge_request where published_at is null").mapTo(Long.class).one());
+        h ->
+            h.createQuery("select count(*) from charge_request where published_at is null")
+                .mapTo(Long.class)
+                .one());
   }
 
   public long published() {
     return jdbi.withHandle(
-        h -> h.createQuery("select count(*) from charge_request where published_at is not null").mapTo(Long.class).one());
+        h ->
+            h.createQuery("select count(*) from charge_request where published_at is not null")
+                .mapTo(Long.class)
+                .one());
   }
 
   /** Pretends the row was published {@code minutes} ago and its message has gone since. */
   public void publishedMinutesAgo(long requestId, int minutes) {
     jdbi.useHandle(
         h ->
-            h.createUpdate("update charge_request set published_at = now() - :m * interval '1 minute' where id = :id")
+            h.createUpdate(
+                    "update charge_request set published_at = now() - :m * interval '1 minute' where id = :id")
                 .bind("m", minutes)
                 .bind("id", requestId)
                 .execute());

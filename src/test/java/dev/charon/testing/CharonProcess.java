@@ -45,7 +45,8 @@ public final class CharonProcess implements AutoCloseable {
   }
 
   /** Starts a role through the launcher of another checkout (a copy elsewhere), from its folder. */
-  public static CharonProcess viaLauncherIn(Path checkout, Map<String, String> env, String... args) {
+  public static CharonProcess viaLauncherIn(
+      Path checkout, Map<String, String> env, String... args) {
     var command = new ArrayList<>(List.of(checkout.resolve("charon").toString()));
     command.addAll(List.of(args));
     return launch(env, args[0], command, checkout);
@@ -55,12 +56,14 @@ public final class CharonProcess implements AutoCloseable {
     return launch(env, role, command, projectRoot());
   }
 
-  private static CharonProcess launch(Map<String, String> env, String role, List<String> command, Path directory) {
+  private static CharonProcess launch(
+      Map<String, String> env, String role, List<String> command, Path directory) {
     try {
       var root = projectRoot();
       var logs = Files.createDirectories(root.resolve("target/process-logs"));
       var log = logs.resolve(role + "-" + System.nanoTime() + ".log");
-      var builder = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
+      var builder =
+          new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
       builder.redirectOutput(log.toFile());
       builder.environment().putAll(env);
       return new CharonProcess(builder.start(), log);

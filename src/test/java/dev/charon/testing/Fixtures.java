@@ -67,7 +67,8 @@ public final class Fixtures {
     }
 
     public long create() {
-      long customer = customerId != null ? customerId : customer(currency != null ? currency : Currency.EUR);
+      long customer =
+          customerId != null ? customerId : customer(currency != null ? currency : Currency.EUR);
       return jdbi.withHandle(
           h ->
               h.createQuery(

@@ -20,13 +20,21 @@ public final class GatewayProcess implements AutoCloseable {
     this.journal = journal;
   }
 
-  /** Starts a gateway with the given fault flags (e.g. "--decline-rate", "0.05") and waits until it answers. */
+  /**
+   * Starts a gateway with the given fault flags (e.g. "--decline-rate", "0.05") and waits until it
+   * answers.
+   */
   public static GatewayProcess start(String... faultFlags) {
-    return start(CharonProcess.sharedTempDir("charon-gw").resolve("journal.jsonl"), CharonProcess.freePort(), faultFlags);
+    return start(
+        CharonProcess.sharedTempDir("charon-gw").resolve("journal.jsonl"),
+        CharonProcess.freePort(),
+        faultFlags);
   }
 
   public static GatewayProcess start(Path journal, int port, String... faultFlags) {
-    var args = new ArrayList<>(List.of("gateway", "--port", String.valueOf(port), "--state-file", journal.toString()));
+    var args =
+        new ArrayList<>(
+            List.of("gateway", "--port", String.valueOf(port), "--state-file", journal.toString()));
     args.addAll(List.of(faultFlags));
     var process = CharonProcess.start(Map.of(), args.toArray(String[]::new));
     var gateway = new GatewayProcess(process, port, journal);

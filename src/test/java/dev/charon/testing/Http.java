@@ -17,7 +17,10 @@ import java.util.Map;
 public final class Http {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient CLIENT =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+      HttpClient.newBuilder()
+          .connectTimeout(Duration.ofSeconds(5))
+          .version(HttpClient.Version.HTTP_1_1)
+          .build();
   private final String base;
   private final Map<String, String> headers;
 
@@ -86,7 +89,11 @@ public final class Http {
   public Response send(String method, String path, String body, String contentType) {
     var builder =
         HttpRequest.newBuilder(URI.create(base + path))
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (contentType != null) {
       builder.header("Content-Type", contentType);
     }
@@ -99,7 +106,10 @@ public final class Http {
   public Response send(HttpRequest.Builder request) {
     try {
       headers.forEach(request::setHeader);
-      var response = CLIENT.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+      var response =
+          CLIENT.send(
+              request.timeout(Duration.ofSeconds(30)).build(),
+              HttpResponse.BodyHandlers.ofString());
       return new Response(response.statusCode(), response);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

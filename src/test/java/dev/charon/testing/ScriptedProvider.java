@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A fake provider (the provider is outside the system) that answers from a script and, like a
- * real one, replays the stored result of a key it has processed. {@code Unknown} in the script
- * means "processed the next scripted result but lost the response".
+ * A fake provider (the provider is outside the system) that answers from a script and, like a real
+ * one, replays the stored result of a key it has processed. {@code Unknown} in the script means
+ * "processed the next scripted result but lost the response".
  */
 public final class ScriptedProvider implements PaymentProvider {
   private final Deque<ChargeOutcome> script = new ArrayDeque<>();
@@ -39,9 +39,15 @@ public final class ScriptedProvider implements PaymentProvider {
     if (replay != null) {
       return replay;
     }
-    var next = script.isEmpty() ? new ChargeOutcome.Charged("ch_default_" + request.invoiceId()) : script.poll();
+    var next =
+        script.isEmpty()
+            ? new ChargeOutcome.Charged("ch_default_" + request.invoiceId())
+            : script.poll();
     if (next instanceof ChargeOutcome.Unknown) {
-      var processed = script.isEmpty() ? new ChargeOutcome.Charged("ch_" + request.idempotencyKey()) : script.poll();
+      var processed =
+          script.isEmpty()
+              ? new ChargeOutcome.Charged("ch_" + request.idempotencyKey())
+              : script.poll();
       stored.put(request.idempotencyKey(), processed);
       return next;
     }
@@ -64,7 +70,11 @@ public final class ScriptedProvider implements PaymentProvider {
   public long successfulCharges(long invoiceId) {
     return stored.entrySet().stream()
         .filter(e -> e.getValue() instanceof ChargeOutcome.Charged)
-        .filter(e -> calls().stream().anyMatch(c -> c.idempotencyKey().equals(e.getKey()) && c.invoiceId() == invoiceId))
+        .filter(
+            e ->
+                calls().stream()
+                    .anyMatch(
+                        c -> c.idempotencyKey().equals(e.getKey()) && c.invoiceId() == invoiceId))
         .count();
   }
 }

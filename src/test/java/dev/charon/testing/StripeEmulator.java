@@ -24,15 +24,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * An independent Stripe emulator, {@code stripe-stateful-mock} from the npm registry (version
  * pinned in src/test/stripe-mock/package-lock.json), run with the machine's Node.js on a free port.
- * It is installed into target/stripe-mock by the tests' prerequisites script; when it is missing
- * (a single test run from an IDE) this fixture installs it the same way, from the lockfile.
+ * It is installed into target/stripe-mock by the tests' prerequisites script; when it is missing (a
+ * single test run from an IDE) this fixture installs it the same way, from the lockfile.
  *
  * <p>What it emulates (read from its source, 0.0.16): charges on a customer's default card,
  * customers with cards from test tokens (tok_visa, tok_chargeDeclined*, ...), idempotency keys
  * (first result replayed with {@code Idempotent-Replayed: true}, other parameters answered 400
- * {@code idempotency_error}), charge listing with {@code starting_after} pagination, and
- * {@code tok_500}/{@code tok_429} (for token charges only, not customer charges). Its state lives
- * in the process: each fixture is a fresh Stripe account.
+ * {@code idempotency_error}), charge listing with {@code starting_after} pagination, and {@code
+ * tok_500}/{@code tok_429} (for token charges only, not customer charges). Its state lives in the
+ * process: each fixture is a fresh Stripe account.
  */
 public final class StripeEmulator implements AutoCloseable {
   public static final String API_KEY = "sk_test_charon_emulator";
@@ -55,8 +55,11 @@ public final class StripeEmulator implements AutoCloseable {
     var install = install(root);
     int port = CharonProcess.freePort();
     try {
-      var log = Files.createDirectories(root.resolve("target/process-logs")).resolve("stripe-mock-" + port + ".log");
-      var builder = new ProcessBuilder("node", install.resolve(CLI).toString()).redirectErrorStream(true);
+      var log =
+          Files.createDirectories(root.resolve("target/process-logs"))
+              .resolve("stripe-mock-" + port + ".log");
+      var builder =
+          new ProcessBuilder("node", install.resolve(CLI).toString()).redirectErrorStream(true);
       builder.redirectOutput(log.toFile());
       builder.environment().put("PORT", String.valueOf(port));
       builder.environment().put("LOG_LEVEL", "warn");
@@ -68,8 +71,14 @@ public final class StripeEmulator implements AutoCloseable {
           .ignoreExceptions()
           .failFast("stripe-stateful-mock exited; see " + log, () -> !emulator.process.isAlive())
           // Any answer means it listens; without a key it answers 401.
-          .until(() -> http.send(HttpRequest.newBuilder(URI.create(emulator.url() + "/v1/charges")).build(),
-              HttpResponse.BodyHandlers.discarding()).statusCode() == 401);
+          .until(
+              () ->
+                  http.send(
+                              HttpRequest.newBuilder(URI.create(emulator.url() + "/v1/charges"))
+                                  .build(),
+                              HttpResponse.BodyHandlers.discarding())
+                          .statusCode()
+                      == 401);
       return emulator;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -85,14 +94,19 @@ public final class StripeEmulator implements AutoCloseable {
     try {
       Files.createDirectories(target);
       for (var file : List.of("package.json", "package-lock.json")) {
-        Files.copy(root.resolve(SOURCE).resolve(file), target.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+            root.resolve(SOURCE).resolve(file),
+            target.resolve(file),
+            StandardCopyOption.REPLACE_EXISTING);
       }
-      var npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--prefix", target.toString())
-          .redirectErrorStream(true)
-          .redirectOutput(root.resolve("target/stripe-mock-install.log").toFile())
-          .start();
+      var npm =
+          new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--prefix", target.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(root.resolve("target/stripe-mock-install.log").toFile())
+              .start();
       if (!npm.waitFor(300, TimeUnit.SECONDS) || npm.exitValue() != 0) {
-        throw new IllegalStateException("npm ci of the Stripe emulator failed; see target/stripe-mock-install.log");
+        throw new IllegalStateException(
+            "npm ci of the Stripe emulator failed; see target/stripe-mock-install.log");
       }
       return target;
     } catch (IOException e) {
@@ -117,12 +131,16 @@ public final class StripeEmulator implements AutoCloseable {
 
   /** A client of this emulator, for setting up customers and reading charges in tests. */
   public StripeClient client() {
-    return StripeClient.builder().setApiKey(API_KEY).setApiBase(url()).setMaxNetworkRetries(0).build();
+    return StripeClient.builder()
+        .setApiKey(API_KEY)
+        .setApiBase(url())
+        .setMaxNetworkRetries(0)
+        .build();
   }
 
   /**
-   * A Stripe customer whose default card is the test token's card: {@code tok_visa} pays,
-   * {@code tok_chargeDeclinedInsufficientFunds} declines with insufficient_funds, and so on.
+   * A Stripe customer whose default card is the test token's card: {@code tok_visa} pays, {@code
+   * tok_chargeDeclinedInsufficientFunds} declines with insufficient_funds, and so on.
    */
   public String customer(String cardToken) {
     try {

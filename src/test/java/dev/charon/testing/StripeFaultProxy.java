@@ -19,15 +19,17 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A reverse proxy in front of the Stripe emulator that injects the network and server faults the
- * emulator cannot produce for customer charges (its tok_500/tok_429 work only for token charges):
- * a response lost after Stripe processed the request, a 500 before processing, a 429 with
- * {@code Stripe-Should-Retry}, a 409 {@code idempotency_key_in_use}. Faults are queued for the
- * next POSTs to /v1/charges or switched on for every one; each fault that struck is counted, so a
- * test can prove its faults happened. Every answer closes its connection.
+ * emulator cannot produce for customer charges (its tok_500/tok_429 work only for token charges): a
+ * response lost after Stripe processed the request, a 500 before processing, a 429 with {@code
+ * Stripe-Should-Retry}, a 409 {@code idempotency_key_in_use}. Faults are queued for the next POSTs
+ * to /v1/charges or switched on for every one; each fault that struck is counted, so a test can
+ * prove its faults happened. Every answer closes its connection.
  */
 public final class StripeFaultProxy implements AutoCloseable {
   public enum Fault {
-    /** Forward to the emulator (which charges), then cut the connection halfway through the answer. */
+    /**
+     * Forward to the emulator (which charges), then cut the connection halfway through the answer.
+     */
     LOSE_RESPONSE,
     /** Answer 500 api_error without forwarding. */
     ANSWER_500,
@@ -38,12 +40,22 @@ public final class StripeFaultProxy implements AutoCloseable {
   }
 
   private static final Set<String> HOP_BY_HOP =
-      Set.of("connection", "content-length", "transfer-encoding", "keep-alive", "host", "upgrade", "expect");
+      Set.of(
+          "connection",
+          "content-length",
+          "transfer-encoding",
+          "keep-alive",
+          "host",
+          "upgrade",
+          "expect");
 
   private final HttpServer server;
   private final URI upstream;
   private final HttpClient client =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
   private final ConcurrentLinkedQueue<Fault> next = new ConcurrentLinkedQueue<>();
   private final AtomicReference<Fault> always = new AtomicReference<>();
   private final AtomicInteger struck = new AtomicInteger();
@@ -82,7 +94,10 @@ public final class StripeFaultProxy implements AutoCloseable {
     always.set(fault);
   }
 
-  /** Every charge POST waits this long before it is forwarded (a run that lasts long enough to strike). */
+  /**
+   * Every charge POST waits this long before it is forwarded (a run that lasts long enough to
+   * strike).
+   */
   public void latency(Duration perCharge) {
     latency = perCharge;
   }
@@ -105,7 +120,9 @@ public final class StripeFaultProxy implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       var body = exchange.getRequestBody().readAllBytes();
-      boolean charge = "POST".equals(exchange.getRequestMethod()) && "/v1/charges".equals(exchange.getRequestURI().getPath());
+      boolean charge =
+          "POST".equals(exchange.getRequestMethod())
+              && "/v1/charges".equals(exchange.getRequestURI().getPath());
       Fault fault = null;
       if (charge) {
         fault = always.get();
@@ -116,12 +133,25 @@ public final class StripeFaultProxy implements AutoCloseable {
       if (fault != null && fault != Fault.LOSE_RESPONSE) {
         struck.incrementAndGet();
         switch (fault) {
-          case ANSWER_500 -> answer(exchange, 500, "{\"error\":{\"type\":\"api_error\",\"message\":\"An unknown error occurred\"}}", false);
-          case ANSWER_429 -> answer(exchange, 429,
-              "{\"error\":{\"type\":\"rate_limit_error\",\"code\":\"rate_limit\",\"message\":\"Too many requests\"}}", true);
-          case ANSWER_409_IN_USE -> answer(exchange, 409,
-              "{\"error\":{\"type\":\"idempotency_error\",\"code\":\"idempotency_key_in_use\","
-                  + "\"message\":\"There is currently another in-progress request using this Stripe token\"}}", true);
+          case ANSWER_500 ->
+              answer(
+                  exchange,
+                  500,
+                  "{\"error\":{\"type\":\"api_error\",\"message\":\"An unknown error occurred\"}}",
+                  false);
+          case ANSWER_429 ->
+              answer(
+                  exchange,
+                  429,
+                  "{\"error\":{\"type\":\"rate_limit_error\",\"code\":\"rate_limit\",\"message\":\"Too many requests\"}}",
+                  true);
+          case ANSWER_409_IN_USE ->
+              answer(
+                  exchange,
+                  409,
+                  "{\"error\":{\"type\":\"idempotency_error\",\"code\":\"idempotency_key_in_use\","
+                      + "\"message\":\"There is currently another in-progress request using this Stripe token\"}}",
+                  true);
           default -> throw new IllegalStateException();
         }
         return;
@@ -134,14 +164,18 @@ public final class StripeFaultProxy implements AutoCloseable {
           throw new IOException(e);
         }
       }
-      var forward = HttpRequest.newBuilder(upstream.resolve(exchange.getRequestURI().toString()))
-          .timeout(Duration.ofSeconds(30))
-          .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
-      exchange.getRequestHeaders().forEach((name, values) -> {
-        if (!HOP_BY_HOP.contains(name.toLowerCase())) {
-          values.forEach(v -> forward.header(name, v));
-        }
-      });
+      var forward =
+          HttpRequest.newBuilder(upstream.resolve(exchange.getRequestURI().toString()))
+              .timeout(Duration.ofSeconds(30))
+              .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+      exchange
+          .getRequestHeaders()
+          .forEach(
+              (name, values) -> {
+                if (!HOP_BY_HOP.contains(name.toLowerCase())) {
+                  values.forEach(v -> forward.header(name, v));
+                }
+              });
       HttpResponse<byte[]> response;
       try {
         response = client.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -152,13 +186,18 @@ public final class StripeFaultProxy implements AutoCloseable {
       if (charge) {
         forwardedCharges.incrementAndGet();
       }
-      response.headers().map().forEach((name, values) -> {
-        if (!HOP_BY_HOP.contains(name.toLowerCase()) && !name.startsWith(":")) {
-          exchange.getResponseHeaders().put(name, values);
-        }
-      });
+      response
+          .headers()
+          .map()
+          .forEach(
+              (name, values) -> {
+                if (!HOP_BY_HOP.contains(name.toLowerCase()) && !name.startsWith(":")) {
+                  exchange.getResponseHeaders().put(name, values);
+                }
+              });
       exchange.getResponseHeaders().set("Connection", "close");
-      exchange.sendResponseHeaders(response.statusCode(), response.body().length == 0 ? -1 : response.body().length);
+      exchange.sendResponseHeaders(
+          response.statusCode(), response.body().length == 0 ? -1 : response.body().length);
       if (fault == Fault.LOSE_RESPONSE) {
         // The connection breaks mid-answer: the status line and half the body arrive, then the
         // socket closes (an exception out of the handler makes the JDK server drop it). Cutting
@@ -173,7 +212,8 @@ public final class StripeFaultProxy implements AutoCloseable {
     }
   }
 
-  private static void answer(HttpExchange exchange, int status, String json, boolean shouldRetry) throws IOException {
+  private static void answer(HttpExchange exchange, int status, String json, boolean shouldRetry)
+      throws IOException {
     var bytes = json.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.getResponseHeaders().set("Stripe-Should-Retry", String.valueOf(shouldRetry));

@@ -35,15 +35,30 @@ public final class TestApi implements AutoCloseable {
     return start(jdbi, clock, dev.charon.webhooks.WebhookSettings.from(new Env(Map.of())), extra);
   }
 
-  /** The API with these webhook settings (a key to seal endpoint secrets, private addresses allowed or not). */
-  public static TestApi start(Jdbi jdbi, Clock clock, dev.charon.webhooks.WebhookSettings webhooks, HttpApi.Module... extra) {
+  /**
+   * The API with these webhook settings (a key to seal endpoint secrets, private addresses allowed
+   * or not).
+   */
+  public static TestApi start(
+      Jdbi jdbi,
+      Clock clock,
+      dev.charon.webhooks.WebhookSettings webhooks,
+      HttpApi.Module... extra) {
     var env = new Env(Map.of());
-    var settings = new ApiRole.Settings(
-        new HttpSettings("127.0.0.1", 0), AuthSettings.from(env), BillingSettings.from(env), webhooks);
+    var settings =
+        new ApiRole.Settings(
+            new HttpSettings("127.0.0.1", 0),
+            AuthSettings.from(env),
+            BillingSettings.from(env),
+            webhooks);
     var keys = new ApiKeys(jdbi, clock);
     var operator = keys.create(Role.OPERATOR, "test-operator").secret();
     var reader = keys.create(Role.READER, "test-reader").secret();
-    return new TestApi(ApiRole.start(jdbi, settings, clock, new SimpleMeterRegistry(), extra), keys, operator, reader);
+    return new TestApi(
+        ApiRole.start(jdbi, settings, clock, new SimpleMeterRegistry(), extra),
+        keys,
+        operator,
+        reader);
   }
 
   public ApiKeys keys() {

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A fresh, migrated PostgreSQL database per test class, on the server named by
- * {@code CHARON_TEST_DB_URL} (default: the machine's PostgreSQL at 127.0.0.1:5432 as postgres).
- * Dropped after the class. Register as a static {@code @RegisterExtension} field.
+ * A fresh, migrated PostgreSQL database per test class, on the server named by {@code
+ * CHARON_TEST_DB_URL} (default: the machine's PostgreSQL at 127.0.0.1:5432 as postgres). Dropped
+ * after the class. Register as a static {@code @RegisterExtension} field.
  */
 public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
   public static final String SERVER_URL =
@@ -23,7 +23,8 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
   public static final String USER = env("CHARON_TEST_DB_USER", "postgres");
   public static final String PASSWORD = env("CHARON_TEST_DB_PASSWORD", "");
 
-  private final String name = "charon_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+  private final String name =
+      "charon_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
   private HikariDataSource dataSource;
   private Jdbi jdbi;
 
@@ -81,7 +82,10 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     return jdbi;
   }
 
-  /** Empties every table Charon writes (not the migration history, currencies or API keys), restarting ids. */
+  /**
+   * Empties every table Charon writes (not the migration history, currencies or API keys),
+   * restarting ids.
+   */
   public void clean() {
     jdbi.useHandle(
         h -> {

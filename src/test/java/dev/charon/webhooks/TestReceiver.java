@@ -17,7 +17,13 @@ import java.util.function.Function;
  * and come back on the same port.
  */
 final class TestReceiver implements AutoCloseable {
-  record Request(String id, String timestamp, String signature, String contentType, byte[] body, String path) {}
+  record Request(
+      String id,
+      String timestamp,
+      String signature,
+      String contentType,
+      byte[] body,
+      String path) {}
 
   record Answer(int status, Map<String, String> headers, long delayMillis) {
     static Answer status(int status) {
@@ -49,25 +55,35 @@ final class TestReceiver implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    server.createContext("/", exchange -> {
-      try (exchange) {
-        int now = inFlight.incrementAndGet();
-        maxInFlight.accumulateAndGet(now, Math::max);
-        var h = exchange.getRequestHeaders();
-        requests.add(new Request(h.getFirst("webhook-id"), h.getFirst("webhook-timestamp"), h.getFirst("webhook-signature"),
-            h.getFirst("content-type"), exchange.getRequestBody().readAllBytes(), exchange.getRequestURI().getPath()));
-        var answer = behaviour.apply(calls.incrementAndGet());
-        if (answer.delayMillis() > 0) {
-          Thread.sleep(answer.delayMillis());
-        }
-        answer.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
-        exchange.sendResponseHeaders(answer.status(), -1);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        inFlight.decrementAndGet();
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            int now = inFlight.incrementAndGet();
+            maxInFlight.accumulateAndGet(now, Math::max);
+            var h = exchange.getRequestHeaders();
+            requests.add(
+                new Request(
+                    h.getFirst("webhook-id"),
+                    h.getFirst("webhook-timestamp"),
+                    h.getFirst("webhook-signature"),
+                    h.getFirst("content-type"),
+                    exchange.getRequestBody().readAllBytes(),
+                    exchange.getRequestURI().getPath()));
+            var answer = behaviour.apply(calls.incrementAndGet());
+            if (answer.delayMillis() > 0) {
+              Thread.sleep(answer.delayMillis());
+            }
+            answer
+                .headers()
+                .forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+            exchange.sendResponseHeaders(answer.status(), -1);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } finally {
+            inFlight.decrementAndGet();
+          }
+        });
     server.start();
     port = server.getAddress().getPort();
   }

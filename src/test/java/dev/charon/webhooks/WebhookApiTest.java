@@ -33,7 +33,8 @@ class WebhookApiTest {
   }
 
   private WebhookSettings settings(boolean allowPrivate) {
-    return new WebhookSettings(Optional.of(key), allowPrivate, 4, Duration.ofMillis(50), Duration.ofSeconds(15));
+    return new WebhookSettings(
+        Optional.of(key), allowPrivate, 4, Duration.ofMillis(50), Duration.ofSeconds(15));
   }
 
   private long count(String sql) {
@@ -43,7 +44,11 @@ class WebhookApiTest {
   @Test
   void the_secret_is_shown_once_and_stored_only_encrypted() {
     try (var api = TestApi.start(db.jdbi(), clock, settings(true))) {
-      var created = api.operator().post(BASE, "{\"url\":\"http://127.0.0.1:9/in\",\"eventTypes\":[\"invoice.paid\",\"invoice.paid\"]}");
+      var created =
+          api.operator()
+              .post(
+                  BASE,
+                  "{\"url\":\"http://127.0.0.1:9/in\",\"eventTypes\":[\"invoice.paid\",\"invoice.paid\"]}");
       assertThat(created.status()).isEqualTo(201);
       var secret = created.json().get("secret").asText();
       assertThat(secret).startsWith("whsec_");
@@ -52,7 +57,13 @@ class WebhookApiTest {
       assertThat(read.json().has("secret")).isFalse();
       assertThat(api.reader().get(BASE).body()).doesNotContain("whsec_");
 
-      byte[] stored = db.jdbi().withHandle(h -> h.createQuery("select secret from webhook_endpoint").mapTo(byte[].class).one());
+      byte[] stored =
+          db.jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery("select secret from webhook_endpoint")
+                          .mapTo(byte[].class)
+                          .one());
       var raw = WebhookSecret.parse(secret).key();
       assertThat(HexFormat.of().formatHex(stored)).doesNotContain(HexFormat.of().formatHex(raw));
       assertThat(new SecretBox(key).open(stored)).isEqualTo(WebhookSecret.parse(secret));
@@ -68,7 +79,9 @@ class WebhookApiTest {
       assertThat(first.json().get("secret").asText()).startsWith("whsec_");
       assertThat(again.status()).isEqualTo(201);
       assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
-      assertThat(again.json().has("secret")).as("a replay does not show the secret again").isFalse();
+      assertThat(again.json().has("secret"))
+          .as("a replay does not show the secret again")
+          .isFalse();
       assertThat(again.json().get("id")).isEqualTo(first.json().get("id"));
       assertThat(count("select count(*) from webhook_endpoint")).isEqualTo(1);
       assertThat(count("select count(*) from idempotency_key where body like '%whsec_%'")).isZero();
@@ -78,22 +91,32 @@ class WebhookApiTest {
   @Test
   void registration_refuses_internal_addresses_and_other_schemes_and_changes_nothing() {
     try (var api = TestApi.start(db.jdbi(), clock, settings(false))) {
-      for (var url : new String[] {"http://127.0.0.1:9000/in", "http://169.254.169.254/latest/meta-data", "http://10.0.0.8/",
-          "http://[::1]/", "file:///etc/passwd"}) {
+      for (var url :
+          new String[] {
+            "http://127.0.0.1:9000/in",
+            "http://169.254.169.254/latest/meta-data",
+            "http://10.0.0.8/",
+            "http://[::1]/",
+            "file:///etc/passwd"
+          }) {
         var refused = api.operator().post(BASE, "{\"url\":\"" + url + "\"}");
         assertThat(refused.status()).as(url).isEqualTo(422);
         assertThat(refused.contentType()).startsWith("application/problem+json");
         assertThat(refused.json().get("detail").asText()).as(url).startsWith("url: ");
       }
       var loopback = api.operator().post(BASE, "{\"url\":\"http://localhost:9000/in\"}");
-      assertThat(loopback.json().get("detail").asText()).contains("loopback").contains("CHARON_WEBHOOKS_ALLOW_PRIVATE");
+      assertThat(loopback.json().get("detail").asText())
+          .contains("loopback")
+          .contains("CHARON_WEBHOOKS_ALLOW_PRIVATE");
       assertThat(count("select count(*) from webhook_endpoint")).isZero();
     }
   }
 
   @Test
   void without_a_key_a_server_refuses_to_create_endpoints_and_says_why() {
-    var noKey = new WebhookSettings(Optional.empty(), true, 4, Duration.ofMillis(50), Duration.ofSeconds(15));
+    var noKey =
+        new WebhookSettings(
+            Optional.empty(), true, 4, Duration.ofMillis(50), Duration.ofSeconds(15));
     try (var api = TestApi.start(db.jdbi(), clock, noKey)) {
       var refused = api.operator().post(BASE, "{\"url\":\"http://127.0.0.1:9/in\"}");
       assertThat(refused.status()).isEqualTo(409);
@@ -105,14 +128,29 @@ class WebhookApiTest {
   @Test
   void bad_changes_are_refused_whole() {
     try (var api = TestApi.start(db.jdbi(), clock, settings(true))) {
-      var location = api.operator().post(BASE, "{\"url\":\"http://127.0.0.1:9/in\",\"description\":\"crm\"}").header("Location");
-      var bad = api.operator().send("PATCH", location, "{\"description\":\"new\",\"eventTypes\":[\"nope\"],\"colour\":1}", "application/json");
+      var location =
+          api.operator()
+              .post(BASE, "{\"url\":\"http://127.0.0.1:9/in\",\"description\":\"crm\"}")
+              .header("Location");
+      var bad =
+          api.operator()
+              .send(
+                  "PATCH",
+                  location,
+                  "{\"description\":\"new\",\"eventTypes\":[\"nope\"],\"colour\":1}",
+                  "application/json");
       assertThat(bad.status()).isEqualTo(400);
       assertThat(bad.json().get("errors")).hasSize(2);
       assertThat(api.reader().get(location).json().get("description").asText()).isEqualTo("crm");
-      var rotate = api.operator().post(location + "/rotate-secret", "{\"overlapSeconds\":\"soon\"}");
+      var rotate =
+          api.operator().post(location + "/rotate-secret", "{\"overlapSeconds\":\"soon\"}");
       assertThat(rotate.status()).isEqualTo(400);
-      assertThat(api.operator().send("PATCH", location, "{\"eventTypes\":[]}", "application/json").json().get("eventTypes")).isEmpty();
+      assertThat(
+              api.operator()
+                  .send("PATCH", location, "{\"eventTypes\":[]}", "application/json")
+                  .json()
+                  .get("eventTypes"))
+          .isEmpty();
     }
   }
 
@@ -120,11 +158,18 @@ class WebhookApiTest {
   void rotation_answers_the_new_secret_once_and_keeps_the_old_one_signing_for_the_overlap() {
     try (var api = TestApi.start(db.jdbi(), clock, settings(true))) {
       var created = api.operator().post(BASE, "{\"url\":\"http://127.0.0.1:9/in\"}");
-      var rotated = api.operator().post(created.header("Location") + "/rotate-secret", "{\"overlapSeconds\":7200}");
+      var rotated =
+          api.operator()
+              .post(created.header("Location") + "/rotate-secret", "{\"overlapSeconds\":7200}");
       assertThat(rotated.status()).isEqualTo(200);
-      assertThat(rotated.json().get("secret").asText()).startsWith("whsec_").isNotEqualTo(created.json().get("secret").asText());
-      assertThat(Instant.parse(rotated.json().get("previousSecretExpiresAt").asText())).isEqualTo(clock.instant().plusSeconds(7200));
-      var immediate = api.operator().post(created.header("Location") + "/rotate-secret", "{\"overlapSeconds\":0}");
+      assertThat(rotated.json().get("secret").asText())
+          .startsWith("whsec_")
+          .isNotEqualTo(created.json().get("secret").asText());
+      assertThat(Instant.parse(rotated.json().get("previousSecretExpiresAt").asText()))
+          .isEqualTo(clock.instant().plusSeconds(7200));
+      var immediate =
+          api.operator()
+              .post(created.header("Location") + "/rotate-secret", "{\"overlapSeconds\":0}");
       assertThat(immediate.json().get("previousSecretExpiresAt").isNull()).isTrue();
     }
   }
@@ -133,11 +178,25 @@ class WebhookApiTest {
   void operators_see_a_failed_delivery_with_its_attempts_and_retry_it() {
     var receiver = TestReceiver.answering(500);
     var metrics = new SimpleMeterRegistry();
-    try (receiver; var api = TestApi.start(db.jdbi(), clock, settings(true));
-        var dispatcher = new WebhookDispatcher(db.jdbi(), settings(true), new UrlGuard(true), clock, new Random(5), Json.mapper(),
-            "api-test", metrics)) {
-      var location = api.operator().post(BASE, "{\"url\":\"" + receiver.url() + "\"}").header("Location");
-      db.jdbi().useHandle(h -> h.execute("insert into event_outbox (type, subject, data) values ('invoice.paid', 'invoices/7', '{}')"));
+    try (receiver;
+        var api = TestApi.start(db.jdbi(), clock, settings(true));
+        var dispatcher =
+            new WebhookDispatcher(
+                db.jdbi(),
+                settings(true),
+                new UrlGuard(true),
+                clock,
+                new Random(5),
+                Json.mapper(),
+                "api-test",
+                metrics)) {
+      var location =
+          api.operator().post(BASE, "{\"url\":\"" + receiver.url() + "\"}").header("Location");
+      db.jdbi()
+          .useHandle(
+              h ->
+                  h.execute(
+                      "insert into event_outbox (type, subject, data) values ('invoice.paid', 'invoices/7', '{}')"));
       awaitEventsVisible();
       for (int attempt = 0; attempt < RetrySchedule.ATTEMPTS; attempt++) {
         dispatcher.tick();
@@ -180,19 +239,47 @@ class WebhookApiTest {
   void the_oldest_undelivered_event_age_is_a_metric_per_endpoint() {
     var receiver = TestReceiver.answering(503);
     var metrics = new SimpleMeterRegistry();
-    try (receiver; var dispatcher = new WebhookDispatcher(db.jdbi(), settings(true), new UrlGuard(true), clock, new Random(5),
-        Json.mapper(), "metrics-test", metrics)) {
+    try (receiver;
+        var dispatcher =
+            new WebhookDispatcher(
+                db.jdbi(),
+                settings(true),
+                new UrlGuard(true),
+                clock,
+                new Random(5),
+                Json.mapper(),
+                "metrics-test",
+                metrics)) {
       var secret = WebhookSecret.generate();
-      long endpoint = db.jdbi().inTransaction(h -> Endpoints.create(h, receiver.url(), "", java.util.List.of(),
-          new SecretBox(key).seal(secret), "test", clock.instant())).id();
-      db.jdbi().useHandle(h -> h.execute("insert into event_outbox (type, subject, data, occurred_at) values ('invoice.paid', 'invoices/1', '{}', ?)",
-          java.sql.Timestamp.from(clock.instant())));
+      long endpoint =
+          db.jdbi()
+              .inTransaction(
+                  h ->
+                      Endpoints.create(
+                          h,
+                          receiver.url(),
+                          "",
+                          java.util.List.of(),
+                          new SecretBox(key).seal(secret),
+                          "test",
+                          clock.instant()))
+              .id();
+      db.jdbi()
+          .useHandle(
+              h ->
+                  h.execute(
+                      "insert into event_outbox (type, subject, data, occurred_at) values ('invoice.paid', 'invoices/1', '{}', ?)",
+                      java.sql.Timestamp.from(clock.instant())));
       awaitEventsVisible();
       dispatcher.tick();
       await().until(() -> dispatcher.inFlight() == 0);
       clock.advance(Duration.ofMinutes(10));
       dispatcher.tick();
-      var age = metrics.find("charon.webhooks.oldest.undelivered.age").tag("endpoint", Long.toString(endpoint)).gauge();
+      var age =
+          metrics
+              .find("charon.webhooks.oldest.undelivered.age")
+              .tag("endpoint", Long.toString(endpoint))
+              .gauge();
       assertThat(age).isNotNull();
       assertThat(age.value()).isEqualTo(600.0);
     }
@@ -203,7 +290,19 @@ class WebhookApiTest {
    * server, and any writing transaction open there holds events back (docs/architecture.md).
    */
   static void awaitEventsVisible() {
-    await().atMost(Duration.ofSeconds(60)).until(() -> db.jdbi().withHandle(h -> h.createQuery(
-        "select count(*) from event_outbox where not (" + dev.charon.events.EventFeed.VISIBLE + ")").mapTo(Long.class).one()) == 0);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                db.jdbi()
+                        .withHandle(
+                            h ->
+                                h.createQuery(
+                                        "select count(*) from event_outbox where not ("
+                                            + dev.charon.events.EventFeed.VISIBLE
+                                            + ")")
+                                    .mapTo(Long.class)
+                                    .one())
+                    == 0);
   }
 }

@@ -37,7 +37,9 @@ class WebhookDeliveryTest {
     db.clean();
     new SecureRandom().nextBytes(key);
     box = new SecretBox(key);
-    settings = new WebhookSettings(Optional.of(key), true, 4, Duration.ofMillis(50), Duration.ofSeconds(15));
+    settings =
+        new WebhookSettings(
+            Optional.of(key), true, 4, Duration.ofMillis(50), Duration.ofSeconds(15));
     metrics = new SimpleMeterRegistry();
   }
 
@@ -53,7 +55,9 @@ class WebhookDeliveryTest {
   }
 
   private WebhookDispatcher dispatcher(String name, UrlGuard guard) {
-    var dispatcher = new WebhookDispatcher(db.jdbi(), settings, guard, clock, new Random(42), Json.mapper(), name, metrics);
+    var dispatcher =
+        new WebhookDispatcher(
+            db.jdbi(), settings, guard, clock, new Random(42), Json.mapper(), name, metrics);
     dispatchers.add(dispatcher);
     return dispatcher;
   }
@@ -66,17 +70,28 @@ class WebhookDeliveryTest {
 
   private Registered endpoint(String url, List<String> types) {
     var secret = WebhookSecret.generate();
-    var endpoint = db.jdbi().inTransaction(h -> Endpoints.create(h, url, "test", types, box.seal(secret), "test", clock.instant()));
+    var endpoint =
+        db.jdbi()
+            .inTransaction(
+                h ->
+                    Endpoints.create(
+                        h, url, "test", types, box.seal(secret), "test", clock.instant()));
     return new Registered(endpoint.id(), secret);
   }
 
   private List<String> events(int count, String type) {
     var ids = new ArrayList<String>();
     for (int i = 0; i < count; i++) {
-      ids.add(db.jdbi().withHandle(h -> h.createQuery(
-              "insert into event_outbox (type, subject, data) values (:type, 'invoices/' || nextval('invoice_id_seq'), "
-                  + "jsonb_build_object('amountMinor', 1250, 'currency', 'EUR')) returning event_id::text")
-          .bind("type", type).mapTo(String.class).one()));
+      ids.add(
+          db.jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery(
+                              "insert into event_outbox (type, subject, data) values (:type, 'invoices/' || nextval('invoice_id_seq'), "
+                                  + "jsonb_build_object('amountMinor', 1250, 'currency', 'EUR')) returning event_id::text")
+                          .bind("type", type)
+                          .mapTo(String.class)
+                          .one()));
     }
     awaitEventsVisible();
     return ids;
@@ -87,12 +102,20 @@ class WebhookDeliveryTest {
     for (var dispatcher : each) {
       dispatcher.tick();
     }
-    await().pollInterval(Duration.ofMillis(10)).atMost(Duration.ofSeconds(30)).until(() -> java.util.Arrays.stream(each).allMatch(d -> d.inFlight() == 0));
+    await()
+        .pollInterval(Duration.ofMillis(10))
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> java.util.Arrays.stream(each).allMatch(d -> d.inFlight() == 0));
   }
 
   private Map<String, Object> delivery(String eventId) {
-    return db.jdbi().withHandle(h -> h.createQuery("select * from webhook_delivery where event_id = cast(:id as uuid)")
-        .bind("id", eventId).mapToMap().one());
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select * from webhook_delivery where event_id = cast(:id as uuid)")
+                    .bind("id", eventId)
+                    .mapToMap()
+                    .one());
   }
 
   private static Instant instant(Object timestamp) {
@@ -118,7 +141,8 @@ class WebhookDeliveryTest {
     assertThat(request.timestamp()).isEqualTo(Long.toString(clock.instant().getEpochSecond()));
     assertThat(request.contentType()).isEqualTo("application/json");
     assertThat(request.signature()).matches("v1,[A-Za-z0-9+/=]{44}");
-    new WebhookVerifier(endpoint.secret().reveal(), clock).verify(request.id(), request.timestamp(), request.signature(), request.body());
+    new WebhookVerifier(endpoint.secret().reveal(), clock)
+        .verify(request.id(), request.timestamp(), request.signature(), request.body());
     var event = Json.mapper().readTree(request.body());
     assertThat(event.get("specversion").asText()).isEqualTo("1.0");
     assertThat(event.get("id").asText()).isEqualTo(paid);
@@ -156,8 +180,11 @@ class WebhookDeliveryTest {
       var last = instant(row.get("last_attempt_at"));
       var next = instant(row.get("next_attempt_at"));
       var delay = Duration.between(last, next);
-      assertThat(delay).as("delay after attempt " + attempt)
-          .isBetween(planned.get(attempt), planned.get(attempt).plusMillis(planned.get(attempt).toMillis() / 10));
+      assertThat(delay)
+          .as("delay after attempt " + attempt)
+          .isBetween(
+              planned.get(attempt),
+              planned.get(attempt).plusMillis(planned.get(attempt).toMillis() / 10));
       clock.set(next.minusSeconds(1));
       round(dispatcher);
       assertThat(receiver.requests).as("nothing goes before the scheduled time").hasSize(attempt);
@@ -165,7 +192,10 @@ class WebhookDeliveryTest {
     }
     assertThat(deliveries("retrying")).isEqualTo(9);
     assertThat(deliveries("failed")).isEqualTo(1);
-    long attempts = db.jdbi().withHandle(h -> h.createQuery("select count(*) from webhook_attempt").mapTo(Long.class).one());
+    long attempts =
+        db.jdbi()
+            .withHandle(
+                h -> h.createQuery("select count(*) from webhook_attempt").mapTo(Long.class).one());
     assertThat(attempts).as("every attempt is in the history").isEqualTo(10);
   }
 
@@ -187,7 +217,8 @@ class WebhookDeliveryTest {
 
     // Enabled again, it gets what happened meanwhile.
     receiver.behave(n -> TestReceiver.Answer.status(200));
-    db.jdbi().useTransaction(h -> Endpoints.setEnabled(h, endpoint.id(), true, null, clock.instant()));
+    db.jdbi()
+        .useTransaction(h -> Endpoints.setEnabled(h, endpoint.id(), true, null, clock.instant()));
     round(dispatcher);
     round(dispatcher);
     assertThat(receiver.requests).hasSize(4);
@@ -195,36 +226,50 @@ class WebhookDeliveryTest {
 
   @Test
   void retry_after_on_429_and_503_is_honoured() {
-    var receiver = receiver(new TestReceiver(n -> n == 1
-        ? new TestReceiver.Answer(429, Map.of("Retry-After", "120"), 0)
-        : new TestReceiver.Answer(503, Map.of("Retry-After", "Tue, 01 Dec 2026 03:00:00 GMT"), 0)));
+    var receiver =
+        receiver(
+            new TestReceiver(
+                n ->
+                    n == 1
+                        ? new TestReceiver.Answer(429, Map.of("Retry-After", "120"), 0)
+                        : new TestReceiver.Answer(
+                            503, Map.of("Retry-After", "Tue, 01 Dec 2026 03:00:00 GMT"), 0)));
     endpoint(receiver.url(), List.of());
     var event = events(1, "invoice.paid").getFirst();
     var dispatcher = dispatcher();
     round(dispatcher);
     var first = delivery(event);
-    assertThat(Duration.between(instant(first.get("last_attempt_at")), instant(first.get("next_attempt_at"))))
-        .as("429 Retry-After: 120 instead of the schedule's 5 s").isEqualTo(Duration.ofSeconds(120));
+    assertThat(
+            Duration.between(
+                instant(first.get("last_attempt_at")), instant(first.get("next_attempt_at"))))
+        .as("429 Retry-After: 120 instead of the schedule's 5 s")
+        .isEqualTo(Duration.ofSeconds(120));
     clock.advance(Duration.ofSeconds(119));
     round(dispatcher);
     assertThat(receiver.requests).hasSize(1);
     clock.advance(Duration.ofSeconds(1));
     round(dispatcher);
     assertThat(receiver.requests).hasSize(2);
-    assertThat(instant(delivery(event).get("next_attempt_at"))).as("503 Retry-After as an HTTP date")
+    assertThat(instant(delivery(event).get("next_attempt_at")))
+        .as("503 Retry-After as an HTTP date")
         .isEqualTo(Instant.parse("2026-12-01T03:00:00Z"));
   }
 
   @Test
   void redirects_are_not_followed_and_count_as_failures() {
-    var receiver = receiver(new TestReceiver(n -> new TestReceiver.Answer(307, Map.of("Location", "/elsewhere"), 0)));
+    var receiver =
+        receiver(
+            new TestReceiver(
+                n -> new TestReceiver.Answer(307, Map.of("Location", "/elsewhere"), 0)));
     endpoint(receiver.url(), List.of());
     var event = events(1, "invoice.paid").getFirst();
     round(dispatcher());
     assertThat(receiver.requests).extracting(TestReceiver.Request::path).containsExactly("/hooks");
     var row = delivery(event);
     assertThat(row.get("state")).isEqualTo("PENDING");
-    assertThat((String) row.get("last_error")).contains("307").contains("redirects are not followed");
+    assertThat((String) row.get("last_error"))
+        .contains("307")
+        .contains("redirects are not followed");
   }
 
   @Test
@@ -232,23 +277,33 @@ class WebhookDeliveryTest {
     var receiver = receiver(TestReceiver.answering(200));
     var endpoint = endpoint(receiver.url(), List.of());
     var next = WebhookSecret.generate();
-    db.jdbi().useTransaction(h -> Endpoints.rotate(h, endpoint.id(), box.seal(next), Duration.ofHours(1), clock.instant()));
+    db.jdbi()
+        .useTransaction(
+            h ->
+                Endpoints.rotate(
+                    h, endpoint.id(), box.seal(next), Duration.ofHours(1), clock.instant()));
     events(1, "invoice.paid");
     var dispatcher = dispatcher();
     round(dispatcher);
     var during = receiver.requests.getLast();
     assertThat(during.signature().split(" ")).hasSize(2).allMatch(s -> s.startsWith("v1,"));
-    new WebhookVerifier(endpoint.secret().reveal(), clock).verify(during.id(), during.timestamp(), during.signature(), during.body());
-    new WebhookVerifier(next.reveal(), clock).verify(during.id(), during.timestamp(), during.signature(), during.body());
+    new WebhookVerifier(endpoint.secret().reveal(), clock)
+        .verify(during.id(), during.timestamp(), during.signature(), during.body());
+    new WebhookVerifier(next.reveal(), clock)
+        .verify(during.id(), during.timestamp(), during.signature(), during.body());
 
     clock.advance(Duration.ofMinutes(61));
     events(1, "invoice.paid");
     round(dispatcher);
     var after = receiver.requests.getLast();
     assertThat(after.signature().split(" ")).hasSize(1);
-    new WebhookVerifier(next.reveal(), clock).verify(after.id(), after.timestamp(), after.signature(), after.body());
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new WebhookVerifier(endpoint.secret().reveal(), clock)
-        .verify(after.id(), after.timestamp(), after.signature(), after.body())).isInstanceOf(WebhookVerifier.Invalid.class);
+    new WebhookVerifier(next.reveal(), clock)
+        .verify(after.id(), after.timestamp(), after.signature(), after.body());
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new WebhookVerifier(endpoint.secret().reveal(), clock)
+                    .verify(after.id(), after.timestamp(), after.signature(), after.body()))
+        .isInstanceOf(WebhookVerifier.Invalid.class);
   }
 
   @Test
@@ -272,7 +327,9 @@ class WebhookDeliveryTest {
     var ids = events(12, "invoice.paid");
     var dispatcher = dispatcher().start();
     await().atMost(Duration.ofSeconds(3)).until(() -> fast.requests.size() == ids.size());
-    assertThat(slow.requests.size()).as("the slow endpoint has only its share in flight").isLessThanOrEqualTo(settings.endpointConcurrency());
+    assertThat(slow.requests.size())
+        .as("the slow endpoint has only its share in flight")
+        .isLessThanOrEqualTo(settings.endpointConcurrency());
     assertThat(slow.maxInFlight.get()).isLessThanOrEqualTo(settings.endpointConcurrency());
     dispatcher.close();
   }
@@ -286,19 +343,34 @@ class WebhookDeliveryTest {
     dispatcher("deliverer-b", new UrlGuard(true)).start();
     await().atMost(Duration.ofSeconds(60)).until(() -> receiver.requests.size() >= ids.size());
     await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> true);
-    var delivered = db.jdbi().withHandle(h -> h.createQuery("select count(*) from webhook_delivery where state = 'DELIVERED'")
-        .mapTo(Long.class).one());
+    var delivered =
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery("select count(*) from webhook_delivery where state = 'DELIVERED'")
+                        .mapTo(Long.class)
+                        .one());
     assertThat(delivered).isEqualTo(ids.size());
     assertThat(receiver.requests).hasSize(ids.size());
-    assertThat(receiver.requests.stream().map(TestReceiver.Request::id).distinct().count()).isEqualTo(ids.size());
-    var deliverers = db.jdbi().withHandle(h -> h.createQuery("select distinct deliverer from webhook_attempt").mapTo(String.class).set());
+    assertThat(receiver.requests.stream().map(TestReceiver.Request::id).distinct().count())
+        .isEqualTo(ids.size());
+    var deliverers =
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery("select distinct deliverer from webhook_attempt")
+                        .mapTo(String.class)
+                        .set());
     assertThat(deliverers).as("both took part").isEqualTo(Set.of("deliverer-a", "deliverer-b"));
   }
 
   @Test
   void a_receiver_that_fails_30_percent_of_calls_and_is_down_for_a_while_still_gets_every_event() {
     var random = new Random(2026);
-    var receiver = receiver(new TestReceiver(n -> TestReceiver.Answer.status(random.nextDouble() < 0.3 ? 500 : 200)));
+    var receiver =
+        receiver(
+            new TestReceiver(
+                n -> TestReceiver.Answer.status(random.nextDouble() < 0.3 ? 500 : 200)));
     endpoint(receiver.url(), List.of());
     var ids = new ArrayList<String>(events(40, "invoice.paid"));
     var a = dispatcher("deliverer-a", new UrlGuard(true));
@@ -317,18 +389,31 @@ class WebhookDeliveryTest {
       round(a, b);
       rounds++;
       clock.advance(Duration.ofMinutes(10));
-      long pending = db.jdbi().withHandle(h -> h.createQuery("select count(*) from webhook_delivery where state <> 'DELIVERED'")
-          .mapTo(Long.class).one());
+      long pending =
+          db.jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery(
+                              "select count(*) from webhook_delivery where state <> 'DELIVERED'")
+                          .mapTo(Long.class)
+                          .one());
       if (rounds > 20 && pending == 0) {
         break;
       }
     }
     var missing = ids.stream().filter(id -> receiver.received(id) == 0).toList();
-    System.out.printf("flaky receiver: %d events, %d requests, %d rounds, missing %d%n", ids.size(), receiver.requests.size(),
-        rounds, missing.size());
+    System.out.printf(
+        "flaky receiver: %d events, %d requests, %d rounds, missing %d%n",
+        ids.size(), receiver.requests.size(), rounds, missing.size());
     assertThat(missing).as("events never received").isEmpty();
-    var refused = db.jdbi().withHandle(h -> h.createQuery(
-        "select count(*) from webhook_attempt where status_code is null and error like 'connection failed%'").mapTo(Long.class).one());
+    var refused =
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "select count(*) from webhook_attempt where status_code is null and error like 'connection failed%'")
+                        .mapTo(Long.class)
+                        .one());
     assertThat(refused).as("the outage was met (connections refused)").isPositive();
   }
 
@@ -337,7 +422,19 @@ class WebhookDeliveryTest {
    * server, and any writing transaction open there holds events back (docs/architecture.md).
    */
   static void awaitEventsVisible() {
-    await().atMost(Duration.ofSeconds(60)).until(() -> db.jdbi().withHandle(h -> h.createQuery(
-        "select count(*) from event_outbox where not (" + dev.charon.events.EventFeed.VISIBLE + ")").mapTo(Long.class).one()) == 0);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                db.jdbi()
+                        .withHandle(
+                            h ->
+                                h.createQuery(
+                                        "select count(*) from event_outbox where not ("
+                                            + dev.charon.events.EventFeed.VISIBLE
+                                            + ")")
+                                    .mapTo(Long.class)
+                                    .one())
+                    == 0);
   }
 }

@@ -5,8 +5,8 @@ import java.util.regex.Pattern;
 
 /**
  * What a person may ask to bill: a period written {@code YYYY-MM}, not after the current one. A
- * future period would sweep today's due invoices into a run that then blocks that month's real
- * run (one run per period), so it is refused rather than created.
+ * future period would sweep today's due invoices into a run that then blocks that month's real run
+ * (one run per period), so it is refused rather than created.
  */
 public final class BillingPeriods {
   private static final Pattern FORMAT = Pattern.compile("[0-9]{4}-(0[1-9]|1[0-2])");
@@ -20,7 +20,8 @@ public final class BillingPeriods {
     }
     var period = YearMonth.parse(raw);
     if (period.isAfter(current)) {
-      throw new IllegalArgumentException(raw + " is in the future: the latest period that can be billed is " + current);
+      throw new IllegalArgumentException(
+          raw + " is in the future: the latest period that can be billed is " + current);
     }
     return period;
   }

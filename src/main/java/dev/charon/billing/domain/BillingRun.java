@@ -16,7 +16,12 @@ public record BillingRun(
     Instant startedAt,
     Instant finishedAt) {
 
-  public enum State { STARTED, PRODUCING, CHARGING, FINISHED }
+  public enum State {
+    STARTED,
+    PRODUCING,
+    CHARGING,
+    FINISHED
+  }
 
   public boolean finished() {
     return state == State.FINISHED;

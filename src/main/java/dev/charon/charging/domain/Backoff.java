@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.function.DoubleSupplier;
 
 /**
- * Exponential backoff with full jitter, capped: the n-th retry waits a random time in
- * [base * 2^(n-1) / 2, base * 2^(n-1)], never more than {@code max}. Jitter spreads a herd of
- * failed charges so a recovering provider is not hit by all of them at once.
+ * Exponential backoff with full jitter, capped: the n-th retry waits a random time in [base *
+ * 2^(n-1) / 2, base * 2^(n-1)], never more than {@code max}. Jitter spreads a herd of failed
+ * charges so a recovering provider is not hit by all of them at once.
  */
 public record Backoff(Duration base, Duration max) {
   public Backoff {

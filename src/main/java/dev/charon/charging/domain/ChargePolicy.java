@@ -8,17 +8,20 @@ import java.util.List;
 import java.util.function.DoubleSupplier;
 
 /**
- * The settlement rules (DESIGN.md flow step 5) as a pure function: outcome + history counts +
- * now → {@link Decision}. Soft declines follow the dunning schedule, then UNCOLLECTIBLE; a hard
- * decline ({@link DeclineCode}) needs a new payment method; an unknown
- * customer or currency needs an operator; an unavailable provider is retried with backoff; an
- * unknown result is reconciled with the same key, never charged afresh, even when a reconciling
- * call finds the provider unavailable.
+ * The settlement rules (DESIGN.md flow step 5) as a pure function: outcome + history counts + now →
+ * {@link Decision}. Soft declines follow the dunning schedule, then UNCOLLECTIBLE; a hard decline
+ * ({@link DeclineCode}) needs a new payment method; an unknown customer or currency needs an
+ * operator; an unavailable provider is retried with backoff; an unknown result is reconciled with
+ * the same key, never charged afresh, even when a reconciling call finds the provider unavailable.
  */
 public record ChargePolicy(
-    List<Duration> dunningSchedule, Backoff unavailableBackoff, Backoff reconcileBackoff, Dunning dunning) {
+    List<Duration> dunningSchedule,
+    Backoff unavailableBackoff,
+    Backoff reconcileBackoff,
+    Dunning dunning) {
   public static final List<Duration> DEFAULT_DUNNING =
       List.of(Duration.ofDays(1), Duration.ofDays(3), Duration.ofDays(7));
+
   /** The reason of an invoice that a hard decline stopped; the console and API show it as is. */
   public static final String NEEDS_PAYMENT_METHOD = "needs a new payment method";
 
@@ -27,7 +30,8 @@ public record ChargePolicy(
   }
 
   /** The fixed dunning schedule. */
-  public ChargePolicy(List<Duration> dunningSchedule, Backoff unavailableBackoff, Backoff reconcileBackoff) {
+  public ChargePolicy(
+      List<Duration> dunningSchedule, Backoff unavailableBackoff, Backoff reconcileBackoff) {
     this(dunningSchedule, unavailableBackoff, reconcileBackoff, Dunning.fixed(dunningSchedule));
   }
 
@@ -62,13 +66,16 @@ public record ChargePolicy(
         if (next.isPresent()) {
           yield new Decision.RetryAt(
               next.get(),
-              "declined (%s); dunning retry %d of %d".formatted(d.reason(), declinesBefore + 1, dunning.retries()));
+              "declined (%s); dunning retry %d of %d"
+                  .formatted(d.reason(), declinesBefore + 1, dunning.retries()));
         }
         yield new Decision.Uncollectible(
             "declined (%s) after %d dunning retries".formatted(d.reason(), dunning.retries()));
       }
-      case ChargeOutcome.CustomerNotFound n -> new Decision.NeedsAction("customer not found at provider: " + n.detail());
-      case ChargeOutcome.CurrencyMismatch m -> new Decision.NeedsAction("currency mismatch at provider: " + m.detail());
+      case ChargeOutcome.CustomerNotFound n ->
+          new Decision.NeedsAction("customer not found at provider: " + n.detail());
+      case ChargeOutcome.CurrencyMismatch m ->
+          new Decision.NeedsAction("currency mismatch at provider: " + m.detail());
       // "Unavailable" means this call was refused before anything was processed. It says nothing
       // about an earlier call with the same key whose result was lost: closing the attempt here
       // and opening a new key later would charge twice (found by ChaosIT, gateway outage and
@@ -76,7 +83,9 @@ public record ChargePolicy(
       case ChargeOutcome.Unavailable u when reconcileCalls > 1 ->
           new Decision.Reconcile(
               now.plus(reconcileBackoff.delay(reconcileCalls, random)),
-              "provider unavailable (" + u.detail() + ") while reconciling; the earlier call's result is still unknown,"
+              "provider unavailable ("
+                  + u.detail()
+                  + ") while reconciling; the earlier call's result is still unknown,"
                   + " keeping the key");
       case ChargeOutcome.Unavailable u ->
           new Decision.RetryAt(

@@ -11,7 +11,11 @@ import java.util.Optional;
  * (half-open) and its result closes or re-opens it. Thread-safe; one per worker process.
  */
 public final class CircuitBreaker {
-  public enum State { CLOSED, OPEN, HALF_OPEN }
+  public enum State {
+    CLOSED,
+    OPEN,
+    HALF_OPEN
+  }
 
   private final int threshold;
   private final Duration cooldown;
@@ -44,7 +48,9 @@ public final class CircuitBreaker {
 
   /** When the breaker is open (not yet half-open): until when. Does not take the trial call. */
   public synchronized Optional<Instant> openUntil() {
-    return openUntil != null && clock.instant().isBefore(openUntil) ? Optional.of(openUntil) : Optional.empty();
+    return openUntil != null && clock.instant().isBefore(openUntil)
+        ? Optional.of(openUntil)
+        : Optional.empty();
   }
 
   public synchronized void onSuccess() {

@@ -88,7 +88,8 @@ public interface Dunning {
     for (var part : t.split(",")) {
       var p = part.trim();
       if (!p.matches("[1-9][0-9]{0,2}d")) {
-        throw new IllegalArgumentException("'" + p + "' is not a wait like 3d (in '" + text + "'); or use paydays");
+        throw new IllegalArgumentException(
+            "'" + p + "' is not a wait like 3d (in '" + text + "'); or use paydays");
       }
       waits.add(Duration.ofDays(Long.parseLong(p.substring(0, p.length() - 1))));
     }

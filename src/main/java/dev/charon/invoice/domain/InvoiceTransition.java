@@ -12,10 +12,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The invoice lifecycle: every status change Charon makes, the statuses it may start from, the
- * one it ends in, and who makes it. Code that changes an invoice's status names its transition
- * here, and SQL that does takes its status names from it ({@link #sqlFrom}, {@link #sqlTo}), so no
- * path reaches a status this type does not list. Each change is written with a reason and an actor
+ * The invoice lifecycle: every status change Charon makes, the statuses it may start from, the one
+ * it ends in, and who makes it. Code that changes an invoice's status names its transition here,
+ * and SQL that does takes its status names from it ({@link #sqlFrom}, {@link #sqlTo}), so no path
+ * reaches a status this type does not list. Each change is written with a reason and an actor
  * ({@link StatusChange}), which the history trigger records. A transition with no {@code from}
  * creates the invoice.
  */
@@ -48,9 +48,13 @@ public enum InvoiceTransition {
    */
   RETRY_WITH_NEW_PAYMENT_METHOD(Set.of(ACTION_REQUIRED), RETRY_SCHEDULED, Actor.API_CALLER),
   /** An operator cancels the invoice. */
-  VOID(Set.of(PENDING, RETRY_SCHEDULED, ACTION_REQUIRED, UNCOLLECTIBLE), InvoiceStatus.VOID, Actor.API_CALLER),
+  VOID(
+      Set.of(PENDING, RETRY_SCHEDULED, ACTION_REQUIRED, UNCOLLECTIBLE),
+      InvoiceStatus.VOID,
+      Actor.API_CALLER),
   /** An operator gives up on the invoice. */
-  MARK_UNCOLLECTIBLE(Set.of(PENDING, RETRY_SCHEDULED, ACTION_REQUIRED), UNCOLLECTIBLE, Actor.API_CALLER);
+  MARK_UNCOLLECTIBLE(
+      Set.of(PENDING, RETRY_SCHEDULED, ACTION_REQUIRED), UNCOLLECTIBLE, Actor.API_CALLER);
 
   /** Who makes a transition. System actors have a fixed name; the others are named per change. */
   public enum Actor {
@@ -105,7 +109,10 @@ public enum InvoiceTransition {
     return from.contains(status);
   }
 
-  /** This transition made by {@code actor} for {@code reason}; refuses a blank reason or a wrong actor. */
+  /**
+   * This transition made by {@code actor} for {@code reason}; refuses a blank reason or a wrong
+   * actor.
+   */
   public StatusChange by(String actor, String reason) {
     return new StatusChange(this, actor, reason);
   }
@@ -113,7 +120,8 @@ public enum InvoiceTransition {
   /** This transition by its system actor (billing run, retry task, seed). */
   public StatusChange because(String reason) {
     if (actor.fixedName() == null) {
-      throw new IllegalStateException(this + " is made by a named " + actor + ", not a system actor");
+      throw new IllegalStateException(
+          this + " is made by a named " + actor + ", not a system actor");
     }
     return new StatusChange(this, actor.fixedName(), reason);
   }

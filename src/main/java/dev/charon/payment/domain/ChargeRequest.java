@@ -11,7 +11,12 @@ import java.util.Objects;
  * (benchmarks and tests of a provider alone).
  */
 public record ChargeRequest(
-    long invoiceId, long attemptId, long customerId, String customerReference, Money amount, String idempotencyKey) {
+    long invoiceId,
+    long attemptId,
+    long customerId,
+    String customerReference,
+    Money amount,
+    String idempotencyKey) {
   public ChargeRequest {
     Objects.requireNonNull(amount, "amount");
     Objects.requireNonNull(idempotencyKey, "idempotencyKey");

@@ -43,7 +43,8 @@ public enum DeclineCode {
   }
 
   private static final Map<String, DeclineCode> BY_CODE =
-      Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(DeclineCode::code, Function.identity()));
+      Arrays.stream(values())
+          .collect(Collectors.toUnmodifiableMap(DeclineCode::code, Function.identity()));
 
   private final Kind kind;
 

@@ -16,7 +16,9 @@ import java.util.Set;
 public final class StripeAmounts {
   // docs.stripe.com/currencies#zero-decimal
   private static final Set<String> ZERO_DECIMAL =
-      Set.of("BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF");
+      Set.of(
+          "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
+          "XAF", "XOF", "XPF");
 
   private StripeAmounts() {}
 
@@ -38,10 +40,12 @@ public final class StripeAmounts {
 
   /** A Stripe amount and currency as Charon money; empty for a currency Charon does not bill in. */
   public static Optional<Money> fromStripe(long amount, String currency) {
-    return Currency.parse(currency).map(c -> {
-      requireSameScale(c);
-      return Money.ofMinor(amount, c);
-    });
+    return Currency.parse(currency)
+        .map(
+            c -> {
+              requireSameScale(c);
+              return Money.ofMinor(amount, c);
+            });
   }
 
   private static void requireSameScale(Currency currency) {

@@ -17,14 +17,15 @@ import org.slf4j.LoggerFactory;
  * Charges through Stripe's Charges API with the official client: one charge of the invoice amount
  * on the Stripe customer's default card, with the attempt's idempotency key as Stripe's {@code
  * Idempotency-Key} and the invoice and attempt in {@code metadata} (what {@code charon audit}
- * reconciles by). The client's own retries are off: Charon owns retries and keys, and a retry
- * with the same key is what reconciles an unknown result.
+ * reconciles by). The client's own retries are off: Charon owns retries and keys, and a retry with
+ * the same key is what reconciles an unknown result.
  */
 public final class StripePaymentProvider implements PaymentProvider {
   private static final Logger log = LoggerFactory.getLogger(StripePaymentProvider.class);
 
   /** Metadata keys on every charge Charon makes. */
   public static final String INVOICE_ID = "charon_invoice_id";
+
   public static final String ATTEMPT_ID = "charon_attempt_id";
   public static final String IDEMPOTENCY_KEY = "charon_idempotency_key";
 
@@ -34,7 +35,10 @@ public final class StripePaymentProvider implements PaymentProvider {
   public StripePaymentProvider(StripeSettings settings, MeterRegistry metrics) {
     this.client = client(settings);
     this.metrics = metrics;
-    log.info("charging through Stripe at {} with a {} key", settings.baseUrl(), settings.testMode() ? "test-mode" : "LIVE-mode");
+    log.info(
+        "charging through Stripe at {} with a {} key",
+        settings.baseUrl(),
+        settings.testMode() ? "test-mode" : "LIVE-mode");
   }
 
   static StripeClient client(StripeSettings settings) {
@@ -52,7 +56,10 @@ public final class StripePaymentProvider implements PaymentProvider {
     if (request.customerReference() == null) {
       metrics.counter("charon.stripe.answers", "answer", "no_reference").increment();
       return new ChargeOutcome.CustomerNotFound(
-          "customer " + request.customerId() + " has no provider reference (a Stripe customer id): set it with PATCH /rest/v1/customers/" + request.customerId());
+          "customer "
+              + request.customerId()
+              + " has no provider reference (a Stripe customer id): set it with PATCH /rest/v1/customers/"
+              + request.customerId());
     }
     var params =
         ChargeCreateParams.builder()
@@ -74,12 +81,23 @@ public final class StripePaymentProvider implements PaymentProvider {
         outcome = StripeOutcomes.of(request, e);
       } catch (PaymentProviderException loud) {
         metrics.counter("charon.stripe.answers", "answer", "refused").increment();
-        log.error("Stripe refused invoice {} key {} (request {}): {}", request.invoiceId(), request.idempotencyKey(), e.getRequestId(), loud.getMessage());
+        log.error(
+            "Stripe refused invoice {} key {} (request {}): {}",
+            request.invoiceId(),
+            request.idempotencyKey(),
+            e.getRequestId(),
+            loud.getMessage());
         throw loud;
       }
       metrics.counter("charon.stripe.answers", "answer", answerName(outcome)).increment();
-      log.info("Stripe answered invoice {} key {} with HTTP {} {} (request {}): {}", request.invoiceId(), request.idempotencyKey(),
-          e.getStatusCode(), e.getCode(), e.getRequestId(), outcome);
+      log.info(
+          "Stripe answered invoice {} key {} with HTTP {} {} (request {}): {}",
+          request.invoiceId(),
+          request.idempotencyKey(),
+          e.getStatusCode(),
+          e.getCode(),
+          e.getRequestId(),
+          outcome);
       return outcome;
     }
     return charged(request, charge);
@@ -88,21 +106,47 @@ public final class StripePaymentProvider implements PaymentProvider {
   private ChargeOutcome charged(ChargeRequest request, Charge charge) {
     boolean replayed =
         charge.getLastResponse() != null
-            && charge.getLastResponse().headers().firstValue("Idempotent-Replayed").map("true"::equalsIgnoreCase).orElse(false);
+            && charge
+                .getLastResponse()
+                .headers()
+                .firstValue("Idempotent-Replayed")
+                .map("true"::equalsIgnoreCase)
+                .orElse(false);
     if (!"succeeded".equals(charge.getStatus()) || !Boolean.TRUE.equals(charge.getPaid())) {
       // The Charges API answers a failed charge with a 402, never a 200; a 200 that is not paid
       // (a pending charge) is something this adapter does not handle yet.
       throw new PaymentProviderException(
-          "Stripe answered charge " + charge.getId() + " with status " + charge.getStatus() + ", not succeeded", request, 200, charge.toJson());
+          "Stripe answered charge "
+              + charge.getId()
+              + " with status "
+              + charge.getStatus()
+              + ", not succeeded",
+          request,
+          200,
+          charge.toJson());
     }
     if (charge.getAmount() != StripeAmounts.toStripe(request.amount())
         || !StripeAmounts.currencyCode(request.amount()).equalsIgnoreCase(charge.getCurrency())) {
       throw new PaymentProviderException(
-          "Stripe charged " + charge.getAmount() + " " + charge.getCurrency() + " for " + request.amount(), request, 200, charge.getId());
+          "Stripe charged "
+              + charge.getAmount()
+              + " "
+              + charge.getCurrency()
+              + " for "
+              + request.amount(),
+          request,
+          200,
+          charge.getId());
     }
-    metrics.counter("charon.stripe.answers", "answer", replayed ? "charged_replayed" : "charged").increment();
+    metrics
+        .counter("charon.stripe.answers", "answer", replayed ? "charged_replayed" : "charged")
+        .increment();
     if (replayed) {
-      log.info("Stripe replayed the first result of key {} for invoice {}: charge {}", request.idempotencyKey(), request.invoiceId(), charge.getId());
+      log.info(
+          "Stripe replayed the first result of key {} for invoice {}: charge {}",
+          request.idempotencyKey(),
+          request.invoiceId(),
+          charge.getId());
     }
     return new ChargeOutcome.Charged(charge.getId());
   }

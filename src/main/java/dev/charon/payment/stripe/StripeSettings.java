@@ -6,13 +6,14 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How to reach Stripe: the secret key ({@code CHARON_STRIPE_API_KEY}, {@code sk_test_...} or
- * {@code sk_live_...}, or a restricted {@code rk_} key), the API base ({@code
- * CHARON_STRIPE_BASE_URL}, default https://api.stripe.com; an emulator's in tests) and how long a
- * call may take ({@code CHARON_STRIPE_TIMEOUT}, default 30 s; a call that takes longer is an
- * unknown result, reconciled with the same key).
+ * How to reach Stripe: the secret key ({@code CHARON_STRIPE_API_KEY}, {@code sk_test_...} or {@code
+ * sk_live_...}, or a restricted {@code rk_} key), the API base ({@code CHARON_STRIPE_BASE_URL},
+ * default https://api.stripe.com; an emulator's in tests) and how long a call may take ({@code
+ * CHARON_STRIPE_TIMEOUT}, default 30 s; a call that takes longer is an unknown result, reconciled
+ * with the same key).
  */
-public record StripeSettings(String apiKey, URI baseUrl, Duration connectTimeout, Duration readTimeout) {
+public record StripeSettings(
+    String apiKey, URI baseUrl, Duration connectTimeout, Duration readTimeout) {
   public static final URI DEFAULT_BASE_URL = URI.create("https://api.stripe.com");
 
   public StripeSettings {

@@ -21,7 +21,10 @@ class InvoiceTransitionTest {
     assertThat(reached).containsExactlyInAnyOrder(InvoiceStatus.values());
     assertThat(Arrays.stream(InvoiceTransition.values()).filter(InvoiceTransition::creates))
         .containsExactlyInAnyOrder(
-            InvoiceTransition.CREATE, InvoiceTransition.CREATE_FROM_SUBSCRIPTION, InvoiceTransition.SEED_DUE, InvoiceTransition.SEED_PAID);
+            InvoiceTransition.CREATE,
+            InvoiceTransition.CREATE_FROM_SUBSCRIPTION,
+            InvoiceTransition.SEED_DUE,
+            InvoiceTransition.SEED_PAID);
   }
 
   @Test
@@ -39,16 +42,21 @@ class InvoiceTransitionTest {
   void a_change_needs_a_reason_and_the_transitions_own_actor() {
     assertThat(InvoiceTransition.VOID.by("key:ops", "duplicate").actor()).isEqualTo("key:ops");
     assertThat(InvoiceTransition.ENQUEUE.because("enqueued").actor()).isEqualTo("billing-run");
-    assertThatThrownBy(() -> InvoiceTransition.VOID.by("key:ops", " ")).hasMessageContaining("needs a reason");
-    assertThatThrownBy(() -> InvoiceTransition.PAY.by("", "charged")).hasMessageContaining("needs an actor");
-    assertThatThrownBy(() -> InvoiceTransition.ENQUEUE.by("someone", "enqueued")).hasMessageContaining("billing-run");
-    assertThatThrownBy(() -> InvoiceTransition.PAY.because("charged")).hasMessageContaining("named WORKER");
+    assertThatThrownBy(() -> InvoiceTransition.VOID.by("key:ops", " "))
+        .hasMessageContaining("needs a reason");
+    assertThatThrownBy(() -> InvoiceTransition.PAY.by("", "charged"))
+        .hasMessageContaining("needs an actor");
+    assertThatThrownBy(() -> InvoiceTransition.ENQUEUE.by("someone", "enqueued"))
+        .hasMessageContaining("billing-run");
+    assertThatThrownBy(() -> InvoiceTransition.PAY.because("charged"))
+        .hasMessageContaining("named WORKER");
   }
 
   @Test
   void sql_literals_name_the_transitions_statuses() {
     assertThat(InvoiceTransition.ENQUEUE.sqlFrom()).isEqualTo("'PENDING'");
-    assertThat(InvoiceTransition.VOID.sqlFrom()).isEqualTo("'PENDING', 'RETRY_SCHEDULED', 'ACTION_REQUIRED', 'UNCOLLECTIBLE'");
+    assertThat(InvoiceTransition.VOID.sqlFrom())
+        .isEqualTo("'PENDING', 'RETRY_SCHEDULED', 'ACTION_REQUIRED', 'UNCOLLECTIBLE'");
     assertThat(InvoiceTransition.PAY.sqlTo()).isEqualTo("'PAID'");
     assertThat(InvoiceTransition.ENQUEUE_RETRY.sqlActor()).isEqualTo("'retry-task'");
   }
@@ -56,15 +64,23 @@ class InvoiceTransitionTest {
   // A status written as a literal in main code bypasses the lifecycle: a new path to a status
   // must be a transition here first.
   private static final Pattern LITERAL_STATUS_WRITE =
-      Pattern.compile("(set\\s+status\\s*=\\s*'|then\\s+'(" + String.join("|", names()) + ")'|status_actor\\s*=\\s*')",
+      Pattern.compile(
+          "(set\\s+status\\s*=\\s*'|then\\s+'("
+              + String.join("|", names())
+              + ")'|status_actor\\s*=\\s*')",
           Pattern.CASE_INSENSITIVE);
 
   @Test
-  void no_main_code_writes_an_invoice_status_or_system_actor_as_an_sql_literal() throws IOException {
+  void no_main_code_writes_an_invoice_status_or_system_actor_as_an_sql_literal()
+      throws IOException {
     try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
       var offenders =
-          files.filter(p -> p.toString().endsWith(".java"))
-              .filter(p -> !p.toString().contains("dev/charon/api/Writes.java")) // idempotency_key.status
+          files
+              .filter(p -> p.toString().endsWith(".java"))
+              .filter(
+                  p ->
+                      !p.toString()
+                          .contains("dev/charon/api/Writes.java")) // idempotency_key.status
               .filter(p -> LITERAL_STATUS_WRITE.matcher(read(p)).find())
               .toList();
       assertThat(offenders).isEmpty();

@@ -13,8 +13,8 @@ import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.testing.CharonProcess;
 import dev.charon.testing.StripeEmulator;
-import dev.charon.testing.StripeFaultProxy.Fault;
 import dev.charon.testing.StripeFaultProxy;
+import dev.charon.testing.StripeFaultProxy.Fault;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.time.Duration;
@@ -27,11 +27,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The rows of the "Stripe answers" table in docs/architecture.md that the provider contract does
- * not already cover, each through the official client over HTTP: answers the emulator gives
- * itself (a reused key, an unknown customer, a customer without a card), answers the fault proxy
- * gives in Stripe's format (429, 409, 500), and Stripe error bodies the emulator never sends on a
- * customer charge (insufficient_funds, expired_card, authentication_required, currency problems),
- * mapped by {@link StripeOutcomes} as the client parses them.
+ * not already cover, each through the official client over HTTP: answers the emulator gives itself
+ * (a reused key, an unknown customer, a customer without a card), answers the fault proxy gives in
+ * Stripe's format (429, 409, 500), and Stripe error bodies the emulator never sends on a customer
+ * charge (insufficient_funds, expired_card, authentication_required, currency problems), mapped by
+ * {@link StripeOutcomes} as the client parses them.
  */
 class StripeAnswersTest {
   static StripeEmulator emulator;
@@ -61,16 +61,20 @@ class StripeAnswersTest {
 
   static StripePaymentProvider provider(String url) {
     return new StripePaymentProvider(
-        new StripeSettings(StripeEmulator.API_KEY, URI.create(url), Duration.ofSeconds(2), Duration.ofSeconds(5)), new SimpleMeterRegistry());
+        new StripeSettings(
+            StripeEmulator.API_KEY, URI.create(url), Duration.ofSeconds(2), Duration.ofSeconds(5)),
+        new SimpleMeterRegistry());
   }
 
   static ChargeRequest request(String customer, Money amount) {
     long invoice = invoices.incrementAndGet();
-    return new ChargeRequest(invoice, invoice + 500, 7, customer, amount, "answers-" + UUID.randomUUID());
+    return new ChargeRequest(
+        invoice, invoice + 500, 7, customer, amount, "answers-" + UUID.randomUUID());
   }
 
   @Test
-  void the_charge_carries_the_invoice_attempt_and_key_in_metadata_and_the_exact_amount() throws Exception {
+  void the_charge_carries_the_invoice_attempt_and_key_in_metadata_and_the_exact_amount()
+      throws Exception {
     var request = request(payingCustomer, Money.ofMinor(123_456, Currency.JPY));
 
     var charged = (ChargeOutcome.Charged) stripe.charge(request);
@@ -87,16 +91,28 @@ class StripeAnswersTest {
   @Test
   void a_key_reused_with_other_parameters_is_a_loud_error_not_a_new_charge() throws Exception {
     var first = request(payingCustomer, Money.ofMinor(1_000, Currency.EUR));
-    var changed = new ChargeRequest(first.invoiceId(), first.attemptId(), 7, payingCustomer, Money.ofMinor(2_000, Currency.EUR), first.idempotencyKey());
+    var changed =
+        new ChargeRequest(
+            first.invoiceId(),
+            first.attemptId(),
+            7,
+            payingCustomer,
+            Money.ofMinor(2_000, Currency.EUR),
+            first.idempotencyKey());
     assertThat(stripe.charge(first)).isInstanceOf(ChargeOutcome.Charged.class);
 
     assertThatThrownBy(() -> stripe.charge(changed))
         .isInstanceOf(PaymentProviderException.class)
         .hasMessageContaining("idempotency key reused with other parameters")
         .hasMessageContaining(first.idempotencyKey());
-    long charges = emulator.charges().stream()
-        .filter(c -> first.idempotencyKey().equals(c.getMetadata().get(StripePaymentProvider.IDEMPOTENCY_KEY)))
-        .count();
+    long charges =
+        emulator.charges().stream()
+            .filter(
+                c ->
+                    first
+                        .idempotencyKey()
+                        .equals(c.getMetadata().get(StripePaymentProvider.IDEMPOTENCY_KEY)))
+            .count();
     assertThat(charges).isEqualTo(1);
   }
 
@@ -104,7 +120,8 @@ class StripeAnswersTest {
   void a_customer_without_a_card_is_customer_not_found() {
     var cardless = emulator.customer(null);
 
-    assertThat(stripe.charge(request(cardless, Money.ofMinor(1_000, Currency.EUR)))).isInstanceOf(ChargeOutcome.CustomerNotFound.class);
+    assertThat(stripe.charge(request(cardless, Money.ofMinor(1_000, Currency.EUR))))
+        .isInstanceOf(ChargeOutcome.CustomerNotFound.class);
   }
 
   @Test
@@ -114,7 +131,8 @@ class StripeAnswersTest {
     var outcome = stripe.charge(request(null, Money.ofMinor(1_000, Currency.EUR)));
 
     assertThat(outcome).isInstanceOf(ChargeOutcome.CustomerNotFound.class);
-    assertThat(((ChargeOutcome.CustomerNotFound) outcome).detail()).contains("no provider reference");
+    assertThat(((ChargeOutcome.CustomerNotFound) outcome).detail())
+        .contains("no provider reference");
     assertThat(proxy.forwardedCharges()).isEqualTo(before);
   }
 
@@ -123,7 +141,8 @@ class StripeAnswersTest {
     proxy.failNext(Fault.ANSWER_429);
     int before = proxy.forwardedCharges();
 
-    assertThat(stripe.charge(request(payingCustomer, Money.ofMinor(1_000, Currency.EUR)))).isInstanceOf(ChargeOutcome.Unavailable.class);
+    assertThat(stripe.charge(request(payingCustomer, Money.ofMinor(1_000, Currency.EUR))))
+        .isInstanceOf(ChargeOutcome.Unavailable.class);
     assertThat(proxy.struck()).isPositive();
     assertThat(proxy.forwardedCharges()).isEqualTo(before);
   }
@@ -151,37 +170,51 @@ class StripeAnswersTest {
   @Test
   void a_refused_connection_is_unavailable_and_a_silent_server_is_unknown() throws Exception {
     var nobody = provider("http://127.0.0.1:" + CharonProcess.freePort());
-    assertThat(nobody.charge(request(payingCustomer, Money.ofMinor(1_000, Currency.EUR)))).isInstanceOf(ChargeOutcome.Unavailable.class);
+    assertThat(nobody.charge(request(payingCustomer, Money.ofMinor(1_000, Currency.EUR))))
+        .isInstanceOf(ChargeOutcome.Unavailable.class);
 
     try (var silent = new java.net.ServerSocket(0)) { // accepts (backlog) but never answers
-      var timingOut = new StripePaymentProvider(
-          new StripeSettings(StripeEmulator.API_KEY, URI.create("http://127.0.0.1:" + silent.getLocalPort()), Duration.ofSeconds(1),
-              Duration.ofMillis(500)), new SimpleMeterRegistry());
-      assertThat(timingOut.charge(request(payingCustomer, Money.ofMinor(1_000, Currency.EUR)))).isInstanceOf(ChargeOutcome.Unknown.class);
+      var timingOut =
+          new StripePaymentProvider(
+              new StripeSettings(
+                  StripeEmulator.API_KEY,
+                  URI.create("http://127.0.0.1:" + silent.getLocalPort()),
+                  Duration.ofSeconds(1),
+                  Duration.ofMillis(500)),
+              new SimpleMeterRegistry());
+      assertThat(timingOut.charge(request(payingCustomer, Money.ofMinor(1_000, Currency.EUR))))
+          .isInstanceOf(ChargeOutcome.Unknown.class);
     }
   }
 
   @Test
   void a_currency_the_account_cannot_charge_is_a_currency_mismatch() {
-    var request = request(payingCustomer, Money.ofMinor(10, Currency.EUR)); // below Stripe's 0.50 EUR minimum
+    var request =
+        request(payingCustomer, Money.ofMinor(10, Currency.EUR)); // below Stripe's 0.50 EUR minimum
 
     assertThat(stripe.charge(request)).isInstanceOf(ChargeOutcome.CurrencyMismatch.class);
-    var unsupported = new InvalidRequestException("Invalid currency: eur", "currency", "req_1", null, 400, null);
-    assertThat(StripeOutcomes.of(request, unsupported)).isInstanceOf(ChargeOutcome.CurrencyMismatch.class);
+    var unsupported =
+        new InvalidRequestException("Invalid currency: eur", "currency", "req_1", null, 400, null);
+    assertThat(StripeOutcomes.of(request, unsupported))
+        .isInstanceOf(ChargeOutcome.CurrencyMismatch.class);
   }
 
   @Test
   void decline_codes_stripe_sends_are_the_declined_reason() {
     var request = request(payingCustomer, Money.ofMinor(1_000, Currency.EUR));
 
-    assertThat(StripeOutcomes.of(request, card("card_declined", "insufficient_funds"))).isEqualTo(new ChargeOutcome.Declined("insufficient_funds"));
-    assertThat(StripeOutcomes.of(request, card("expired_card", null))).isEqualTo(new ChargeOutcome.Declined("expired_card"));
+    assertThat(StripeOutcomes.of(request, card("card_declined", "insufficient_funds")))
+        .isEqualTo(new ChargeOutcome.Declined("insufficient_funds"));
+    assertThat(StripeOutcomes.of(request, card("expired_card", null)))
+        .isEqualTo(new ChargeOutcome.Declined("expired_card"));
     assertThat(StripeOutcomes.of(request, card("card_declined", "authentication_required")))
         .isEqualTo(new ChargeOutcome.Declined("authentication_required"));
-    assertThat(StripeOutcomes.of(request, card(null, null))).isEqualTo(new ChargeOutcome.Declined("card_declined"));
+    assertThat(StripeOutcomes.of(request, card(null, null)))
+        .isEqualTo(new ChargeOutcome.Declined("card_declined"));
   }
 
   static CardException card(String code, String declineCode) {
-    return new CardException("Your card was declined.", "req_1", code, null, declineCode, "ch_1", 402, null);
+    return new CardException(
+        "Your card was declined.", "req_1", code, null, declineCode, "ch_1", 402, null);
   }
 }
