@@ -1,5 +1,6 @@
 package dev.charon.api;
 
+import dev.charon.domain.Refused;
 import java.util.List;
 
 /**
@@ -21,6 +22,20 @@ public final class ApiError extends RuntimeException {
   /**
    * The server cannot do it now (a dependency did not answer in time); the request may be retried.
    */
+  /** A service's refusal as the problem it answers: 404, 409, 422 (with the field) or 503. */
+  public static ApiError of(Refused refused) {
+    return switch (refused.kind()) {
+      case NOT_FOUND -> notFound(refused.getMessage());
+      case CONFLICT -> conflict(refused.getMessage());
+      case INVALID ->
+          refused.field() == null
+              ? unprocessable(refused.getMessage())
+              : unprocessable(
+                  List.of(new Problem.FieldError(refused.field(), refused.getMessage())));
+      case NOT_IDLE -> serviceUnavailable(refused.getMessage());
+    };
+  }
+
   public static ApiError serviceUnavailable(String detail) {
     return new ApiError(503, "Service unavailable", detail, List.of());
   }

@@ -2,6 +2,7 @@ package dev.charon.clock;
 
 import dev.charon.billing.BillingRuns;
 import dev.charon.config.ConfigException;
+import dev.charon.domain.Refused;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -24,38 +25,6 @@ public final class TestClock {
 
   /** The clock's state as the API shows it: {@code active} while time is frozen. */
   public record State(boolean enabled, boolean active, Instant now) {}
-
-  /** Why a change was refused; the routes answer it as problem+json. */
-  public static final class Refused extends RuntimeException {
-    public enum Kind {
-      NOT_FOUND,
-      CONFLICT,
-      INVALID,
-      NOT_IDLE
-    }
-
-    private final Kind kind;
-    private final String field;
-
-    Refused(Kind kind, String message) {
-      this(kind, null, message);
-    }
-
-    Refused(Kind kind, String field, String message) {
-      super(message, null, false, false);
-      this.kind = kind;
-      this.field = field;
-    }
-
-    public Kind kind() {
-      return kind;
-    }
-
-    /** The request field at fault, when one is. */
-    public String field() {
-      return field;
-    }
-  }
 
   private final Jdbi jdbi;
   private final DatabaseClock clock;

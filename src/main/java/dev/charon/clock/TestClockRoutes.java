@@ -4,6 +4,7 @@ import dev.charon.api.ApiError;
 import dev.charon.api.HttpApi;
 import dev.charon.api.JsonBody;
 import dev.charon.api.Query;
+import dev.charon.domain.Refused;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -53,8 +54,8 @@ public final class TestClockRoutes implements HttpApi.Module {
     body.validate();
     try {
       ctx.json(enabled().freeze(at));
-    } catch (TestClock.Refused r) {
-      throw problem(r);
+    } catch (Refused r) {
+      throw ApiError.of(r);
     }
   }
 
@@ -66,8 +67,8 @@ public final class TestClockRoutes implements HttpApi.Module {
     TestClock.State state;
     try {
       state = enabled().advance(to.orElseThrow());
-    } catch (TestClock.Refused r) {
-      throw problem(r);
+    } catch (Refused r) {
+      throw ApiError.of(r);
     }
     log.info("test clock advanced to {} by {}", state.now(), dev.charon.api.Caller.of(ctx).actor());
     ctx.json(state);
@@ -91,19 +92,5 @@ public final class TestClockRoutes implements HttpApi.Module {
                     name, "'" + text + "' is not an instant like 2027-01-01T00:00:00Z");
               }
             });
-  }
-
-  private static ApiError problem(TestClock.Refused r) {
-    return switch (r.kind()) {
-      case NOT_FOUND -> ApiError.notFound(r.getMessage());
-      case CONFLICT -> ApiError.conflict(r.getMessage());
-      case INVALID ->
-          r.field() == null
-              ? ApiError.unprocessable(r.getMessage())
-              : ApiError.unprocessable(
-                  java.util.List.of(
-                      new dev.charon.api.Problem.FieldError(r.field(), r.getMessage())));
-      case NOT_IDLE -> ApiError.serviceUnavailable(r.getMessage());
-    };
   }
 }

@@ -6,6 +6,7 @@ import dev.charon.api.HttpApi;
 import dev.charon.api.JsonBody;
 import dev.charon.api.Query;
 import dev.charon.api.Writes;
+import dev.charon.domain.Refused;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.Set;
@@ -50,23 +51,9 @@ public final class PaymentMethodRoutes implements HttpApi.Module {
             return Writes.Reply.ok(
                 methods.update(
                     h, id, reference.orElseThrow(), expected.orElse(null), Caller.of(ctx).actor()));
-          } catch (PaymentMethods.Refused r) {
-            throw problem(r);
+          } catch (Refused r) {
+            throw ApiError.of(r);
           }
         });
-  }
-
-  private static ApiError problem(PaymentMethods.Refused r) {
-    return switch (r.kind()) {
-      case NOT_FOUND -> ApiError.notFound(r.getMessage());
-      case CONFLICT -> ApiError.conflict(r.getMessage());
-      case INVALID ->
-          r.field() == null
-              ? ApiError.unprocessable(r.getMessage())
-              : ApiError.unprocessable(
-                  java.util.List.of(
-                      new dev.charon.api.Problem.FieldError(r.field(), r.getMessage())));
-      case NOT_IDLE -> ApiError.serviceUnavailable(r.getMessage());
-    };
   }
 }

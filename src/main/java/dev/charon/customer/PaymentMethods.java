@@ -1,5 +1,6 @@
 package dev.charon.customer;
 
+import dev.charon.domain.Refused;
 import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.payment.domain.DeclineCode;
 import io.micrometer.core.instrument.Counter;
@@ -36,38 +37,6 @@ public final class PaymentMethods {
   /** What an update did: the new method and how many stopped invoices went back to dunning. */
   public record Updated(
       long customerId, String reference, long version, Instant updatedAt, int invoicesRetried) {}
-
-  /** Why a change was refused; the routes answer it as problem+json. */
-  public static final class Refused extends RuntimeException {
-    public enum Kind {
-      NOT_FOUND,
-      CONFLICT,
-      INVALID,
-      NOT_IDLE
-    }
-
-    private final Kind kind;
-    private final String field;
-
-    Refused(Kind kind, String message) {
-      this(kind, null, message);
-    }
-
-    Refused(Kind kind, String field, String message) {
-      super(message, null, false, false);
-      this.kind = kind;
-      this.field = field;
-    }
-
-    public Kind kind() {
-      return kind;
-    }
-
-    /** The request field at fault, when one is. */
-    public String field() {
-      return field;
-    }
-  }
 
   private final Jdbi jdbi;
   private final Clock clock;

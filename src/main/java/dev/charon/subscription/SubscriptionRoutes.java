@@ -8,6 +8,7 @@ import dev.charon.api.Page;
 import dev.charon.api.Query;
 import dev.charon.api.Responses;
 import dev.charon.api.Writes;
+import dev.charon.domain.Refused;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.math.BigDecimal;
@@ -87,8 +88,8 @@ public final class SubscriptionRoutes implements HttpApi.Module {
             var created = subscriptions.create(h, s, Caller.of(ctx).actor());
             return Writes.Reply.created(
                 SubscriptionView.of(created), "/rest/v1/subscriptions/" + created.id());
-          } catch (Subscriptions.Refused r) {
-            throw problem(r);
+          } catch (Refused r) {
+            throw ApiError.of(r);
           }
         });
   }
@@ -132,23 +133,9 @@ public final class SubscriptionRoutes implements HttpApi.Module {
             return Writes.Reply.ok(
                 SubscriptionView.of(
                     subscriptions.cancel(h, id, reason.orElseThrow(), Caller.of(ctx).actor())));
-          } catch (Subscriptions.Refused r) {
-            throw problem(r);
+          } catch (Refused r) {
+            throw ApiError.of(r);
           }
         });
-  }
-
-  private static ApiError problem(Subscriptions.Refused r) {
-    return switch (r.kind()) {
-      case NOT_FOUND -> ApiError.notFound(r.getMessage());
-      case CONFLICT -> ApiError.conflict(r.getMessage());
-      case INVALID ->
-          r.field() == null
-              ? ApiError.unprocessable(r.getMessage())
-              : ApiError.unprocessable(
-                  java.util.List.of(
-                      new dev.charon.api.Problem.FieldError(r.field(), r.getMessage())));
-      case NOT_IDLE -> ApiError.serviceUnavailable(r.getMessage());
-    };
   }
 }

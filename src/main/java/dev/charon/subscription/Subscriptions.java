@@ -1,5 +1,6 @@
 package dev.charon.subscription;
 
+import dev.charon.domain.Refused;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import io.micrometer.core.instrument.Counter;
@@ -34,38 +35,6 @@ public final class Subscriptions {
 
   public record NewSubscription(
       long customerId, Money amount, LocalDate startDate, LocalDate endDate) {}
-
-  /** Why a change was refused; the routes answer it as problem+json. */
-  public static final class Refused extends RuntimeException {
-    public enum Kind {
-      NOT_FOUND,
-      CONFLICT,
-      INVALID,
-      NOT_IDLE
-    }
-
-    private final Kind kind;
-    private final String field;
-
-    Refused(Kind kind, String message) {
-      this(kind, null, message);
-    }
-
-    Refused(Kind kind, String field, String message) {
-      super(message, null, false, false);
-      this.kind = kind;
-      this.field = field;
-    }
-
-    public Kind kind() {
-      return kind;
-    }
-
-    /** The request field at fault, when one is. */
-    public String field() {
-      return field;
-    }
-  }
 
   public Subscription create(Handle h, NewSubscription s, String actor) {
     var currency =
