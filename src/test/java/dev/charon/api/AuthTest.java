@@ -46,7 +46,14 @@ class AuthTest {
               "{\"amount\":{\"value\":\"1.00\",\"currency\":\"EUR\"},\"startDate\":\"2026-12-01\"}"),
           Map.entry("POST /rest/v1/subscriptions/{id}/cancel", "{\"reason\":\"auth test\"}"),
           Map.entry("POST /rest/v1/test-clock", "{}"),
-          Map.entry("POST /rest/v1/test-clock/advance", "{\"to\":\"2030-01-01T00:00:00Z\"}"));
+          Map.entry("POST /rest/v1/test-clock/advance", "{\"to\":\"2030-01-01T00:00:00Z\"}"),
+          Map.entry(
+              "POST /rest/v1/webhook-endpoints",
+              "{\"url\":\"https://203.0.113.10/hooks\",\"eventTypes\":[\"invoice.paid\"]}"),
+          Map.entry("POST /rest/v1/webhook-endpoints/{id}/disable", "{}"),
+          Map.entry("POST /rest/v1/webhook-endpoints/{id}/enable", "{}"),
+          Map.entry("POST /rest/v1/webhook-endpoints/{id}/rotate-secret", "{}"),
+          Map.entry("POST /rest/v1/webhook-endpoints/{id}/deliveries/{deliveryId}/retry", "{}"));
 
   static final List<String> OPEN =
       List.of(
@@ -191,7 +198,11 @@ class AuthTest {
 
   private static Http.Response call(Http client, String route) {
     var method = route.substring(0, route.indexOf(' '));
-    var path = route.substring(route.indexOf(' ') + 1).replace("{id}", String.valueOf(invoice));
+    var path =
+        route
+            .substring(route.indexOf(' ') + 1)
+            .replace("{id}", String.valueOf(invoice))
+            .replace("{deliveryId}", String.valueOf(invoice));
     return method.equals("GET")
         ? client.get(path)
         : client.send(method, path, BODIES.get(route), "application/json");
