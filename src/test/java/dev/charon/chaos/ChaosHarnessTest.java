@@ -84,6 +84,29 @@ class ChaosHarnessTest {
   }
 
   @Test
+  void a_lasting_fault_counts_mid_run_by_what_it_read_when_it_landed() {
+    var faults = faults();
+    // A rolling deploy: work was outstanding when SIGTERM landed; the drain then finished the run.
+    faults.strike(
+        0,
+        2,
+        (Faults.LastingFault)
+            () -> {
+              boolean landedMidRun = outstanding.get() > 0;
+              outstanding.set(0);
+              return landedMidRun;
+            });
+    // One that landed on an idle system is not mid-run, whatever came after.
+    faults.strike(0, 2, (Faults.LastingFault) () -> false);
+
+    assertThat(faults).hasToString("1/2");
+    assertThat(Verdict.of(SETTLED, faults, ALL_ZERO).failures())
+        .singleElement()
+        .asString()
+        .contains("only 1 of 2 faults struck while work was outstanding");
+  }
+
+  @Test
   void a_fault_whose_place_in_the_run_is_never_reached_fails_the_scenario() {
     var stalled = new Faults(new Random(1), 100, () -> 0, outstanding::get, Duration.ofMillis(200));
     stalled.strike(0, 1, () -> {});

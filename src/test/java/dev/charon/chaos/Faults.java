@@ -55,6 +55,38 @@ final class Faults {
    * of the run, measured in invoices charged, so the faults spread over the whole run.
    */
   void strike(int round, int rounds, Fault fault) {
+    if (placed(round, rounds)) {
+      strike(fault);
+    }
+  }
+
+  /**
+   * A fault whose effect lasts (a drain, a restart): it reads itself whether work was outstanding
+   * once it landed (the signal delivered), before it waits for its verification.
+   */
+  @FunctionalInterface
+  interface LastingFault {
+    boolean strikeAndTellIfWorkWasOutstanding();
+  }
+
+  /** As {@link #strike(int, int, Fault)}, for a fault that reads work outstanding itself. */
+  void strike(int round, int rounds, LastingFault fault) {
+    if (!placed(round, rounds)) {
+      return;
+    }
+    boolean outstandingWhenLanded;
+    try {
+      outstandingWhenLanded = fault.strikeAndTellIfWorkWasOutstanding();
+    } catch (RuntimeException | AssertionError e) {
+      unverified.add(
+          "fault " + (struck + unverified.size() + 1) + " not verified: " + e.getMessage());
+      return;
+    }
+    struck(outstandingWhenLanded);
+  }
+
+  /** Waits until the run reaches fault {@code round}'s place; false (recorded) if it never does. */
+  private boolean placed(int round, int rounds) {
     long target = (long) (invoices * 0.9 * (round + random.nextDouble()) / rounds);
     try {
       await("run charged " + target + " of " + invoices + " invoices")
@@ -69,9 +101,9 @@ final class Faults {
               + target
               + " charged in "
               + placementTimeout);
-      return;
+      return false;
     }
-    strike(fault);
+    return true;
   }
 
   /**
