@@ -100,7 +100,7 @@ public final class CustomerRepository {
     var updated =
         h.createQuery(
                 """
-                update customer set name = :name, provider_reference = :ref, updated_at = now()
+                update customer set name = :name, provider_reference = :ref, updated_at = charon_now()
                 where id = :id returning %s"""
                     .formatted(COLUMNS))
             .bind("id", id)

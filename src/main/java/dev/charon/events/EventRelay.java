@@ -132,7 +132,8 @@ public final class EventRelay implements AutoCloseable {
           channel.waitForConfirmsOrDie(Duration.ofSeconds(30).toMillis());
           var ids = events.stream().mapToLong(e -> e.position().id()).boxed().toArray(Long[]::new);
           int marked =
-              h.createUpdate("update event_outbox set published_at = now() where id = any(:ids)")
+              h.createUpdate(
+                      "update event_outbox set published_at = charon_now() where id = any(:ids)")
                   .bind("ids", ids)
                   .execute();
           if (marked != ids.length) {
