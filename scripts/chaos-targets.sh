@@ -7,8 +7,33 @@
 #   ./scripts/chaos-targets.sh rabbit-cluster     three RabbitMQ nodes chaos1..3@localhost (5674-5676)
 #   ./scripts/chaos-targets.sh pg-standby sync    PostgreSQL primary 5434 + streaming standby 5435,
 #   ./scripts/chaos-targets.sh pg-standby async   made afresh each time (a failover promotes the standby)
+#   ./scripts/chaos-targets.sh netns              network namespace charon-w for a worker, reaching
+#                                                 PostgreSQL over veth charon-db (10.77.1.1) and the
+#                                                 gateway over veth charon-gw (10.77.2.1); the chaos
+#                                                 clusters (chaos, chaosa, chaosb) listen on 10.77.1.1
+#   (netns before pg-standby: a standby pair made afterwards listens on 10.77.1.1 too.)
 set -euo pipefail
 pg_version="$(ls /etc/postgresql | sort -n | tail -1)"
+netns=charon-w
+db_host=10.77.1.1
+gw_host=10.77.2.1
+
+# listen_addresses of a chaos cluster: loopback, and the veth's host side once the netns exists.
+listen_addresses() {
+  if ip addr show charon-db0 2>/dev/null | grep -q "inet $db_host/"; then echo "127.0.0.1,$db_host"; else echo 127.0.0.1; fi
+}
+
+# Lets the worker in the network namespace reach cluster $1 (and its own ones) over charon-db.
+open_cluster_to_netns() {
+  local conf="/etc/postgresql/$pg_version/$1"
+  grep -q '10.77.0.0/16' "$conf/pg_hba.conf" || echo 'host all all 10.77.0.0/16 trust' >> "$conf/pg_hba.conf"
+  if ! grep -q "^listen_addresses = '127.0.0.1,$db_host'" "$conf/postgresql.conf"; then
+    printf "listen_addresses = '127.0.0.1,%s'\n" "$db_host" >> "$conf/postgresql.conf"
+    if pg_ctlcluster --skip-systemctl-redirect "$pg_version" "$1" status >/dev/null 2>&1; then
+      pg_ctlcluster --skip-systemctl-redirect "$pg_version" "$1" restart >&2
+    fi
+  fi
+}
 
 # Starts RabbitMQ node $1 on AMQP port $2 and distribution port $3 in a directory of its own.
 start_rabbit_node() {
@@ -57,7 +82,8 @@ if [ "${1:-}" = pg-standby ]; then
   pg_createcluster "$pg_version" chaosa -p 5434 -- --auth=trust >&2
   conf="/etc/postgresql/$pg_version/chaosa/postgresql.conf"
   sed -i 's/^#\?max_connections.*/max_connections = 200/' "$conf"
-  printf "listen_addresses = '127.0.0.1'\nwal_level = replica\nmax_wal_senders = 5\n" >> "$conf"
+  printf "listen_addresses = '%s'\nwal_level = replica\nmax_wal_senders = 5\n" "$(listen_addresses)" >> "$conf"
+  echo 'host all all 10.77.0.0/16 trust' >> "/etc/postgresql/$pg_version/chaosa/pg_hba.conf"
   if [ "$mode" = sync ]; then
     # Every commit waits until the standby has flushed it: a failover loses nothing committed.
     printf "synchronous_standby_names = '*'\nsynchronous_commit = on\n" >> "$conf"
@@ -69,7 +95,7 @@ if [ "${1:-}" = pg-standby ]; then
   su postgres -c "pg_basebackup -h 127.0.0.1 -p 5434 -U postgres -D $standby -R -X stream" >&2
   conf="/etc/postgresql/$pg_version/chaosb/postgresql.conf"
   sed -i 's/^#\?max_connections.*/max_connections = 200/' "$conf"
-  printf "listen_addresses = '127.0.0.1'\n" >> "$conf"
+  printf "listen_addresses = '%s'\n" "$(listen_addresses)" >> "$conf"
   pg_ctlcluster --skip-systemctl-redirect "$pg_version" chaosb start >&2
   for _ in $(seq 1 30); do
     [ "$(psql -qAt -h 127.0.0.1 -p 5434 -U postgres -c 'select count(*) from pg_stat_replication where state = $$streaming$$')" = 1 ] && break
@@ -108,6 +134,33 @@ if ! rabbitmqctl -q -n "$node" ping >/dev/null 2>&1; then
   # -detached returns before the node has registered: wait for it to answer, then to finish booting.
   for _ in $(seq 1 60); do rabbitmqctl -q -n "$node" ping >/dev/null 2>&1 && break; sleep 1; done
   rabbitmqctl -q -n "$node" await_startup --timeout 60 >&2
+fi
+
+if [ "${1:-}" = netns ]; then
+  # A worker's own network namespace (issue 16, the partitioned worker): two veth pairs, so that
+  # ChaosIT can cut its path to PostgreSQL (tc netem loss 100% on charon-db0/charon-db1) while its
+  # path to the gateway stays up. 10.77.1.0/24 for PostgreSQL, 10.77.2.0/24 for the gateway.
+  ip netns list | grep -qw "$netns" || ip netns add "$netns"
+  ip -n "$netns" link set lo up
+  for pair in "db $db_host 10.77.1.2" "gw $gw_host 10.77.2.2"; do
+    set -- $pair
+    if ! ip link show "charon-${1}0" >/dev/null 2>&1; then
+      ip link add "charon-${1}0" type veth peer name "charon-${1}1" netns "$netns"
+      ip addr add "$2/24" dev "charon-${1}0"
+      ip -n "$netns" addr add "$3/24" dev "charon-${1}1"
+    fi
+    ip link set "charon-${1}0" up
+    ip -n "$netns" link set "charon-${1}1" up
+    # A cut left behind by an interrupted run is healed.
+    tc qdisc del dev "charon-${1}0" root 2>/dev/null || true
+    ip netns exec "$netns" tc qdisc del dev "charon-${1}1" root 2>/dev/null || true
+  done
+  for c in chaos chaosa chaosb; do
+    if [ -d "/etc/postgresql/$pg_version/$c" ]; then open_cluster_to_netns "$c"; fi
+  done
+  ip netns exec "$netns" pg_isready -q -h "$db_host" -p "$pg_port" || { echo "PostgreSQL $pg_port not reachable from $netns" >&2; exit 1; }
+  echo "export CHARON_TEST_NETNS='$netns $db_host $gw_host'"
+  exit 0
 fi
 
 cat <<ENV

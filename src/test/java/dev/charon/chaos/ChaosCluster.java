@@ -184,6 +184,32 @@ final class ChaosCluster implements AutoCloseable {
     return worker;
   }
 
+  /**
+   * Starts a worker behind a command prefix (a network namespace) with environment overrides (name,
+   * value, ...), and waits until it is ready. Closed with the cluster.
+   */
+  CharonProcess startWorkerBehind(List<String> prefix, String... overrides) {
+    var workerEnv = new HashMap<>(env);
+    for (int i = 0; i < overrides.length; i += 2) {
+      workerEnv.put(overrides[i], overrides[i + 1]);
+    }
+    var worker =
+        CharonProcess.startBehind(
+            prefix, workerEnv, "worker", "--concurrency", String.valueOf(WORKER_CONCURRENCY));
+    workers.add(worker);
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(100))
+        .failFast("worker exited; see " + worker.logFile(), () -> !worker.isAlive())
+        .until(() -> ready(worker));
+    return worker;
+  }
+
+  /** The environment the cluster's processes are started with. */
+  String env(String name) {
+    return env.get(name);
+  }
+
   // Ready once it has printed its banner: its drain hook is installed and it is consuming.
   private static boolean ready(CharonProcess worker) {
     return worker.isAlive() && worker.output().contains("charon worker ");

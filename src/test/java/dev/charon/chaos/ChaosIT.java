@@ -534,6 +534,258 @@ class ChaosIT {
                 }));
   }
 
+  /**
+   * A worker in a network namespace of its own (scripts/chaos-targets.sh netns) is cut off from
+   * PostgreSQL (tc netem loss 100% on both ends of its veth to the database) while it holds leased
+   * charge requests with calls in flight. The gateway stays reachable over a second veth: its calls
+   * complete at the provider, so it holds real outcomes it cannot record, the zombie a fence must
+   * stop. The cut lasts until its leases have expired and another worker has taken requests over;
+   * then it heals, the zombie's stalled connections deliver their late writes, and the settle
+   * guards must drop them. Reported: late writes fenced (the worker's own "not recorded" lines) and
+   * writes that overwrote a newer outcome (invoice history: must be 0). PostgreSQL transport:
+   * leases are its queue's; RabbitMQ's redelivery of a dead connection's messages is scenario 5.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Transport.class, names = "POSTGRES")
+  void a_worker_partitioned_from_postgresql(Transport transport) {
+    var netns = env("CHARON_TEST_NETNS", "").split(" ");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        FULL && netns.length == 3,
+        "full mode, needs CHARON_TEST_NETNS (eval \"$(scripts/chaos-targets.sh netns)\")");
+    String ns = netns[0];
+    String dbHost = netns[1];
+    String gatewayHost = netns[2];
+    scenario(
+        "12 worker partitioned from PostgreSQL",
+        transport,
+        1,
+        PARTITIONED,
+        (c, faults) -> {
+          var zombie =
+              c.startWorkerBehind(
+                  List.of("ip", "netns", "exec", ns),
+                  "CHARON_DB_URL",
+                  db.jdbcUrl().replace("127.0.0.1", dbHost),
+                  "CHARON_GATEWAY_URL",
+                  c.env("CHARON_GATEWAY_URL").replace("127.0.0.1", gatewayHost),
+                  // One line per recorded result: the fenced ones are counted from them.
+                  "CHARON_LOG_LEVEL",
+                  "INFO");
+          String owner = "%-" + zombie.pid();
+          // The cut must find it holding leases with calls in flight, while work is left.
+          try {
+            await("the partitioned worker holding leased requests with calls in flight")
+                .atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> heldCalls(owner) >= 2);
+          } catch (org.awaitility.core.ConditionTimeoutException e) {
+            faults.failed("the partitioned worker never held leased requests with calls in flight");
+            return;
+          }
+          var cut = new java.time.OffsetDateTime[1];
+          var held = new ArrayList<Long>();
+          int[] logAtCut = new int[1];
+          try {
+            faults.strike(
+                () -> {
+                  held.addAll(
+                      db.jdbi()
+                          .withHandle(
+                              h ->
+                                  h.createQuery(
+                                          "select r.invoice_id from charge_request r join charge_attempt a on a.invoice_id = r.invoice_id"
+                                              + " and a.outcome = 'UNKNOWN' where r.lease_owner like :owner and r.lease_until > now()")
+                                      .bind("owner", owner)
+                                      .mapTo(Long.class)
+                                      .list()));
+                  cut[0] = now();
+                  logAtCut[0] = zombie.output().length();
+                  Verify.exitZero(
+                      "tc", "qdisc", "add", "dev", "charon-db0", "root", "netem", "loss", "100%");
+                  Verify.exitZero(
+                      "ip",
+                      "netns",
+                      "exec",
+                      ns,
+                      "tc",
+                      "qdisc",
+                      "add",
+                      "dev",
+                      "charon-db1",
+                      "root",
+                      "netem",
+                      "loss",
+                      "100%");
+                  faults.evidence("leased requests with calls in flight at the cut", held.size());
+                  Verify.positive("leased requests with calls in flight at the cut", held.size());
+                  // The cut is real once the worker's own packets to PostgreSQL are being dropped.
+                  await("the partitioned worker's packets to PostgreSQL dropped")
+                      .atMost(Duration.ofSeconds(30))
+                      .pollInterval(Duration.ofMillis(200))
+                      .until(() -> droppedTowardsPostgres(ns) > 0);
+                });
+            if (cut[0] == null) {
+              return;
+            }
+            // Healed only after its leases expired and other workers took requests over.
+            try {
+              await("the partitioned worker's requests taken over by other workers")
+                  .atMost(Duration.ofSeconds(120))
+                  .pollInterval(Duration.ofMillis(500))
+                  .until(
+                      () ->
+                          count(
+                                      "select count(*) from charge_request where lease_owner like '"
+                                          + owner
+                                          + "' and lease_until > now()")
+                                  == 0
+                              && takenOver(held, owner, cut[0]) > 0);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+              faults.failed(
+                  "no request of the partitioned worker was taken over within 120 s of the cut");
+            }
+            faults.evidence("taken over by other workers", takenOver(held, owner, cut[0]));
+            long writes =
+                count(
+                    "select count(*) from invoice_history where actor like '"
+                        + owner
+                        + "' and at > '"
+                        + cut[0]
+                        + "'::timestamptz");
+            faults.evidence("written by it while cut off", writes);
+            if (writes > 0) {
+              faults.failed(
+                  "the partitioned worker wrote " + writes + " history rows while cut off");
+            }
+            faults.evidence("packets to PostgreSQL dropped", droppedTowardsPostgres(ns));
+          } finally {
+            heal(ns);
+          }
+          faults.evidence("heals", 1);
+          // Its stalled connections resume; wait for the results it held to come out of it.
+          try {
+            await("the partitioned worker's held results recorded or refused")
+                .atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> resultLines(zombie.output().substring(logAtCut[0])) >= held.size());
+          } catch (org.awaitility.core.ConditionTimeoutException e) {
+            System.out.println(
+                "chaos: the partitioned worker did not report all held results in 180 s");
+          }
+          var after = zombie.output().substring(logAtCut[0]);
+          faults.evidence(
+              "late writes fenced", occurrences(after, "not recorded; another delivery"));
+          faults.evidence("recordings failed", occurrences(after, "outcome(s) failed"));
+          long overwrites = overwrites(held, owner);
+          faults.evidence("newer outcomes overwritten", overwrites);
+          if (overwrites > 0) {
+            faults.failed("the healed worker overwrote " + overwrites + " newer outcomes");
+          }
+        });
+  }
+
+  /**
+   * The gateway of scenario 12: listens on every address, so the worker in the network namespace
+   * reaches it over its own veth.
+   */
+  static final Gateway PARTITIONED = new Gateway(0.02, 250);
+
+  /**
+   * Requests leased by {@code owner} whose attempt is open (a call in flight or being recorded).
+   */
+  private static long heldCalls(String owner) {
+    return count(
+        "select count(*) from charge_request r join charge_attempt a on a.invoice_id = r.invoice_id and a.outcome = 'UNKNOWN'"
+            + " where r.lease_owner like '"
+            + owner
+            + "' and r.lease_until > now()");
+  }
+
+  /**
+   * Of {@code held}, invoices moved out of PROCESSING by a worker other than the owner since the
+   * cut.
+   */
+  private static long takenOver(List<Long> held, String owner, java.time.OffsetDateTime cut) {
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery(
+                        "select count(distinct invoice_id) from invoice_history where invoice_id = any(:ids)"
+                            + " and old_status = 'PROCESSING' and actor not like :owner and at > :cut")
+                    .bind("ids", held.toArray(Long[]::new))
+                    .bind("owner", owner)
+                    .bind("cut", cut)
+                    .mapTo(Long.class)
+                    .one());
+  }
+
+  /**
+   * Of {@code held}, moves out of PROCESSING by the owner that came after another worker's move out
+   * of PROCESSING, with no return to PROCESSING between: a late write over a newer outcome.
+   */
+  private static long overwrites(List<Long> held, String owner) {
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery(
+                        """
+                        select count(*) from invoice_history z join invoice_history o
+                          on o.invoice_id = z.invoice_id and o.id < z.id and o.old_status = 'PROCESSING'
+                             and o.actor not like :owner
+                        where z.invoice_id = any(:ids) and z.actor like :owner and z.old_status = 'PROCESSING'
+                          and not exists (select 1 from invoice_history b where b.invoice_id = z.invoice_id
+                                          and b.id > o.id and b.id < z.id and b.new_status = 'PROCESSING')
+                        """)
+                    .bind("ids", held.toArray(Long[]::new))
+                    .bind("owner", owner)
+                    .mapTo(Long.class)
+                    .one());
+  }
+
+  /** Packets the namespace's side of the database veth dropped under netem (0 without a cut). */
+  private static long droppedTowardsPostgres(String ns) {
+    var out =
+        Verify.run(10, "ip", "netns", "exec", ns, "tc", "-s", "qdisc", "show", "dev", "charon-db1")
+            .output();
+    var m =
+        java.util.regex.Pattern.compile("netem.*?dropped (\\d+)", java.util.regex.Pattern.DOTALL)
+            .matcher(out);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
+  private static void heal(String ns) {
+    Verify.run(10, "tc", "qdisc", "del", "dev", "charon-db0", "root");
+    Verify.run(10, "ip", "netns", "exec", ns, "tc", "qdisc", "del", "dev", "charon-db1", "root");
+  }
+
+  /**
+   * Lines in which a worker says how a held result ended: recorded, rescheduled, refused, failed.
+   */
+  private static long resultLines(String log) {
+    var m =
+        java.util.regex.Pattern.compile(
+                "invoice \\d+ attempt \\d+: |recording (\\d+) outcome\\(s\\) failed")
+            .matcher(log);
+    long n = 0;
+    while (m.find()) {
+      n += m.group(1) == null ? 1 : Long.parseLong(m.group(1));
+    }
+    return n;
+  }
+
+  private static long occurrences(String text, String what) {
+    long n = 0;
+    for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  private static java.time.OffsetDateTime now() {
+    return db.jdbi()
+        .withHandle(h -> h.createQuery("select now()").mapTo(java.time.OffsetDateTime.class).one());
+  }
+
   record QueueInfo(String leader, List<String> members) {}
 
   /** The quorum queue's leader and members, asked of a node that is up. */
@@ -631,19 +883,24 @@ class ChaosIT {
     var c =
         new ChaosCluster(
             db, transport, SEED, "charon.chaos." + UUID.randomUUID().toString().substring(0, 8));
-    return c.gateway(
-        "--decline-rate",
-        String.valueOf(gateway.declineRate()),
-        "--network-error-rate",
-        "0.02",
-        "--timeout-rate",
-        String.valueOf(gateway.timeoutRate()),
-        "--latency-ms",
-        String.valueOf(gateway.latencyMs()),
-        "--latency-jitter-ms",
-        String.valueOf(gateway.latencyMs() / 2),
-        "--seed",
-        String.valueOf(SEED));
+    var everyAddress = gateway == PARTITIONED ? List.of("--host", "0.0.0.0") : List.<String>of();
+    var flags =
+        new ArrayList<>(
+            List.of(
+                "--decline-rate",
+                String.valueOf(gateway.declineRate()),
+                "--network-error-rate",
+                "0.02",
+                "--timeout-rate",
+                String.valueOf(gateway.timeoutRate()),
+                "--latency-ms",
+                String.valueOf(gateway.latencyMs()),
+                "--latency-jitter-ms",
+                String.valueOf(gateway.latencyMs() / 2),
+                "--seed",
+                String.valueOf(SEED)));
+    flags.addAll(everyAddress);
+    return c.gateway(flags.toArray(String[]::new));
   }
 
   private void seed() {
@@ -846,7 +1103,8 @@ class ChaosIT {
             "CHARON_TEST_RABBIT_NODE",
             "CHARON_TEST_PG_CLUSTER",
             "CHARON_TEST_RABBIT_CLUSTER",
-            "CHARON_TEST_PG_FAILOVER")) {
+            "CHARON_TEST_PG_FAILOVER",
+            "CHARON_TEST_NETNS")) {
       var value = env(name, "");
       if (!value.isBlank()) {
         set.append(name).append("='").append(value).append("' ");

@@ -37,6 +37,21 @@ public final class CharonProcess implements AutoCloseable {
     return launch(env, args[0], command);
   }
 
+  /**
+   * As {@link #start}, behind a command prefix: {@code ip netns exec charon-w} runs the role in a
+   * network namespace of its own (ChaosIT's partitioned worker). The prefix execs the JVM, so the
+   * pid is the role's.
+   */
+  public static CharonProcess startBehind(
+      List<String> prefix, Map<String, String> env, String... args) {
+    var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    var jar = projectRoot().resolve("target/charon.jar").toString();
+    var command = new ArrayList<>(prefix);
+    command.addAll(List.of(java, "-Xmx512m", "-jar", jar));
+    command.addAll(List.of(args));
+    return launch(env, args[0], command);
+  }
+
   /** Starts a role through {@code ./charon}, exactly as a user would. */
   public static CharonProcess viaLauncher(Map<String, String> env, String... args) {
     var command = new ArrayList<>(List.of(projectRoot().resolve("charon").toString()));
