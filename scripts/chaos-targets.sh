@@ -138,7 +138,7 @@ fi
 
 if [ "${1:-}" = netns ]; then
   # A worker's own network namespace (issue 16, the partitioned worker): two veth pairs, so that
-  # ChaosIT can cut its path to PostgreSQL (tc netem loss 100% on charon-db0/charon-db1) while its
+  # ChaosIT can cut its path to PostgreSQL (ip link set charon-db1 down in the namespace) while its
   # path to the gateway stays up. 10.77.1.0/24 for PostgreSQL, 10.77.2.0/24 for the gateway.
   ip netns list | grep -qw "$netns" || ip netns add "$netns"
   ip -n "$netns" link set lo up
@@ -150,10 +150,7 @@ if [ "${1:-}" = netns ]; then
       ip -n "$netns" addr add "$3/24" dev "charon-${1}1"
     fi
     ip link set "charon-${1}0" up
-    ip -n "$netns" link set "charon-${1}1" up
-    # A cut left behind by an interrupted run is healed.
-    tc qdisc del dev "charon-${1}0" root 2>/dev/null || true
-    ip netns exec "$netns" tc qdisc del dev "charon-${1}1" root 2>/dev/null || true
+    ip -n "$netns" link set "charon-${1}1" up  # also heals a cut an interrupted run left behind
   done
   for c in chaos chaosa chaosb; do
     if [ -d "/etc/postgresql/$pg_version/$c" ]; then open_cluster_to_netns "$c"; fi
