@@ -473,11 +473,58 @@ class ChaosIT {
   @ParameterizedTest
   @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
   @EnumSource(value = Transport.class, names = "POSTGRES")
-  void postgresql_primary_fails_over_to_the_standby(Transport transport) {
+  void postgresql_primary_fails_over_to_the_standby(Transport transport) throws Exception {
     var failover = env("CHARON_TEST_PG_FAILOVER", "").split(" ");
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        failover.length == 6,
-        "needs CHARON_TEST_PG_FAILOVER (eval \"$(scripts/chaos-targets.sh pg-standby sync)\")");
+    // Ports 5434/5435 are dropped and made afresh by every failover run: one at a time on the
+    // machine.
+    try (var lock =
+            java.nio.channels.FileChannel.open(
+                java.nio.file.Path.of("/var/tmp/charon-chaos-pg-standby.lock"),
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE);
+        var held = lock.lock()) {
+      if (failover.length == 6) {
+        failover(transport, failover); // a pair the caller made, the class's database on it
+        return;
+      }
+      // Otherwise the scenario makes its own pair from the project's script (CI, as root, runs it
+      // small), moves the class's database onto it and drops the pair afterwards.
+      org.junit.jupiter.api.Assumptions.assumeTrue(
+          "root".equals(System.getProperty("user.name"))
+              && Files.isExecutable(java.nio.file.Path.of("/usr/bin/pg_createcluster")),
+          "makes its PostgreSQL pair as root with Debian's pg_createcluster,"
+              + " or give CHARON_TEST_PG_FAILOVER (eval \"$(scripts/chaos-targets.sh pg-standby sync)\")");
+      var mode = env("CHARON_CHAOS_FAILOVER_MODE", "sync");
+      var made =
+          Verify.run(
+              300,
+              dev.charon.testing.CharonProcess.projectRoot()
+                  .resolve("scripts/chaos-targets.sh")
+                  .toString(),
+              "pg-standby",
+              mode);
+      var exports = new java.util.HashMap<String, String>();
+      var m =
+          java.util.regex.Pattern.compile("(?m)^export (\\w+)='([^']*)'$").matcher(made.output());
+      while (m.find()) {
+        exports.put(m.group(1), m.group(2));
+      }
+      assertThat(made.exit())
+          .as("scripts/chaos-targets.sh pg-standby " + mode + ": " + made.output())
+          .isZero();
+      failover = exports.get("CHARON_TEST_PG_FAILOVER").split(" ");
+      try {
+        db.moveTo(exports.get("CHARON_TEST_DB_URL"));
+        failover(transport, failover);
+      } finally {
+        for (var cluster : List.of(failover[1], failover[3])) {
+          Verify.run(60, "pg_dropcluster", "--stop", failover[0], cluster);
+        }
+      }
+    }
+  }
+
+  private void failover(Transport transport, String[] failover) {
     String version = failover[0];
     String primary = failover[1];
     String primaryPort = failover[2];
@@ -495,6 +542,24 @@ class ChaosIT {
                 0,
                 1,
                 () -> {
+                  if (!sync) {
+                    // A standby that has fallen behind when the primary dies: it is stopped
+                    // 3 s before the crash while commits go on, and everything the primary wrote
+                    // since is what asynchronous replication can lose.
+                    long received =
+                        lsn(standbyPort, "select pg_last_wal_receive_lsn() - '0/0'::pg_lsn");
+                    Verify.exitZero(
+                        "pg_ctlcluster",
+                        "--skip-systemctl-redirect",
+                        version,
+                        standby,
+                        "stop",
+                        "-m",
+                        "fast");
+                    pause(c, 3_000, 3_001);
+                    long written = lsn(primaryPort, "select pg_current_wal_lsn() - '0/0'::pg_lsn");
+                    faults.evidence("WAL bytes the standby never received", written - received);
+                  }
                   Verify.exitZero(
                       "pg_ctlcluster",
                       "--skip-systemctl-redirect",
@@ -503,6 +568,10 @@ class ChaosIT {
                       "stop",
                       "-m",
                       "immediate");
+                  if (!sync) {
+                    Verify.exitZero(
+                        "pg_ctlcluster", "--skip-systemctl-redirect", version, standby, "start");
+                  }
                   Verify.that(
                       Verify.run(10, "pg_isready", "-q", "-h", "127.0.0.1", "-p", primaryPort)
                               .exit()
@@ -786,6 +855,15 @@ class ChaosIT {
   private static java.time.OffsetDateTime now() {
     return db.jdbi()
         .withHandle(h -> h.createQuery("select now()").mapTo(java.time.OffsetDateTime.class).one());
+  }
+
+  /** A WAL position in bytes, read with psql from the cluster on {@code port}. */
+  private static long lsn(String port, String sql) {
+    return new java.math.BigDecimal(
+            Verify.exitZero(
+                    "psql", "-qAt", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-c", sql)
+                .strip())
+        .longValue();
   }
 
   record QueueInfo(String leader, List<String> members) {}

@@ -27,6 +27,8 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
       "charon_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
   private HikariDataSource dataSource;
   private Jdbi jdbi;
+  private String serverUrl = SERVER_URL;
+  private boolean moved;
 
   private static String env(String name, String fallback) {
     var value = System.getenv(name);
@@ -35,6 +37,10 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
 
   @Override
   public void beforeAll(ExtensionContext context) throws SQLException {
+    open();
+  }
+
+  private void open() throws SQLException {
     admin("create database " + name);
     var config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl());
@@ -53,11 +59,33 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     if (dataSource != null) {
       dataSource.close();
     }
-    admin("drop database if exists " + name + " with (force)");
+    try {
+      admin("drop database if exists " + name + " with (force)");
+    } catch (SQLException e) {
+      if (!moved) {
+        throw e;
+      }
+      // A server the class moved to may be gone (ChaosIT's failover drops its own clusters).
+    }
   }
 
-  private static void admin(String sql) throws SQLException {
-    try (var c = DriverManager.getConnection(SERVER_URL, USER, PASSWORD);
+  /**
+   * Moves this class's database to another server (same name, migrated afresh): ChaosIT's failover
+   * scenario runs on a primary + standby pair it makes itself. The database on the previous server
+   * is dropped; the new one is dropped after the class, if its server still runs.
+   */
+  public void moveTo(String serverUrl) throws SQLException {
+    if (dataSource != null) {
+      dataSource.close();
+    }
+    admin("drop database if exists " + name + " with (force)");
+    this.serverUrl = serverUrl;
+    moved = true;
+    open();
+  }
+
+  private void admin(String sql) throws SQLException {
+    try (var c = DriverManager.getConnection(serverUrl, USER, PASSWORD);
         var s = c.createStatement()) {
       s.execute(sql);
     }
@@ -65,8 +93,8 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
 
   /** The JDBC URL of this class's database. */
   public String jdbcUrl() {
-    var base = SERVER_URL.substring(0, SERVER_URL.lastIndexOf('/') + 1);
-    var query = SERVER_URL.contains("?") ? SERVER_URL.substring(SERVER_URL.indexOf('?')) : "";
+    var base = serverUrl.substring(0, serverUrl.lastIndexOf('/') + 1);
+    var query = serverUrl.contains("?") ? serverUrl.substring(serverUrl.indexOf('?')) : "";
     return base + name + query;
   }
 
