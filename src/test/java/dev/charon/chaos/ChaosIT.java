@@ -1147,7 +1147,9 @@ class ChaosIT {
             .append(RACE_ROUNDS)
             .append(" CHARON_CHAOS_FULL=")
             .append(FULL)
-            .append(" CHARON_CHAOS_REPORT=docs/reliability.md ./scripts/chaos.sh`\n\n")
+            .append(" CHARON_CHAOS_REPORT=")
+            .append(path)
+            .append(" ./scripts/chaos.sh`\n\n")
             .append(
                 "\"Faults mid-run\" counts the faults verified to have happened that left charge requests or broker messages ")
             .append(
@@ -1184,7 +1186,8 @@ class ChaosIT {
             "CHARON_TEST_PG_CLUSTER",
             "CHARON_TEST_RABBIT_CLUSTER",
             "CHARON_TEST_PG_FAILOVER",
-            "CHARON_TEST_NETNS")) {
+            "CHARON_TEST_NETNS",
+            "CHARON_CHAOS_FAILOVER_MODE")) {
       var value = env(name, "");
       if (!value.isBlank()) {
         set.append(name).append("='").append(value).append("' ");
