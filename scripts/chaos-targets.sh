@@ -79,7 +79,8 @@ if [ "${1:-}" = pg-standby ]; then
   for c in chaosa chaosb; do
     if [ -d "/etc/postgresql/$pg_version/$c" ]; then pg_dropcluster --stop "$pg_version" "$c" >&2; fi
   done
-  pg_createcluster "$pg_version" chaosa -p 5434 -- --auth=trust >&2
+  # --no-sync: initdb skips its final fsync (the clusters themselves run with fsync on).
+  pg_createcluster "$pg_version" chaosa -p 5434 -- --auth=trust --no-sync >&2
   conf="/etc/postgresql/$pg_version/chaosa/postgresql.conf"
   sed -i 's/^#\?max_connections.*/max_connections = 200/' "$conf"
   printf "listen_addresses = '%s'\nwal_level = replica\nmax_wal_senders = 5\n" "$(listen_addresses)" >> "$conf"
@@ -89,7 +90,7 @@ if [ "${1:-}" = pg-standby ]; then
     printf "synchronous_standby_names = '*'\nsynchronous_commit = on\n" >> "$conf"
   fi
   pg_ctlcluster --skip-systemctl-redirect "$pg_version" chaosa start >&2
-  pg_createcluster "$pg_version" chaosb -p 5435 -- --auth=trust >&2
+  pg_createcluster "$pg_version" chaosb -p 5435 -- --auth=trust --no-sync >&2
   standby="/var/lib/postgresql/$pg_version/chaosb"
   rm -rf "$standby" && install -d -o postgres -g postgres -m 700 "$standby"
   su postgres -c "pg_basebackup -h 127.0.0.1 -p 5434 -U postgres -D $standby -R -X stream" >&2
