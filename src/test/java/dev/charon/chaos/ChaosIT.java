@@ -657,28 +657,32 @@ class ChaosIT {
           try {
             faults.strike(
                 () -> {
-                  held.addAll(
-                      db.jdbi()
-                          .withHandle(
-                              h ->
-                                  h.createQuery(
-                                          "select r.invoice_id from charge_request r join charge_attempt a on a.invoice_id = r.invoice_id"
-                                              + " and a.outcome = 'UNKNOWN' where r.lease_owner like :owner and r.lease_until > now()")
-                                      .bind("owner", owner)
-                                      .mapTo(Long.class)
-                                      .list()));
-                  cut[0] = now();
                   logAtCut[0] = zombie.output().length();
                   // No netem or tc classifiers in this kernel: the namespace's end of the
                   // database veth goes down, which takes its route to PostgreSQL with it. Packets
                   // of its open connections are dropped (no reset): they stall, as in a
                   // partition, and resume when the link comes back.
                   Verify.exitZero("ip", "-n", ns, "link", "set", "charon-db1", "down");
+                  // What it holds is read once it can no longer change it: its leased requests
+                  // with an open attempt.
+                  held.addAll(
+                      db.jdbi()
+                          .withHandle(
+                              h ->
+                                  h.createQuery(
+                                          "select r.invoice_id from charge_request r join charge_attempt a on a.invoice_id = r.invoice_id"
+                                              + " and a.outcome = 'UNKNOWN' where r.lease_owner like :owner")
+                                      .bind("owner", owner)
+                                      .mapTo(Long.class)
+                                      .list()));
                   faults.evidence("leased requests with calls in flight at the cut", held.size());
                   Verify.positive("leased requests with calls in flight at the cut", held.size());
                   Verify.that(
                       !reachable(ns, dbHost),
                       "PostgreSQL still answers from " + ns + " after its link went down");
+                  // Read after the cut is confirmed: a write that reached PostgreSQL just before
+                  // the link went down is not a write while cut off.
+                  cut[0] = now();
                 });
             if (cut[0] == null) {
               return;
