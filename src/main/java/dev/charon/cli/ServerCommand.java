@@ -101,6 +101,8 @@ final class ServerCommand implements Callable<Integer> {
                     webhookSettings,
                     new UrlGuard(webhookSettings.allowPrivate()),
                     clock,
+                    java.time.Clock
+                        .systemUTC(), // the signature's timestamp: receivers' replay check
                     new java.util.Random(),
                     Json.mapper(),
                     "webhooks-" + WorkerRole.workerName(),

@@ -19,6 +19,7 @@ import dev.charon.testing.TestDatabase;
 import dev.charon.webhooks.UrlGuard;
 import dev.charon.webhooks.WebhookDispatcher;
 import dev.charon.webhooks.WebhookSettings;
+import dev.charon.webhooks.WebhookVerifier;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -67,13 +68,23 @@ class TestClockWebhooksTest {
             WebhookSettings.DEFAULT_LEASE);
     // The receiver fails the first two calls and accepts the third.
     var calls = new AtomicInteger();
+    var requests = new java.util.concurrent.CopyOnWriteArrayList<String[]>();
     var receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     receiver.createContext(
         "/",
         exchange -> {
           try (exchange) {
-            exchange.getRequestBody().readAllBytes();
+            var headers = exchange.getRequestHeaders();
+            requests.add(
+                new String[] {
+                  headers.getFirst("webhook-id"),
+                  headers.getFirst("webhook-timestamp"),
+                  headers.getFirst("webhook-signature"),
+                  new String(
+                      exchange.getRequestBody().readAllBytes(),
+                      java.nio.charset.StandardCharsets.UTF_8)
+                });
             exchange.sendResponseHeaders(calls.incrementAndGet() <= 2 ? 500 : 204, -1);
           }
         });
@@ -106,6 +117,7 @@ class TestClockWebhooksTest {
                     webhooks,
                     new UrlGuard(true),
                     clock,
+                    Clock.systemUTC(),
                     () -> 0L,
                     Json.mapper(),
                     "deliverer-1",
@@ -163,6 +175,15 @@ class TestClockWebhooksTest {
               Instant.parse("2026-02-01T01:05:00Z") + " DELIVERED");
       assertThat(delivery).isEqualTo("DELIVERED after 3 at 2026-02-01T01:05:00Z");
       assertThat(calls.get()).isEqualTo(3);
+      // A receiver verifies the signature against its own real clock: the timestamp is real time,
+      // while the event inside says when it happened on the test clock.
+      var last = requests.getLast();
+      var secret = endpoint.json().get("secret").asText();
+      new WebhookVerifier(secret, Clock.systemUTC())
+          .verify(
+              last[0], last[1], last[2], last[3].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(Json.mapper().readTree(last[3]).get("time").asText())
+          .startsWith("2026-02-01T00:00");
       assertThat(dispatcher.inFlight()).isZero();
     } finally {
       receiver.stop(0);
