@@ -268,6 +268,8 @@ public final class TestClock {
     jdbi.useHandle(
         h ->
             h.createUpdate(
+                    // advanced_at is when (in real time) the clock was last moved: operator
+                    // metadata.
                     "update test_clock set now = :to, advanced_at = now() where id and now <= :to")
                 .bind("to", to)
                 .execute());
