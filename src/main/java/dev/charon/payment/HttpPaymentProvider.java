@@ -67,8 +67,10 @@ public final class HttpPaymentProvider implements PaymentProvider, AutoCloseable
     client = new HttpClient();
     client.setExecutor(threads);
     client.setConnectTimeout(connectTimeout.toMillis());
-    // Never fail a call that is still inside its own timeout for being quiet on the wire.
-    client.setIdleTimeout(Math.max(30_000, requestTimeout.toMillis() + 1_000));
+    // Never fail a call that is still inside its own timeout for being quiet on the wire, and
+    // otherwise close an idle connection before a Jetty server's 30 s default does: a request sent
+    // on a connection the server is closing can only end as Unknown.
+    client.setIdleTimeout(Math.max(20_000, requestTimeout.toMillis() + 1_000));
     client.setMaxConnectionsPerDestination(connections);
     client.setMaxRequestsQueuedPerDestination(Math.max(1_024, 4 * connections));
     client.setFollowRedirects(false); // a redirect is an unexpected answer, as it always was
