@@ -106,7 +106,7 @@ final class BillCommand implements Callable<Integer> {
             workers != null ? workers : db.embedded().isPresent() ? charging.concurrency() : 0;
         ChargeWorker worker = null;
         if (slots > 0) {
-          var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
+          var provider = PaymentProviders.create(PaymentSettings.from(env), clock, metrics, slots);
           worker =
               WorkerRole.start(
                   db,

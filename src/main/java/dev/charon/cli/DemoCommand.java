@@ -79,7 +79,9 @@ final class DemoCommand implements Callable<Integer> {
           new BillingScheduler(
                   db.dataSource(), runs, billing, clock, BillingScheduler.defaultName())
               .start();
-      var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
+      var provider =
+          PaymentProviders.create(
+              PaymentSettings.from(env), clock, metrics, charging.concurrency());
       var worker =
           WorkerRole.start(db, QueueSettings.from(env), charging, provider, clock, metrics);
       var webhookSettings =

@@ -373,7 +373,7 @@ class ChaosIT {
                   faults.evidence("workers killed", 1);
                   long retrying =
                       count(
-                          "select count(*) from invoice where status = 'RETRY_SCHEDULED' or (status = 'PROCESSING' and attempt_count > 1)");
+                          "select count(*) from invoice where status = 'RETRY_SCHEDULED' or (status = 'PROCESSING' and attempt_count > 0)");
                   Verify.that(
                       retrying > 0, "no invoice was in dunning when worker " + (r + 1) + " died");
                   c.launchWorker();
