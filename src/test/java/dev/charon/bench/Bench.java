@@ -134,6 +134,11 @@ public final class Bench implements Callable<Integer> {
   Integer bigDue;
 
   @Option(
+      names = "--big-probes",
+      description = "Idle reads per overview request in the bigdb scenario (default: the mode's).")
+  Integer bigProbes;
+
+  @Option(
       names = "--big-keep",
       description =
           "Keep the big database's filled data as a template (bigtpl_<background>_<due>) and reuse it in later runs: a before/after pair on the same data.")
@@ -233,7 +238,7 @@ public final class Bench implements Callable<Integer> {
                         or(bigBackground, mode.bigBackground),
                         or(bigDue, mode.bigDue),
                         e2eC,
-                        mode.probes,
+                        or(bigProbes, mode.probes),
                         bigKeep)
                     .run());
       }

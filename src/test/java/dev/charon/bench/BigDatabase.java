@@ -314,7 +314,7 @@ final class BigDatabase {
     try {
       var response =
           http.send(
-              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(300)).build(),
               HttpResponse.BodyHandlers.discarding());
       if (response.statusCode() != 200) {
         throw new IllegalStateException(url + " answered " + response.statusCode());
