@@ -315,7 +315,7 @@ public final class BillingRuns {
     var byStatus = new HashMap<String, Long>();
     var paid = new HashMap<String, Long>();
     var billed = new HashMap<String, Long>();
-    // From the tallies (V45), not the run's invoices: the overview polls this every second, and a
+    // From the tallies (V50.1), not the run's invoices: the overview polls this every second, and a
     // run may hold millions of invoices.
     h.createQuery(
             """

@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The invoice and decline tallies (migration V45): counts and money per billing period, run,
+ * The invoice and decline tallies (migration V50.1): counts and money per billing period, run,
  * currency and status, kept exact by triggers as compacted rows plus append-only deltas. Readers
  * select from {@link #INVOICES} and {@link #DECLINES}, which add the two in one snapshot; {@link
  * #compact()} folds the deltas so that reads stay small. The server folds them on its maintenance

@@ -37,7 +37,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * The tallies (V45) against the plain aggregate of the invoice and attempt tables, after random
+ * The tallies (V50.1) against the plain aggregate of the invoice and attempt tables, after random
  * sequences of what changes invoices in Charon: invoices created through the API's write path,
  * billing runs produced (subscription invoices included) and charged in batches with every outcome
  * (paid, declined with and without a hard code, customer not found, currency mismatch, unavailable,

@@ -1,3 +1,5 @@
+-- Version 50.1, not in issue 17's V45-V49: a database already at V50 (customer_provider_reference) would refuse
+-- a lower version (Flyway validates in order; outOfOrder is off).
 -- Invoice counts and money per billing period, billing run, currency and status, and declined
 -- attempts per billing period and decline code, kept by triggers (issue 17). The console's overview
 -- (GET /rest/v1/collection, a run's progress) read these instead of aggregating the invoice table,
