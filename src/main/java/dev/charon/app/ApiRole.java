@@ -109,7 +109,8 @@ public final class ApiRole {
                     clock,
                     settings.billing().zone()),
                 new BillingRunRoutes(runs, writes, clock),
-                new CollectionRoutes(new CollectionStats(jdbi), clock, settings.billing().zone()),
+                new CollectionRoutes(
+                    new CollectionStats(jdbi, runs.tallies()), clock, settings.billing().zone()),
                 new EventRoutes(new EventFeed(jdbi, json)),
                 new WebhookRoutes(
                     jdbi,

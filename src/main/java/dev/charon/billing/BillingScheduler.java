@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@value #MONTHLY}: on the billing cron, in the billing zone. Creates (or joins) the run of
  *       the period the fire time falls in, in that zone, and produces it.
- *   <li>{@value #MAINTENANCE}: every {@code CHARON_RETRY_POLL}. Resumes what a crashed or stopped
- *       producer left, finishes runs with nothing in flight, and enqueues retries whose time has
- *       come (dunning and network-error backoff), so retries do not wait for the next month.
+ *   <li>{@value #MAINTENANCE}: every {@code CHARON_RETRY_POLL}. Folds the invoice tallies' deltas
+ *       ({@code dev.charon.invoice.Tallies}), resumes what a crashed or stopped producer left,
+ *       finishes runs with nothing in flight, and enqueues retries whose time has come (dunning and
+ *       network-error backoff), so retries do not wait for the next month.
  * </ul>
  */
 public final class BillingScheduler implements AutoCloseable {
@@ -173,8 +174,12 @@ public final class BillingScheduler implements AutoCloseable {
     return run;
   }
 
-  /** The maintenance task's work: resume unfinished runs, then enqueue due retries. */
+  /**
+   * The maintenance task's work: fold the invoice tallies' deltas, resume unfinished runs, then
+   * enqueue due retries.
+   */
   public void maintain(BooleanSupplier stopRequested) {
+    runs.compactTallies();
     runs.resumeUnfinished(stopRequested);
     if (!stopRequested.getAsBoolean()) {
       runs.enqueueRetries(stopRequested);

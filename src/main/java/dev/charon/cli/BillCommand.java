@@ -246,6 +246,8 @@ final class BillCommand implements Callable<Integer> {
         return false;
       }
       boolean finished = producer.isDone() && runs.finishIfDone(runId);
+      // Progress reads the invoice tallies; fold their deltas here too, for a run without a server.
+      runs.tallies().compactIfDue();
       var p = runs.progress(runId);
       var now = clock.instant();
       if (settledAtStart < 0) {
