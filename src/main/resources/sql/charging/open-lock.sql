@@ -1,6 +1,6 @@
--- Lock the batch's invoices in id order and read what an attempt needs (ChargeStore.open). A first
--- attempt (attempt_count 0, kept in step by open-count) has no earlier outcomes to count: the
--- batch's common case skips both subqueries.
+-- Lock the batch's invoices in id order and read what an attempt needs (ChargeStore.open). An
+-- invoice with no completed attempt (attempt_count 0: settle counts each attempt it completes) has
+-- no earlier outcomes to count: the batch's common case skips both subqueries.
 select i.id, i.customer_id, i.amount_minor, i.currency, i.attempt_count, i.status in (${PAY.from}) as processing,
        (select c.provider_reference from customer c where c.id = i.customer_id) as customer_reference,
        case when i.attempt_count = 0 then 0 else

@@ -4,6 +4,10 @@
 -- call was opened (calls unchanged). The invoice takes its new state from the input row that
 -- completed its attempt, joined by position (ord), not by invoice: a batch may hold two results for
 -- one attempt, from duplicate deliveries, of which the guard lets only one through.
+-- attempt_count counts completed attempts and moves here, in the update that records the outcome
+-- (issue 17: open no longer writes the invoice a second time). It moves even when the invoice does
+-- not (no longer PROCESSING), so that the next attempt's number (attempt_count + 1) is always
+-- free. `cur` reads the statuses before this statement; lock-invoices holds the rows.
 with input as (
   select * from unnest(:invoices::bigint[], :attempts::bigint[], :calls::int[], :outcomes::text[], :refs::text[],
                        :statuses::text[], :paid::text[], :next::text[], :failures::text[], :reasons::text[], :codes::text[])
@@ -13,13 +17,19 @@ att as (
   set outcome = i.outcome, provider_reference = i.ref, detail = i.reason, decline_code = i.code, completed_at = charon_now()
   from input i where a.id = i.attempt_id and a.outcome = 'UNKNOWN'
     and (i.outcome <> 'UNAVAILABLE' or a.calls = i.calls)
-  returning i.ord),
+  returning i.ord, a.attempt_no),
+cur as (select id, status in (${PAY.from}) as moving from invoice where id = any(:invoices::bigint[])),
 inv as (
   update invoice v
-  set status = i.status, paid_at = i.paid_at::timestamptz, next_attempt_at = i.next_at::timestamptz,
-      last_failure = coalesce(i.failure, v.last_failure), status_reason = i.reason, status_actor = :worker
-  from input i join att on att.ord = i.ord
-  where v.id = i.invoice_id and v.status in (${PAY.from})
-  returning v.id, i.ord),
-done as (delete from charge_request r using inv where r.invoice_id = inv.id)
-select ord from inv
+  set attempt_count = greatest(v.attempt_count, att.attempt_no),
+      status = case when cur.moving then i.status else v.status end,
+      paid_at = case when cur.moving then i.paid_at::timestamptz else v.paid_at end,
+      next_attempt_at = case when cur.moving then i.next_at::timestamptz else v.next_attempt_at end,
+      last_failure = case when cur.moving then coalesce(i.failure, v.last_failure) else v.last_failure end,
+      status_reason = case when cur.moving then i.reason else v.status_reason end,
+      status_actor = case when cur.moving then :worker else v.status_actor end
+  from input i join att on att.ord = i.ord join cur on cur.id = i.invoice_id
+  where v.id = i.invoice_id and (cur.moving or v.attempt_count < att.attempt_no)
+  returning v.id, i.ord, cur.moving),
+done as (delete from charge_request r using inv where r.invoice_id = inv.id and inv.moving)
+select ord from inv where moving

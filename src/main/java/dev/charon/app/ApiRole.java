@@ -88,7 +88,8 @@ public final class ApiRole {
                 new PaymentMethodRoutes(new PaymentMethods(jdbi, clock, metrics), writes),
                 new SubscriptionRoutes(new Subscriptions(jdbi, clock, metrics), writes),
                 // Only a composition root started with CHARON_TEST_CLOCK=true hands in a
-                // DatabaseClock.
+                // DatabaseClock. With a webhook key every server delivers webhooks, so an advance
+                // waits for the deliveries (and retries) that come due too.
                 new TestClockRoutes(
                     clock instanceof DatabaseClock db
                         ? java.util.Optional.of(
@@ -97,7 +98,8 @@ public final class ApiRole {
                                 db,
                                 runs,
                                 settings.billing().zone(),
-                                java.time.Duration.ofSeconds(60)))
+                                java.time.Duration.ofSeconds(60),
+                                settings.webhooks().key().map(k -> settings.webhooks().timeout())))
                         : java.util.Optional.empty(),
                     clock),
                 new InvoiceRoutes(
@@ -107,7 +109,8 @@ public final class ApiRole {
                     clock,
                     settings.billing().zone()),
                 new BillingRunRoutes(runs, writes, clock),
-                new CollectionRoutes(new CollectionStats(jdbi), clock, settings.billing().zone()),
+                new CollectionRoutes(
+                    new CollectionStats(jdbi, runs.tallies()), clock, settings.billing().zone()),
                 new EventRoutes(new EventFeed(jdbi, json)),
                 new WebhookRoutes(
                     jdbi,

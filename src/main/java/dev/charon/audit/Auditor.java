@@ -103,6 +103,8 @@ public final class Auditor {
   public Report run() throws IOException, InterruptedException {
     try (var h = jdbi.open()) {
       // T before the snapshot: an attempt committed before a charge made before T is in it.
+      // Real time, not charon_now(): the cut orders commits against the provider's ledger, which
+      // the provider keeps on its own (real) clock.
       var cut = h.createQuery("select clock_timestamp()").mapTo(Instant.class).one();
       h.begin();
       h.execute("set transaction isolation level repeatable read");

@@ -16,7 +16,9 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@value #MONTHLY}: on the billing cron, in the billing zone. Creates (or joins) the run of
  *       the period the fire time falls in, in that zone, and produces it.
- *   <li>{@value #MAINTENANCE}: every {@code CHARON_RETRY_POLL}. Resumes what a crashed or stopped
- *       producer left, finishes runs with nothing in flight, and enqueues retries whose time has
- *       come (dunning and network-error backoff), so retries do not wait for the next month.
+ *   <li>{@value #MAINTENANCE}: every {@code CHARON_RETRY_POLL}. Folds the invoice tallies' deltas
+ *       ({@code dev.charon.invoice.Tallies}), resumes what a crashed or stopped producer left,
+ *       finishes runs with nothing in flight, and enqueues retries whose time has come (dunning and
+ *       network-error backoff), so retries do not wait for the next month.
  * </ul>
  */
 public final class BillingScheduler implements AutoCloseable {
@@ -61,21 +64,38 @@ public final class BillingScheduler implements AutoCloseable {
 
   private final BillingRuns runs;
   private final BillingSettings settings;
+  private final Supplier<Optional<Instant>> testClock;
   private final RecurringTask<Void> monthly;
   private final RecurringTask<Void> maintenance;
   private final Scheduler scheduler;
 
   public BillingScheduler(
       DataSource dataSource, BillingRuns runs, BillingSettings settings, Clock clock, String name) {
+    this(dataSource, runs, settings, clock, Optional::empty, name);
+  }
+
+  /**
+   * {@code clock} is the deployment's (with {@code CHARON_TEST_CLOCK=true}, the database's test
+   * clock): fire times come due on it, and each next fire time is reckoned from it. {@code
+   * testClock} answers the test clock's instant while one is set: then a fire time outside the test
+   * clock's period (one stored while time was real, say) starts nothing; the advance starts each
+   * period's run on its 1st.
+   */
+  public BillingScheduler(
+      DataSource dataSource,
+      BillingRuns runs,
+      BillingSettings settings,
+      Clock clock,
+      Supplier<Optional<Instant>> testClock,
+      String name) {
     this.runs = runs;
     this.settings = settings;
+    this.testClock = testClock;
     this.monthly =
         Tasks.recurring(MONTHLY, settings.schedule())
             .onFailure(new FailureHandler.OnFailureRetryLater<>(MONTHLY_RETRY))
             .onDeadExecutionRevive()
-            .execute(
-                (instance, ctx) ->
-                    runMonthly(ctx.getExecution().executionTime, stopRequested(ctx)));
+            .execute((instance, ctx) -> fire(ctx.getExecution().executionTime, stopRequested(ctx)));
     this.maintenance =
         Tasks.recurring(MAINTENANCE, Schedules.fixedDelay(settings.retryPoll()))
             .onDeadExecutionRevive()
@@ -116,6 +136,31 @@ public final class BillingScheduler implements AutoCloseable {
     return YearMonth.from(fireTime.atZone(zone));
   }
 
+  /**
+   * A monthly fire time come due. In real time a late fire (the cluster was down at midnight) still
+   * bills its own period. On a test clock only a fire in the test clock's period starts a run: one
+   * for another period (stored from real time before the clock was frozen, or left behind by a jump
+   * of several months) is skipped, as the advance already started each period's run on its 1st; the
+   * next fire time is reckoned from the test clock.
+   */
+  void fire(Instant fireTime, BooleanSupplier stopRequested) {
+    var frozen = testClock.get();
+    if (frozen.isPresent()) {
+      var clockPeriod = periodOf(frozen.get(), settings.zone());
+      var firePeriod = periodOf(fireTime, settings.zone());
+      if (!clockPeriod.equals(firePeriod)) {
+        log.info(
+            "monthly billing fire time {} (period {}) skipped: the test clock is at {}, period {}",
+            fireTime,
+            firePeriod,
+            frozen.get(),
+            clockPeriod);
+        return;
+      }
+    }
+    runMonthly(fireTime, stopRequested);
+  }
+
   /** The monthly task's work for one fire time; safe to run any number of times, concurrently. */
   public BillingRun runMonthly(Instant fireTime, BooleanSupplier stopRequested) {
     var period = periodOf(fireTime, settings.zone());
@@ -129,8 +174,12 @@ public final class BillingScheduler implements AutoCloseable {
     return run;
   }
 
-  /** The maintenance task's work: resume unfinished runs, then enqueue due retries. */
+  /**
+   * The maintenance task's work: fold the invoice tallies' deltas, resume unfinished runs, then
+   * enqueue due retries.
+   */
   public void maintain(BooleanSupplier stopRequested) {
+    runs.compactTallies();
     runs.resumeUnfinished(stopRequested);
     if (!stopRequested.getAsBoolean()) {
       runs.enqueueRetries(stopRequested);

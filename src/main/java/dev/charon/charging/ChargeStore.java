@@ -93,8 +93,9 @@ public final class ChargeStore {
           .map(DeclineCode::code)
           .toArray(String[]::new);
 
-  // A first attempt (attempt_count 0, kept in step by insertAttempts) has no earlier outcomes to
-  // count: the batch's common case skips both subqueries.
+  // An invoice with no completed attempt (attempt_count 0; settle counts the attempts it completes)
+  // has no earlier outcomes to count: the batch's common case skips both subqueries. The next
+  // attempt is attempt_count + 1: an attempt still open (UNKNOWN) is sent again, never renumbered.
   Opened open(Handle h, List<Long> invoiceIds, String worker) {
     var ids = invoiceIds.stream().distinct().sorted().toArray(Long[]::new);
     var rows = new HashMap<Long, Row>();
@@ -205,10 +206,6 @@ public final class ChargeStore {
                       row.customerReference());
                 })
             .list();
-    h.createUpdate(SqlFiles.get("charging/open-count"))
-        .bind("ids", ids)
-        .bind("numbers", numbers)
-        .execute();
     return created;
   }
 

@@ -4,7 +4,6 @@ import dev.charon.charging.domain.Decision;
 import dev.charon.ops.LogContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -108,12 +107,12 @@ public final class ChargeWorker implements AutoCloseable {
     private void takeLoop() {
       while (taking) {
         try {
-          var open = engine.breaker().openUntil();
+          var open = engine.breaker().openFor();
           if (open.isPresent()) {
             // A dead provider is not hammered: take nothing until the breaker lets a trial through.
-            Thread.sleep(
-                Math.max(
-                    1, Math.min(1000, Duration.between(Instant.now(), open.get()).toMillis())));
+            // How long it stays open is the injected clock's (a test clock's time); the pause is
+            // real time, at most 1 s, then the breaker is asked again.
+            Thread.sleep(Math.max(1, Math.min(1000, open.get().toMillis())));
             continue;
           }
           slots.acquire();

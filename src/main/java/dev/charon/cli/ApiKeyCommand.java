@@ -37,6 +37,7 @@ final class ApiKeyCommand implements Callable<Integer> {
     }
     try (var db = Database.open(settings, "api-key")) {
       db.migrate();
+      // Real time: a key's creation and revocation are security records, not billing decisions.
       return action.apply(new ApiKeys(db.jdbi(), Clock.systemUTC()));
     }
   }

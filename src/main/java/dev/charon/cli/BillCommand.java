@@ -7,6 +7,8 @@ import dev.charon.billing.domain.BillingPeriods;
 import dev.charon.billing.domain.BillingRun;
 import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.ChargingSettings;
+import dev.charon.clock.TestClock;
+import dev.charon.clock.TestClockSettings;
 import dev.charon.config.ConfigException;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
@@ -63,10 +65,14 @@ final class BillCommand implements Callable<Integer> {
   private final Duration refresh;
 
   BillCommand() {
-    this(Env.system(), Clock.systemUTC(), System.console() != null, null);
+    this(Env.system(), null, System.console() != null, null);
   }
 
-  /** For tests: the environment, clock, terminal mode and refresh interval to use. */
+  /**
+   * For tests: the environment, clock, terminal mode and refresh interval to use. A null clock is
+   * the deployment's: the database's test clock with {@code CHARON_TEST_CLOCK=true}, else real
+   * time.
+   */
   BillCommand(Env env, Clock clock, boolean tty, Duration refresh) {
     this.env = env;
     this.clock = clock;
@@ -85,17 +91,22 @@ final class BillCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--workers must be >= 0, was " + workers);
       }
-      // Usage errors first: they need no database.
-      var target = period(YearMonth.now(clock.withZone(settings.zone())));
+      var testClock = TestClockSettings.from(env);
+      // Usage errors first: they need no database, unless "now" is the database's test clock.
+      var early = clock != null ? clock : testClock.enabled() ? null : Clock.systemUTC();
+      var requested = early == null ? null : period(YearMonth.now(early.withZone(settings.zone())));
       try (var db = Database.open(DatabaseSettings.from(env), "bill")) {
         db.migrate();
+        var clock = this.clock != null ? this.clock : TestClock.clockFor(db.jdbi(), testClock);
+        var target =
+            requested != null ? requested : period(YearMonth.now(clock.withZone(settings.zone())));
         var metrics = new SimpleMeterRegistry();
         var runs = BillingRuns.of(db.jdbi(), clock, settings, metrics);
         int slots =
             workers != null ? workers : db.embedded().isPresent() ? charging.concurrency() : 0;
         ChargeWorker worker = null;
         if (slots > 0) {
-          var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
+          var provider = PaymentProviders.create(PaymentSettings.from(env), clock, metrics, slots);
           worker =
               WorkerRole.start(
                   db,
@@ -106,7 +117,7 @@ final class BillCommand implements Callable<Integer> {
                   metrics);
         }
         try {
-          return bill(runs, target, slots, out, err);
+          return bill(runs, target, slots, out, err, clock);
         } finally {
           if (worker != null) {
             worker.close(); // drains: charges in flight finish, the rest is handed back
@@ -141,7 +152,8 @@ final class BillCommand implements Callable<Integer> {
     }
   }
 
-  private int bill(BillingRuns runs, YearMonth target, int slots, PrintWriter out, PrintWriter err)
+  private int bill(
+      BillingRuns runs, YearMonth target, int slots, PrintWriter out, PrintWriter err, Clock clock)
       throws InterruptedException {
     var hints = slots == 0 ? err : null;
     var how =
@@ -234,6 +246,8 @@ final class BillCommand implements Callable<Integer> {
         return false;
       }
       boolean finished = producer.isDone() && runs.finishIfDone(runId);
+      // Progress reads the invoice tallies; fold their deltas here too, for a run without a server.
+      runs.tallies().compactIfDue();
       var p = runs.progress(runId);
       var now = clock.instant();
       if (settledAtStart < 0) {

@@ -56,6 +56,8 @@ final class DemoCommand implements Callable<Integer> {
     var settings = DatabaseSettings.from(env);
     var billing = BillingSettings.from(env);
     var charging = ChargingSettings.from(env);
+    // Real time: the demo runs on a database of its own and never has a test clock (it does not
+    // read CHARON_TEST_CLOCK); months in seconds are 'charon simulate' or a test-clock server.
     var clock = Clock.systemUTC();
     // A second demo: the data directory it would share, then the port, each in one line.
     if (settings.embedded()) {
@@ -77,7 +79,9 @@ final class DemoCommand implements Callable<Integer> {
           new BillingScheduler(
                   db.dataSource(), runs, billing, clock, BillingScheduler.defaultName())
               .start();
-      var provider = PaymentProviders.create(PaymentSettings.from(env), clock);
+      var provider =
+          PaymentProviders.create(
+              PaymentSettings.from(env), clock, metrics, charging.concurrency());
       var worker =
           WorkerRole.start(db, QueueSettings.from(env), charging, provider, clock, metrics);
       var webhookSettings =

@@ -173,6 +173,8 @@ final class GatewayCommand implements Callable<Integer> {
     Ports.requireFree(options.host(), options.port(), "--port or CHARON_GATEWAY_PORT");
     GatewayServer gateway;
     try {
+      // Real time: the gateway stands for the provider, a system with its own clock (as Stripe's
+      // is); the population model on Charon's test clock runs in-process in 'charon simulate'.
       gateway = GatewayServer.start(options, Clock.systemUTC());
     } catch (UncheckedIOException e) { // a bad or busy --state-file is the user's to fix
       throw new ConfigException(e.getMessage());

@@ -1,10 +1,11 @@
 package dev.charon.cli;
 
+import dev.charon.clock.TestClock;
+import dev.charon.clock.TestClockSettings;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.db.Database;
 import dev.charon.seed.Seeder;
-import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,10 +45,12 @@ final class SeedCommand implements Callable<Integer> {
       System.err.println("charon seed: sizes must be >= 0 and --random-seed within [-1, 1]");
       return 2;
     }
-    try (var db = Database.open(DatabaseSettings.from(Env.system()), "seed")) {
+    var env = Env.system();
+    try (var db = Database.open(DatabaseSettings.from(env), "seed")) {
       db.migrate();
-      var result =
-          new Seeder(db.jdbi(), Clock.systemUTC()).seed(customers, invoicesPerCustomer, randomSeed);
+      // Dates and "this month" on the deployment's clock: a test-clock deployment's frozen time.
+      var clock = TestClock.clockFor(db.jdbi(), TestClockSettings.from(env));
+      var result = new Seeder(db.jdbi(), clock).seed(customers, invoicesPerCustomer, randomSeed);
       System.out.printf(
           "seeded %d customers and %d invoices (%d due) in %.1f s%n",
           result.customers(),
@@ -56,8 +59,7 @@ final class SeedCommand implements Callable<Integer> {
           result.elapsed().toMillis() / 1000.0);
       if (subscriptions) {
         var created =
-            new Seeder(db.jdbi(), Clock.systemUTC())
-                .subscriptions(java.time.YearMonth.now(Clock.systemUTC()), randomSeed);
+            new Seeder(db.jdbi(), clock).subscriptions(java.time.YearMonth.now(clock), randomSeed);
         System.out.printf("seeded %d monthly subscriptions%n", created);
       }
       return 0;

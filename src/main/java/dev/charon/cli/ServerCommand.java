@@ -7,6 +7,7 @@ import dev.charon.app.WorkerRole;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingScheduler;
 import dev.charon.billing.BillingSettings;
+import dev.charon.clock.DatabaseClock;
 import dev.charon.clock.TestClock;
 import dev.charon.clock.TestClockSettings;
 import dev.charon.config.DatabaseSettings;
@@ -21,6 +22,7 @@ import dev.charon.webhooks.UrlGuard;
 import dev.charon.webhooks.WebhookDispatcher;
 import dev.charon.webhooks.WebhookSettings;
 import java.util.LinkedHashMap;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
@@ -34,6 +36,15 @@ import picocli.CommandLine.Option;
 final class ServerCommand implements Callable<Integer> {
   @Option(names = "--port", description = "HTTP port (default: CHARON_HTTP_PORT or 7000).")
   Integer port;
+
+  /** The test clock's instant while one is set, for a deployment on the database's clock. */
+  static java.util.function.Supplier<Optional<java.time.Instant>> testClockReading(
+      java.time.Clock clock) {
+    if (clock instanceof DatabaseClock database) {
+      return database::frozen;
+    }
+    return Optional::empty;
+  }
 
   @Override
   public Integer call() throws InterruptedException {
@@ -54,7 +65,13 @@ final class ServerCommand implements Callable<Integer> {
     var clock = TestClock.clockFor(db.jdbi(), testClock);
     var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
     var scheduler =
-        new BillingScheduler(db.dataSource(), runs, billing, clock, BillingScheduler.defaultName())
+        new BillingScheduler(
+                db.dataSource(),
+                runs,
+                billing,
+                clock,
+                testClockReading(clock),
+                BillingScheduler.defaultName())
             .start();
     // With RabbitMQ the server relays the charge-request outbox to the broker; with PostgreSQL
     // workers claim the outbox rows directly.
@@ -84,6 +101,8 @@ final class ServerCommand implements Callable<Integer> {
                     webhookSettings,
                     new UrlGuard(webhookSettings.allowPrivate()),
                     clock,
+                    java.time.Clock
+                        .systemUTC(), // the signature's timestamp: receivers' replay check
                     new java.util.Random(),
                     Json.mapper(),
                     "webhooks-" + WorkerRole.workerName(),

@@ -37,9 +37,9 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(
       names = "--policy",
       required = true,
-      paramLabel = "WAITS|paydays",
+      paramLabel = "WAITS|paydays|by-code",
       description =
-          "A dunning policy: waits like 1d,3d,7d, or paydays (retries on the next 1st/15th). Repeat to compare.")
+          "A dunning policy: waits like 1d,3d,7d; paydays (insufficient funds retried on the next 1st/15th); or by-code (waits per decline code). Repeat to compare.")
   List<String> policies;
 
   @Option(

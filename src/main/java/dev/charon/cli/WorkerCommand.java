@@ -60,7 +60,7 @@ final class WorkerCommand implements Callable<Integer> {
     var db = Database.open(DatabaseSettings.from(env), "worker");
     db.requireMigrated();
     var clock = TestClock.clockFor(db.jdbi(), testClock);
-    var provider = PaymentProviders.create(paymentSettings, clock, metrics);
+    var provider = PaymentProviders.create(paymentSettings, clock, metrics, charging.concurrency());
     var worker = WorkerRole.start(db, queue, charging, provider, clock, metrics);
     var ops =
         HttpApi.start(

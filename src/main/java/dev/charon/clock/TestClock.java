@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
  * Freezes time and moves it forward only, running everything that became due on the way in time
  * order: the period's billing run at midnight on the 1st (billing zone), dunning retries whose
  * {@code next_attempt_at} came, charge requests whose {@code available_at} came, leases that
- * expired. At each step it waits until the workers (in this process or others, all reading the same
- * {@code test_clock} row) have drained every request due at that time before moving on, so an
- * advance answers when the system is idle at the new time.
+ * expired, and (in a deployment that delivers webhooks) webhook deliveries and their retries whose
+ * {@code next_attempt_at} came. At each step it waits until the workers and webhook dispatchers (in
+ * this process or others, all reading the same {@code test_clock} row) have drained everything due
+ * at that time before moving on, so an advance answers when the system is idle at the new time.
  */
 public final class TestClock {
   private static final Logger log = LoggerFactory.getLogger(TestClock.class);
@@ -31,14 +32,32 @@ public final class TestClock {
   private final BillingRuns runs;
   private final ZoneId zone;
   private final Duration idleTimeout;
+  private final Optional<Duration> webhookAttemptTimeout;
 
+  /** A deployment that does not deliver webhooks (the simulator, a server without a key). */
   public TestClock(
       Jdbi jdbi, DatabaseClock clock, BillingRuns runs, ZoneId zone, Duration idleTimeout) {
+    this(jdbi, clock, runs, zone, idleTimeout, Optional.empty());
+  }
+
+  /**
+   * {@code webhookAttemptTimeout}: present when this deployment's servers deliver webhooks (they
+   * have {@code CHARON_WEBHOOKS_KEY}); the longest an attempt in flight can take, after which a
+   * delivery still leased belongs to a deliverer that died and waits for its lease to expire.
+   */
+  public TestClock(
+      Jdbi jdbi,
+      DatabaseClock clock,
+      BillingRuns runs,
+      ZoneId zone,
+      Duration idleTimeout,
+      Optional<Duration> webhookAttemptTimeout) {
     this.jdbi = jdbi;
     this.clock = clock;
     this.runs = runs;
     this.zone = zone;
     this.idleTimeout = idleTimeout;
+    this.webhookAttemptTimeout = webhookAttemptTimeout;
   }
 
   public State state() {
@@ -107,8 +126,9 @@ public final class TestClock {
   }
 
   /**
-   * At the clock's current time: start the period's run on its 1st, enqueue retries, wait until
-   * idle.
+   * At the clock's current time: start the period's run on its 1st, enqueue retries, wait until the
+   * charges due are recorded, then until the webhooks due (those charges' events included) are
+   * delivered or rescheduled.
    */
   private void runDue(Instant now) {
     var period = ZonedDateTime.ofInstant(now, zone);
@@ -125,6 +145,92 @@ public final class TestClock {
       awaitIdle(now);
     } while (dueRetries(now) > 0);
     runs.resumeUnfinished();
+    if (webhookAttemptTimeout.isPresent()) {
+      awaitWebhooks(now, webhookAttemptTimeout.get());
+    }
+  }
+
+  /**
+   * Webhook work due at {@code now}: events not yet fanned out to an enabled endpoint, and pending
+   * deliveries of enabled endpoints due and not leased (or with their lease expired).
+   */
+  private static final String WEBHOOKS_DUE =
+      """
+      select
+        (select count(*) from webhook_endpoint e
+         where e.enabled and exists (
+             select 1 from event_outbox o where (o.xid, o.id) > (e.cursor_xid, e.cursor_id))),
+        (select count(*) from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id
+         where e.enabled and d.state = 'PENDING' and d.next_attempt_at <= :now
+           and (d.lease_until is null or d.lease_until <= :now)),
+        (select count(*) from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id
+         where e.enabled and d.state = 'PENDING' and d.next_attempt_at <= :now and d.lease_until > :now)
+      """;
+
+  private record WebhooksDue(long unfannedEndpoints, long due, long inFlight) {}
+
+  /**
+   * Waits until the dispatchers have fanned every event out and attempted every delivery due at
+   * {@code now}. Attempts in flight are waited for up to {@code attemptTimeout} (plus a margin): an
+   * attempt ends within its HTTP timeout, so a delivery still leased after that belongs to a
+   * deliverer that died, and its lease expiry is a later step of the advance.
+   */
+  private void awaitWebhooks(Instant now, Duration attemptTimeout) {
+    long deadline = System.nanoTime() + idleTimeout.toNanos();
+    long inFlightSince = 0;
+    long pause = 1;
+    while (true) {
+      var due =
+          jdbi.withHandle(
+              h ->
+                  h.createQuery(WEBHOOKS_DUE)
+                      .bind("now", now)
+                      .map(
+                          (rs, ctx) -> new WebhooksDue(rs.getLong(1), rs.getLong(2), rs.getLong(3)))
+                      .one());
+      if (due.unfannedEndpoints() == 0 && due.due() == 0) {
+        if (due.inFlight() == 0) {
+          return;
+        }
+        long t = System.nanoTime();
+        if (inFlightSince == 0) {
+          inFlightSince = t;
+        } else if (t - inFlightSince > attemptTimeout.plusSeconds(5).toNanos()) {
+          log.warn(
+              "test clock at {}: {} webhook delivery(ies) still leased {} s after their attempt must"
+                  + " have ended; their deliverer died, they go again when the lease expires",
+              now,
+              due.inFlight(),
+              attemptTimeout.plusSeconds(5).toSeconds());
+          return;
+        }
+      } else {
+        inFlightSince = 0;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new Refused(
+            Refused.Kind.NOT_IDLE,
+            (due.due() + due.inFlight())
+                + " webhook delivery(ies) due at "
+                + now
+                + " and "
+                + due.unfannedEndpoints()
+                + " endpoint(s) with events not fanned out were not processed within "
+                + idleTimeout.toSeconds()
+                + " s; are servers running with CHARON_TEST_CLOCK=true and CHARON_WEBHOOKS_KEY?");
+      }
+      sleep(pause);
+      pause = Math.min(20, pause * 2);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the workers", e);
+    }
   }
 
   /** The earliest time after {@code now} at which something becomes due. */
@@ -143,9 +249,16 @@ public final class TestClock {
                         select least(
                           (select min(next_attempt_at) from invoice where status = 'RETRY_SCHEDULED' and next_attempt_at > :now),
                           (select min(available_at) from charge_request where available_at > :now),
-                          (select min(lease_until) from charge_request where lease_until > :now))
+                          (select min(lease_until) from charge_request where lease_until > :now),
+                          case when :webhooks then (
+                            select min(greatest(d.next_attempt_at, coalesce(d.lease_until, d.next_attempt_at)))
+                            from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id
+                            where e.enabled and d.state = 'PENDING'
+                              and greatest(d.next_attempt_at, coalesce(d.lease_until, d.next_attempt_at)) > :now)
+                          end)
                         """)
                     .bind("now", now)
+                    .bind("webhooks", webhookAttemptTimeout.isPresent())
                     .mapTo(Instant.class)
                     .findOne());
     return Optional.of(queued.filter(q -> q.isBefore(nextPeriod)).orElse(nextPeriod));
@@ -155,6 +268,8 @@ public final class TestClock {
     jdbi.useHandle(
         h ->
             h.createUpdate(
+                    // advanced_at is when (in real time) the clock was last moved: operator
+                    // metadata.
                     "update test_clock set now = :to, advanced_at = now() where id and now <= :to")
                 .bind("to", to)
                 .execute());
@@ -198,12 +313,7 @@ public final class TestClock {
                 + idleTimeout.toSeconds()
                 + " s; are workers running with CHARON_TEST_CLOCK=true?");
       }
-      try {
-        Thread.sleep(pause);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the workers", e);
-      }
+      sleep(pause);
       pause = Math.min(20, pause * 2);
     }
   }

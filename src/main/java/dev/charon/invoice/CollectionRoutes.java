@@ -76,8 +76,9 @@ public final class CollectionRoutes implements HttpApi.Module {
     query.validate();
     var current = YearMonth.now(clock.withZone(zone));
     var first = current.minusMonths(count - 1L);
-    var rows = stats.byPeriod(first, current);
-    var declines = stats.declinesByCode(first, current);
+    var report = stats.report(first, current);
+    var rows = report.rows();
+    var declines = report.declines();
     var periods = new ArrayList<PeriodView>();
     for (var period = first; !period.isAfter(current); period = period.plusMonths(1)) {
       var p = period;
@@ -88,7 +89,7 @@ public final class CollectionRoutes implements HttpApi.Module {
               declines.getOrDefault(p, Map.of())));
     }
     var byStatus = new LinkedHashMap<String, Long>();
-    stats.byStatus().forEach((status, n) -> byStatus.put(status.name(), n));
+    report.byStatus().forEach((status, n) -> byStatus.put(status.name(), n));
     long needsAction =
         byStatus.get(InvoiceStatus.ACTION_REQUIRED.name())
             + byStatus.get(InvoiceStatus.UNCOLLECTIBLE.name());

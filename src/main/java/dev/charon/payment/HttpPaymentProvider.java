@@ -7,66 +7,132 @@ import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A provider reached over HTTP with the {@code charon gateway} API. The one question every failure
  * must answer is whether the charge can have happened: if not, {@link ChargeOutcome.Unavailable};
  * if perhaps, {@link ChargeOutcome.Unknown}, and the caller asks again with the same idempotency
  * key.
+ *
+ * <p>Jetty 12's client (the version Javalin's server brings), with a keep-alive pool of as many
+ * connections as the worker has charges in flight: the JDK {@code HttpClient} cost 561-633 CPU-µs
+ * per call in the worker and made the gateway spend twice as much per call as this client does
+ * (bench {@code clients} scenario, bench/analysis.md).
  */
 public final class HttpPaymentProvider implements PaymentProvider, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HttpPaymentProvider.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final URI chargesUrl;
+  /** Connections when the caller does not say how many charges it runs at once (the default). */
+  public static final int DEFAULT_CONNECTIONS = 64;
+
+  private final String chargesUrl;
   private final Duration requestTimeout;
   private final HttpClient client;
 
   public HttpPaymentProvider(URI baseUrl, Duration connectTimeout, Duration requestTimeout) {
-    this.chargesUrl = URI.create(baseUrl.toString().replaceAll("/+$", "") + "/charges");
+    this(baseUrl, connectTimeout, requestTimeout, DEFAULT_CONNECTIONS);
+  }
+
+  /**
+   * @param connections the keep-alive pool's size: the most calls this client makes at once (the
+   *     worker's concurrency). More calls than that wait in Jetty's queue, inside their timeout.
+   */
+  public HttpPaymentProvider(
+      URI baseUrl, Duration connectTimeout, Duration requestTimeout, int connections) {
+    if (connections < 1) {
+      throw new IllegalArgumentException("connections must be >= 1, was " + connections);
+    }
+    this.chargesUrl = baseUrl.toString().replaceAll("/+$", "") + "/charges";
     this.requestTimeout = requestTimeout;
-    this.client =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(connectTimeout)
-            .build();
+    var threads = new QueuedThreadPool();
+    threads.setName("provider-http");
+    threads.setDaemon(true);
+    client = new HttpClient();
+    client.setExecutor(threads);
+    client.setConnectTimeout(connectTimeout.toMillis());
+    // Never fail a call that is still inside its own timeout for being quiet on the wire, and
+    // otherwise close an idle connection before a Jetty server's 30 s default does: a request sent
+    // on a connection the server is closing can only end as Unknown.
+    client.setIdleTimeout(Math.max(20_000, requestTimeout.toMillis() + 1_000));
+    client.setMaxConnectionsPerDestination(connections);
+    client.setMaxRequestsQueuedPerDestination(Math.max(1_024, 4 * connections));
+    client.setFollowRedirects(false); // a redirect is an unexpected answer, as it always was
+    client.setUserAgentField(null);
+    try {
+      client.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("the provider's HTTP client did not start", e);
+    }
+    log.info(
+        "provider client for {}: Jetty HttpClient, up to {} keep-alive connections, connect timeout {} ms, request timeout {} ms",
+        chargesUrl,
+        connections,
+        connectTimeout.toMillis(),
+        requestTimeout.toMillis());
   }
 
   @Override
   public ChargeOutcome charge(ChargeRequest request) {
-    var http =
-        HttpRequest.newBuilder(chargesUrl)
-            .timeout(requestTimeout)
-            .header("Idempotency-Key", request.idempotencyKey())
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body(request)))
-            .build();
-    HttpResponse<String> response;
+    ContentResponse response;
     try {
-      response = client.send(http, HttpResponse.BodyHandlers.ofString());
-    } catch (HttpConnectTimeoutException e) { // a subclass of HttpTimeoutException: catch it first
-      // Not proof that nothing was processed: under load the JDK client has reported connect
-      // timeouts for requests the provider did receive and charge (found by bench/run.sh, 28
-      // double charges). Reconcile with the same key instead of charging afresh.
-      return new ChargeOutcome.Unknown("connect timeout: " + e.getMessage());
-    } catch (ConnectException e) {
-      // The TCP connect itself failed (refused, no route): no request bytes left this process.
-      return new ChargeOutcome.Unavailable("cannot connect to " + chargesUrl + ": " + e);
-    } catch (HttpTimeoutException e) {
-      return new ChargeOutcome.Unknown("no response within " + requestTimeout);
-    } catch (IOException e) {
-      return new ChargeOutcome.Unknown("connection failed after the request was sent: " + e);
+      response =
+          client
+              .newRequest(chargesUrl)
+              .method(HttpMethod.POST)
+              .timeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+              .headers(h -> h.put("Idempotency-Key", request.idempotencyKey()))
+              .body(new BytesRequestContent("application/json", body(request)))
+              .send();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new ChargeOutcome.Unknown("interrupted while waiting for the provider");
+    } catch (TimeoutException e) {
+      return new ChargeOutcome.Unknown("no response within " + requestTimeout);
+    } catch (ExecutionException e) {
+      return failed(e.getCause() != null ? e.getCause() : e);
     }
-    return outcome(request, response.statusCode(), response.body());
+    return outcome(request, response.getStatus(), response.getContentAsString());
+  }
+
+  /** A call that got no answer: could the provider have charged it? */
+  private ChargeOutcome failed(Throwable cause) {
+    return switch (cause) {
+      // The TCP connect itself failed (refused, no route, no such host) or Jetty refused to queue
+      // the call: no request bytes left this process.
+      case ConnectException e ->
+          new ChargeOutcome.Unavailable("cannot connect to " + chargesUrl + ": " + e);
+      case UnknownHostException e ->
+          new ChargeOutcome.Unavailable("cannot connect to " + chargesUrl + ": " + e);
+      case UnresolvedAddressException e ->
+          new ChargeOutcome.Unavailable("cannot connect to " + chargesUrl + ": " + e);
+      case RejectedExecutionException e ->
+          new ChargeOutcome.Unavailable("the call was not queued: " + e.getMessage());
+      // Not proof that nothing was processed: under load the JDK client reported connect timeouts
+      // for requests the provider did receive and charge (found by bench/run.sh, 28 double
+      // charges). Kept as unknown with this client too: reconcile with the same key.
+      case SocketTimeoutException e -> new ChargeOutcome.Unknown("connect timeout: " + e);
+      case TimeoutException e -> new ChargeOutcome.Unknown("no response within " + requestTimeout);
+      case IOException e ->
+          new ChargeOutcome.Unknown("connection failed after the request was sent: " + e);
+      default -> new ChargeOutcome.Unknown("the call failed: " + cause);
+    };
   }
 
   static ChargeOutcome outcome(ChargeRequest request, int status, String body) {
@@ -140,6 +206,10 @@ public final class HttpPaymentProvider implements PaymentProvider, AutoCloseable
 
   @Override
   public void close() {
-    client.close();
+    try {
+      client.stop();
+    } catch (Exception e) {
+      log.warn("provider client did not stop cleanly: {}", e.toString());
+    }
   }
 }

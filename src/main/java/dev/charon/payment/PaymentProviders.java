@@ -15,12 +15,22 @@ public final class PaymentProviders {
 
   public static PaymentProvider create(
       PaymentSettings settings, Clock clock, MeterRegistry metrics) {
+    return create(settings, clock, metrics, HttpPaymentProvider.DEFAULT_CONNECTIONS);
+  }
+
+  /**
+   * @param concurrency the most charges the caller runs at once: the HTTP provider keeps as many
+   *     keep-alive connections.
+   */
+  public static PaymentProvider create(
+      PaymentSettings settings, Clock clock, MeterRegistry metrics, int concurrency) {
     return switch (settings.provider()) {
       case GATEWAY ->
           new HttpPaymentProvider(
               settings.gatewayUrl().orElseThrow(),
               settings.connectTimeout(),
-              settings.requestTimeout());
+              settings.requestTimeout(),
+              concurrency);
       case STRIPE -> new StripePaymentProvider(settings.stripe().orElseThrow(), metrics);
       case SIMULATOR ->
           new SimulatedPaymentProvider(

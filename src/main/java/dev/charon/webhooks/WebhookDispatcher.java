@@ -44,6 +44,7 @@ public final class WebhookDispatcher implements AutoCloseable {
   private final SecretBox box;
   private final UrlGuard guard;
   private final Clock clock;
+  private final Clock wall;
   private final RandomGenerator random;
   private final ObjectMapper json;
   private final String owner;
@@ -55,6 +56,7 @@ public final class WebhookDispatcher implements AutoCloseable {
   private volatile boolean stopping;
   private Instant lastGauge = Instant.EPOCH;
 
+  /** Signs with the same clock it schedules on (a deployment without a test clock). */
   public WebhookDispatcher(
       Jdbi jdbi,
       WebhookSettings settings,
@@ -64,6 +66,26 @@ public final class WebhookDispatcher implements AutoCloseable {
       ObjectMapper json,
       String owner,
       MeterRegistry metrics) {
+    this(jdbi, settings, guard, clock, clock, random, json, owner, metrics);
+  }
+
+  /**
+   * {@code clock} decides deliveries: when they are due, when they go again, what the history says
+   * (a test clock's time in a test-clock deployment). {@code wall} stamps the {@code
+   * webhook-timestamp} header only: receivers check it against their own real clock to refuse
+   * replays (5 minutes' tolerance), so it is real time even while a test clock runs months ahead.
+   */
+  public WebhookDispatcher(
+      Jdbi jdbi,
+      WebhookSettings settings,
+      UrlGuard guard,
+      Clock clock,
+      Clock wall,
+      RandomGenerator random,
+      ObjectMapper json,
+      String owner,
+      MeterRegistry metrics) {
+    this.wall = wall;
     this.jdbi = jdbi;
     this.settings = settings;
     this.box =
@@ -245,7 +267,7 @@ public final class WebhookDispatcher implements AutoCloseable {
           "payload of " + body.length + " bytes exceeds the 20 KB limit",
           Optional.empty());
     }
-    long timestamp = now.getEpochSecond();
+    long timestamp = wall.instant().getEpochSecond();
     String signatures;
     try {
       signatures = box.open(claim.secret()).sign(claim.eventId(), timestamp, body);

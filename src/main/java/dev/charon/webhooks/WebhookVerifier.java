@@ -44,6 +44,10 @@ public final class WebhookVerifier {
   private final byte[] key;
   private final Clock clock;
 
+  /**
+   * The receiver's side checks the signature's timestamp against its own real clock (the dispatcher
+   * stamps real time even on a test clock).
+   */
   public WebhookVerifier(String secret) {
     this(secret, Clock.systemUTC());
   }

@@ -133,11 +133,27 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--big-due-invoices")
   Integer bigDue;
 
+  @Option(
+      names = "--big-probes",
+      description = "Idle reads per overview request in the bigdb scenario (default: the mode's).")
+  Integer bigProbes;
+
+  @Option(
+      names = "--big-keep",
+      description =
+          "Keep the big database's filled data as a template (bigtpl_<background>_<due>) and reuse it in later runs: a before/after pair on the same data.")
+  boolean bigKeep;
+
   /** Where the results file was written, for callers (the quick-mode test). */
   Path written;
 
+  /** The command line as given, written into the results. */
+  private String[] arguments = new String[0];
+
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Bench()).execute(args));
+    var bench = new Bench();
+    bench.arguments = args.clone();
+    System.exit(new CommandLine(bench).execute(args));
   }
 
   @Override
@@ -165,6 +181,7 @@ public final class Bench implements Callable<Integer> {
             + " --commit "
             + build.commit()
             + (scenarios.size() < 6 ? " --scenarios " + String.join(",", scenarios) : ""));
+    run.put("arguments", String.join(" ", arguments));
     Machine.describe(results.putObject("machine"));
 
     var cluster = new Cluster(pgPort);
@@ -221,7 +238,8 @@ public final class Bench implements Callable<Integer> {
                         or(bigBackground, mode.bigBackground),
                         or(bigDue, mode.bigDue),
                         e2eC,
-                        mode.probes)
+                        or(bigProbes, mode.probes),
+                        bigKeep)
                     .run());
       }
       if (scenarios.contains("clients")) {

@@ -118,7 +118,7 @@ class BenchQuickIT {
         .isGreaterThanOrEqualTo(900);
     assertThat(ceiling.at("/cpu_s/pgbench").asDouble()).isPositive();
     assertThat(ceiling.path("invoices_per_s").asDouble()).isPositive();
-    for (var client : List.of("jdk_httpclient", "jetty_client")) {
+    for (var client : List.of("jdk_httpclient", "jetty_client", "reactor_netty_client")) {
       var c = scenarios.path("clients").path(client);
       assertThat(c.path("failed").asLong()).as(client + " failed calls").isZero();
       assertThat(c.path("client_cpu_us_per_call").asDouble()).as(client).isPositive();

@@ -23,7 +23,6 @@ final class CeilingScript {
           "charging/open-lock",
           "charging/open-reconcile",
           "charging/open-insert",
-          "charging/open-count",
           "charging/lock-invoices",
           "charging/settle");
 

@@ -7,7 +7,11 @@ import dev.charon.money.Money;
 import dev.charon.payment.HttpPaymentProvider;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelOption;
 import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,16 +19,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.eclipse.jetty.client.BytesRequestContent;
-import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.http.HttpMethod;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 
 /**
  * CPU per provider call of each HTTP client at the same concurrency, against the real gateway (zero
- * latency): the worker's own client (HttpPaymentProvider on the JDK HttpClient) and Jetty 12's
- * client with a keep-alive pool sized to the concurrency, both building and reading the same JSON.
- * The calls run in this harness JVM, whose CPU is measured (it does nothing else meanwhile); the
- * gateway's CPU is measured too, as its cost depends on how the client talks to it.
+ * latency), each with a keep-alive pool sized to the concurrency and building and reading the same
+ * JSON: the JDK {@code HttpClient} (the worker's client until issue 17), the worker's own client
+ * ({@link HttpPaymentProvider}, on Jetty 12's client since issue 17) and reactor-netty's client (a
+ * Netty-based candidate). The calls run in this harness JVM, whose CPU is measured (it does nothing
+ * else meanwhile); the gateway's CPU is measured too, as its cost depends on how the client talks
+ * to it.
  */
 final class ClientCost {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,7 +75,13 @@ final class ClientCost {
           "clients: %,d calls at concurrency %d per client (load %s)",
           calls, concurrency, Cpu.loadavg());
       measure(node.putObject("jdk_httpclient"), "jdk", new Jdk(base), gateway.pid());
-      measure(node.putObject("jetty_client"), "jetty", new Jetty(base, concurrency), gateway.pid());
+      measure(
+          node.putObject("jetty_client"), "jetty", new Worker(base, concurrency), gateway.pid());
+      measure(
+          node.putObject("reactor_netty_client"),
+          "reactor-netty",
+          new ReactorNetty(base, concurrency),
+          gateway.pid());
     } finally {
       ctx.procs.stop(gateway);
     }
@@ -78,7 +91,14 @@ final class ClientCost {
   private void measure(ObjectNode node, String name, Client client, long gatewayPid)
       throws Exception {
     try (client) {
-      drive(client, name + "-warm", Math.max(1000, calls / 5)); // JIT and connection pool
+      int warm = Math.max(1000, calls / 5);
+      long warmFailed = drive(client, name + "-warm", warm); // JIT and connection pool
+      if (warmFailed > warm / 2) { // a broken client: say so rather than time out call by call
+        node.put("error", warmFailed + " of " + warm + " warm-up calls failed; not measured");
+        Bench.log(
+            "clients: %s failed %d of %d warm-up calls; not measured", name, warmFailed, warm);
+        return;
+      }
       long self = ProcessHandle.current().pid();
       double c0 = Cpu.process(self), g0 = Cpu.process(gatewayPid), m0 = Cpu.machineBusy();
       long t0 = System.nanoTime();
@@ -132,12 +152,59 @@ final class ClientCost {
     return failed.get();
   }
 
-  /** The worker's own provider client. */
+  private static byte[] body(ChargeRequest request) throws Exception {
+    return JSON.writeValueAsBytes(
+        JSON.createObjectNode()
+            .put("invoiceId", request.invoiceId())
+            .put("customerId", request.customerId())
+            .put("amountMinor", request.amount().minorUnits())
+            .put("currency", request.amount().currency().name()));
+  }
+
+  private static boolean charged(int status, byte[] body) throws Exception {
+    return status == 201 && !JSON.readTree(body).path("chargeId").asText("").isEmpty();
+  }
+
+  /** The JDK client as the worker used it until issue 17 (HTTP/1.1, its own connection pool). */
   private static final class Jdk implements Client {
-    private final HttpPaymentProvider provider;
+    private final java.net.http.HttpClient client =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
+    private final URI url;
 
     Jdk(URI base) {
-      provider = new HttpPaymentProvider(base, Duration.ofSeconds(2), Duration.ofSeconds(10));
+      url = URI.create(base + "/charges");
+    }
+
+    @Override
+    public boolean charge(ChargeRequest request) throws Exception {
+      var response =
+          client.send(
+              HttpRequest.newBuilder(url)
+                  .timeout(Duration.ofSeconds(10))
+                  .header("Idempotency-Key", request.idempotencyKey())
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(body(request)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      return charged(response.statusCode(), response.body());
+    }
+
+    @Override
+    public void close() {
+      client.close();
+    }
+  }
+
+  /** The worker's own provider client, pool sized as the worker sizes it (its concurrency). */
+  private static final class Worker implements Client {
+    private final HttpPaymentProvider provider;
+
+    Worker(URI base, int concurrency) {
+      provider =
+          new HttpPaymentProvider(base, Duration.ofSeconds(2), Duration.ofSeconds(10), concurrency);
     }
 
     @Override
@@ -152,43 +219,64 @@ final class ClientCost {
   }
 
   /**
-   * Jetty 12's client, the same request and the same reading of the answer (status and chargeId).
+   * reactor-netty's HTTP client (Netty event loops, one per core), a fixed pool of {@code
+   * concurrency} connections, called blocking from the same virtual threads as the others. NIO, not
+   * the native epoll transport: reactor-netty's epoll jar is Netty 4.2.17 while the amqp-client
+   * brings Netty 4.2.20's unix-common, and the pair fails at the first connect.
    */
-  private static final class Jetty implements Client {
-    private final HttpClient client = new HttpClient();
-    private final String url;
+  private static final class ReactorNetty implements Client {
+    private final ConnectionProvider pool;
+    private final LoopResources loops = LoopResources.create("bench-netty", 2, true);
+    private final HttpClient client;
 
-    Jetty(URI base, int concurrency) throws Exception {
-      client.setMaxConnectionsPerDestination(concurrency);
-      client.setConnectTimeout(2000);
-      client.start();
-      url = base + "/charges";
+    ReactorNetty(URI base, int concurrency) {
+      pool =
+          ConnectionProvider.builder("bench-provider")
+              .maxConnections(concurrency)
+              .pendingAcquireMaxCount(-1)
+              .build();
+      client =
+          HttpClient.create(pool)
+              .runOn(loops, false)
+              .baseUrl(base.toString())
+              .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2_000)
+              .responseTimeout(Duration.ofSeconds(10));
     }
 
     @Override
     public boolean charge(ChargeRequest request) throws Exception {
-      var body =
-          JSON.writeValueAsBytes(
-              JSON.createObjectNode()
-                  .put("invoiceId", request.invoiceId())
-                  .put("customerId", request.customerId())
-                  .put("amountMinor", request.amount().minorUnits())
-                  .put("currency", request.amount().currency().name()));
-      var response =
+      var body = body(request);
+      Boolean ok =
           client
-              .newRequest(url)
-              .method(HttpMethod.POST)
-              .timeout(10, TimeUnit.SECONDS)
-              .headers(h -> h.put("Idempotency-Key", request.idempotencyKey()))
-              .body(new BytesRequestContent("application/json", body))
-              .send();
-      return response.getStatus() == 201
-          && !JSON.readTree(response.getContentAsString()).path("chargeId").asText("").isEmpty();
+              .headers(
+                  h ->
+                      h.set("Idempotency-Key", request.idempotencyKey())
+                          .set("Content-Type", "application/json")
+                          .set("Content-Length", body.length))
+              .post()
+              .uri("/charges")
+              .send(Mono.just(Unpooled.wrappedBuffer(body)))
+              .responseSingle(
+                  (response, content) ->
+                      content
+                          .asByteArray()
+                          .defaultIfEmpty(new byte[0])
+                          .map(
+                              bytes -> {
+                                try {
+                                  return charged(response.status().code(), bytes);
+                                } catch (Exception e) {
+                                  return false;
+                                }
+                              }))
+              .block(Duration.ofSeconds(10));
+      return Boolean.TRUE.equals(ok);
     }
 
     @Override
-    public void close() throws Exception {
-      client.stop();
+    public void close() {
+      pool.dispose();
+      loops.dispose();
     }
   }
 }

@@ -8,13 +8,22 @@ final class Measure {
 
   /** Writes throughput, production, batches and statuses; returns the invoices charged. */
   static long outcomes(Sql sql, String db, ObjectNode node) {
+    return outcomes(sql, db, node, 0);
+  }
+
+  /**
+   * As {@link #outcomes(Sql, String, ObjectNode)}, counting only attempts with an id above {@code
+   * attemptsAfter} (a database filled with earlier periods' attempts before the run).
+   */
+  static long outcomes(Sql sql, String db, ObjectNode node, long attemptsAfter) {
     var row =
         sql.rows(
                 db,
                 """
         select count(*) filter (where outcome = 'CHARGED') as charged, count(*) as attempts,
                coalesce(extract(epoch from max(completed_at) - min(created_at)), 0)::float8 as span
-        from charge_attempt""")
+        from charge_attempt where id > %d"""
+                    .formatted(attemptsAfter))
             .get(0);
     long charged = ((Number) row.get("charged")).longValue();
     double span = ((Number) row.get("span")).doubleValue();
@@ -41,14 +50,18 @@ final class Measure {
         ((Number)
                 sql.value(
                     db,
-                    "select coalesce(round(avg(n), 1), 0)::float8 from (select worker, created_at, count(*) n from charge_attempt group by 1, 2) s"))
+                    "select coalesce(round(avg(n), 1), 0)::float8 from (select worker, created_at, count(*) n from charge_attempt where id > "
+                        + attemptsAfter
+                        + " group by 1, 2) s"))
             .doubleValue());
     batches.put(
         "record_mean",
         ((Number)
                 sql.value(
                     db,
-                    "select coalesce(round(avg(n), 1), 0)::float8 from (select worker, completed_at, count(*) n from charge_attempt where completed_at is not null group by 1, 2) s"))
+                    "select coalesce(round(avg(n), 1), 0)::float8 from (select worker, completed_at, count(*) n from charge_attempt where completed_at is not null and id > "
+                        + attemptsAfter
+                        + " group by 1, 2) s"))
             .doubleValue());
     var statuses = node.putObject("statuses");
     for (var s :

@@ -76,7 +76,12 @@ final class Targets {
     var big = s.path("big_database");
     if (!big.isMissingNode()) {
       boolean full = big.path("background_invoices").asLong() >= 10_000_000;
-      for (var path : BigDatabase.PROBES) {
+      var paths = new java.util.ArrayList<>(BigDatabase.PROBES);
+      paths.add(BigDatabase.RUN_PROBE);
+      for (var path : paths) {
+        if (big.path("reads_during_run").path(path).isMissingNode()) {
+          continue;
+        }
         double p95 = big.path("reads_during_run").path(path).path("p95_ms").asDouble();
         add(
             targets.addObject(),

@@ -139,6 +139,65 @@ class BillingScheduleTest {
     assertThat(periods()).containsExactly("2026-12", "2027-01");
   }
 
+  @Test
+  void
+      on_a_test_clock_a_fire_time_of_another_period_starts_nothing_and_the_next_comes_from_the_clock() {
+    fixtures.invoice().period(YearMonth.of(2027, 6)).create();
+    var settings = BillingSettings.defaults();
+    // The deployment's clock with CHARON_TEST_CLOCK=true: the database's test_clock row.
+    var testClock =
+        new dev.charon.clock.DatabaseClock(
+            db.jdbi(), java.time.Clock.systemUTC(), java.time.Duration.ZERO);
+    var runs = BillingRuns.of(db.jdbi(), testClock, settings, new SimpleMeterRegistry());
+    var billing =
+        new BillingScheduler(
+            db.dataSource(), runs, settings, testClock, testClock::frozen, "test-clock");
+    var scheduler = manual(billing);
+    // Started while time was real: the monthly task is stored for the next real 1st.
+    schedulerClock.set(Instant.parse("2026-12-01T09:00:00Z"));
+    scheduler.start();
+    assertThat(monthlyAt(scheduler)).isEqualTo(Instant.parse("2027-01-01T00:00:00Z"));
+
+    // Frozen in June 2027 (the scheduler reads the same clock): January's fire time is due.
+    db.jdbi()
+        .useHandle(h -> h.execute("insert into test_clock (now) values ('2027-06-10T12:00:00Z')"));
+    schedulerClock.set(testClock.instant());
+    scheduler.runAnyDueExecutions();
+    assertThat(periods()).as("no run for January while the clock says June").isEmpty();
+    assertThat(monthlyAt(scheduler))
+        .as("the next fire time reckoned from the test clock")
+        .isEqualTo(Instant.parse("2027-07-01T00:00:00Z"));
+
+    // Advanced to the 1st of July: the fire time is the clock's period, and its run starts.
+    db.jdbi()
+        .useHandle(h -> h.execute("update test_clock set now = '2027-07-01T00:00:00Z' where id"));
+    schedulerClock.set(testClock.instant());
+    scheduler.runAnyDueExecutions();
+    assertThat(periods()).containsExactly("2027-07");
+  }
+
+  @Test
+  void in_real_time_a_late_fire_still_bills_its_own_period() {
+    var settings = BillingSettings.defaults();
+    var runs = BillingRuns.of(db.jdbi(), clock, settings, new SimpleMeterRegistry());
+    var scheduler =
+        manual(
+            new BillingScheduler(
+                db.dataSource(), runs, settings, clock, java.util.Optional::empty, "real-time"));
+    at("2026-12-01T09:00:00Z");
+    scheduler.start();
+    at("2027-02-03T08:00:00Z"); // down over the 1st of January and February
+    scheduler.runAnyDueExecutions();
+    assertThat(periods()).containsExactly("2027-01");
+  }
+
+  private static Instant monthlyAt(ManualScheduler scheduler) {
+    return scheduler
+        .getScheduledExecution(TaskInstanceId.of(BillingScheduler.MONTHLY, RecurringTask.INSTANCE))
+        .orElseThrow()
+        .getExecutionTime();
+  }
+
   private ManualScheduler manual(BillingScheduler billing) {
     return TestHelper.createManualScheduler(db.dataSource(), List.<Task<?>>of())
         .clock(schedulerClock)

@@ -168,4 +168,19 @@ class ChaosHarnessTest {
     assertThat(Verdict.of(SETTLED, null, new Verdict.Outcome(0, 0, 0, 0, false)).failures())
         .hasSize(1);
   }
+
+  @Test
+  void the_ci_run_gives_the_two_transport_scenarios_each_transport_in_turn() {
+    var transports =
+        java.util.stream.IntStream.of(1, 2, 3, 6, 7, 8).mapToObj(ChaosIT::transportInCi).toList();
+
+    assertThat(transports)
+        .containsExactly(
+            ChaosCluster.Transport.RABBITMQ,
+            ChaosCluster.Transport.POSTGRES,
+            ChaosCluster.Transport.RABBITMQ,
+            ChaosCluster.Transport.POSTGRES,
+            ChaosCluster.Transport.RABBITMQ,
+            ChaosCluster.Transport.POSTGRES);
+  }
 }

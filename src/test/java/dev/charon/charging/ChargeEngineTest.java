@@ -126,7 +126,10 @@ class ChargeEngineTest {
 
     var first = process(engine, invoice);
     assertThat(first).isInstanceOf(ChargeEngine.Result.Rescheduled.class);
-    assertThat(invoice(invoice)).containsEntry("status", "PROCESSING");
+    assertThat(invoice(invoice))
+        .containsEntry("status", "PROCESSING")
+        .as("an attempt awaiting reconciliation is not counted yet")
+        .containsEntry("attempt_count", 0);
     assertThat(attempts(invoice))
         .singleElement()
         .satisfies(a -> assertThat(a.get("outcome")).isEqualTo("UNKNOWN"));
@@ -134,7 +137,7 @@ class ChargeEngineTest {
 
     var second = process(engine, invoice);
     assertThat(second).isInstanceOf(ChargeEngine.Result.Settled.class);
-    assertThat(invoice(invoice)).containsEntry("status", "PAID");
+    assertThat(invoice(invoice)).containsEntry("status", "PAID").containsEntry("attempt_count", 1);
     assertThat(provider.calls()).hasSize(2);
     assertThat(provider.calls().get(1).idempotencyKey())
         .isEqualTo(provider.calls().get(0).idempotencyKey());
@@ -386,6 +389,52 @@ class ChargeEngineTest {
     assertThat(process(engine, invoice)).isInstanceOf(ChargeEngine.Result.Stale.class);
     assertThat(provider.calls()).isEmpty();
     assertThat(requests(invoice)).isZero();
+  }
+
+  @Test
+  void
+      an_attempt_completed_after_its_invoice_left_processing_counts_so_the_next_attempt_is_numbered_after_it() {
+    long invoice = enqueuedInvoice();
+    var attempt = engine.open(List.of(invoice)).attempts().getFirst();
+    // An operator takes the invoice out of PROCESSING while its call is in flight.
+    db.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "update invoice set status = 'ACTION_REQUIRED', status_reason = 'on hold' where id = ?",
+                    invoice));
+    provider.then(new ChargeOutcome.Declined("insufficient_funds"));
+    var late = engine.record(List.of(engine.call(attempt)));
+
+    assertThat(late.get(invoice)).isNotInstanceOf(ChargeEngine.Result.Settled.class);
+    assertThat(invoice(invoice))
+        .containsEntry("status", "ACTION_REQUIRED")
+        .containsEntry("status_reason", "on hold")
+        .containsEntry("attempt_count", 1);
+    long historyBefore = history(invoice).size();
+
+    // Back to PROCESSING with a new request: the next attempt is number 2.
+    db.jdbi()
+        .useHandle(
+            h -> {
+              h.execute(
+                  "update invoice set status = 'PROCESSING', status_reason = 'released' where id = ?",
+                  invoice);
+              // The first request is still there: its delivery's result did not settle it.
+              h.execute(
+                  "insert into charge_request (invoice_id) values (?) on conflict do nothing",
+                  invoice);
+            });
+    provider.then(new ChargeOutcome.Charged("ch_2"));
+    assertThat(process(engine, invoice)).isInstanceOf(ChargeEngine.Result.Settled.class);
+
+    assertThat(attempts(invoice))
+        .extracting(a -> a.get("attempt_no"), a -> a.get("outcome"))
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(1, "DECLINED"),
+            org.assertj.core.groups.Tuple.tuple(2, "CHARGED"));
+    assertThat(invoice(invoice)).containsEntry("status", "PAID").containsEntry("attempt_count", 2);
+    assertThat(history(invoice)).hasSize((int) historyBefore + 2); // released, then paid
   }
 
   @Test

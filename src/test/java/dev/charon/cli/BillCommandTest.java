@@ -94,6 +94,26 @@ class BillCommandTest {
   }
 
   @Test
+  void with_the_test_clock_this_month_and_the_run_s_times_are_the_test_clock_s() {
+    db.jdbi()
+        .useHandle(h -> h.execute("insert into test_clock (now) values ('2026-11-20T10:00:00Z')"));
+    var env = new HashMap<>(db.processEnv());
+    env.put("CHARON_TEST_CLOCK", "true");
+    // No clock handed in: the command reads the deployment's, as 'charon bill' does.
+    var cli = new CommandLine(new BillCommand(new Env(env), null, false, Duration.ofMillis(50)));
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+
+    int exit = cli.execute("--workers", "4");
+
+    assertThat(exit).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("started billing run 1 for 2026-11 (cut-off 2026-11-20)");
+    assertThat(count("select count(*) from billing_run where started_at = '2026-11-20T10:00:00Z'"))
+        .isEqualTo(1);
+    assertThat(count("select count(*) from invoice where status = 'PAID'")).isEqualTo(50);
+  }
+
+  @Test
   void on_a_terminal_the_progress_bar_is_redrawn_and_then_the_summary_follows() {
     int exit = bill(true, Map.of(), "--period", "2026-11", "--workers", "4");
 

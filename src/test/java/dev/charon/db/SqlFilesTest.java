@@ -15,7 +15,6 @@ class SqlFilesTest {
           "charging/open-drop-stale",
           "charging/open-reconcile",
           "charging/open-insert",
-          "charging/open-count",
           "charging/lock-invoices",
           "charging/settle",
           "charging/defer",
@@ -36,7 +35,7 @@ class SqlFilesTest {
         .contains("set status = " + InvoiceTransition.ENQUEUE.sqlTo())
         .contains("status_actor = " + InvoiceTransition.ENQUEUE.sqlActor());
     assertThat(SqlFiles.get("charging/settle"))
-        .contains("v.status in (" + InvoiceTransition.PAY.sqlFrom() + ")");
+        .contains("status in (" + InvoiceTransition.PAY.sqlFrom() + ") as moving");
   }
 
   @Test

@@ -133,6 +133,24 @@ class HttpPaymentProviderTest {
   }
 
   @Test
+  void more_calls_at_once_than_pooled_connections_are_all_charged() throws Exception {
+    gateway.configure(FaultProfile.none().withLatency(200, 0));
+    try (var two =
+            new HttpPaymentProvider(
+                URI.create(gateway.url()), Duration.ofSeconds(2), Duration.ofSeconds(5), 2);
+        var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      var calls = new java.util.ArrayList<java.util.concurrent.Future<ChargeOutcome>>();
+      for (int i = 0; i < 8; i++) {
+        var request = request("k-" + i, 2);
+        calls.add(pool.submit(() -> two.charge(request)));
+      }
+      for (var call : calls) {
+        assertThat(call.get(10, TimeUnit.SECONDS)).isInstanceOf(ChargeOutcome.Charged.class);
+      }
+    }
+  }
+
+  @Test
   void key_reused_with_other_parameters_throws_with_context() {
     provider.charge(request("k-1", 2));
 

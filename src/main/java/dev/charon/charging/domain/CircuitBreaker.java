@@ -53,6 +53,17 @@ public final class CircuitBreaker {
         : Optional.empty();
   }
 
+  /**
+   * How much longer the breaker stays open, on its (injected) clock; empty when it is not open. On
+   * a frozen test clock this does not shrink until the clock is advanced.
+   */
+  public synchronized Optional<java.time.Duration> openFor() {
+    var now = clock.instant();
+    return openUntil != null && now.isBefore(openUntil)
+        ? Optional.of(java.time.Duration.between(now, openUntil))
+        : Optional.empty();
+  }
+
   public synchronized void onSuccess() {
     consecutiveFailures = 0;
     openUntil = null;

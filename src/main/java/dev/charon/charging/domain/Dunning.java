@@ -78,18 +78,60 @@ public interface Dunning {
     };
   }
 
-  /** {@code paydays} or waits like {@code 1d,3d,7d}. */
+  /**
+   * Waits per decline code: {@code insufficient_funds} until the next payday, as {@link #paydays};
+   * an issuer's transient trouble ({@code try_again_later}, {@code processing_error}) and a {@code
+   * generic_decline} the next day; {@code do_not_honor} (the issuer refuses without saying why)
+   * after three days; any other soft code after two. At most {@code retries} retries.
+   */
+  static Dunning byCode(int retries) {
+    var paydays = paydays(retries);
+    return new Dunning() {
+      @Override
+      public Optional<Instant> nextRetry(int before, Instant now, String code) {
+        if (before >= retries) {
+          return Optional.empty();
+        }
+        var known = DeclineCode.of(code).orElse(null);
+        if (known == null) {
+          return Optional.of(now.plus(Duration.ofDays(2)));
+        }
+        return switch (known) {
+          case INSUFFICIENT_FUNDS -> paydays.nextRetry(before, now, code);
+          case TRY_AGAIN_LATER, PROCESSING_ERROR, GENERIC_DECLINE ->
+              Optional.of(now.plus(Duration.ofDays(1)));
+          case DO_NOT_HONOR -> Optional.of(now.plus(Duration.ofDays(3)));
+          default -> Optional.of(now.plus(Duration.ofDays(2)));
+        };
+      }
+
+      @Override
+      public int retries() {
+        return retries;
+      }
+
+      @Override
+      public String name() {
+        return "by-code";
+      }
+    };
+  }
+
+  /** {@code paydays}, {@code by-code} or waits like {@code 1d,3d,7d}. */
   static Dunning parse(String text) {
     var t = text.trim();
     if (t.equals("paydays")) {
       return paydays(4);
+    }
+    if (t.equals("by-code")) {
+      return byCode(4);
     }
     var waits = new java.util.ArrayList<Duration>();
     for (var part : t.split(",")) {
       var p = part.trim();
       if (!p.matches("[1-9][0-9]{0,2}d")) {
         throw new IllegalArgumentException(
-            "'" + p + "' is not a wait like 3d (in '" + text + "'); or use paydays");
+            "'" + p + "' is not a wait like 3d (in '" + text + "'); or use paydays or by-code");
       }
       waits.add(Duration.ofDays(Long.parseLong(p.substring(0, p.length() - 1))));
     }

@@ -200,6 +200,41 @@ class StripeAnswersTest {
   }
 
   @Test
+  void a_charge_that_needs_authentication_waits_for_a_new_payment_method_and_is_not_retried() {
+    var request = request(payingCustomer, Money.ofMinor(1_000, Currency.EUR));
+    var policy =
+        new dev.charon.charging.domain.ChargePolicy(
+            dev.charon.charging.domain.ChargePolicy.DEFAULT_DUNNING,
+            new dev.charon.charging.domain.Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
+            new dev.charon.charging.domain.Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)));
+    var now = java.time.Instant.parse("2026-12-01T00:00:00Z");
+
+    var needsAuth =
+        policy.decide(
+            StripeOutcomes.of(request, card("card_declined", "authentication_required")),
+            0,
+            0,
+            1,
+            now,
+            () -> 0.5);
+    var soft =
+        policy.decide(
+            StripeOutcomes.of(request, card("card_declined", "insufficient_funds")),
+            0,
+            0,
+            1,
+            now,
+            () -> 0.5);
+
+    assertThat(needsAuth)
+        .isEqualTo(
+            new dev.charon.charging.domain.Decision.NeedsAction(
+                dev.charon.charging.domain.ChargePolicy.NEEDS_PAYMENT_METHOD
+                    + " (declined: authentication_required)"));
+    assertThat(soft).isInstanceOf(dev.charon.charging.domain.Decision.RetryAt.class);
+  }
+
+  @Test
   void decline_codes_stripe_sends_are_the_declined_reason() {
     var request = request(payingCustomer, Money.ofMinor(1_000, Currency.EUR));
 
