@@ -37,6 +37,13 @@ open_cluster_to_netns() {
 
 # Starts RabbitMQ node $1 on AMQP port $2 and distribution port $3 in a directory of its own.
 start_rabbit_node() {
+  launch_rabbit_node "$@"
+  await_rabbit_node "$1"
+}
+
+# Starts a node without waiting for it to boot: a node of a cluster that was stopped as a whole
+# waits at boot for the peer that stopped last, so the three must be launched before any is awaited.
+launch_rabbit_node() {
   local node="$1" port="$2" dist="$3" dir="/var/tmp/charon-chaos-rabbit-${1%%@*}"
   if rabbitmqctl -q -n "$node" ping >/dev/null 2>&1; then return; fi
   mkdir -p "$dir/mnesia" "$dir/log"
@@ -47,13 +54,18 @@ start_rabbit_node() {
     RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" RABBITMQ_MNESIA_BASE="$dir/mnesia" \
     RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
     RABBITMQ_PID_FILE="$dir/pid" rabbitmq-server -detached)
+}
+
+await_rabbit_node() {
+  local node="$1"
   for _ in $(seq 1 60); do rabbitmqctl -q -n "$node" ping >/dev/null 2>&1 && break; sleep 1; done
   rabbitmqctl -q -n "$node" await_startup --timeout 120 >&2
 }
 
 if [ "${1:-}" = rabbit-cluster ]; then
   # ChaosIT restarts a killed node with this same function: scripts/chaos-targets.sh rabbit-node N.
-  for i in 1 2 3; do start_rabbit_node "chaos$i@localhost" $((5673 + i)) $((25673 + i)); done
+  for i in 1 2 3; do launch_rabbit_node "chaos$i@localhost" $((5673 + i)) $((25673 + i)); done
+  for i in 1 2 3; do await_rabbit_node "chaos$i@localhost"; done
   for i in 2 3; do
     if ! rabbitmqctl -q -n "chaos$i@localhost" cluster_status --formatter json | grep -q 'chaos1@localhost'; then
       rabbitmqctl -q -n "chaos$i@localhost" stop_app >&2
