@@ -182,7 +182,8 @@ final class ChaosCluster implements AutoCloseable {
     awaitReady(started);
   }
 
-  private List<CharonProcess> awaitReady(List<CharonProcess> started) {
+  /** Waits until each of these workers is ready (3 minutes each at most), or fails. */
+  List<CharonProcess> awaitReady(List<CharonProcess> started) {
     for (var worker : started) {
       await()
           .atMost(Duration.ofSeconds(180))

@@ -131,6 +131,7 @@ class ChaosIT {
         3,
         (c, faults) -> {
           var old = List.copyOf(c.workers);
+          var replacements = new ArrayList<dev.charon.testing.CharonProcess>();
           for (int round = 0; round < old.size(); round++) {
             var worker = old.get(round);
             faults.strike(
@@ -152,8 +153,12 @@ class ChaosIT {
                       faults.evidence("workers drained", 1);
                       return outstanding;
                     });
-            c.startWorker();
+            // The replacement starts at once and the next round does not wait for it to be ready:
+            // three JVM starts in a row outlast a small run on a loaded machine, so waiting made
+            // the last SIGTERM land after the run had ended. Their readiness is checked below.
+            replacements.add(c.launchWorker());
           }
+          c.awaitReady(replacements);
         });
   }
 
