@@ -16,6 +16,8 @@ final class Window {
   private final String database;
   private final Map<String, Double> start = new LinkedHashMap<>();
   private final Map<String, Double> used = new LinkedHashMap<>();
+  private Map<String, Map<Long, Map<Long, Threads.Sample>>> threadsStart;
+  private Map<String, Map<Long, Map<Long, Threads.Sample>>> threadsEnd;
   private double machineStart;
   private long nanoStart;
   private String loadStart;
@@ -31,6 +33,7 @@ final class Window {
 
   Window open() {
     start.putAll(sample());
+    threadsStart = Threads.sampleGroups(groups);
     machineStart = Cpu.machineBusy();
     nanoStart = System.nanoTime();
     loadStart = Cpu.loadavg();
@@ -39,6 +42,7 @@ final class Window {
 
   Window close() {
     var end = sample();
+    threadsEnd = Threads.sampleGroups(groups);
     end.forEach((k, v) -> used.put(k, v - start.getOrDefault(k, 0.0)));
     machineBusy = Cpu.machineBusy() - machineStart;
     wallSeconds = (System.nanoTime() - nanoStart) / 1e9;
@@ -93,6 +97,7 @@ final class Window {
     machine.put("others_cpu_s", Bench.round(Math.max(0, machineBusy - all), 2));
     machine.put("loadavg_start", loadStart);
     machine.put("loadavg_end", loadEnd);
+    Threads.write(node, threadsStart, threadsEnd, used);
   }
 
   private static double perInvoice(double seconds, long invoices) {
