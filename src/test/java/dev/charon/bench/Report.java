@@ -362,6 +362,51 @@ final class Report {
         .append(" available in ")
         .append(w.path("window_s").asText())
         .append(" s.\n\n");
+    threads(b, s.path("jvm_threads"));
+  }
+
+  /** The JVMs' CPU in the window by thread (Threads): how much went to the JIT and the GC. */
+  private static void threads(StringBuilder b, JsonNode jvms) {
+    if (!jvms.isObject() || jvms.isEmpty()) {
+      return;
+    }
+    b.append(
+            "JVM CPU seconds in the window by thread (from `/proc/<pid>/task`; `exited` is what threads that ended in the window used, such as idle JIT compiler threads HotSpot stops):\n\n")
+        .append(
+            "| process | total | JIT compilers | GC | VM | application | exited | busiest threads (CPU-s) |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    jvms.fields()
+        .forEachRemaining(
+            e -> {
+              var v = e.getValue();
+              var top = new StringBuilder();
+              for (var t : v.path("top_threads")) {
+                if (!top.isEmpty()) {
+                  top.append(", ");
+                }
+                top.append('`')
+                    .append(t.path("thread").asText())
+                    .append("` ")
+                    .append(t.path("cpu_s").asText());
+              }
+              b.append("| ")
+                  .append(e.getKey())
+                  .append(" | ")
+                  .append(v.path("cpu_s").asText())
+                  .append(" | ")
+                  .append(v.path("jit_s").asText("0"))
+                  .append(" | ")
+                  .append(v.path("gc_s").asText("0"))
+                  .append(" | ")
+                  .append(v.path("vm_s").asText("0"))
+                  .append(" | ")
+                  .append(v.path("application_s").asText("0"))
+                  .append(" | ")
+                  .append(v.path("exited_s").asText())
+                  .append(" | ")
+                  .append(top)
+                  .append(" |\n");
+            });
+    b.append('\n');
   }
 
   private static String num(JsonNode n) {
