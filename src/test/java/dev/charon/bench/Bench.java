@@ -277,11 +277,47 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--to", defaultValue = "BENCHMARKS.md")
     Path to;
 
+    @Option(
+        names = "--with",
+        description =
+            "Another results file whose scenarios this one lacks are shown too, each marked with"
+                + " the file, commit and load it comes from (repeatable; e.g. the 1M and 10M runs"
+                + " next to a medium run).")
+    List<Path> with = List.of();
+
     @Override
     public Integer call() throws Exception {
       var tree = (ObjectNode) JSON.readTree(results.toFile());
+      for (var other : with) {
+        merge(tree, (ObjectNode) JSON.readTree(other.toFile()), other.toString());
+      }
       Files.writeString(to, Report.render(tree, results.toString()));
       return 0;
+    }
+
+    /**
+     * Adds {@code other}'s scenarios that {@code into} does not have, each labelled with where it
+     * comes from, and judges the targets again over the union.
+     */
+    static void merge(ObjectNode into, ObjectNode other, String source) {
+      var scenarios = into.with("scenarios");
+      other
+          .path("scenarios")
+          .fields()
+          .forEachRemaining(
+              e -> {
+                if (!scenarios.has(e.getKey())) {
+                  var copy = (ObjectNode) e.getValue().deepCopy();
+                  var from = copy.putObject("from_results");
+                  from.put("file", source);
+                  from.put("commit", other.path("run").path("commit").asText());
+                  from.put("mode", other.path("run").path("mode").asText());
+                  from.put("started_at", other.path("run").path("started_at").asText());
+                  from.put("loadavg_start", other.path("machine").path("loadavg_start").asText());
+                  scenarios.set(e.getKey(), copy);
+                }
+              });
+      Targets.evaluate(into);
     }
 
     public static void main(String[] args) {

@@ -39,7 +39,14 @@ final class Report {
         .append(run.path("started_at").asText())
         .append(", harness wall time ")
         .append(run.path("harness_wall_s").asText())
-        .append(" s. The analysis of this run is in `bench/analysis.md`.\n\n");
+        .append(" s")
+        .append(
+            otherSources(r).isEmpty()
+                ? ""
+                : ", except the scenarios marked as coming from another run: "
+                    + otherSources(r)
+                    + " (rendered with `bench/run render ... --with`; the targets are judged over all of them)")
+        .append(". The analysis of these runs is in `bench/analysis.md`.\n\n");
     b.append("> **Load.** This machine has ")
         .append(m.path("nproc").asInt())
         .append(" cores and is shared. Load average at the start ")
@@ -94,6 +101,10 @@ final class Report {
               }
               b.append("| ")
                   .append(e.getKey())
+                  .append(
+                      s.path("from_results").isObject()
+                          ? " (commit " + s.path("from_results").path("commit").asText() + ")"
+                          : "")
                   .append(" | ")
                   .append(
                       num(
@@ -217,6 +228,20 @@ final class Report {
 
   private static void scenario(StringBuilder b, String name, JsonNode s) {
     b.append("### ").append(name).append("\n\n");
+    var from = s.path("from_results");
+    if (from.isObject()) {
+      b.append("> From another harness run: **`")
+          .append(from.path("file").asText())
+          .append("`**, commit `")
+          .append(from.path("commit").asText())
+          .append("`, mode `")
+          .append(from.path("mode").asText())
+          .append("`, started ")
+          .append(from.path("started_at").asText())
+          .append(", load average at its start ")
+          .append(from.path("loadavg_start").asText())
+          .append(".\n\n");
+    }
     if (s.has("error")) {
       b.append("**Failed:** ").append(s.path("error").asText()).append("\n\n");
       return;
@@ -407,6 +432,24 @@ final class Report {
                   .append(" |\n");
             });
     b.append('\n');
+  }
+
+  /** The other results files some scenarios were taken from, in order. */
+  private static String otherSources(JsonNode r) {
+    var files = new java.util.LinkedHashSet<String>();
+    r.path("scenarios")
+        .forEach(
+            s -> {
+              if (s.path("from_results").isObject()) {
+                files.add(
+                    "`"
+                        + s.path("from_results").path("file").asText()
+                        + "` (commit `"
+                        + s.path("from_results").path("commit").asText()
+                        + "`)");
+              }
+            });
+    return String.join(", ", files);
   }
 
   private static String num(JsonNode n) {
