@@ -114,7 +114,7 @@ final class BigDatabase {
       node.put(
           "database_mb", sql.number(db, "select pg_database_size(current_database()) / 1048576"));
 
-      try (var started = new ChargeRun.Started(ctx, name, db, 0)) {
+      try (var started = new ChargeRun.Started(ctx, name, db, 0, due)) {
         int port = ChargeRun.freePort();
         var serverEnv = new HashMap<>(started.env);
         serverEnv.put("CHARON_AUTH_OPEN_PATHS", "/rest/health,/rest/v1/*");
