@@ -3,6 +3,7 @@ package dev.charon.db;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.charon.config.DatabaseSettings;
+import java.time.Duration;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
@@ -35,19 +36,23 @@ public final class Database implements AutoCloseable {
     } else {
       url = settings.url().orElseThrow();
     }
-    return new Database(pool(url, user, password, settings.poolSize(), poolName), embedded);
+    return new Database(
+        pool(url, user, password, settings.poolSize(), poolName, settings.connectTimeout()),
+        embedded);
   }
 
-  static HikariDataSource pool(String url, String user, String password, int size, String name) {
+  static HikariDataSource pool(
+      String url, String user, String password, int size, String name, Duration connectTimeout) {
     var config = new HikariConfig();
     config.setJdbcUrl(url);
     config.setUsername(user);
     config.setPassword(password);
     config.setMaximumPoolSize(size);
     config.setPoolName(name);
-    config.setConnectionTimeout(10_000);
-    // Fail at start, naming the URL, when the database is unreachable.
-    config.setInitializationFailTimeout(10_000);
+    config.setConnectionTimeout(connectTimeout.toMillis());
+    // Fail at start, naming the URL, when the database is unreachable (the pool keeps trying until
+    // then, so a database that is still starting is waited for).
+    config.setInitializationFailTimeout(connectTimeout.toMillis());
     config.addDataSourceProperty("reWriteBatchedInserts", "true");
     config.addDataSourceProperty("ApplicationName", "charon-" + name);
     try {

@@ -177,12 +177,21 @@ class BillCommandTest {
 
   @Test
   void a_database_that_cannot_be_reached_is_exit_2_with_one_clear_line() {
+    // The pool keeps trying for CHARON_DB_CONNECT_TIMEOUT (10 s by default) before it gives up.
+    long started = System.nanoTime();
     int exit =
         bill(
             false,
-            Map.of("CHARON_DB_URL", "jdbc:postgresql://127.0.0.1:1/nowhere"),
+            Map.of(
+                "CHARON_DB_URL",
+                "jdbc:postgresql://127.0.0.1:1/nowhere",
+                "CHARON_DB_CONNECT_TIMEOUT",
+                "1s"),
             "--period",
             "2026-11");
+    assertThat(Duration.ofNanos(System.nanoTime() - started))
+        .as("gave up after the configured timeout, not the default 10 s")
+        .isLessThan(Duration.ofSeconds(8));
     assertThat(exit).isEqualTo(2);
     assertThat(err.toString())
         .startsWith("charon bill: cannot connect to jdbc:postgresql://127.0.0.1:1/nowhere");

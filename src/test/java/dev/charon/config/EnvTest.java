@@ -13,6 +13,7 @@ class EnvTest {
     var env = new Env(Map.of());
     assertThat(HttpSettings.from(env).port()).isEqualTo(7000);
     assertThat(DatabaseSettings.from(env).embedded()).isTrue();
+    assertThat(DatabaseSettings.from(env).connectTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(env.duration("CHARON_X", Duration.ofSeconds(30))).isEqualTo(Duration.ofSeconds(30));
   }
 
@@ -26,6 +27,11 @@ class EnvTest {
         .hasMessageContaining("out of range");
     assertThatThrownBy(() -> DatabaseSettings.from(new Env(Map.of("CHARON_DB_URL", "mysql://x"))))
         .hasMessageContaining("CHARON_DB_URL");
+    assertThatThrownBy(
+            () -> DatabaseSettings.from(new Env(Map.of("CHARON_DB_CONNECT_TIMEOUT", "100ms"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CHARON_DB_CONNECT_TIMEOUT=100ms")
+        .hasMessageContaining("at least 250ms");
     assertThatThrownBy(
             () -> new Env(Map.of("CHARON_T", "5 parsecs")).duration("CHARON_T", Duration.ZERO))
         .hasMessageContaining("CHARON_T");

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SchemaTest {
-  @RegisterExtension static final TestDatabase db = new TestDatabase();
+  @RegisterExtension static final TestDatabase db = TestDatabase.migratedFromEmpty();
   private final Fixtures fixtures = new Fixtures(db.jdbi());
 
   @BeforeEach

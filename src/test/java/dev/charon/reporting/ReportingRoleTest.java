@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ReportingRoleTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
-  @RegisterExtension static final TestDatabase other = new TestDatabase();
+  @RegisterExtension static final TestDatabase other = TestDatabase.migratedFromEmpty();
 
   private static final String LOGIN =
       "charon_rpt_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
