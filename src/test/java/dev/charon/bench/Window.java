@@ -1,6 +1,7 @@
 package dev.charon.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,8 @@ final class Window {
   private long nanoStart;
   private String loadStart;
   double wallSeconds;
+  Instant openedAt;
+  Instant closedAt;
   double machineBusy;
   String loadEnd;
 
@@ -31,6 +34,7 @@ final class Window {
 
   Window open() {
     start.putAll(sample());
+    openedAt = Instant.now();
     machineStart = Cpu.machineBusy();
     nanoStart = System.nanoTime();
     loadStart = Cpu.loadavg();
@@ -39,6 +43,7 @@ final class Window {
 
   Window close() {
     var end = sample();
+    closedAt = Instant.now();
     end.forEach((k, v) -> used.put(k, v - start.getOrDefault(k, 0.0)));
     machineBusy = Cpu.machineBusy() - machineStart;
     wallSeconds = (System.nanoTime() - nanoStart) / 1e9;
