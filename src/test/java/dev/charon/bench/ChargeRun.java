@@ -101,6 +101,7 @@ final class ChargeRun {
               Duration.ofSeconds(120));
       window.close();
       var taken = statements == null ? null : statements.take();
+      started.dumpJfr();
       var jvmNode = profile.putObject("jvm");
       jvms.forEach(
           (jvm, pid) ->
@@ -165,6 +166,8 @@ final class ChargeRun {
     /** The JFR recording of each process, by the name it has in the results. */
     final Map<String, Path> jfrFiles = new LinkedHashMap<>();
 
+    private final Map<String, Procs.Proc> recorded = new LinkedHashMap<>();
+
     private final boolean jfr;
 
     Started(Context ctx, String name, String db, int latencyMs) {
@@ -191,6 +194,9 @@ final class ChargeRun {
                   "--reset",
                   "--latency-ms",
                   String.valueOf(latencyMs)));
+      if (jfr) {
+        recorded.put("gateway", gateway);
+      }
       gatewayUrl = "http://127.0.0.1:" + port;
       env.putAll(ctx.dbEnv(db));
       env.put("CHARON_GATEWAY_URL", gatewayUrl);
@@ -210,6 +216,9 @@ final class ChargeRun {
                   "--concurrency",
                   String.valueOf(concurrency)));
       workers.add(w);
+      if (jfr) {
+        recorded.put("worker" + i, w);
+      }
       return w;
     }
 
@@ -222,6 +231,37 @@ final class ChargeRun {
       var options = new ArrayList<String>(List.of(heap));
       options.addAll(ctx.jfr(name + "." + process));
       return options;
+    }
+
+    /**
+     * Writes each recording to its file with {@code jcmd JFR.dump}, right after the window: the
+     * worker's SIGTERM hook ends in {@code Runtime.halt}, which leaves the JVM before JFR's own
+     * dump-on-exit hook has written anything.
+     */
+    void dumpJfr() {
+      var jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+      recorded.forEach(
+          (process, proc) -> {
+            try {
+              var p =
+                  new ProcessBuilder(
+                          jcmd,
+                          String.valueOf(proc.pid()),
+                          "JFR.dump",
+                          "name=bench",
+                          "filename=" + jfrFiles.get(process))
+                      .redirectErrorStream(true)
+                      .redirectOutput(ctx.out.resolve(name + "." + process + ".jcmd.log").toFile())
+                      .start();
+              if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+              }
+            } catch (java.io.IOException e) {
+              Bench.log("%s: jcmd JFR.dump of %s failed: %s", name, process, e);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
     }
 
     void awaitWorkers() {

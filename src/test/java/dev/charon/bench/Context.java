@@ -50,9 +50,9 @@ final class Context {
   }
 
   /**
-   * The JVM options of a process recorded with JFR into {@code out/<name>.jfr} (the profile
-   * settings: Java stacks sampled every 10 ms, written when the process exits), or none when the
-   * harness runs without {@code --profile}.
+   * The JVM options of a process recorded with JFR (the profile settings: Java stacks sampled every
+   * 10 ms), written to {@code out/<name>.jfr} by {@code jcmd JFR.dump} when the window closes
+   * ({@link ChargeRun.Started#dumpJfr}), or none when the harness runs without {@code --profile}.
    */
   List<String> jfr(String name) {
     if (!profile) {
@@ -66,7 +66,7 @@ final class Context {
     return List.of(
         "-XX:StartFlightRecording=filename="
             + jfrFile(name)
-            + ",settings=profile,dumponexit=true,name=bench"
+            + ",settings=profile,name=bench"
             + cpuTime);
   }
 
