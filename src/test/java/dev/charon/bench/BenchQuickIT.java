@@ -165,6 +165,6 @@ class BenchQuickIT {
             "big_database",
             results.at("/scenarios/e2e_w1/cpu_ms_per_invoice/charon").asText(),
             "## Where the time goes",
-            "JFR, Java samples by bucket");
+            "JFR samples by bucket");
   }
 }

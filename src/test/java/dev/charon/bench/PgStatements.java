@@ -26,7 +26,9 @@ final class PgStatements {
   /** Statements listed per scenario, by total execution time. */
   static final int TOP = 12;
 
-  /** Slow plans copied into the results per scenario (the count says how many there were). */
+  /**
+   * Distinct slow plans copied into the results per scenario (the count says how many there were).
+   */
   static final int PLANS = 5;
 
   /** Lines kept of one slow plan. */
@@ -147,8 +149,42 @@ final class PgStatements {
     var slow = node.putObject("slow_plans");
     slow.put("log_min_duration_ms", Cluster.SLOW_PLAN_MS);
     slow.put("count", plans.size());
-    var first = slow.putArray("first");
-    plans.stream().limit(PLANS).forEach(first::add);
+    var distinct = slow.putArray("distinct");
+    distinctPlans(plans).stream()
+        .limit(PLANS)
+        .forEach(
+            d ->
+                distinct
+                    .addObject()
+                    .put("count", d.count())
+                    .put("max_ms", Bench.round(d.maxMs(), 1))
+                    .put("plan", d.plan()));
+  }
+
+  /** Plans of one statement text: how often it was slow, its slowest duration, its first plan. */
+  record Distinct(String plan, int count, double maxMs) {}
+
+  /**
+   * The plans grouped by what follows their duration line (the query text and the plan), in the
+   * order they first appear: a produce batch that is slow 20 times is listed once.
+   */
+  static List<Distinct> distinctPlans(List<String> plans) {
+    var byKey = new java.util.LinkedHashMap<String, Distinct>();
+    for (var plan : plans) {
+      int nl = plan.indexOf('\n');
+      var key = nl < 0 ? plan : plan.substring(nl + 1);
+      double ms = 0;
+      var m = java.util.regex.Pattern.compile("duration: ([0-9.]+) ms").matcher(plan);
+      if (m.find()) {
+        ms = Double.parseDouble(m.group(1));
+      }
+      double duration = ms;
+      byKey.merge(
+          key,
+          new Distinct(plan, 1, duration),
+          (a, b) -> new Distinct(a.plan(), a.count() + 1, Math.max(a.maxMs(), b.maxMs())));
+    }
+    return List.copyOf(byKey.values());
   }
 
   /**

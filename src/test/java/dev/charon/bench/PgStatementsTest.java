@@ -49,4 +49,22 @@ class PgStatementsTest {
         .doesNotContain("checkpoint", "pages:");
     assertThat(plans.get(1)).contains("Update on invoice");
   }
+
+  @Test
+  void the_same_statement_slow_again_is_one_distinct_plan_with_its_count_and_slowest_time() {
+    var select = "Query Text: select 1\nResult  (cost=0.00..0.01 rows=1 width=4)";
+    var update = "Query Text: update t set a = $1\nUpdate on t";
+    var distinct =
+        PgStatements.distinctPlans(
+            java.util.List.of(
+                "duration: 600.5 ms  plan:\n" + select,
+                "duration: 700.0 ms  plan:\n" + update,
+                "duration: 900.25 ms  plan:\n" + select));
+
+    assertThat(distinct).hasSize(2);
+    assertThat(distinct.get(0).count()).isEqualTo(2);
+    assertThat(distinct.get(0).maxMs()).isEqualTo(900.25);
+    assertThat(distinct.get(0).plan()).startsWith("duration: 600.5 ms");
+    assertThat(distinct.get(1).count()).isEqualTo(1);
+  }
 }

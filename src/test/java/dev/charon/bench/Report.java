@@ -389,10 +389,13 @@ final class Report {
         .append(
             " the harness's own progress polls. **JVMs:** CPU by thread from `/proc` (JIT compiler, GC and kernel time")
         .append(
-            " included); the JFR recording's `jdk.ExecutionSample` stacks (Java code only, every 10 ms per running")
+            " included; JFR's own threads are its overhead); the JFR recording's samples in the window (`jdk.ExecutionSample`:")
         .append(
-            " thread) by bucket: the library of the first non-JDK frame from the top (JDK code is charged to the library")
-        .append(" that called it), by top frame (self), and by Charon method on the stack.\n");
+            " Java code, every 10 ms per running thread; `jdk.CPUTimeSample` where the JDK has it: per 10 ms of a thread's")
+        .append(
+            " CPU, native code and system calls included) by bucket: the library of the first non-JDK frame from the top")
+        .append(
+            " (JDK code is charged to the library that called it), by top frame (self), and by Charon method on the stack.\n");
     scenarios
         .fields()
         .forEachRemaining(
@@ -467,13 +470,17 @@ final class Report {
           .append(slow.path("count").asInt())
           .append(" plan(s) of statements slower than ")
           .append(slow.path("log_min_duration_ms").asInt())
-          .append(" ms in the window; the first:\n\n```\n")
-          .append(slow.path("first").path(0).asText())
-          .append("\n```\n");
-      if (slow.path("first").size() > 1) {
-        b.append("\n(The results file holds the first ")
-            .append(slow.path("first").size())
-            .append(".)\n");
+          .append(" ms in the window, of ")
+          .append(slow.path("distinct").size())
+          .append(" distinct statement(s) (each with its first plan):\n");
+      for (var d : slow.path("distinct")) {
+        b.append("\n")
+            .append(d.path("count").asInt())
+            .append(" time(s), slowest ")
+            .append(d.path("max_ms").asText())
+            .append(" ms:\n\n```\n")
+            .append(d.path("plan").asText())
+            .append("\n```\n");
       }
     }
     b.append('\n');
@@ -560,7 +567,9 @@ final class Report {
     }
     b.append("| *samples* |");
     columns.values().forEach(j -> b.append(' ').append(num(j.path("samples"))).append(" |"));
-    b.append("\n\nGC pauses / JIT compilation in the window (ms): ");
+    b.append(
+        "\n\nGC pauses / JIT compilation in the window (ms of wall time, summed over collections and compile tasks;"
+            + " the compiler threads' CPU is in the thread table): ");
     recorded.forEach(
         p ->
             b.append('`')
