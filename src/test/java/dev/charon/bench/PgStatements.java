@@ -161,18 +161,30 @@ final class PgStatements {
                     .put("plan", d.plan()));
   }
 
+  /**
+   * The query text of a logged plan: its lines after the duration line up to the plan's root node
+   * (the first line with a cost); the plan's costs change as the tables grow.
+   */
+  static String queryText(String plan) {
+    var text = new StringBuilder();
+    var lines = plan.split("\n");
+    for (int i = 1; i < lines.length && !lines[i].contains("(cost="); i++) {
+      text.append(lines[i]).append('\n');
+    }
+    return text.toString();
+  }
+
   /** Plans of one statement text: how often it was slow, its slowest duration, its first plan. */
   record Distinct(String plan, int count, double maxMs) {}
 
   /**
-   * The plans grouped by what follows their duration line (the query text and the plan), in the
-   * order they first appear: a produce batch that is slow 20 times is listed once.
+   * The plans grouped by their {@link #queryText query text}, in the order they first appear: a
+   * produce batch that is slow 20 times is listed once.
    */
   static List<Distinct> distinctPlans(List<String> plans) {
     var byKey = new java.util.LinkedHashMap<String, Distinct>();
     for (var plan : plans) {
-      int nl = plan.indexOf('\n');
-      var key = nl < 0 ? plan : plan.substring(nl + 1);
+      var key = queryText(plan);
       double ms = 0;
       var m = java.util.regex.Pattern.compile("duration: ([0-9.]+) ms").matcher(plan);
       if (m.find()) {
