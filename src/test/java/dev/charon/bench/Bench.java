@@ -112,6 +112,20 @@ public final class Bench implements Callable<Integer> {
       defaultValue = "BENCHMARKS.md")
   String benchmarksMd;
 
+  @Option(
+      names = "--no-pg-profile",
+      negatable = true,
+      description =
+          "Without pg_stat_statements and auto_explain on the cluster (by default they are loaded and each charge scenario's top statements and slow plans written).")
+  boolean pgProfile = true;
+
+  @Option(
+      names = "--profile",
+      negatable = true,
+      description =
+          "Record the e2e scenarios' worker(s) and gateway with JFR (settings=profile) and summarise where their CPU goes (default: on in medium and full mode, off in quick).")
+  Boolean profile;
+
   @Option(names = "--e2e-invoices")
   Integer e2eInvoices;
 
@@ -184,7 +198,7 @@ public final class Bench implements Callable<Integer> {
     run.put("arguments", String.join(" ", arguments));
     Machine.describe(results.putObject("machine"));
 
-    var cluster = new Cluster(pgPort);
+    var cluster = new Cluster(pgPort, pgProfile);
     log(
         "starting the benchmark cluster %s on port %d (load %s)",
         cluster.name, pgPort, Cpu.loadavg());
@@ -193,20 +207,29 @@ public final class Bench implements Callable<Integer> {
     var clusterNode = results.putObject("cluster");
     clusterNode.put("name", cluster.name);
     clusterNode.put("port", pgPort);
-    clusterNode.set("settings_written", JSON.valueToTree(Cluster.SETTINGS));
+    clusterNode.set("settings_written", JSON.valueToTree(cluster.settings));
     clusterNode.set("settings", JSON.valueToTree(cluster.reportedSettings()));
 
     var scenarioNode = results.putObject("scenarios");
     try (var procs = new Procs(out, Map.of("CHARON_LOG_LEVEL", "WARN"))) {
       var ctx = new Context(root, out, build.jar(), cluster, procs);
+      ctx.profile = profile == null ? mode != Mode.quick : profile;
+      run.put("jfr_profile", ctx.profile);
+      run.put("pg_profile", pgProfile);
       int e2eN = or(e2eInvoices, mode.e2eInvoices);
       int e2eC = or(e2eConcurrency, mode.e2eConcurrency);
       int lat = or(latencyMs, mode.latencyMs);
       if (scenarios.contains("e2e")) {
-        attempt(scenarioNode, "e2e_w1", () -> new ChargeRun(ctx, "e2e_w1", e2eN, 1, e2eC, 0).run());
+        attempt(
+            scenarioNode,
+            "e2e_w1",
+            () -> new ChargeRun(ctx, "e2e_w1", e2eN, 1, e2eC, 0, true).run());
       }
       if (scenarios.contains("e2e2")) {
-        attempt(scenarioNode, "e2e_w2", () -> new ChargeRun(ctx, "e2e_w2", e2eN, 2, e2eC, 0).run());
+        attempt(
+            scenarioNode,
+            "e2e_w2",
+            () -> new ChargeRun(ctx, "e2e_w2", e2eN, 2, e2eC, 0, true).run());
       }
       if (scenarios.contains("ceiling")) {
         attempt(scenarioNode, "ceiling_c2", () -> new Ceiling(ctx, e2eN, 2, e2eC).run());

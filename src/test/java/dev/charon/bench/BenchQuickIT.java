@@ -73,6 +73,7 @@ class BenchQuickIT {
                 "e2e,ceiling,large,bigdb,clients",
                 "--client-calls",
                 "1000",
+                "--profile",
                 "--pg-port",
                 System.getProperty("bench.pgPort", "5459"),
                 "--results-dir",
@@ -124,6 +125,31 @@ class BenchQuickIT {
       assertThat(c.path("client_cpu_us_per_call").asDouble()).as(client).isPositive();
       assertThat(c.path("gateway_cpu_us_per_call").asDouble()).as(client).isPositive();
     }
+    // The profile: PostgreSQL's statements in every charge scenario and the ceiling, the JVMs'
+    // threads and JFR samples in e2e.
+    for (var name : List.of("e2e_w1", "large", "big_database", "ceiling_c2")) {
+      var st = scenarios.path(name).at("/profile/pg_statements");
+      assertThat(st.path("toplevel_exec_ms").asDouble()).as(name + " statement time").isPositive();
+      assertThat(st.path("top").findValuesAsText("label"))
+          .as(name + " top statements")
+          .anyMatch(label -> label.contains("charge_"));
+      assertThat(scenarios.path(name).at("/profile/slow_plans/count").isInt())
+          .as(name + " slow plans counted")
+          .isTrue();
+    }
+    var jvm = scenarios.path("e2e_w1").at("/profile/jvm");
+    for (var process : List.of("worker1", "gateway")) {
+      assertThat(jvm.at("/" + process + "/threads_cpu/user_s").asDouble())
+          .as(process + " threads' CPU")
+          .isPositive();
+      assertThat(jvm.at("/" + process + "/jfr/samples").asLong())
+          .as(process + " JFR samples in the window")
+          .isPositive();
+      assertThat(Path.of(jvm.at("/" + process + "/jfr_file").asText())).exists();
+    }
+    assertThat(jvm.at("/worker1/jfr/buckets").findValuesAsText("bucket"))
+        .contains("Charon", "JDBC (pgjdbc)");
+
     assertThat(results.path("targets")).hasSizeGreaterThanOrEqualTo(5);
     for (JsonNode t : results.path("targets")) {
       assertThat(t.has("met") && t.has("measured") && t.has("target")).as(t.toString()).isTrue();
@@ -137,6 +163,8 @@ class BenchQuickIT {
             "e2e_w1",
             "ceiling_c2",
             "big_database",
-            results.at("/scenarios/e2e_w1/cpu_ms_per_invoice/charon").asText());
+            results.at("/scenarios/e2e_w1/cpu_ms_per_invoice/charon").asText(),
+            "## Where the time goes",
+            "JFR samples by bucket");
   }
 }

@@ -148,7 +148,8 @@ final class BigDatabase {
                         long run =
                             sql.number(
                                 db,
-                                "select coalesce(max(id), 0) from billing_run where period = '"
+                                PgStatements.HARNESS
+                                    + "select coalesce(max(id), 0) from billing_run where period = '"
                                     + ctx.period
                                     + "'");
                         if (run > 0) {
@@ -160,6 +161,7 @@ final class BigDatabase {
                         Procs.sleep(50);
                       }
                     });
+        var statements = PgStatements.start(ctx.cluster, db);
         var window =
             new Window(
                     Map.of(
@@ -181,9 +183,11 @@ final class BigDatabase {
                 () ->
                     sql.number(
                         db,
-                        "select count(*) from invoice where billing_run_id is not null and status <> 'PROCESSING'"),
+                        PgStatements.HARNESS
+                            + "select count(*) from invoice where billing_run_id is not null and status <> 'PROCESSING'"),
                 Duration.ofSeconds(120));
         window.close();
+        var taken = statements == null ? null : statements.take();
         window.add("producer", bill.cpuSeconds());
         running.set(false);
         prober.join();
@@ -192,6 +196,9 @@ final class BigDatabase {
         node.set("reads_during_run", summary(during));
         var charged = Measure.outcomes(sql, db, node, attemptsBefore);
         window.write(node, charged, List.of("workers", "server", "producer"));
+        if (taken != null) {
+          PgStatements.write(node.putObject("profile"), taken, charged, window);
+        }
         var audit = started.audit();
         node.put("audit_exit", audit.exit());
         node.put("audit_line", audit.lastLine());

@@ -93,6 +93,7 @@ final class Ceiling {
       node.put("produced", produce(db));
       int perClient = (int) Math.ceil((double) invoices / clients / batch);
       var before = Writes.snapshot(ctx.cluster.sql, db);
+      var statements = PgStatements.start(ctx.cluster, db);
       var window = new Window(Map.of(), ctx.cluster.postmasterPid(), db).open();
       var bench =
           ctx.procs.run(
@@ -128,6 +129,7 @@ final class Ceiling {
                   db),
               Duration.ofMinutes(60));
       window.close();
+      var taken = statements == null ? null : statements.take();
       window.add("pgbench", bench.cpuSeconds());
       if (bench.exit() != 0) {
         throw new IllegalStateException(
@@ -147,6 +149,9 @@ final class Ceiling {
       node.put("span_s", Bench.round(elapsed, 3));
       node.put("invoices_per_s", Bench.round(paid / elapsed, 0));
       window.write(node, paid, List.of());
+      if (taken != null) {
+        PgStatements.write(node.putObject("profile"), taken, paid, window);
+      }
       Procs.sleep(1500); // pgbench's backends have exited; their statistics arrive shortly
       Writes.write(node, before, Writes.snapshot(ctx.cluster.sql, db), paid);
     } catch (IOException e) {

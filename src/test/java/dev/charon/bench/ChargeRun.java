@@ -3,9 +3,11 @@ package dev.charon.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,8 +24,24 @@ final class ChargeRun {
   private final int workers;
   private final int concurrency;
   private final int latencyMs;
+  private final boolean jfr;
 
   ChargeRun(Context ctx, String name, int invoices, int workers, int concurrency, int latencyMs) {
+    this(ctx, name, invoices, workers, concurrency, latencyMs, false);
+  }
+
+  /**
+   * With {@code jfr} (and the harness's {@code --profile}), the workers and gateway are recorded.
+   */
+  ChargeRun(
+      Context ctx,
+      String name,
+      int invoices,
+      int workers,
+      int concurrency,
+      int latencyMs,
+      boolean jfr) {
+    this.jfr = jfr && ctx.profile;
     this.ctx = ctx;
     this.name = name;
     this.invoices = invoices;
@@ -43,8 +61,11 @@ final class ChargeRun {
     Bench.log(
         "%s: %,d invoices, %d worker(s) x %d, latency %d ms (load %s)",
         name, invoices, workers, concurrency, latencyMs, Cpu.loadavg());
+    node.put("jfr_profile", jfr);
     var db = ctx.freshDatabase(name, invoices);
-    var started = new Started(ctx, name, db, latencyMs, invoices);
+    var started = new Started(ctx, name, db, latencyMs, invoices, jfr);
+    var profile = Bench.JSON.createObjectNode();
+    Window window = null;
     try {
       var workerPids = new ArrayList<Long>();
       for (int i = 1; i <= workers; i++) {
@@ -52,7 +73,15 @@ final class ChargeRun {
       }
       started.awaitWorkers();
       var before = Writes.snapshot(ctx.cluster.sql, db);
-      var window =
+      var jvms = new LinkedHashMap<String, Long>();
+      for (int i = 0; i < workerPids.size(); i++) {
+        jvms.put("worker" + (i + 1), workerPids.get(i));
+      }
+      jvms.put("gateway", started.gateway.pid());
+      var threadsBefore = new HashMap<String, Threads.Sample>();
+      jvms.forEach((jvm, pid) -> threadsBefore.put(jvm, Threads.sample(pid)));
+      var statements = PgStatements.start(ctx.cluster, db);
+      window =
           new Window(
                   Map.of("workers", workerPids, "gateway", List.of(started.gateway.pid())),
                   ctx.cluster.postmasterPid(),
@@ -67,9 +96,18 @@ final class ChargeRun {
               () ->
                   ctx.cluster.sql.number(
                       db,
-                      "select count(*) from invoice where billing_run_id is not null and status <> 'PROCESSING'"),
+                      PgStatements.HARNESS
+                          + "select count(*) from invoice where billing_run_id is not null and status <> 'PROCESSING'"),
               Duration.ofSeconds(120));
       window.close();
+      var taken = statements == null ? null : statements.take();
+      started.dumpJfr();
+      var jvmNode = profile.putObject("jvm");
+      jvms.forEach(
+          (jvm, pid) ->
+              jvmNode
+                  .putObject(jvm)
+                  .set("threads_cpu", Threads.used(threadsBefore.get(jvm), Threads.sample(pid))));
       window.add("producer", bill.cpuSeconds());
       node.put("bill_exit", bill.exit());
       node.put("wall_s", Bench.round(bill.wallSeconds(), 2));
@@ -78,6 +116,9 @@ final class ChargeRun {
       Procs.sleep(1500); // the backends' table statistics reach pg_stat_user_tables when they exit
       var charged = Measure.outcomes(ctx.cluster.sql, db, node);
       window.write(node, charged, List.of("workers", "producer"));
+      if (taken != null) {
+        PgStatements.write(profile, taken, charged, window);
+      }
       Writes.write(node, before, Writes.snapshot(ctx.cluster.sql, db), charged);
       node.put("audit_exit", audit.exit());
       node.put("audit_line", audit.lastLine());
@@ -85,10 +126,32 @@ final class ChargeRun {
       started.close();
       ctx.drop(db);
     }
+    if (jfr) {
+      summariseJfr((ObjectNode) profile.get("jvm"), started.jfrFiles, window);
+    }
+    node.set("profile", profile);
     Bench.log(
         "%s: %s invoices/s, Charon %s CPU-ms/invoice",
         name, node.path("invoices_per_s"), node.path("cpu_ms_per_invoice").path("charon"));
     return node;
+  }
+
+  /**
+   * Adds each recorded JVM's summary of the window ({@link JfrSummary}) to its node under {@code
+   * jvm}; a recording that cannot be read is reported as that JVM's {@code jfr_error}, not as the
+   * scenario's failure.
+   */
+  private void summariseJfr(ObjectNode jvm, Map<String, Path> files, Window window) {
+    files.forEach(
+        (process, file) -> {
+          var target = jvm.get(process) instanceof ObjectNode o ? o : jvm.putObject(process);
+          target.put("jfr_file", ctx.root.relativize(file.toAbsolutePath()).toString());
+          try {
+            target.set("jfr", JfrSummary.summarise(file, window.openedAt, window.closedAt));
+          } catch (Exception e) {
+            target.put("jfr_error", String.valueOf(e));
+          }
+        });
   }
 
   /** The gateway and workers of one scenario. */
@@ -100,22 +163,34 @@ final class ChargeRun {
     final String gatewayUrl;
     private final List<Procs.Proc> workers = new ArrayList<>();
 
-    /**
-     * The gateway keeps every charge it answered, for idempotency and the audit: at the default 512
-     * MB it ran out of heap after 970,000 charges of the 1,000,000-invoice run
-     * (bench/results/2026-12-01-1302-7b61514.json: the run then stalled on a dead provider), so its
-     * heap grows by 1 MB per 1,000 invoices of the scenario.
-     */
+    /** The JFR recording of each process, by the name it has in the results. */
+    final Map<String, Path> jfrFiles = new LinkedHashMap<>();
+
+    private final Map<String, Procs.Proc> recorded = new LinkedHashMap<>();
+
+    private final boolean jfr;
+
     Started(Context ctx, String name, String db, int latencyMs, int invoices) {
+      this(ctx, name, db, latencyMs, invoices, false);
+    }
+
+    /**
+     * With {@code jfr}, the gateway and every worker run with a JFR recording. The gateway keeps
+     * every charge it answered, for idempotency and the audit: at 512 MB it ran out of heap after
+     * 970,000 charges of the 1,000,000-invoice run (bench/results/2026-12-01-1302-7b61514.json: the
+     * run then stalled on a dead provider), so its heap grows by 1 MB per 1,000 invoices.
+     */
+    Started(Context ctx, String name, String db, int latencyMs, int invoices, boolean jfr) {
       this.ctx = ctx;
       this.name = name;
+      this.jfr = jfr;
       int port = freePort();
       gateway =
           ctx.procs.start(
               name + ".gateway",
               Map.of(),
               ctx.charon(
-                  List.of("-Xmx" + (512 + invoices / 1000) + "m"),
+                  jvmOptions("gateway", "-Xmx" + (512 + invoices / 1000) + "m"),
                   "gateway",
                   "--port",
                   String.valueOf(port),
@@ -124,6 +199,9 @@ final class ChargeRun {
                   "--reset",
                   "--latency-ms",
                   String.valueOf(latencyMs)));
+      if (jfr) {
+        recorded.put("gateway", gateway);
+      }
       gatewayUrl = "http://127.0.0.1:" + port;
       env.putAll(ctx.dbEnv(db));
       env.put("CHARON_GATEWAY_URL", gatewayUrl);
@@ -138,9 +216,57 @@ final class ChargeRun {
               name + ".worker" + i,
               workerEnv,
               ctx.charon(
-                  List.of("-Xmx256m"), "worker", "--concurrency", String.valueOf(concurrency)));
+                  jvmOptions("worker" + i, "-Xmx256m"),
+                  "worker",
+                  "--concurrency",
+                  String.valueOf(concurrency)));
       workers.add(w);
+      if (jfr) {
+        recorded.put("worker" + i, w);
+      }
       return w;
+    }
+
+    private List<String> jvmOptions(String process, String heap) {
+      if (!jfr) {
+        return List.of(heap);
+      }
+      var file = ctx.jfrFile(name + "." + process);
+      jfrFiles.put(process, file);
+      var options = new ArrayList<String>(List.of(heap));
+      options.addAll(ctx.jfr(name + "." + process));
+      return options;
+    }
+
+    /**
+     * Writes each recording to its file with {@code jcmd JFR.dump}, right after the window: the
+     * worker's SIGTERM hook ends in {@code Runtime.halt}, which leaves the JVM before JFR's own
+     * dump-on-exit hook has written anything.
+     */
+    void dumpJfr() {
+      var jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+      recorded.forEach(
+          (process, proc) -> {
+            try {
+              var p =
+                  new ProcessBuilder(
+                          jcmd,
+                          String.valueOf(proc.pid()),
+                          "JFR.dump",
+                          "name=bench",
+                          "filename=" + jfrFiles.get(process))
+                      .redirectErrorStream(true)
+                      .redirectOutput(ctx.out.resolve(name + "." + process + ".jcmd.log").toFile())
+                      .start();
+              if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+              }
+            } catch (java.io.IOException e) {
+              Bench.log("%s: jcmd JFR.dump of %s failed: %s", name, process, e);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
     }
 
     void awaitWorkers() {

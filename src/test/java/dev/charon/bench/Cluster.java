@@ -18,8 +18,14 @@ import java.util.stream.Stream;
  * reconfigured and restarted on every harness start.
  */
 final class Cluster {
+  /** auto_explain logs the plan of every statement slower than this (nested ones included). */
+  static final int SLOW_PLAN_MS = 500;
+
   /** Written to conf.d on every start; everything else is Debian's default. */
-  static final Map<String, String> SETTINGS = settings();
+  final Map<String, String> settings;
+
+  /** Whether pg_stat_statements and auto_explain are loaded ({@link PgStatements}). */
+  final boolean pgProfile;
 
   /** Read back from the running server into the results. */
   static final List<String> REPORTED =
@@ -37,21 +43,33 @@ final class Cluster {
           "wal_level",
           "checkpoint_timeout",
           "max_wal_size",
-          "work_mem");
+          "work_mem",
+          "shared_preload_libraries",
+          "pg_stat_statements.track",
+          "track_io_timing",
+          "auto_explain.log_min_duration");
 
   final String version;
   final String name;
   final int port;
   final Sql sql;
 
-  Cluster(int port) {
+  Cluster(int port, boolean pgProfile) {
+    this.pgProfile = pgProfile;
+    this.settings = settings(pgProfile);
     this.version = newestVersion();
     this.name = "charon-bench-" + port;
     this.port = port;
     this.sql = new Sql(port);
   }
 
-  private static Map<String, String> settings() {
+  /**
+   * With {@code pgProfile}, the profile's libraries: pg_stat_statements tracks nested statements
+   * too ({@code track = all}: the tally triggers' statements), with I/O timing (the clock source is
+   * read once per block I/O, cheap where the clock is the TSC); auto_explain logs the plans of slow
+   * statements without {@code log_analyze} (no per-node timing: it costs nothing on fast ones).
+   */
+  private static Map<String, String> settings(boolean pgProfile) {
     var s = new LinkedHashMap<String, String>();
     s.put("listen_addresses", "'127.0.0.1'");
     s.put("max_connections", "200");
@@ -60,6 +78,15 @@ final class Cluster {
     s.put("log_autovacuum_min_duration", "0");
     s.put("fsync", "on");
     s.put("synchronous_commit", "on");
+    if (pgProfile) {
+      s.put("shared_preload_libraries", "'pg_stat_statements,auto_explain'");
+      s.put("pg_stat_statements.track", "all");
+      s.put("pg_stat_statements.max", "10000");
+      s.put("track_io_timing", "on");
+      s.put("auto_explain.log_min_duration", "'" + SLOW_PLAN_MS + "ms'");
+      s.put("auto_explain.log_nested_statements", "on");
+      s.put("auto_explain.log_analyze", "off");
+    }
     return s;
   }
 
@@ -72,10 +99,18 @@ final class Cluster {
     }
     var lines = new ArrayList<String>();
     lines.add("# Written by the benchmark harness (dev.charon.bench.Cluster) on every start.");
-    SETTINGS.forEach((k, v) -> lines.add(k + " = " + v));
+    settings.forEach((k, v) -> lines.add(k + " = " + v));
     Files.write(conf.resolve("conf.d/charon-bench.conf"), lines);
     run(List.of("pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart"));
     Procs.await("the benchmark cluster on port " + port, Duration.ofSeconds(60), () -> ready());
+    if (pgProfile) {
+      sql.exec("postgres", "create extension if not exists pg_stat_statements");
+    }
+  }
+
+  /** Debian's log file of the cluster, where auto_explain writes its plans. */
+  Path logFile() {
+    return Path.of("/var/log/postgresql", "postgresql-" + version + "-" + name + ".log");
   }
 
   private boolean ready() {

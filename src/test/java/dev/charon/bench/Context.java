@@ -19,6 +19,10 @@ final class Context {
   final Cluster cluster;
   final Procs procs;
   final String period = YearMonth.now(ZoneOffset.UTC).toString();
+
+  /** Whether the e2e scenarios' JVMs run with a JFR recording ({@link JfrSummary}). */
+  boolean profile;
+
   private final Map<Integer, String> templates = new HashMap<>();
   private int databases;
 
@@ -43,6 +47,31 @@ final class Context {
     command.add(jar.toString());
     command.addAll(List.of(args));
     return command;
+  }
+
+  /**
+   * The JVM options of a process recorded with JFR (the profile settings: Java stacks sampled every
+   * 10 ms), written to {@code out/<name>.jfr} by {@code jcmd JFR.dump} when the window closes
+   * ({@link ChargeRun.Started#dumpJfr}), or none when the harness runs without {@code --profile}.
+   */
+  List<String> jfr(String name) {
+    if (!profile) {
+      return List.of();
+    }
+    // The CPU-time sampler (JDK 25, Linux, experimental) sees native code and system calls too.
+    var cpuTime =
+        Runtime.version().feature() >= 25 && System.getProperty("os.name").equals("Linux")
+            ? ",jdk.CPUTimeSample#enabled=true"
+            : "";
+    return List.of(
+        "-XX:StartFlightRecording=filename="
+            + jfrFile(name)
+            + ",settings=profile,name=bench"
+            + cpuTime);
+  }
+
+  Path jfrFile(String name) {
+    return out.resolve(name + ".jfr");
   }
 
   Map<String, String> dbEnv(String database) {

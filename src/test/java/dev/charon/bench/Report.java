@@ -172,6 +172,8 @@ final class Report {
               }
             });
 
+    whereTheTimeGoes(b, r.path("scenarios"));
+
     b.append("\n## Machine and benchmark cluster\n\n| fact | value |\n| --- | --- |\n");
     m.fields()
         .forEachRemaining(
@@ -387,51 +389,6 @@ final class Report {
         .append(" available in ")
         .append(w.path("window_s").asText())
         .append(" s.\n\n");
-    threads(b, s.path("jvm_threads"));
-  }
-
-  /** The JVMs' CPU in the window by thread (Threads): how much went to the JIT and the GC. */
-  private static void threads(StringBuilder b, JsonNode jvms) {
-    if (!jvms.isObject() || jvms.isEmpty()) {
-      return;
-    }
-    b.append(
-            "JVM CPU seconds in the window by thread (from `/proc/<pid>/task`; `exited` is what threads that ended in the window used, such as idle JIT compiler threads HotSpot stops):\n\n")
-        .append(
-            "| process | total | JIT compilers | GC | VM | application | exited | busiest threads (CPU-s) |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
-    jvms.fields()
-        .forEachRemaining(
-            e -> {
-              var v = e.getValue();
-              var top = new StringBuilder();
-              for (var t : v.path("top_threads")) {
-                if (!top.isEmpty()) {
-                  top.append(", ");
-                }
-                top.append('`')
-                    .append(t.path("thread").asText())
-                    .append("` ")
-                    .append(t.path("cpu_s").asText());
-              }
-              b.append("| ")
-                  .append(e.getKey())
-                  .append(" | ")
-                  .append(v.path("cpu_s").asText())
-                  .append(" | ")
-                  .append(v.path("jit_s").asText("0"))
-                  .append(" | ")
-                  .append(v.path("gc_s").asText("0"))
-                  .append(" | ")
-                  .append(v.path("vm_s").asText("0"))
-                  .append(" | ")
-                  .append(v.path("application_s").asText("0"))
-                  .append(" | ")
-                  .append(v.path("exited_s").asText())
-                  .append(" | ")
-                  .append(top)
-                  .append(" |\n");
-            });
-    b.append('\n');
   }
 
   /** The other results files some scenarios were taken from, in order. */
@@ -450,6 +407,256 @@ final class Report {
               }
             });
     return String.join(", ", files);
+  }
+
+  /**
+   * The profile of each scenario that has one: PostgreSQL's statements (pg_stat_statements) and
+   * slow plans (auto_explain), and for the recorded JVMs their CPU by thread (/proc) and their Java
+   * samples (JFR) by library bucket, top frame and Charon method.
+   */
+  private static void whereTheTimeGoes(StringBuilder b, JsonNode scenarios) {
+    var any = new boolean[1];
+    scenarios.fields().forEachRemaining(e -> any[0] |= e.getValue().has("profile"));
+    if (!any[0]) {
+      return;
+    }
+    b.append("\n## Where the time goes\n\n")
+        .append(
+            "Per scenario, from the same window as the CPU figures above. **PostgreSQL:** `pg_stat_statements`")
+        .append(
+            " (`track = all`) of the scenario database, reset when the window opened; ms are execution time")
+        .append(
+            " (waits included), per charged invoice; statements run inside trigger functions are marked *nested*: their")
+        .append(
+            " time is also inside the statement that fired them, and shares are of the top-level total. `[harness]` marks")
+        .append(
+            " the harness's own progress polls. **JVMs:** CPU by thread from `/proc` (JIT compiler, GC and kernel time")
+        .append(
+            " included; JFR's own threads are its overhead); the JFR recording's samples in the window (`jdk.ExecutionSample`:")
+        .append(
+            " Java code, every 10 ms per running thread; `jdk.CPUTimeSample` where the JDK has it: per 10 ms of a thread's")
+        .append(
+            " CPU, native code and system calls included) by bucket: the library of the first non-JDK frame from the top")
+        .append(
+            " (JDK code is charged to the library that called it), by top frame (self), and by Charon method on the stack.\n");
+    scenarios
+        .fields()
+        .forEachRemaining(
+            e -> {
+              var p = e.getValue().path("profile");
+              if (p.isMissingNode()) {
+                return;
+              }
+              b.append("\n### ").append(e.getKey()).append("\n\n");
+              statements(b, p);
+              jvms(b, e.getValue(), p.path("jvm"));
+            });
+  }
+
+  private static void statements(StringBuilder b, JsonNode p) {
+    var st = p.path("pg_statements");
+    if (st.isMissingNode()) {
+      return;
+    }
+    b.append("**PostgreSQL:** top-level statements executed for ")
+        .append(st.path("exec_ms_per_invoice").asText())
+        .append(" ms per charged invoice in ")
+        .append(st.path("toplevel_calls_per_invoice").asText())
+        .append(" calls (")
+        .append(num(st.path("toplevel_calls")))
+        .append(" calls of ")
+        .append(st.path("statements").asText())
+        .append(" distinct statements; nested ")
+        .append(num(st.path("nested_exec_ms")))
+        .append(" ms in all). The scenario database's live backends used ")
+        .append(st.path("backends_cpu_ms_per_invoice").asText())
+        .append(" CPU-ms per invoice, the whole cluster ")
+        .append(st.path("cluster_cpu_ms_per_invoice").asText())
+        .append(" (execution time / cluster CPU ")
+        .append(st.path("exec_over_cluster_cpu").asText())
+        .append("). The ")
+        .append(st.path("top").size())
+        .append(" statements below hold ")
+        .append(pct(st.path("top_toplevel_share")))
+        .append(" of the top-level time.\n\n");
+    b.append(
+        "| # | statement | calls/invoice | rows | mean ms | ms/invoice | share | WAL bytes/call | I/O ms |\n"
+            + "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    int i = 0;
+    for (var s : st.path("top")) {
+      b.append("| ")
+          .append(++i)
+          .append(" | ")
+          .append(s.path("harness").asBoolean() ? "[harness] " : "")
+          .append(s.path("toplevel").asBoolean() ? "" : "*nested* ")
+          .append('`')
+          .append(s.path("label").asText().replace("|", "\\|").replace("`", "'"))
+          .append("` | ")
+          .append(s.path("calls_per_invoice").asText())
+          .append(" | ")
+          .append(num(s.path("rows")))
+          .append(" | ")
+          .append(s.path("mean_ms").asText())
+          .append(" | ")
+          .append(s.path("ms_per_invoice").asText())
+          .append(" | ")
+          .append(pct(s.path("share")))
+          .append(" | ")
+          .append(num(s.path("wal_bytes_per_call")))
+          .append(" | ")
+          .append(s.path("io_ms").asText())
+          .append(" |\n");
+    }
+    var slow = p.path("slow_plans");
+    if (slow.path("count").asInt() > 0) {
+      b.append("\n`auto_explain` logged ")
+          .append(slow.path("count").asInt())
+          .append(" plan(s) of statements slower than ")
+          .append(slow.path("log_min_duration_ms").asInt())
+          .append(" ms in the window, of ")
+          .append(slow.path("distinct").size())
+          .append(" distinct statement(s) (each with its first plan):\n");
+      for (var d : slow.path("distinct")) {
+        b.append("\n")
+            .append(d.path("count").asInt())
+            .append(" time(s), slowest ")
+            .append(d.path("max_ms").asText())
+            .append(" ms:\n\n```\n")
+            .append(d.path("plan").asText())
+            .append("\n```\n");
+      }
+    }
+    b.append('\n');
+  }
+
+  private static void jvms(StringBuilder b, JsonNode s, JsonNode jvm) {
+    if (jvm.isMissingNode() || jvm.size() == 0) {
+      return;
+    }
+    double invoices = s.path("charged").asDouble();
+    b.append("**JVM threads** (CPU-ms per charged invoice in the window, user + system):\n\n");
+    b.append("| process | thread | user | system |\n| --- | --- | --- | --- |\n");
+    jvm.fields()
+        .forEachRemaining(
+            e -> {
+              var t = e.getValue().path("threads_cpu");
+              b.append("| ")
+                  .append(e.getKey())
+                  .append(" | **all threads** | **")
+                  .append(ms(t.path("user_s"), invoices))
+                  .append("** | **")
+                  .append(ms(t.path("system_s"), invoices))
+                  .append("** |\n");
+              int n = 0;
+              for (var th : t.path("by_thread")) {
+                if (++n > 8) {
+                  break;
+                }
+                b.append("| ")
+                    .append(e.getKey())
+                    .append(" | `")
+                    .append(th.path("thread").asText())
+                    .append("` | ")
+                    .append(ms(th.path("user_s"), invoices))
+                    .append(" | ")
+                    .append(ms(th.path("system_s"), invoices))
+                    .append(" |\n");
+              }
+            });
+    b.append('\n');
+    var recorded = new java.util.ArrayList<String>();
+    jvm.fields()
+        .forEachRemaining(
+            e -> {
+              if (e.getValue().has("jfr")) {
+                recorded.add(e.getKey());
+              }
+            });
+    if (recorded.isEmpty()) {
+      return;
+    }
+    // One column per process and sampler: Java execution samples, and CPU-time samples if taken.
+    var columns = new java.util.LinkedHashMap<String, JsonNode>();
+    for (var p : recorded) {
+      var j = jvm.path(p).path("jfr");
+      columns.put(p + " (Java)", j);
+      if (j.has("cpu_time_samples")) {
+        columns.put(p + " (CPU time)", j.path("cpu_time_samples"));
+      }
+    }
+    b.append(
+            "**JFR samples by bucket** (share of each process's samples; *Java* = `jdk.ExecutionSample`, threads running")
+        .append(
+            " Java code; *CPU time* = `jdk.CPUTimeSample`, one per 10 ms of a thread's CPU, native code and system")
+        .append(" calls included):\n\n| bucket |");
+    columns.keySet().forEach(c -> b.append(' ').append(c).append(" |"));
+    b.append("\n| --- |").append(" --- |".repeat(columns.size())).append('\n');
+    var buckets = new java.util.LinkedHashSet<String>();
+    columns
+        .values()
+        .forEach(j -> j.path("buckets").forEach(x -> buckets.add(x.path("bucket").asText())));
+    for (var bucket : buckets) {
+      b.append("| ").append(bucket).append(" |");
+      for (var j : columns.values()) {
+        var share = "";
+        for (var x : j.path("buckets")) {
+          if (x.path("bucket").asText().equals(bucket)) {
+            share = pct(x.path("share"));
+          }
+        }
+        b.append(' ').append(share).append(" |");
+      }
+      b.append('\n');
+    }
+    b.append("| *samples* |");
+    columns.values().forEach(j -> b.append(' ').append(num(j.path("samples"))).append(" |"));
+    b.append(
+        "\n\nGC pauses / JIT compilation in the window (ms of wall time, summed over collections and compile tasks;"
+            + " the compiler threads' CPU is in the thread table): ");
+    recorded.forEach(
+        p ->
+            b.append('`')
+                .append(p)
+                .append("` ")
+                .append(jvm.path(p).path("jfr").path("gc_pause_ms").asText())
+                .append(" / ")
+                .append(jvm.path(p).path("jfr").path("jit_compilation_ms").asText())
+                .append("; "));
+    b.append('\n');
+    b.append('\n');
+    for (var p : recorded) {
+      var j = jvm.path(p).path("jfr");
+      b.append("\n`").append(p).append("` (").append(jvm.path(p).path("jfr_file").asText());
+      b.append(
+              "): top frames by self samples, and Charon methods on the stack (inclusive), of its ")
+          .append(j.has("cpu_time_samples") ? "CPU-time" : "Java execution")
+          .append(" samples\n\n");
+      b.append(
+          "| top frame (self) | share | Charon method (inclusive) | share |\n| --- | --- | --- | --- |\n");
+      var sampled = j.has("cpu_time_samples") ? j.path("cpu_time_samples") : j;
+      var frames = sampled.path("top_frames");
+      var charon = sampled.path("charon_inclusive");
+      for (int i = 0; i < Math.max(Math.min(10, frames.size()), Math.min(10, charon.size())); i++) {
+        b.append("| ")
+            .append(i < frames.size() ? "`" + frames.get(i).path("frame").asText() + "`" : "")
+            .append(" | ")
+            .append(i < frames.size() ? pct(frames.get(i).path("share")) : "")
+            .append(" | ")
+            .append(i < charon.size() ? "`" + charon.get(i).path("frame").asText() + "`" : "")
+            .append(" | ")
+            .append(i < charon.size() ? pct(charon.get(i).path("share")) : "")
+            .append(" |\n");
+      }
+    }
+    b.append('\n');
+  }
+
+  private static String pct(JsonNode share) {
+    return String.format("%.1f %%", share.asDouble() * 100);
+  }
+
+  private static String ms(JsonNode seconds, double invoices) {
+    return invoices > 0 ? String.format("%.3f", seconds.asDouble() * 1000 / invoices) : "";
   }
 
   private static String num(JsonNode n) {

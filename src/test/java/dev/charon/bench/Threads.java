@@ -5,121 +5,91 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * Where a JVM's CPU went in a window, by thread, from /proc/&lt;pid&gt;/task: the JIT compilers,
- * the garbage collector, the VM's own threads, and the application's threads (virtual-thread
- * carriers, the HTTP client's and server's selectors, the worker's named threads). A short run's
- * cost per invoice includes the JIT compiling the hot path; this says how much.
- *
- * <p>A thread that exits inside the window takes its time with it (HotSpot stops idle compiler
- * threads): the process total minus the threads still alive at the end is written as {@code
- * exited_s}, so the parts always add up to the process's CPU.
+ * CPU per thread of one process from {@code /proc/<pid>/task}: user and system seconds by thread
+ * name (the JVM names its native threads after the Java ones, 15 characters at most; digits are
+ * folded to {@code #} so that pools count as one). This is where a JVM's CPU goes that its Java
+ * stacks do not show: the JIT compiler threads, the GC threads, and the kernel time of syscalls.
+ * Threads that exit inside the window are not seen (their time is only in the process's total).
  */
 final class Threads {
-  /** The JVM's own threads by the name the kernel keeps (15 characters at most). */
-  static String category(String comm) {
-    if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
-      return "jit";
-    }
-    if (comm.startsWith("GC Thread")
-        || comm.startsWith("G1 ")
-        || comm.startsWith("GC ")
-        || comm.startsWith("ZGC")) {
-      return "gc";
-    }
-    if (comm.startsWith("VM ")) {
-      return "vm";
-    }
-    return "application";
-  }
+  /** user and system seconds by thread id, with the thread's name. */
+  record Sample(Map<Long, String> names, Map<Long, double[]> times) {}
 
-  /** A thread's name without its number, so that a pool's threads add up under one name. */
-  static String pool(String comm) {
-    return comm.replaceAll("[-#@ ]?[0-9a-f]*[0-9][0-9a-f]*$", "");
-  }
+  private Threads() {}
 
-  /** CPU seconds and name per thread id of one process; empty when the process is gone. */
-  static Map<Long, Sample> sample(long pid) {
-    var out = new HashMap<Long, Sample>();
+  static Sample sample(long pid) {
+    var names = new HashMap<Long, String>();
+    var times = new HashMap<Long, double[]>();
     try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
       for (var task : tasks.toList()) {
         try {
           var stat = Files.readString(task.resolve("stat"));
-          var comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          var name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
           var fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          double cpu = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / Cpu.HZ;
-          out.put(Long.parseLong(task.getFileName().toString()), new Sample(comm, cpu));
+          long tid = Long.parseLong(task.getFileName().toString());
+          names.put(tid, name);
+          times.put(
+              tid,
+              new double[] {
+                Long.parseLong(fields[11]) / Cpu.HZ, Long.parseLong(fields[12]) / Cpu.HZ
+              });
         } catch (IOException | RuntimeException e) {
           // the thread ended between the listing and the read
         }
       }
     } catch (IOException e) {
-      return Map.of();
+      // the process is gone
     }
-    return out;
-  }
-
-  record Sample(String comm, double cpu) {}
-
-  /** Samples of every process of each group, taken at a window's start and end. */
-  static Map<String, Map<Long, Map<Long, Sample>>> sampleGroups(Map<String, List<Long>> groups) {
-    var out = new LinkedHashMap<String, Map<Long, Map<Long, Sample>>>();
-    groups.forEach(
-        (group, pids) -> {
-          var perPid = new LinkedHashMap<Long, Map<Long, Sample>>();
-          pids.forEach(pid -> perPid.put(pid, sample(pid)));
-          out.put(group, perPid);
-        });
-    return out;
+    return new Sample(names, times);
   }
 
   /**
-   * Writes, per group, CPU seconds by category and the busiest thread pools, from the samples at
-   * the window's start and end and the group's CPU over the window (from {@link Cpu#process}).
+   * The CPU used between two samples, by folded thread name: {@code {name: {user_s, system_s}}}.
    */
-  static void write(
-      ObjectNode node,
-      Map<String, Map<Long, Map<Long, Sample>>> start,
-      Map<String, Map<Long, Map<Long, Sample>>> end,
-      Map<String, Double> groupCpu) {
-    var out = node.putObject("jvm_threads");
-    for (var group : end.keySet()) {
-      var categories = new TreeMap<String, Double>();
-      var pools = new HashMap<String, Double>();
-      double alive = 0;
-      for (var pid : end.get(group).entrySet()) {
-        var before = start.getOrDefault(group, Map.of()).getOrDefault(pid.getKey(), Map.of());
-        for (var thread : pid.getValue().entrySet()) {
-          var was = before.get(thread.getKey());
-          double used = thread.getValue().cpu() - (was == null ? 0 : was.cpu());
-          alive += used;
-          var comm = thread.getValue().comm();
-          categories.merge(category(comm), used, Double::sum);
-          pools.merge(pool(comm), used, Double::sum);
-        }
+  static ObjectNode used(Sample before, Sample after) {
+    var groups = new TreeMap<String, double[]>();
+    after
+        .times()
+        .forEach(
+            (tid, t) -> {
+              var b = before.times().getOrDefault(tid, new double[2]);
+              var name = fold(after.names().get(tid));
+              var g = groups.computeIfAbsent(name, n -> new double[2]);
+              g[0] += t[0] - b[0];
+              g[1] += t[1] - b[1];
+            });
+    var node = Bench.JSON.createObjectNode();
+    double user = 0, system = 0;
+    var sorted =
+        groups.entrySet().stream()
+            .sorted(
+                (x, y) ->
+                    Double.compare(
+                        y.getValue()[0] + y.getValue()[1], x.getValue()[0] + x.getValue()[1]))
+            .toList();
+    var list = node.putArray("by_thread");
+    for (var e : sorted) {
+      user += e.getValue()[0];
+      system += e.getValue()[1];
+      if (e.getValue()[0] + e.getValue()[1] >= 0.005) {
+        list.addObject()
+            .put("thread", e.getKey())
+            .put("user_s", Bench.round(e.getValue()[0], 2))
+            .put("system_s", Bench.round(e.getValue()[1], 2));
       }
-      var g = out.putObject(group);
-      double total = groupCpu.getOrDefault(group, alive);
-      g.put("cpu_s", Bench.round(total, 2));
-      categories.forEach((k, v) -> g.put(k + "_s", Bench.round(v, 2)));
-      g.put("exited_s", Bench.round(Math.max(0, total - alive), 2));
-      var top = g.putArray("top_threads");
-      pools.entrySet().stream()
-          .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-          .limit(8)
-          .forEach(
-              e ->
-                  top.addObject()
-                      .put("thread", e.getKey())
-                      .put("cpu_s", Bench.round(e.getValue(), 2)));
     }
+    node.put("user_s", Bench.round(user, 2));
+    node.put("system_s", Bench.round(system, 2));
+    return node;
   }
 
-  private Threads() {}
+  /** Digits folded to {@code #}: {@code GC Thread#1} and {@code GC Thread#0} are one group. */
+  static String fold(String name) {
+    return name == null ? "?" : name.replaceAll("\\d+", "#");
+  }
 }

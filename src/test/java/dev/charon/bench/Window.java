@@ -1,6 +1,7 @@
 package dev.charon.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,12 +17,12 @@ final class Window {
   private final String database;
   private final Map<String, Double> start = new LinkedHashMap<>();
   private final Map<String, Double> used = new LinkedHashMap<>();
-  private Map<String, Map<Long, Map<Long, Threads.Sample>>> threadsStart;
-  private Map<String, Map<Long, Map<Long, Threads.Sample>>> threadsEnd;
   private double machineStart;
   private long nanoStart;
   private String loadStart;
   double wallSeconds;
+  Instant openedAt;
+  Instant closedAt;
   double machineBusy;
   String loadEnd;
 
@@ -33,7 +34,7 @@ final class Window {
 
   Window open() {
     start.putAll(sample());
-    threadsStart = Threads.sampleGroups(groups);
+    openedAt = Instant.now();
     machineStart = Cpu.machineBusy();
     nanoStart = System.nanoTime();
     loadStart = Cpu.loadavg();
@@ -42,7 +43,7 @@ final class Window {
 
   Window close() {
     var end = sample();
-    threadsEnd = Threads.sampleGroups(groups);
+    closedAt = Instant.now();
     end.forEach((k, v) -> used.put(k, v - start.getOrDefault(k, 0.0)));
     machineBusy = Cpu.machineBusy() - machineStart;
     wallSeconds = (System.nanoTime() - nanoStart) / 1e9;
@@ -97,7 +98,6 @@ final class Window {
     machine.put("others_cpu_s", Bench.round(Math.max(0, machineBusy - all), 2));
     machine.put("loadavg_start", loadStart);
     machine.put("loadavg_end", loadEnd);
-    Threads.write(node, threadsStart, threadsEnd, used);
   }
 
   private static double perInvoice(double seconds, long invoices) {
