@@ -8,6 +8,11 @@
 -- (issue 17: open no longer writes the invoice a second time). It moves even when the invoice does
 -- not (no longer PROCESSING), so that the next attempt's number (attempt_count + 1) is always
 -- free. `cur` reads the statuses before this statement; lock-invoices holds the rows.
+-- The invoice update has no status filter of its own: a large table's statistics predate the run
+-- and know no PROCESSING invoice, and a `v.status in (...)` guard (the statement before 0e5cdfe)
+-- was planned as a scan of every PROCESSING invoice of the run per batch, 5.7-9.5 CPU-ms per
+-- invoice on the 10,000,000-invoice benchmark database (bench/analysis.md). ChargePathPlanTest
+-- keeps every charge-path statement on invoice_pkey under such statistics.
 with input as (
   select * from unnest(:invoices::bigint[], :attempts::bigint[], :calls::int[], :outcomes::text[], :refs::text[],
                        :statuses::text[], :paid::text[], :next::text[], :failures::text[], :reasons::text[], :codes::text[])
