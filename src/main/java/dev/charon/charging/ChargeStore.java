@@ -1,5 +1,6 @@
 package dev.charon.charging;
 
+import dev.charon.db.SqlArray;
 import dev.charon.db.SqlFiles;
 import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.invoice.domain.InvoiceTransition.StatusChange;
@@ -22,6 +23,8 @@ import org.jdbi.v3.core.Handle;
  * deadlocking.
  */
 public final class ChargeStore {
+
+  private static final HexFormat HEX = HexFormat.of();
 
   /** An attempt ready to be sent: its key, what to charge, how often the key was handed out. */
   public record OpenAttempt(
@@ -100,8 +103,8 @@ public final class ChargeStore {
     var ids = invoiceIds.stream().distinct().sorted().toArray(Long[]::new);
     var rows = new HashMap<Long, Row>();
     h.createQuery(SqlFiles.get("charging/open-lock"))
-        .bind("ids", ids)
-        .bind("hard", HARD_CODES)
+        .bind("ids", SqlArray.bigints(ids))
+        .bind("hard", SqlArray.texts(HARD_CODES))
         .map(
             (rs, ctx) ->
                 new Row(
@@ -131,7 +134,7 @@ public final class ChargeStore {
       // retry task could move a stale one back to PROCESSING and enqueue a fresh request between
       // the read and this delete, which would then delete that request and strand the invoice.
       h.createUpdate(SqlFiles.get("charging/open-drop-stale"))
-          .bind("ids", stale.toArray(Long[]::new))
+          .bind("ids", SqlArray.bigints(stale.toArray(Long[]::new)))
           .execute();
     }
     var attempts = new ArrayList<OpenAttempt>();
@@ -140,7 +143,7 @@ public final class ChargeStore {
     }
     // Reconciliation: an attempt left UNKNOWN by an earlier delivery is sent again with its key.
     h.createQuery(SqlFiles.get("charging/open-reconcile"))
-        .bind("ids", rows.keySet().toArray(Long[]::new))
+        .bind("ids", SqlArray.bigints(rows.keySet().toArray(Long[]::new)))
         .bind("worker", worker)
         .map(
             (rs, ctx) -> {
@@ -177,19 +180,18 @@ public final class ChargeStore {
       ids[i] = row.id();
       numbers[i] = row.attemptCount() + 1;
       // Unique across databases too: a provider's key store may outlive a demo database.
-      keys[i] =
-          "inv%d-att%d-%s"
-              .formatted(row.id(), numbers[i], HexFormat.of().toHexDigits(random.nextLong()));
+      // Concatenated, not String.format: formatting parsed the pattern again for every attempt.
+      keys[i] = "inv" + row.id() + "-att" + numbers[i] + "-" + HEX.toHexDigits(random.nextLong());
       amounts[i] = row.amount().minorUnits();
       currencies[i] = row.amount().currency().name();
     }
     var created =
         h.createQuery(SqlFiles.get("charging/open-insert"))
-            .bind("ids", ids)
-            .bind("numbers", numbers)
-            .bind("keys", keys)
-            .bind("amounts", amounts)
-            .bind("currencies", currencies)
+            .bind("ids", SqlArray.bigints(ids))
+            .bind("numbers", SqlArray.ints(numbers))
+            .bind("keys", SqlArray.texts(keys))
+            .bind("amounts", SqlArray.bigints(amounts))
+            .bind("currencies", SqlArray.texts(currencies))
             .bind("worker", worker)
             .map(
                 (rs, ctx) -> {
@@ -252,17 +254,17 @@ public final class ChargeStore {
     return new java.util.HashSet<>(
         h
             .createQuery(SqlFiles.get("charging/settle"))
-            .bind("invoices", invoices)
-            .bind("attempts", attempts)
-            .bind("calls", calls)
-            .bind("outcomes", outcomes)
-            .bind("refs", references)
-            .bind("statuses", statuses)
-            .bind("paid", paid)
-            .bind("next", next)
-            .bind("failures", failures)
-            .bind("reasons", reasons)
-            .bind("codes", codes)
+            .bind("invoices", SqlArray.bigints(invoices))
+            .bind("attempts", SqlArray.bigints(attempts))
+            .bind("calls", SqlArray.ints(calls))
+            .bind("outcomes", SqlArray.texts(outcomes))
+            .bind("refs", SqlArray.texts(references))
+            .bind("statuses", SqlArray.texts(statuses))
+            .bind("paid", SqlArray.texts(paid))
+            .bind("next", SqlArray.texts(next))
+            .bind("failures", SqlArray.texts(failures))
+            .bind("reasons", SqlArray.texts(reasons))
+            .bind("codes", SqlArray.texts(codes))
             .bind("worker", worker)
             .mapTo(Integer.class)
             .list()
@@ -296,11 +298,11 @@ public final class ChargeStore {
     }
     lockInvoices(h, invoices);
     h.createUpdate(SqlFiles.get("charging/defer"))
-        .bind("invoices", invoices)
-        .bind("attempts", attempts)
-        .bind("calls", calls)
-        .bind("at", at)
-        .bind("reasons", reasons)
+        .bind("invoices", SqlArray.bigints(invoices))
+        .bind("attempts", SqlArray.bigints(attempts))
+        .bind("calls", SqlArray.ints(calls))
+        .bind("at", SqlArray.texts(at))
+        .bind("reasons", SqlArray.texts(reasons))
         .execute();
   }
 
@@ -308,7 +310,7 @@ public final class ChargeStore {
     var sorted = ids.clone();
     java.util.Arrays.sort(sorted);
     h.createQuery(SqlFiles.get("charging/lock-invoices"))
-        .bind("ids", sorted)
+        .bind("ids", SqlArray.bigints(sorted))
         .mapTo(Long.class)
         .list();
   }
