@@ -1,7 +1,6 @@
 package dev.charon.charging;
 
-import dev.charon.db.SqlArray;
-import dev.charon.db.SqlFiles;
+import dev.charon.db.PlainSql;
 import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.invoice.domain.InvoiceTransition.StatusChange;
 import dev.charon.money.Currency;
@@ -102,11 +101,12 @@ public final class ChargeStore {
   Opened open(Handle h, List<Long> invoiceIds, String worker) {
     var ids = invoiceIds.stream().distinct().sorted().toArray(Long[]::new);
     var rows = new HashMap<Long, Row>();
-    h.createQuery(SqlFiles.get("charging/open-lock"))
-        .bind("ids", SqlArray.bigints(ids))
-        .bind("hard", SqlArray.texts(HARD_CODES))
-        .map(
-            (rs, ctx) ->
+    PlainSql.of("charging/open-lock")
+        .with(h)
+        .bind("ids", ids)
+        .bind("hard", HARD_CODES)
+        .forEach(
+            rs ->
                 new Row(
                     rs.getLong("id"),
                     rs.getLong("customer_id"),
@@ -116,8 +116,7 @@ public final class ChargeStore {
                     rs.getInt("declines"),
                     rs.getInt("unavailable"),
                     rs.getBoolean("processing"),
-                    rs.getString("customer_reference")))
-        .forEach(
+                    rs.getString("customer_reference")),
             row -> {
               if (row.processing()) {
                 rows.put(row.id(), row);
@@ -133,20 +132,22 @@ public final class ChargeStore {
       // Every invoice of the batch is locked above, not only the PROCESSING ones: otherwise the
       // retry task could move a stale one back to PROCESSING and enqueue a fresh request between
       // the read and this delete, which would then delete that request and strand the invoice.
-      h.createUpdate(SqlFiles.get("charging/open-drop-stale"))
-          .bind("ids", SqlArray.bigints(stale.toArray(Long[]::new)))
-          .execute();
+      PlainSql.of("charging/open-drop-stale")
+          .with(h)
+          .bind("ids", stale.toArray(Long[]::new))
+          .update();
     }
     var attempts = new ArrayList<OpenAttempt>();
     if (rows.isEmpty()) {
       return new Opened(attempts, stale);
     }
     // Reconciliation: an attempt left UNKNOWN by an earlier delivery is sent again with its key.
-    h.createQuery(SqlFiles.get("charging/open-reconcile"))
-        .bind("ids", SqlArray.bigints(rows.keySet().toArray(Long[]::new)))
+    PlainSql.of("charging/open-reconcile")
+        .with(h)
+        .bind("ids", rows.keySet().toArray(Long[]::new))
         .bind("worker", worker)
-        .map(
-            (rs, ctx) -> {
+        .forEach(
+            rs -> {
               var row = rows.remove(rs.getLong("invoice_id"));
               return new OpenAttempt(
                   rs.getLong("id"),
@@ -158,8 +159,8 @@ public final class ChargeStore {
                   row.declines(),
                   row.unavailable(),
                   row.customerReference());
-            })
-        .forEach(attempts::add);
+            },
+            attempts::add);
     if (!rows.isEmpty()) {
       attempts.addAll(insertAttempts(h, new ArrayList<>(rows.values()), worker));
     }
@@ -186,15 +187,16 @@ public final class ChargeStore {
       currencies[i] = row.amount().currency().name();
     }
     var created =
-        h.createQuery(SqlFiles.get("charging/open-insert"))
-            .bind("ids", SqlArray.bigints(ids))
-            .bind("numbers", SqlArray.ints(numbers))
-            .bind("keys", SqlArray.texts(keys))
-            .bind("amounts", SqlArray.bigints(amounts))
-            .bind("currencies", SqlArray.texts(currencies))
+        PlainSql.of("charging/open-insert")
+            .with(h)
+            .bind("ids", ids)
+            .bind("numbers", numbers)
+            .bind("keys", keys)
+            .bind("amounts", amounts)
+            .bind("currencies", currencies)
             .bind("worker", worker)
-            .map(
-                (rs, ctx) -> {
+            .list(
+                rs -> {
                   var row = byId.get(rs.getLong("invoice_id"));
                   return new OpenAttempt(
                       rs.getLong("id"),
@@ -206,8 +208,7 @@ public final class ChargeStore {
                       row.declines(),
                       row.unavailable(),
                       row.customerReference());
-                })
-            .list();
+                });
     return created;
   }
 
@@ -252,24 +253,22 @@ public final class ChargeStore {
     // position, not by invoice): a batch may hold two results for one attempt, from duplicate
     // deliveries, of which the guard lets only one through.
     return new java.util.HashSet<>(
-        h
-            .createQuery(SqlFiles.get("charging/settle"))
-            .bind("invoices", SqlArray.bigints(invoices))
-            .bind("attempts", SqlArray.bigints(attempts))
-            .bind("calls", SqlArray.ints(calls))
-            .bind("outcomes", SqlArray.texts(outcomes))
-            .bind("refs", SqlArray.texts(references))
-            .bind("statuses", SqlArray.texts(statuses))
-            .bind("paid", SqlArray.texts(paid))
-            .bind("next", SqlArray.texts(next))
-            .bind("failures", SqlArray.texts(failures))
-            .bind("reasons", SqlArray.texts(reasons))
-            .bind("codes", SqlArray.texts(codes))
+        PlainSql.of("charging/settle")
+            .with(h)
+            .bind("invoices", invoices)
+            .bind("attempts", attempts)
+            .bind("calls", calls)
+            .bind("outcomes", outcomes)
+            .bind("refs", references)
+            .bind("statuses", statuses)
+            .bind("paid", paid)
+            .bind("next", next)
+            .bind("failures", failures)
+            .bind("reasons", reasons)
+            .bind("codes", codes)
             .bind("worker", worker)
-            .mapTo(Integer.class)
-            .list()
+            .list(rs -> finals.get(rs.getInt(1) - 1))
             .stream()
-            .map(ord -> finals.get(ord - 1))
             .toList());
   }
 
@@ -297,21 +296,19 @@ public final class ChargeStore {
       reasons[i] = d.reason();
     }
     lockInvoices(h, invoices);
-    h.createUpdate(SqlFiles.get("charging/defer"))
-        .bind("invoices", SqlArray.bigints(invoices))
-        .bind("attempts", SqlArray.bigints(attempts))
-        .bind("calls", SqlArray.ints(calls))
-        .bind("at", SqlArray.texts(at))
-        .bind("reasons", SqlArray.texts(reasons))
-        .execute();
+    PlainSql.of("charging/defer")
+        .with(h)
+        .bind("invoices", invoices)
+        .bind("attempts", attempts)
+        .bind("calls", calls)
+        .bind("at", at)
+        .bind("reasons", reasons)
+        .update();
   }
 
   private static void lockInvoices(Handle h, Long[] ids) {
     var sorted = ids.clone();
     java.util.Arrays.sort(sorted);
-    h.createQuery(SqlFiles.get("charging/lock-invoices"))
-        .bind("ids", SqlArray.bigints(sorted))
-        .mapTo(Long.class)
-        .list();
+    PlainSql.of("charging/lock-invoices").with(h).bind("ids", sorted).run();
   }
 }
