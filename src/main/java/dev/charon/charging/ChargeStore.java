@@ -1,6 +1,6 @@
 package dev.charon.charging;
 
-import dev.charon.db.SqlFiles;
+import dev.charon.db.PlainSql;
 import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.invoice.domain.InvoiceTransition.StatusChange;
 import dev.charon.money.Currency;
@@ -22,6 +22,8 @@ import org.jdbi.v3.core.Handle;
  * deadlocking.
  */
 public final class ChargeStore {
+
+  private static final HexFormat HEX = HexFormat.of();
 
   /** An attempt ready to be sent: its key, what to charge, how often the key was handed out. */
   public record OpenAttempt(
@@ -99,11 +101,12 @@ public final class ChargeStore {
   Opened open(Handle h, List<Long> invoiceIds, String worker) {
     var ids = invoiceIds.stream().distinct().sorted().toArray(Long[]::new);
     var rows = new HashMap<Long, Row>();
-    h.createQuery(SqlFiles.get("charging/open-lock"))
+    PlainSql.of("charging/open-lock")
+        .with(h)
         .bind("ids", ids)
         .bind("hard", HARD_CODES)
-        .map(
-            (rs, ctx) ->
+        .forEach(
+            rs ->
                 new Row(
                     rs.getLong("id"),
                     rs.getLong("customer_id"),
@@ -113,8 +116,7 @@ public final class ChargeStore {
                     rs.getInt("declines"),
                     rs.getInt("unavailable"),
                     rs.getBoolean("processing"),
-                    rs.getString("customer_reference")))
-        .forEach(
+                    rs.getString("customer_reference")),
             row -> {
               if (row.processing()) {
                 rows.put(row.id(), row);
@@ -130,20 +132,22 @@ public final class ChargeStore {
       // Every invoice of the batch is locked above, not only the PROCESSING ones: otherwise the
       // retry task could move a stale one back to PROCESSING and enqueue a fresh request between
       // the read and this delete, which would then delete that request and strand the invoice.
-      h.createUpdate(SqlFiles.get("charging/open-drop-stale"))
+      PlainSql.of("charging/open-drop-stale")
+          .with(h)
           .bind("ids", stale.toArray(Long[]::new))
-          .execute();
+          .update();
     }
     var attempts = new ArrayList<OpenAttempt>();
     if (rows.isEmpty()) {
       return new Opened(attempts, stale);
     }
     // Reconciliation: an attempt left UNKNOWN by an earlier delivery is sent again with its key.
-    h.createQuery(SqlFiles.get("charging/open-reconcile"))
+    PlainSql.of("charging/open-reconcile")
+        .with(h)
         .bind("ids", rows.keySet().toArray(Long[]::new))
         .bind("worker", worker)
-        .map(
-            (rs, ctx) -> {
+        .forEach(
+            rs -> {
               var row = rows.remove(rs.getLong("invoice_id"));
               return new OpenAttempt(
                   rs.getLong("id"),
@@ -155,8 +159,8 @@ public final class ChargeStore {
                   row.declines(),
                   row.unavailable(),
                   row.customerReference());
-            })
-        .forEach(attempts::add);
+            },
+            attempts::add);
     if (!rows.isEmpty()) {
       attempts.addAll(insertAttempts(h, new ArrayList<>(rows.values()), worker));
     }
@@ -177,22 +181,22 @@ public final class ChargeStore {
       ids[i] = row.id();
       numbers[i] = row.attemptCount() + 1;
       // Unique across databases too: a provider's key store may outlive a demo database.
-      keys[i] =
-          "inv%d-att%d-%s"
-              .formatted(row.id(), numbers[i], HexFormat.of().toHexDigits(random.nextLong()));
+      // Concatenated, not String.format: formatting parsed the pattern again for every attempt.
+      keys[i] = "inv" + row.id() + "-att" + numbers[i] + "-" + HEX.toHexDigits(random.nextLong());
       amounts[i] = row.amount().minorUnits();
       currencies[i] = row.amount().currency().name();
     }
     var created =
-        h.createQuery(SqlFiles.get("charging/open-insert"))
+        PlainSql.of("charging/open-insert")
+            .with(h)
             .bind("ids", ids)
             .bind("numbers", numbers)
             .bind("keys", keys)
             .bind("amounts", amounts)
             .bind("currencies", currencies)
             .bind("worker", worker)
-            .map(
-                (rs, ctx) -> {
+            .list(
+                rs -> {
                   var row = byId.get(rs.getLong("invoice_id"));
                   return new OpenAttempt(
                       rs.getLong("id"),
@@ -204,8 +208,7 @@ public final class ChargeStore {
                       row.declines(),
                       row.unavailable(),
                       row.customerReference());
-                })
-            .list();
+                });
     return created;
   }
 
@@ -250,8 +253,8 @@ public final class ChargeStore {
     // position, not by invoice): a batch may hold two results for one attempt, from duplicate
     // deliveries, of which the guard lets only one through.
     return new java.util.HashSet<>(
-        h
-            .createQuery(SqlFiles.get("charging/settle"))
+        PlainSql.of("charging/settle")
+            .with(h)
             .bind("invoices", invoices)
             .bind("attempts", attempts)
             .bind("calls", calls)
@@ -264,10 +267,8 @@ public final class ChargeStore {
             .bind("reasons", reasons)
             .bind("codes", codes)
             .bind("worker", worker)
-            .mapTo(Integer.class)
-            .list()
+            .list(rs -> finals.get(rs.getInt(1) - 1))
             .stream()
-            .map(ord -> finals.get(ord - 1))
             .toList());
   }
 
@@ -295,21 +296,19 @@ public final class ChargeStore {
       reasons[i] = d.reason();
     }
     lockInvoices(h, invoices);
-    h.createUpdate(SqlFiles.get("charging/defer"))
+    PlainSql.of("charging/defer")
+        .with(h)
         .bind("invoices", invoices)
         .bind("attempts", attempts)
         .bind("calls", calls)
         .bind("at", at)
         .bind("reasons", reasons)
-        .execute();
+        .update();
   }
 
   private static void lockInvoices(Handle h, Long[] ids) {
     var sorted = ids.clone();
     java.util.Arrays.sort(sorted);
-    h.createQuery(SqlFiles.get("charging/lock-invoices"))
-        .bind("ids", sorted)
-        .mapTo(Long.class)
-        .list();
+    PlainSql.of("charging/lock-invoices").with(h).bind("ids", sorted).run();
   }
 }

@@ -1,6 +1,6 @@
 package dev.charon.charging;
 
-import dev.charon.db.SqlFiles;
+import dev.charon.db.PlainSql;
 import java.time.Duration;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
@@ -82,12 +82,12 @@ public final class PostgresChargeQueue implements ChargeQueue {
 
   // sql/charging/claim.sql says why the pick is a materialized CTE that locks the invoice too.
   private List<Delivery> claim(Handle h, int max) {
-    return h.createQuery(SqlFiles.get("charging/claim"))
+    return PlainSql.of("charging/claim")
+        .with(h)
         .bind("owner", owner)
         .bind("lease", lease.toMillis())
         .bind("max", max)
-        .map((rs, ctx) -> new Delivery(rs.getLong("id"), rs.getLong("invoice_id"), 0))
-        .list();
+        .list(rs -> new Delivery(rs.getLong("id"), rs.getLong("invoice_id"), 0));
   }
 
   @Override

@@ -56,6 +56,21 @@ class HttpPaymentProviderTest {
   }
 
   @Test
+  void the_request_body_is_the_charge_as_json() throws IOException {
+    var body =
+        HttpPaymentProvider.body(
+            new ChargeRequest(
+                Long.MAX_VALUE, 7, Money.ofMinor(123_456_789_012L, Currency.JPY), "k-body"));
+
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+    assertThat(json.path("invoiceId").asLong()).isEqualTo(Long.MAX_VALUE);
+    assertThat(json.path("customerId").asLong()).isEqualTo(7);
+    assertThat(json.path("amountMinor").asLong()).isEqualTo(123_456_789_012L);
+    assertThat(json.path("currency").asText()).isEqualTo("JPY");
+    assertThat(json.size()).isEqualTo(4);
+  }
+
+  @Test
   void created_is_charged_with_the_gateway_charge_id() {
     var outcome = provider.charge(request("k-1", 2));
 
