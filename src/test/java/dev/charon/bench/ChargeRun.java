@@ -87,6 +87,7 @@ final class ChargeRun {
                   ctx.cluster.postmasterPid(),
                   db)
               .open();
+      var steady = new Steady(window, db);
       var bill =
           ctx.procs.run(
               name + ".bill",
@@ -100,6 +101,7 @@ final class ChargeRun {
                           + "select count(*) from invoice where billing_run_id is not null and status <> 'PROCESSING'"),
               Duration.ofSeconds(120));
       window.close();
+      steady.close();
       var taken = statements == null ? null : statements.take();
       started.dumpJfr();
       var jvmNode = profile.putObject("jvm");
@@ -116,6 +118,7 @@ final class ChargeRun {
       Procs.sleep(1500); // the backends' table statistics reach pg_stat_user_tables when they exit
       var charged = Measure.outcomes(ctx.cluster.sql, db, node);
       window.write(node, charged, List.of("workers", "producer"));
+      steady.write(node, charged);
       if (taken != null) {
         PgStatements.write(profile, taken, charged, window);
       }
@@ -152,6 +155,94 @@ final class ChargeRun {
             target.put("jfr_error", String.valueOf(e));
           }
         });
+  }
+
+  /**
+   * The window's second part: from the moment a quarter of the run is settled to its end. A
+   * 20,000-invoice window is short enough that the JIT compiling the hot path is half the worker's
+   * and the gateway's CPU (issue 17's profile); a worker charges for hours on the 1st of a month,
+   * so this part is the cost per invoice of a warm process. The producer's cost is the whole run's
+   * (it produces at the start).
+   */
+  private final class Steady {
+    private final Window whole;
+    private final String db;
+    private final Thread watcher;
+    private volatile Window window;
+    private volatile long settledAtOpen;
+    private volatile boolean closed;
+
+    Steady(Window whole, String db) {
+      this.whole = whole;
+      this.db = db;
+      watcher = Thread.ofPlatform().name("bench-steady").daemon().start(this::watch);
+    }
+
+    /**
+     * Polls on one connection, kept open until the window closes: a connection per poll would start
+     * and end a backend every 50 ms, and a backend's CPU moves to the postmaster's account when it
+     * exits, inside the window.
+     */
+    private void watch() {
+      try (var c = ctx.cluster.sql.connect(db);
+          var s = c.createStatement()) {
+        while (!closed) {
+          try (var rs =
+              s.executeQuery(
+                  PgStatements.HARNESS
+                      + "select count(*) from invoice where billing_run_id is not null and status <> 'PROCESSING'")) {
+            rs.next();
+            long n = rs.getLong(1);
+            if (window == null && n >= invoices / 4) {
+              settledAtOpen = n;
+              window = new Window(whole.groupsForSteady(), ctx.cluster.postmasterPid(), db).open();
+            }
+          }
+          Thread.sleep(window == null ? 50 : 1_000);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.sql.SQLException | RuntimeException e) {
+        Bench.log("%s: steady window: %s", name, e);
+      }
+    }
+
+    void close() {
+      if (window != null) {
+        window.close();
+      }
+      closed = true;
+      try {
+        watcher.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    void write(ObjectNode node, long charged) {
+      var out = node.putObject("steady");
+      if (window == null) {
+        out.put("error", "the run ended before a quarter of it was settled");
+        return;
+      }
+      long n = charged - settledAtOpen;
+      out.put("from_settled", settledAtOpen);
+      out.put("invoices", n);
+      out.put("window_s", Bench.round(window.wallSeconds, 2));
+      out.put("invoices_per_s", Bench.round(n / Math.max(0.001, window.wallSeconds), 0));
+      var per = out.putObject("cpu_ms_per_invoice");
+      double charon = 0;
+      for (var group : List.of("workers", "gateway", "postgres_backends", "postgres_other")) {
+        double ms = n == 0 ? 0 : window.seconds(group) * 1000 / n;
+        per.put(group, Bench.round(ms, 3));
+        if (!group.equals("gateway")) {
+          charon += ms;
+        }
+      }
+      double producer = node.path("cpu_ms_per_invoice").path("producer").asDouble();
+      per.put("producer", producer);
+      per.put("charon", Bench.round(charon + producer, 3));
+    }
   }
 
   /** The gateway and workers of one scenario. */

@@ -51,6 +51,11 @@ final class Window {
     return this;
   }
 
+  /** The process groups this window measures, for a second window over part of it. */
+  Map<String, List<Long>> groupsForSteady() {
+    return groups;
+  }
+
   /** Adds CPU seconds measured outside the window's samples (a one-shot process). */
   void add(String group, double seconds) {
     used.merge(group, seconds, Double::sum);
