@@ -377,6 +377,31 @@ final class Report {
               .append(").\n\n");
     }
     var cpu = s.path("cpu_s");
+    var steady = s.path("steady");
+    if (steady.has("invoices")) {
+      var c = steady.path("cpu_ms_per_invoice");
+      b.append("Steady part (from ")
+          .append(num(steady.path("from_settled")))
+          .append(" invoices settled to the end: ")
+          .append(num(steady.path("invoices")))
+          .append(" invoices in ")
+          .append(steady.path("window_s").asText())
+          .append(" s, ")
+          .append(num(steady.path("invoices_per_s")))
+          .append(" invoices/s), CPU-ms per invoice: workers ")
+          .append(c.path("workers").asText())
+          .append(", PostgreSQL backends ")
+          .append(c.path("postgres_backends").asText())
+          .append(", PostgreSQL other ")
+          .append(c.path("postgres_other").asText())
+          .append(", producer (whole run) ")
+          .append(c.path("producer").asText())
+          .append(", **Charon ")
+          .append(c.path("charon").asText())
+          .append("**; gateway ")
+          .append(c.path("gateway").asText())
+          .append(".\n\n");
+    }
     b.append("CPU seconds in the window: ");
     cpu.fields()
         .forEachRemaining(
