@@ -180,11 +180,7 @@ final class BigDatabase {
                 started.env,
                 ctx.charon(List.of(), "bill", "--period", ctx.period, "--workers", "0"),
                 Duration.ofMinutes(Math.max(5, due / 500)),
-                () ->
-                    sql.number(
-                        db,
-                        PgStatements.HARNESS
-                            + "select count(*) from invoice where billing_run_id is not null and status <> 'PROCESSING'"),
+                () -> sql.number(db, ChargeRun.settledSql()),
                 Duration.ofSeconds(120));
         window.close();
         var taken = statements == null ? null : statements.take();
