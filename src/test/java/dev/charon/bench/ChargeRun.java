@@ -205,6 +205,8 @@ final class ChargeRun {
               window = new Window(whole.groupsForSteady(), ctx.cluster.postmasterPid(), db).open();
             }
           }
+          // Real time on purpose: the harness watches a real run; after the window opens it only
+          // keeps its connection (and so its backend) alive until the window closes.
           Thread.sleep(window == null ? 50 : 1_000);
         }
       } catch (InterruptedException e) {
