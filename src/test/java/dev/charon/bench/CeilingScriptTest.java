@@ -23,8 +23,14 @@ class CeilingScriptTest {
         Files.readString(Path.of("src/main/java/dev/charon/charging/ChargeStore.java"))
             + Files.readString(
                 Path.of("src/main/java/dev/charon/charging/PostgresChargeQueue.java"));
+    // The charge path runs its statements through PlainSql (plain JDBC), which loads them with
+    // SqlFiles like every other statement.
+    assertThat(Files.readString(Path.of("src/main/java/dev/charon/db/PlainSql.java")))
+        .contains("SqlFiles.get(n)");
     for (var name : CeilingScript.HAPPY_PATH) {
-      assertThat(engine).as(name).contains("SqlFiles.get(\"" + name + "\")");
+      assertThat(engine)
+          .as(name)
+          .containsAnyOf("SqlFiles.get(\"" + name + "\")", "PlainSql.of(\"" + name + "\")");
     }
     assertThat(Files.readString(Path.of("src/main/java/dev/charon/billing/DueInvoices.java")))
         .contains("SqlFiles.get(\"billing/produce\")");
