@@ -1,18 +1,18 @@
 package dev.charon.charging;
 
+import dev.charon.db.Lineage;
 import dev.charon.db.PlainSql;
 import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.invoice.domain.InvoiceTransition.StatusChange;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import dev.charon.payment.domain.DeclineCode;
+import dev.charon.payment.domain.IdempotencyKeys;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -23,7 +23,8 @@ import org.jdbi.v3.core.Handle;
  */
 public final class ChargeStore {
 
-  private static final HexFormat HEX = HexFormat.of();
+  // Loaded from the lineage table on the first open: the secret never changes for a database.
+  private volatile IdempotencyKeys keys;
 
   /** An attempt ready to be sent: its key, what to charge, how often the key was handed out. */
   public record OpenAttempt(
@@ -167,22 +168,31 @@ public final class ChargeStore {
     return new Opened(attempts, stale);
   }
 
+  private IdempotencyKeys keys(Handle h) {
+    var loaded = keys;
+    if (loaded == null) {
+      loaded = new IdempotencyKeys(Lineage.secret(h));
+      keys = loaded;
+    }
+    return loaded;
+  }
+
   private List<OpenAttempt> insertAttempts(Handle h, List<Row> rows, String worker) {
     var byId = new HashMap<Long, Row>();
     var ids = new Long[rows.size()];
     var numbers = new Integer[rows.size()];
-    var keys = new String[rows.size()];
+    var sent = new String[rows.size()];
     var amounts = new Long[rows.size()];
     var currencies = new String[rows.size()];
-    var random = ThreadLocalRandom.current();
+    var keys = keys(h);
     for (int i = 0; i < rows.size(); i++) {
       var row = rows.get(i);
       byId.put(row.id(), row);
       ids[i] = row.id();
       numbers[i] = row.attemptCount() + 1;
-      // Unique across databases too: a provider's key store may outlive a demo database.
-      // Concatenated, not String.format: formatting parsed the pattern again for every attempt.
-      keys[i] = "inv" + row.id() + "-att" + numbers[i] + "-" + HEX.toHexDigits(random.nextLong());
+      // Derived, not drawn: an attempt recreated after the database lost it (failover, restore)
+      // sends the same key, and the provider replays its first answer.
+      sent[i] = keys.charge(row.id(), numbers[i], row.customerId(), row.amount());
       amounts[i] = row.amount().minorUnits();
       currencies[i] = row.amount().currency().name();
     }
@@ -191,7 +201,7 @@ public final class ChargeStore {
             .with(h)
             .bind("ids", ids)
             .bind("numbers", numbers)
-            .bind("keys", keys)
+            .bind("keys", sent)
             .bind("amounts", amounts)
             .bind("currencies", currencies)
             .bind("worker", worker)

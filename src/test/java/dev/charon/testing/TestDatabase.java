@@ -76,6 +76,13 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     // Nothing to do on a copy of the template, unless a migration came since: then it is applied.
     Database.migrate(dataSource);
     jdbi = Jdbi.create(dataSource);
+    // A copy of the template would share its lineage secret with every other test database; each
+    // test database is a deployment of its own, so it draws its own, as a fresh migration does.
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                "update lineage set secret ="
+                    + " replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')"));
   }
 
   @Override
@@ -140,8 +147,8 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
   }
 
   /**
-   * Empties every table Charon writes (not the migration history, currencies or API keys),
-   * restarting their ids. Only tables with rows are truncated: TRUNCATE gives each table and index
+   * Empties every table Charon writes (not the migration history, currencies, API keys or the
+   * lineage secret), restarting their ids. Only tables with rows are truncated: TRUNCATE gives each table and index
    * new files, and all of them took about a second on a loaded machine, before every test.
    */
   public void clean() {
@@ -152,7 +159,7 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
       """
       do $$
       declare
-          kept constant text[] := array['flyway_schema_history', 'currency', 'api_key'];
+          kept constant text[] := array['flyway_schema_history', 'currency', 'api_key', 'lineage'];
           t text;
           has_rows boolean;
           filled text[] := '{}';
