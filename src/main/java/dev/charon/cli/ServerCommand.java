@@ -66,13 +66,25 @@ final class ServerCommand implements Callable<Integer> {
     var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
     var scheduler =
         new BillingScheduler(
-                db.dataSource(),
-                runs,
-                billing,
-                clock,
-                testClockReading(clock),
-                BillingScheduler.defaultName())
-            .start();
+            db.dataSource(),
+            runs,
+            billing,
+            clock,
+            testClockReading(clock),
+            BillingScheduler.defaultName());
+    // Issue 27: the provider's charges the database forgot are adopted by the maintenance task.
+    dev.charon.reconcile.Reconciliation.forProvider(
+            dev.charon.payment.PaymentSettings.from(env),
+            db.jdbi(),
+            env.duration("CHARON_ADOPTION_GRACE", dev.charon.reconcile.Reconciliation.GRACE),
+            metrics)
+        .ifPresentOrElse(
+            r -> scheduler.reconcilingFirst(r::run),
+            () ->
+                System.out.println(
+                    "provider adoption off: no provider ledger (CHARON_GATEWAY_URL or"
+                        + " CHARON_PROVIDER=stripe) for this server"));
+    scheduler.start();
     // With RabbitMQ the server relays the charge-request outbox to the broker; with PostgreSQL
     // workers claim the outbox rows directly.
     var relay =
