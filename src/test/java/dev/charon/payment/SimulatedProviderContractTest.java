@@ -26,7 +26,7 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
     // property of the key, so it is switched off again after the first call.
     return request -> {
       var outcome = sim.charge(request);
-      sim.configure(sim.profile().withTimeoutRate(0));
+      sim.configure(sim.profile().toBuilder().timeoutRate(0).build());
       return outcome;
     };
   }
@@ -39,11 +39,12 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
   @Override
   ChargeRequest declining(String declineCode, long invoiceId, Money amount, String key) {
     sim.configure(
-        FaultProfile.none()
-            .withDeclineRate(1)
-            .withDeclineMix(
+        FaultProfile.builder()
+            .declineRate(1)
+            .declineMix(
                 DeclineMix.only(
-                    dev.charon.payment.domain.DeclineCode.of(declineCode).orElseThrow())));
+                    dev.charon.payment.domain.DeclineCode.of(declineCode).orElseThrow()))
+            .build());
     return new ChargeRequest(invoiceId, invoiceId, amount, key);
   }
 
@@ -60,13 +61,13 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
   @Override
   ChargeRequest unknownCustomer(long invoiceId, Money amount, String key) {
     long customer = 900_000 + invoiceId;
-    sim.configure(FaultProfile.none().withCustomersNotFound(Set.of(customer)));
+    sim.configure(FaultProfile.builder().customersNotFound(Set.of(customer)).build());
     return new ChargeRequest(invoiceId, customer, amount, key);
   }
 
   @Override
   void loseNextResponse() {
-    sim.configure(sim.profile().withTimeoutRate(1));
+    sim.configure(sim.profile().toBuilder().timeoutRate(1).build());
   }
 
   @Override
