@@ -1,7 +1,8 @@
-package dev.charon.payment;
+package dev.charon.payment.fake;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.PaymentProviderException;
 import dev.charon.payment.domain.RefundOutcome;
 import dev.charon.payment.domain.RefundRequest;
 import java.time.Instant;
