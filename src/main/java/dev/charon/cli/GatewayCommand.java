@@ -5,8 +5,8 @@ import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
 import dev.charon.gateway.GatewayServer;
 import dev.charon.gateway.GatewaySettings;
-import dev.charon.payment.DeclineMix;
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.DeclineMix;
+import dev.charon.payment.fake.FaultProfile;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -153,7 +153,8 @@ final class GatewayCommand implements Callable<Integer> {
             populationStart != null ? populationStart : java.time.YearMonth.now(Clock.systemUTC());
         faults =
             faults.withPopulation(
-                dev.charon.payment.Population.standard(populationSeed, start, populationMonths));
+                dev.charon.payment.fake.Population.standard(
+                    populationSeed, start, populationMonths));
       }
     } catch (IllegalArgumentException e) {
       // FaultProfile names its fields (declineRate); the user typed the flag (--decline-rate).

@@ -1,8 +1,8 @@
 package dev.charon.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.charon.payment.DeclineMix;
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.DeclineMix;
+import dev.charon.payment.fake.FaultProfile;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;

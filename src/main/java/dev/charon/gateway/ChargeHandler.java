@@ -1,7 +1,7 @@
 package dev.charon.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.FaultProfile;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.net.StandardSocketOptions;

@@ -2,7 +2,7 @@ package dev.charon.gateway;
 
 import dev.charon.api.JavalinSetup;
 import dev.charon.api.Json;
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.FaultProfile;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;

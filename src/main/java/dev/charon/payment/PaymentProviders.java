@@ -1,5 +1,6 @@
 package dev.charon.payment;
 
+import dev.charon.payment.fake.SimulatedPaymentProvider;
 import dev.charon.payment.stripe.StripePaymentProvider;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -2,6 +2,7 @@ package dev.charon.payment;
 
 import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
+import dev.charon.payment.fake.FaultProfile;
 import dev.charon.payment.stripe.StripeSettings;
 import java.net.URI;
 import java.time.Duration;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
-import dev.charon.payment.FaultProfile;
 import dev.charon.payment.HttpPaymentProvider;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.fake.FaultProfile;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.charon.api.JavalinSetup;
-import dev.charon.payment.DeclineMix;
-import dev.charon.payment.FaultProfile;
 import dev.charon.payment.domain.DeclineCode;
+import dev.charon.payment.fake.DeclineMix;
+import dev.charon.payment.fake.FaultProfile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package dev.charon.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.FaultProfile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,7 @@ package dev.charon.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.FaultProfile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,9 +3,9 @@ package dev.charon.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.charon.payment.FaultProfile;
-import dev.charon.payment.Population;
 import dev.charon.payment.domain.DeclineCode;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.fake.Population;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalDate;

@@ -2,7 +2,7 @@ package dev.charon.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.FaultProfile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

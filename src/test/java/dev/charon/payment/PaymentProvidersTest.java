@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.fake.SimulatedPaymentProvider;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,10 +1,11 @@
-package dev.charon.payment;
+package dev.charon.payment.fake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.PaymentProviderException;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.payment.domain.DeclineCode;

@@ -1,4 +1,4 @@
-package dev.charon.payment;
+package dev.charon.payment.fake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,7 +1,9 @@
-package dev.charon.payment;
+package dev.charon.payment.fake;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.PaymentProvider;
+import dev.charon.payment.PaymentProviderException;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
 import java.time.Clock;
