@@ -169,11 +169,23 @@ create table credit_balance (
     primary key (customer_id, currency)
 );
 
+-- A credit upserts; a consumption only ever meets an existing row (its consumer locked it). An
+-- upsert of a negative amount would fail: insert ... on conflict checks the proposed row against
+-- the balance's check before it finds the conflict.
 create function credit_balance_on_ledger() returns trigger language plpgsql as $$
 begin
-    insert into credit_balance as b (customer_id, currency, balance_minor)
-    values (new.customer_id, new.currency, new.amount_minor)
-    on conflict (customer_id, currency) do update set balance_minor = b.balance_minor + excluded.balance_minor;
+    if new.amount_minor > 0 then
+        insert into credit_balance as b (customer_id, currency, balance_minor)
+        values (new.customer_id, new.currency, new.amount_minor)
+        on conflict (customer_id, currency) do update set balance_minor = b.balance_minor + excluded.balance_minor;
+    else
+        update credit_balance set balance_minor = balance_minor + new.amount_minor
+        where customer_id = new.customer_id and currency = new.currency;
+        if not found then
+            raise exception 'customer % has no % credit balance to consume', new.customer_id, new.currency
+                using errcode = 'check_violation';
+        end if;
+    end if;
     return null;
 end $$;
 
