@@ -169,6 +169,15 @@ public final class BillingRuns {
     if (!subscriptionInvoices.createFor(run.period(), stopRequested).complete()) {
       return find(run.id()).orElseThrow();
     }
+    int credited = due.applyCredit(run.id(), run.period(), run.cutoff(), clock.instant());
+    if (credited > 0) {
+      log.info(
+          "billing run {} for {}: {} invoice(s) took their customer's credit balance",
+          run.id(),
+          run.period(),
+          credited);
+      metrics.counter("charon.credit.applied.invoices").increment(credited);
+    }
     long total = 0;
     int n;
     while ((n = due.enqueueForRun(run.id(), run.period(), run.cutoff(), batchSize)) > 0) {
