@@ -3,6 +3,8 @@ package dev.charon.payment;
 import dev.charon.money.Money;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.RefundOutcome;
+import dev.charon.payment.domain.RefundRequest;
 import dev.charon.payment.fake.DeclineMix;
 import dev.charon.payment.fake.FaultProfile;
 import dev.charon.payment.fake.SimulatedPaymentProvider;
@@ -24,10 +26,20 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
   PaymentProvider provider() {
     // Loses a response once, as configured by loseNextResponse: the simulator's timeout is a
     // property of the key, so it is switched off again after the first call.
-    return request -> {
-      var outcome = sim.charge(request);
-      sim.configure(sim.profile().withTimeoutRate(0));
-      return outcome;
+    return new PaymentProvider() {
+      @Override
+      public ChargeOutcome charge(ChargeRequest request) {
+        var outcome = sim.charge(request);
+        sim.configure(sim.profile().withTimeoutRate(0));
+        return outcome;
+      }
+
+      @Override
+      public RefundOutcome refund(RefundRequest request) {
+        var outcome = sim.refund(request);
+        sim.configure(sim.profile().withTimeoutRate(0));
+        return outcome;
+      }
     };
   }
 
