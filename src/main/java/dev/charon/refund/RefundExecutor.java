@@ -133,7 +133,9 @@ public final class RefundExecutor implements AutoCloseable {
         } catch (java.util.concurrent.ExecutionException e) {
           // A call or record that threw leaves its refund UNKNOWN under a lease that lapses: the
           // next claim sends the same key. That is the crash path, taken on purpose.
-          log.warn("refund call or record failed; the refund is sent again after its lease", e.getCause());
+          log.warn(
+              "refund call or record failed; the refund is sent again after its lease",
+              e.getCause());
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return claimed.size();
@@ -155,7 +157,8 @@ public final class RefundExecutor implements AutoCloseable {
       return;
     }
     var request =
-        new RefundRequest(c.invoiceId(), c.chargeReference(), c.amount(), c.idempotencyKey(), c.reason());
+        new RefundRequest(
+            c.invoiceId(), c.chargeReference(), c.amount(), c.idempotencyKey(), c.reason());
     long started = System.nanoTime();
     var outcome = provider.refund(request);
     latency.record(Duration.ofNanos(System.nanoTime() - started));

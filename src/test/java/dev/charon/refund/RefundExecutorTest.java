@@ -98,7 +98,8 @@ class RefundExecutorTest {
     assertThat(executor.runOnce()).isEqualTo(1);
 
     assertThat(status(first.id())).isEqualTo("SUCCEEDED");
-    assertThat(provider.refundCalls()).singleElement()
+    assertThat(provider.refundCalls())
+        .singleElement()
         .satisfies(
             c -> {
               assertThat(c.idempotencyKey()).isEqualTo(first.idempotencyKey());
@@ -114,22 +115,26 @@ class RefundExecutorTest {
         .isEqualTo("REFUNDED");
     assertThat(one("select refunded_minor from invoice where id = ?", Long.class, invoice))
         .isEqualTo(20_00);
-    assertThat(one("select count(*) from credit_note where kind = 'REFUND' and invoice_id = ?", Long.class, invoice))
+    assertThat(
+            one(
+                "select count(*) from credit_note where kind = 'REFUND' and invoice_id = ?",
+                Long.class,
+                invoice))
         .isEqualTo(2);
     assertThat(one("select count(*) from event_outbox where type = 'invoice.refunded'", Long.class))
         .isEqualTo(2);
     assertThat(
             one(
                 "select count(*) from invoice_history where invoice_id = ? and actor = 'api-key:ops' and reason like 'refund %'",
-                Long.class,
-                invoice))
+                Long.class, invoice))
         .isEqualTo(2);
     assertThat(metrics.counter("charon.refunds", "outcome", "refunded").count()).isEqualTo(2);
   }
 
   @Test
-  void an_executor_dying_between_the_providers_refund_and_its_record_settles_once_with_the_same_key()
-      throws InterruptedException {
+  void
+      an_executor_dying_between_the_providers_refund_and_its_record_settles_once_with_the_same_key()
+          throws InterruptedException {
     long invoice = chargedInvoice(20_00);
     var refund = request(invoice, 7_00);
     provider.crashAfterProcessing(new IllegalStateException("executor killed after the call"));
@@ -201,7 +206,8 @@ class RefundExecutorTest {
     assertThat(failed.status().name()).isEqualTo("FAILED");
     assertThat(failed.failureCode()).isEqualTo("charge_disputed");
     assertThat(failed.failure()).isEqualTo("the charge is disputed");
-    assertThat(one("select status from invoice where id = ?", String.class, invoice)).isEqualTo("PAID");
+    assertThat(one("select status from invoice where id = ?", String.class, invoice))
+        .isEqualTo("PAID");
     assertThat(one("select count(*) from credit_note", Long.class)).isZero();
     // The whole amount is refundable again.
     assertThat(request(invoice, 20_00).refundNo()).isEqualTo(2);

@@ -36,10 +36,14 @@ public record RefundPolicy(Backoff unavailable, Backoff unknown) {
       case RefundOutcome.Refused r -> new Decision.Fail(r.code(), r.message());
       case RefundOutcome.Unavailable u ->
           new Decision.Retry(
-              now.plus(unavailable.delay(calls, random)), "provider unavailable: " + u.why(), untouched);
+              now.plus(unavailable.delay(calls, random)),
+              "provider unavailable: " + u.why(),
+              untouched);
       case RefundOutcome.Unknown u ->
           new Decision.Retry(
-              now.plus(unknown.delay(calls, random)), "outcome unknown, reconciling: " + u.why(), false);
+              now.plus(unknown.delay(calls, random)),
+              "outcome unknown, reconciling: " + u.why(),
+              false);
     };
   }
 }
