@@ -137,25 +137,23 @@ final class GatewayCommand implements Callable<Integer> {
     var settings = GatewaySettings.from(Env.system());
     FaultProfile faults;
     try {
-      faults =
-          new FaultProfile(
-              latencyMs,
-              latencyJitterMs,
-              declineRate,
-              networkErrorRate,
-              timeoutRate,
-              customersNotFound,
-              currencyMismatch,
-              seed,
-              declineMix(declineCodes));
+      var builder =
+          FaultProfile.builder()
+              .latency(latencyMs, latencyJitterMs)
+              .declineRate(declineRate)
+              .networkErrorRate(networkErrorRate)
+              .timeoutRate(timeoutRate)
+              .customersNotFound(customersNotFound)
+              .currencyMismatch(currencyMismatch)
+              .seed(seed)
+              .declineMix(declineMix(declineCodes));
       if (populationSeed != null) {
         var start =
             populationStart != null ? populationStart : java.time.YearMonth.now(Clock.systemUTC());
-        faults =
-            faults.withPopulation(
-                dev.charon.payment.fake.Population.standard(
-                    populationSeed, start, populationMonths));
+        builder.population(
+            dev.charon.payment.fake.Population.standard(populationSeed, start, populationMonths));
       }
+      faults = builder.build();
     } catch (IllegalArgumentException e) {
       // FaultProfile names its fields (declineRate); the user typed the flag (--decline-rate).
       throw new ConfigException(

@@ -33,6 +33,7 @@ final class RefundStore {
       String actor,
       String idempotencyKey,
       int calls,
+      boolean untouched,
       String chargeReference) {}
 
   /** A refund the provider made, as recorded: the note issued and the invoice's new state. */
@@ -67,6 +68,7 @@ final class RefundStore {
                             rs.getString("actor"),
                             rs.getString("idempotency_key"),
                             rs.getInt("calls"),
+                            rs.getBoolean("untouched"),
                             rs.getString("charge_reference")))
                 .list());
   }

@@ -72,7 +72,7 @@ public final class Simulation {
     var testClock = new TestClock(jdbi, clock, runs, ZoneOffset.UTC, Duration.ofMinutes(5));
     var provider =
         new SimulatedPaymentProvider(
-            FaultProfile.none().withSeed(o.seed()).withPopulation(population), clock, d -> {});
+            FaultProfile.builder().seed(o.seed()).population(population).build(), clock, d -> {});
     var policy =
         new ChargePolicy(
                 ChargePolicy.DEFAULT_DUNNING,

@@ -155,7 +155,8 @@ class ChargeEngineTest {
   void a_provider_outage_while_reconciling_keeps_the_key_and_charges_once() {
     // The first call is processed and charged, but its response is lost (a timeout).
     var gateway =
-        new SimulatedPaymentProvider(FaultProfile.none().withTimeoutRate(1.0), clock, d -> {});
+        new SimulatedPaymentProvider(
+            FaultProfile.builder().timeoutRate(1.0).build(), clock, d -> {});
     var engine = engine(gateway);
     long invoice = enqueuedInvoice();
     assertThat(process(engine, invoice)).isInstanceOf(ChargeEngine.Result.Rescheduled.class);

@@ -44,9 +44,10 @@ class TestClockTest {
     var clock = new DatabaseClock(db.jdbi(), Clock.systemUTC(), Duration.ofMillis(50));
     var provider =
         new SimulatedPaymentProvider(
-            FaultProfile.none()
-                .withDeclineRate(1)
-                .withDeclineMix(DeclineMix.only(DeclineCode.INSUFFICIENT_FUNDS)),
+            FaultProfile.builder()
+                .declineRate(1)
+                .declineMix(DeclineMix.only(DeclineCode.INSUFFICIENT_FUNDS))
+                .build(),
             clock,
             d -> {});
     var policy =

@@ -30,7 +30,7 @@ class ChargeThroughputBenchmark {
   void charges_per_second_at_zero_latency() throws Exception {
     int charges = Integer.getInteger("charges", 50_000);
     int clients = Integer.getInteger("clients", 64);
-    var faults = FaultProfile.none().withDeclineRate(0.05);
+    var faults = FaultProfile.builder().declineRate(0.05).build();
     try (var gateway =
             GatewayServer.start(
                 new GatewayServer.Options(

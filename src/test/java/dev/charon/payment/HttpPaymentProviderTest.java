@@ -84,9 +84,10 @@ class HttpPaymentProviderTest {
   @Test
   void payment_required_is_declined_with_the_reason() {
     gateway.configure(
-        FaultProfile.none()
-            .withDeclineRate(1)
-            .withDeclineMix(DeclineMix.only(DeclineCode.EXPIRED_CARD)));
+        FaultProfile.builder()
+            .declineRate(1)
+            .declineMix(DeclineMix.only(DeclineCode.EXPIRED_CARD))
+            .build());
 
     assertThat(provider.charge(request("k-1", 2)))
         .isEqualTo(new ChargeOutcome.Declined("expired_card"));
@@ -95,7 +96,7 @@ class HttpPaymentProviderTest {
   @Test
   void unknown_customer_and_currency_mismatch_map_to_their_outcomes() {
     gateway.configure(
-        FaultProfile.none().withCustomersNotFound(Set.of(5L)).withCurrencyMismatch(Set.of(6L)));
+        FaultProfile.builder().customersNotFound(Set.of(5L)).currencyMismatch(Set.of(6L)).build());
 
     assertThat(provider.charge(request("k-1", 5)))
         .isInstanceOf(ChargeOutcome.CustomerNotFound.class);
@@ -105,7 +106,7 @@ class HttpPaymentProviderTest {
 
   @Test
   void network_error_and_outage_are_unavailable() {
-    gateway.configure(FaultProfile.none().withNetworkErrorRate(1));
+    gateway.configure(FaultProfile.builder().networkErrorRate(1).build());
     assertThat(provider.charge(request("k-1", 2))).isInstanceOf(ChargeOutcome.Unavailable.class);
 
     gateway.configure(FaultProfile.none());
@@ -115,7 +116,7 @@ class HttpPaymentProviderTest {
 
   @Test
   void dropped_response_is_unknown_and_the_same_key_then_returns_the_charge() {
-    gateway.configure(FaultProfile.none().withTimeoutRate(1));
+    gateway.configure(FaultProfile.builder().timeoutRate(1).build());
 
     assertThat(provider.charge(request("k-1", 2))).isInstanceOf(ChargeOutcome.Unknown.class);
 
@@ -125,7 +126,7 @@ class HttpPaymentProviderTest {
 
   @Test
   void request_timeout_is_unknown_although_the_gateway_goes_on_to_charge() {
-    gateway.configure(FaultProfile.none().withLatency(1_000, 0));
+    gateway.configure(FaultProfile.builder().latency(1_000, 0).build());
     try (var impatient = client(Duration.ofMillis(200))) {
       assertThat(impatient.charge(request("k-1", 2))).isInstanceOf(ChargeOutcome.Unknown.class);
     }
@@ -138,7 +139,7 @@ class HttpPaymentProviderTest {
 
   @Test
   void concurrent_duplicate_in_progress_is_unknown() throws Exception {
-    gateway.configure(FaultProfile.none().withLatency(1_000, 0));
+    gateway.configure(FaultProfile.builder().latency(1_000, 0).build());
     try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
       var first = pool.submit(() -> provider.charge(request("k-1", 2)));
       // The first request must be in the gateway before the duplicate: retry until the 409 shows.
@@ -151,7 +152,7 @@ class HttpPaymentProviderTest {
 
   @Test
   void more_calls_at_once_than_pooled_connections_are_all_charged() throws Exception {
-    gateway.configure(FaultProfile.none().withLatency(200, 0));
+    gateway.configure(FaultProfile.builder().latency(200, 0).build());
     try (var two =
             new HttpPaymentProvider(
                 URI.create(gateway.url()), Duration.ofSeconds(2), Duration.ofSeconds(5), 2);

@@ -63,7 +63,16 @@ class PaymentProvidersTest {
                     "CHARON_SIM_SEED", "99")));
 
     assertThat(settings.simulator())
-        .isEqualTo(new FaultProfile(30, 10, 0.05, 0.02, 0.01, Set.of(4L, 5L), Set.of(6L), 99));
+        .isEqualTo(
+            FaultProfile.builder()
+                .latency(30, 10)
+                .declineRate(0.05)
+                .networkErrorRate(0.02)
+                .timeoutRate(0.01)
+                .customersNotFound(Set.of(4L, 5L))
+                .currencyMismatch(Set.of(6L))
+                .seed(99)
+                .build());
   }
 
   @Test

@@ -30,14 +30,14 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
       @Override
       public ChargeOutcome charge(ChargeRequest request) {
         var outcome = sim.charge(request);
-        sim.configure(sim.profile().withTimeoutRate(0));
+        sim.configure(sim.profile().toBuilder().timeoutRate(0).build());
         return outcome;
       }
 
       @Override
       public RefundOutcome refund(RefundRequest request) {
         var outcome = sim.refund(request);
-        sim.configure(sim.profile().withTimeoutRate(0));
+        sim.configure(sim.profile().toBuilder().timeoutRate(0).build());
         return outcome;
       }
     };
@@ -51,11 +51,12 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
   @Override
   ChargeRequest declining(String declineCode, long invoiceId, Money amount, String key) {
     sim.configure(
-        FaultProfile.none()
-            .withDeclineRate(1)
-            .withDeclineMix(
+        FaultProfile.builder()
+            .declineRate(1)
+            .declineMix(
                 DeclineMix.only(
-                    dev.charon.payment.domain.DeclineCode.of(declineCode).orElseThrow())));
+                    dev.charon.payment.domain.DeclineCode.of(declineCode).orElseThrow()))
+            .build());
     return new ChargeRequest(invoiceId, invoiceId, amount, key);
   }
 
@@ -72,13 +73,13 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
   @Override
   ChargeRequest unknownCustomer(long invoiceId, Money amount, String key) {
     long customer = 900_000 + invoiceId;
-    sim.configure(FaultProfile.none().withCustomersNotFound(Set.of(customer)));
+    sim.configure(FaultProfile.builder().customersNotFound(Set.of(customer)).build());
     return new ChargeRequest(invoiceId, customer, amount, key);
   }
 
   @Override
   void loseNextResponse() {
-    sim.configure(sim.profile().withTimeoutRate(1));
+    sim.configure(sim.profile().toBuilder().timeoutRate(1).build());
   }
 
   @Override

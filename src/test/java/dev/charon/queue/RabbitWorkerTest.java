@@ -34,7 +34,7 @@ class RabbitWorkerTest {
   // 50 ms per call and 4 calls per worker: slow enough that the connection drop lands mid-run.
   private final SimulatedPaymentProvider provider =
       new SimulatedPaymentProvider(
-          new FaultProfile(50, 0, 0, 0, 0, java.util.Set.of(), java.util.Set.of(), 1),
+          FaultProfile.builder().latency(50, 0).build(),
           Clock.systemUTC(),
           SimulatedPaymentProvider.Sleeper.REAL);
   private final List<AutoCloseable> started = new ArrayList<>();
