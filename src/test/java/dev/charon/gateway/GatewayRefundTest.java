@@ -179,7 +179,8 @@ class GatewayRefundTest {
 
   @Test
   void ten_concurrent_refunds_of_30_percent_never_refund_more_than_the_charge() throws Exception {
-    try (var gateway = TestGateway.start(journal(), FaultProfile.none().withLatency(20, 10))) {
+    try (var gateway =
+        TestGateway.start(journal(), FaultProfile.builder().latency(20, 10).build())) {
       var charge = chargeId(gateway, "c-1", 1, 10_000);
       var replies = new ArrayList<Future<TestGateway.Reply>>();
       try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
