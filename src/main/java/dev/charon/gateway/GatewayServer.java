@@ -117,18 +117,6 @@ public final class GatewayServer implements AutoCloseable {
     return journal.replayed();
   }
 
-  public FaultProfile faults() {
-    return charges.faults();
-  }
-
-  public void configure(FaultProfile faults) {
-    charges.configure(Objects.requireNonNull(faults, "faults"));
-  }
-
-  public void outage(boolean enabled) {
-    charges.outage(enabled);
-  }
-
   /** Stops taking requests, then lets the journal write what it was given. */
   @Override
   public void close() {

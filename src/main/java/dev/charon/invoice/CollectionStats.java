@@ -18,10 +18,6 @@ public final class CollectionStats {
   private final Jdbi jdbi;
   private final Tallies tallies;
 
-  public CollectionStats(Jdbi jdbi) {
-    this(jdbi, new Tallies(jdbi));
-  }
-
   public CollectionStats(Jdbi jdbi, Tallies tallies) {
     this.jdbi = jdbi;
     this.tallies = tallies;

@@ -37,21 +37,6 @@ public record PaymentSettings(
     STRIPE
   }
 
-  /** The gateway (URL set) or the simulator: the settings before providers were chosen by name. */
-  public PaymentSettings(
-      Optional<URI> gatewayUrl,
-      Duration connectTimeout,
-      Duration requestTimeout,
-      FaultProfile simulator) {
-    this(
-        gatewayUrl.isPresent() ? Provider.GATEWAY : Provider.SIMULATOR,
-        gatewayUrl,
-        connectTimeout,
-        requestTimeout,
-        simulator,
-        Optional.empty());
-  }
-
   public static PaymentSettings from(Env env) {
     var simulator =
         FaultProfile.builder()

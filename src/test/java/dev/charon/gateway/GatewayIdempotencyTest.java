@@ -70,13 +70,13 @@ class GatewayIdempotencyTest {
 
   @Test
   void a_decline_is_a_result_and_is_replayed_too() throws IOException {
-    gateway.server.configure(
+    gateway.admin.configure(
         FaultProfile.builder()
             .declineRate(1)
             .declineMix(DeclineMix.only(DeclineCode.INSUFFICIENT_FUNDS))
             .build());
     var first = gateway.charge("k-1", 1);
-    gateway.server.configure(FaultProfile.none());
+    gateway.admin.configure(FaultProfile.none());
     var again = gateway.charge("k-1", 1);
 
     assertThat(first.status()).isEqualTo(402);
@@ -86,7 +86,7 @@ class GatewayIdempotencyTest {
 
   @Test
   void unknown_customer_and_currency_mismatch_are_422_with_their_outcome() throws IOException {
-    gateway.server.configure(
+    gateway.admin.configure(
         FaultProfile.builder().customersNotFound(Set.of(5L)).currencyMismatch(Set.of(6L)).build());
 
     var notFound = gateway.charge("k-1", 1, 5, 100, "EUR");
@@ -111,7 +111,7 @@ class GatewayIdempotencyTest {
 
   @Test
   void concurrent_duplicate_of_a_key_in_progress_is_409() throws IOException {
-    gateway.server.configure(FaultProfile.builder().latency(1_500, 0).build());
+    gateway.admin.configure(FaultProfile.builder().latency(1_500, 0).build());
     var slow = gateway.chargeAsync("k-1", 1, 2, 100, "EUR");
     await()
         .atMost(Duration.ofSeconds(5))
@@ -122,26 +122,26 @@ class GatewayIdempotencyTest {
     assertThat(duplicate.status()).isEqualTo(409);
     assertThat(duplicate.code()).isEqualTo("request_in_progress");
     assertThat(slow.join().status()).isEqualTo(201);
-    gateway.server.configure(FaultProfile.none());
+    gateway.admin.configure(FaultProfile.none());
     assertThat(gateway.charge("k-1", 1, 2, 100, "EUR").body()).isEqualTo(slow.join().body());
   }
 
   @Test
   void network_error_fails_before_processing_and_stores_nothing() throws IOException {
-    gateway.server.configure(FaultProfile.builder().networkErrorRate(1).build());
+    gateway.admin.configure(FaultProfile.builder().networkErrorRate(1).build());
 
     var failed = gateway.charge("k-1", 1);
 
     assertThat(failed.status()).isEqualTo(503);
     assertThat(failed.code()).isEqualTo("network_error");
     assertThat(gateway.resultsFor(1)).isEmpty();
-    gateway.server.configure(FaultProfile.none());
+    gateway.admin.configure(FaultProfile.none());
     assertThat(gateway.charge("k-1", 1).status()).isEqualTo(201);
   }
 
   @Test
   void timeout_stores_the_charge_drops_the_response_and_a_retry_replays_it() throws IOException {
-    gateway.server.configure(FaultProfile.builder().timeoutRate(1).build());
+    gateway.admin.configure(FaultProfile.builder().timeoutRate(1).build());
 
     assertThatThrownBy(() -> gateway.charge("k-1", 1)).isInstanceOf(IOException.class);
 

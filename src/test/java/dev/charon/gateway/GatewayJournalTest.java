@@ -25,7 +25,7 @@ class GatewayJournalTest {
     TestGateway.Reply charged, declined;
     try (var gateway = TestGateway.start(journal(), FaultProfile.none())) {
       charged = gateway.charge("k-1", 1, 2, 12_345, "EUR");
-      gateway.server.configure(FaultProfile.builder().declineRate(1).build());
+      gateway.admin.configure(FaultProfile.builder().declineRate(1).build());
       declined = gateway.charge("k-2", 2, 3, 500, "USD");
     }
 

@@ -3,6 +3,7 @@ package dev.charon.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.charon.payment.fake.FaultProfile;
+import dev.charon.testing.GatewayAdmin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -23,9 +24,11 @@ final class TestGateway implements AutoCloseable {
           .connectTimeout(Duration.ofSeconds(5))
           .build();
   final GatewayServer server;
+  final GatewayAdmin admin;
 
   private TestGateway(GatewayServer server) {
     this.server = server;
+    this.admin = new GatewayAdmin(server.url());
   }
 
   static TestGateway start(Path journal, FaultProfile faults) {

@@ -7,6 +7,7 @@ import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
 import dev.charon.payment.fake.FaultProfile;
 import dev.charon.payment.fake.SimulatedPaymentProvider;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,7 +24,7 @@ class PaymentProvidersTest {
     assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(settings.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(settings.simulator()).isEqualTo(FaultProfile.none());
-    assertThat(PaymentProviders.create(settings, Clock.systemUTC()))
+    assertThat(PaymentProviders.create(settings, Clock.systemUTC(), new SimpleMeterRegistry()))
         .isInstanceOf(SimulatedPaymentProvider.class);
   }
 
@@ -43,7 +44,7 @@ class PaymentProvidersTest {
     assertThat(settings.gatewayUrl()).contains(URI.create("http://gw:7070"));
     assertThat(settings.connectTimeout()).isEqualTo(Duration.ofMillis(500));
     assertThat(settings.requestTimeout()).isEqualTo(Duration.ofSeconds(3));
-    assertThat(PaymentProviders.create(settings, Clock.systemUTC()))
+    assertThat(PaymentProviders.create(settings, Clock.systemUTC(), new SimpleMeterRegistry()))
         .isInstanceOf(HttpPaymentProvider.class);
   }
 
@@ -117,7 +118,7 @@ class PaymentProvidersTest {
     assertThat(stripe.readTimeout()).isEqualTo(Duration.ofSeconds(3));
     assertThat(stripe.testMode()).isTrue();
     assertThat(stripe.toString()).doesNotContain("sk_test_abc123");
-    assertThat(PaymentProviders.create(settings, Clock.systemUTC()))
+    assertThat(PaymentProviders.create(settings, Clock.systemUTC(), new SimpleMeterRegistry()))
         .isInstanceOf(dev.charon.payment.stripe.StripePaymentProvider.class);
     assertThat(
             PaymentSettings.from(
