@@ -17,6 +17,8 @@ import dev.charon.clock.TestClockRoutes;
 import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
 import dev.charon.console.ConsoleRoutes;
+import dev.charon.credit.CreditNotes;
+import dev.charon.credit.CreditRoutes;
 import dev.charon.customer.CustomerRepository;
 import dev.charon.customer.CustomerRoutes;
 import dev.charon.customer.PaymentMethodRoutes;
@@ -28,6 +30,8 @@ import dev.charon.invoice.CollectionStats;
 import dev.charon.invoice.InvoiceRepository;
 import dev.charon.invoice.InvoiceRoutes;
 import dev.charon.invoice.InvoiceWrites;
+import dev.charon.refund.RefundRoutes;
+import dev.charon.refund.Refunds;
 import dev.charon.subscription.SubscriptionRoutes;
 import dev.charon.subscription.Subscriptions;
 import dev.charon.webhooks.UrlGuard;
@@ -106,6 +110,12 @@ public final class ApiRole {
                     writes,
                     clock,
                     settings.billing().zone()),
+                new RefundRoutes(new Refunds(jdbi, metrics), new InvoiceRepository(jdbi), writes),
+                new CreditRoutes(
+                    new CreditNotes(jdbi, metrics),
+                    new InvoiceRepository(jdbi),
+                    new CustomerRepository(jdbi),
+                    writes),
                 new BillingRunRoutes(runs, writes, clock),
                 new CollectionRoutes(
                     new CollectionStats(jdbi, runs.tallies()), clock, settings.billing().zone()),

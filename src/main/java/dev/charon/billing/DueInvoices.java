@@ -49,6 +49,23 @@ public final class DueInvoices {
         });
   }
 
+  /**
+   * Lets the invoices a run is about to charge consume their customers' credit balances first
+   * (issue 24; the statement says how). Returns how many invoices took credit.
+   */
+  public int applyCredit(long runId, YearMonth period, LocalDate cutoff, Instant now) {
+    return jdbi.inTransaction(
+        h -> {
+          RunLock.shareInTransaction(h, runId);
+          return h.createUpdate(SqlFiles.get("billing/apply-credit"))
+              .bind("cutoff", cutoff)
+              .bind("period", period.toString())
+              .bind("run", runId)
+              .bind("now", java.sql.Timestamp.from(now))
+              .execute();
+        });
+  }
+
   /** Enqueues up to {@code batch} invoices whose retry time has come. */
   public int enqueueRetries(Instant now, int batch) {
     return jdbi.inTransaction(

@@ -18,10 +18,6 @@ public final class CollectionStats {
   private final Jdbi jdbi;
   private final Tallies tallies;
 
-  public CollectionStats(Jdbi jdbi) {
-    this(jdbi, new Tallies(jdbi));
-  }
-
   public CollectionStats(Jdbi jdbi, Tallies tallies) {
     this.jdbi = jdbi;
     this.tallies = tallies;
@@ -62,22 +58,33 @@ public final class CollectionStats {
     return jdbi.withHandle(h -> byPeriod(h, first, last));
   }
 
+  // Refunded and disputed invoices were paid: collected counts them gross, before refunds (the
+  // refunds are in GET /rest/v1/refunds).
+  private static final String WAS_PAID =
+      java.util.stream.Stream.of(
+              InvoiceStatus.PAID,
+              InvoiceStatus.PARTIALLY_REFUNDED,
+              InvoiceStatus.REFUNDED,
+              InvoiceStatus.DISPUTED)
+          .map(st -> "'" + st.name() + "'")
+          .collect(java.util.stream.Collectors.joining(", "));
+
   private static List<Row> byPeriod(Handle h, YearMonth first, YearMonth last) {
     return h.createQuery(
             """
                     select billing_period, currency,
                            sum(invoices)::bigint                                                     as invoices,
-                           coalesce(sum(invoices) filter (where status = 'PAID'), 0)::bigint         as paid,
+                           coalesce(sum(invoices) filter (where status in (%1$s)), 0)::bigint        as paid,
                            coalesce(sum(invoices) filter (where status = 'VOID'), 0)::bigint         as voided,
                            coalesce(sum(amount_minor) filter (where status <> 'VOID'), 0)::bigint    as billed_minor,
-                           coalesce(sum(amount_minor) filter (where status = 'PAID'), 0)::bigint     as collected_minor
-                    from %s t
+                           coalesce(sum(amount_minor) filter (where status in (%1$s)), 0)::bigint    as collected_minor
+                    from %2$s t
                     where billing_period between :first and :last
                     group by billing_period, currency
                     having sum(invoices) <> 0
                     order by billing_period, currency
                     """
-                .formatted(Tallies.INVOICES))
+                .formatted(WAS_PAID, Tallies.INVOICES))
         .bind("first", first.toString())
         .bind("last", last.toString())
         .map(

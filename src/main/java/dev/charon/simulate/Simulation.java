@@ -11,9 +11,9 @@ import dev.charon.charging.domain.Dunning;
 import dev.charon.clock.DatabaseClock;
 import dev.charon.clock.TestClock;
 import dev.charon.customer.PaymentMethods;
-import dev.charon.payment.FaultProfile;
-import dev.charon.payment.Population;
-import dev.charon.payment.SimulatedPaymentProvider;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.fake.Population;
+import dev.charon.payment.fake.SimulatedPaymentProvider;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -72,7 +72,7 @@ public final class Simulation {
     var testClock = new TestClock(jdbi, clock, runs, ZoneOffset.UTC, Duration.ofMinutes(5));
     var provider =
         new SimulatedPaymentProvider(
-            FaultProfile.none().withSeed(o.seed()).withPopulation(population), clock, d -> {});
+            FaultProfile.builder().seed(o.seed()).population(population).build(), clock, d -> {});
     var policy =
         new ChargePolicy(
                 ChargePolicy.DEFAULT_DUNNING,

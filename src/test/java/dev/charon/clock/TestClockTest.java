@@ -12,10 +12,10 @@ import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
 import dev.charon.money.Currency;
-import dev.charon.payment.DeclineMix;
-import dev.charon.payment.FaultProfile;
-import dev.charon.payment.SimulatedPaymentProvider;
 import dev.charon.payment.domain.DeclineCode;
+import dev.charon.payment.fake.DeclineMix;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.fake.SimulatedPaymentProvider;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
@@ -44,9 +44,10 @@ class TestClockTest {
     var clock = new DatabaseClock(db.jdbi(), Clock.systemUTC(), Duration.ofMillis(50));
     var provider =
         new SimulatedPaymentProvider(
-            FaultProfile.none()
-                .withDeclineRate(1)
-                .withDeclineMix(DeclineMix.only(DeclineCode.INSUFFICIENT_FUNDS)),
+            FaultProfile.builder()
+                .declineRate(1)
+                .declineMix(DeclineMix.only(DeclineCode.INSUFFICIENT_FUNDS))
+                .build(),
             clock,
             d -> {});
     var policy =

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.RefundOutcome;
+import dev.charon.payment.domain.RefundRequest;
 import dev.charon.testing.GatewayProcess;
 import dev.charon.testing.Http;
 import java.net.URI;
@@ -50,14 +53,26 @@ class GatewayProviderContractIT extends PaymentProviderContract {
 
   @Override
   PaymentProvider provider() {
-    return request -> {
-      var outcome = client.charge(request);
-      if (loseArmed) { // the gateway's timeout is a property of the key: lose only the first answer
-        loseArmed = false;
-        configure("{\"timeoutRate\":0}");
+    return new PaymentProvider() {
+      @Override
+      public ChargeOutcome charge(ChargeRequest request) {
+        return disarm(client.charge(request));
       }
-      return outcome;
+
+      @Override
+      public RefundOutcome refund(RefundRequest request) {
+        return disarm(client.refund(request));
+      }
     };
+  }
+
+  /** The gateway's timeout is a property of the key: lose only the first answer. */
+  private <T> T disarm(T outcome) {
+    if (loseArmed) {
+      loseArmed = false;
+      configure("{\"timeoutRate\":0}");
+    }
+    return outcome;
   }
 
   @Override

@@ -148,8 +148,9 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
 
   /**
    * Empties every table Charon writes (not the migration history, currencies, API keys or the
-   * lineage secret), restarting their ids. Only tables with rows are truncated: TRUNCATE gives each table and index
-   * new files, and all of them took about a second on a loaded machine, before every test.
+   * lineage secret), restarting their ids. Only tables with rows are truncated: TRUNCATE gives each
+   * table and index new files, and all of them took about a second on a loaded machine, before
+   * every test.
    */
   public void clean() {
     jdbi.useHandle(h -> h.execute(CLEAN));

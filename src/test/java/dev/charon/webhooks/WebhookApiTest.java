@@ -112,6 +112,25 @@ class WebhookApiTest {
   }
 
   @Test
+  void with_private_addresses_allowed_as_the_demo_does_metadata_addresses_are_still_refused() {
+    try (var api = TestApi.start(db.jdbi(), clock, settings(true))) {
+      for (var url :
+          new String[] {
+            "http://169.254.169.254/latest/meta-data", "http://[fd00:ec2::254]/latest/meta-data"
+          }) {
+        var refused = api.operator().post(BASE, "{\"url\":\"" + url + "\"}");
+        assertThat(refused.status()).as(url).isEqualTo(422);
+        assertThat(refused.contentType()).startsWith("application/problem+json");
+        assertThat(refused.json().get("detail").asText()).as(url).contains("metadata");
+      }
+      assertThat(count("select count(*) from webhook_endpoint")).isZero();
+      assertThat(api.operator().post(BASE, "{\"url\":\"http://127.0.0.1:9/in\"}").status())
+          .as("a local receiver is still allowed")
+          .isEqualTo(201);
+    }
+  }
+
+  @Test
   void without_a_key_a_server_refuses_to_create_endpoints_and_says_why() {
     var noKey =
         new WebhookSettings(
