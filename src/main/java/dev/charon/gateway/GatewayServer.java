@@ -43,9 +43,12 @@ public final class GatewayServer implements AutoCloseable {
   public static GatewayServer start(Options options, Clock clock) {
     var json = Json.mapper();
     var book = new ChargeBook();
+    var refunds = new RefundBook();
     Journal journal;
     try {
-      journal = Journal.open(options.journal(), options.reset(), json, book::apply);
+      journal =
+          Journal.open(
+              options.journal(), options.reset(), json, entry -> apply(book, refunds, entry));
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot open the gateway journal " + options.journal() + ": " + e.getMessage(), e);
@@ -61,14 +64,31 @@ public final class GatewayServer implements AutoCloseable {
                     GatewayError.class,
                     (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
                 config.routes.post("/charges", charges::handle);
-                new ReadRoutes(book, journal, charges::processing).register(config.routes);
+                config.routes.post(
+                    "/refunds", new RefundHandler(refunds, charges, journal, json, clock)::handle);
+                new ReadRoutes(book, refunds, journal, charges::processing).register(config.routes);
                 new AdminRoutes(charges, json).register(config.routes);
+                new DisputeRoutes(refunds, charges, journal, json, clock).register(config.routes);
               });
       app.start(options.host(), options.port());
       return new GatewayServer(app, journal, charges);
     } catch (RuntimeException e) {
       closeQuietly(journal);
       throw e;
+    }
+  }
+
+  /** Hands a durable journal entry to the book that keeps its kind. */
+  private static void apply(ChargeBook book, RefundBook refunds, JournalEntry entry) {
+    switch (entry) {
+      case StoredResult charge -> {
+        book.apply(charge);
+        if (charge.charged()) {
+          refunds.charged(charge);
+        }
+      }
+      case RefundResult refund -> refunds.apply(refund);
+      case DisputeChange dispute -> refunds.apply(dispute);
     }
   }
 

@@ -25,7 +25,7 @@ record StoredResult(
     String chargeId,
     String reason,
     Instant at)
-    implements ChargeBook.Slot {
+    implements ChargeBook.Slot, JournalEntry {
 
   enum Outcome {
     CHARGED("charged", 201),

@@ -116,4 +116,22 @@ class GatewayJournalTest {
       assertThat(lines.get(0)).contains("\"key\":\"k-1\"", reply.json().path("chargeId").asText());
     }
   }
+
+  @Test
+  void a_journal_written_before_refunds_replays_its_untyped_lines_as_charges() throws IOException {
+    Files.createDirectories(journal().getParent());
+    Files.writeString(
+        journal(),
+        """
+        {"chargeSeq":1,"key":"k-1","invoiceId":1,"customerId":2,"amountMinor":700,"currency":"EUR","outcome":"charged","chargeId":"ch_old","at":"2026-12-01T10:00:00Z"}
+        """);
+
+    try (var gateway = TestGateway.start(journal(), FaultProfile.none())) {
+      assertThat(gateway.server.replayed()).isEqualTo(1);
+      assertThat(gateway.refund("r-1", 1, "ch_old", 700, "EUR").status()).isEqualTo(201);
+      assertThat(gateway.charge("k-2", 2).status()).isEqualTo(201);
+      assertThat(gateway.get("/ledger/charges?after=1").json().at("/charges/0/chargeSeq").asLong())
+          .isEqualTo(2);
+    }
+  }
 }

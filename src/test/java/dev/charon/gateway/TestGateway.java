@@ -100,6 +100,25 @@ final class TestGateway implements AutoCloseable {
             .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  static String refundBody(
+      long invoiceId, String chargeId, long amountMinor, String currency, String reason) {
+    return """
+        {"invoiceId":%d,"chargeId":"%s","amountMinor":%d,"currency":"%s","reason":"%s"}"""
+        .formatted(invoiceId, chargeId, amountMinor, currency, reason);
+  }
+
+  Reply refund(String key, long invoiceId, String chargeId, long amountMinor, String currency) {
+    return rawRefund(key, refundBody(invoiceId, chargeId, amountMinor, currency, "test refund"));
+  }
+
+  Reply rawRefund(String key, String body) {
+    return send(
+        HttpRequest.newBuilder(uri("/refunds"))
+            .header("Idempotency-Key", key)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
   Reply get(String path) {
     return send(HttpRequest.newBuilder(uri(path)).GET());
   }

@@ -132,4 +132,44 @@ class GatewayProviderContractIT extends PaymentProviderContract {
       after = next.asLong();
     }
   }
+
+  @Override
+  List<LedgerRefund> refundLedger(long invoiceId) {
+    var refunds = new ArrayList<LedgerRefund>();
+    long after = 0;
+    while (true) {
+      var page = admin.get("/ledger/refunds?after=" + after + "&limit=5000").json();
+      for (var r : page.get("refunds")) {
+        if (r.get("invoiceId").asLong() == invoiceId) {
+          refunds.add(
+              new LedgerRefund(
+                  r.get("refundId").asText(),
+                  r.get("chargeId").asText(),
+                  Money.ofMinor(
+                      r.get("amountMinor").asLong(),
+                      Currency.valueOf(r.get("currency").asText()))));
+        }
+      }
+      var next = page.get("nextAfter");
+      if (next == null || next.isNull() || page.get("refunds").isEmpty()) {
+        return refunds;
+      }
+      after = next.asLong();
+    }
+  }
+
+  @Override
+  String disputedCharge(long invoiceId, Money amount) {
+    var charge = charged(invoiceId, amount);
+    assertThat(
+            admin
+                .send(
+                    "POST",
+                    "/admin/disputes",
+                    "{\"chargeId\":\"" + charge + "\"}",
+                    "application/json")
+                .status())
+        .isEqualTo(201);
+    return charge;
+  }
 }

@@ -93,4 +93,24 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
                     e.request().amount()))
         .toList();
   }
+
+  @Override
+  List<LedgerRefund> refundLedger(long invoiceId) {
+    return sim.refunds().stream()
+        .filter(e -> e.refunded() && e.request().invoiceId() == invoiceId)
+        .map(
+            e ->
+                new LedgerRefund(
+                    ((RefundOutcome.Refunded) e.outcome()).reference(),
+                    e.request().chargeReference(),
+                    e.request().amount()))
+        .toList();
+  }
+
+  @Override
+  String disputedCharge(long invoiceId, Money amount) {
+    var charge = charged(invoiceId, amount);
+    sim.openDispute(charge);
+    return charge;
+  }
 }
