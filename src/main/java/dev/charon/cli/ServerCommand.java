@@ -18,6 +18,7 @@ import dev.charon.ops.Metrics;
 import dev.charon.ops.OpsRoutes;
 import dev.charon.queue.OutboxRelay;
 import dev.charon.queue.QueueSettings;
+import dev.charon.refund.GatewayBackstop;
 import dev.charon.webhooks.UrlGuard;
 import dev.charon.webhooks.WebhookDispatcher;
 import dev.charon.webhooks.WebhookSettings;
@@ -64,6 +65,15 @@ final class ServerCommand implements Callable<Integer> {
     db.migrate();
     var clock = TestClock.clockFor(db.jdbi(), testClock);
     var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
+    var backstop =
+        env.optional("CHARON_GATEWAY_URL")
+            .map(
+                url ->
+                    new GatewayBackstop(
+                        db.jdbi(),
+                        java.net.URI.create(url.endsWith("/") ? url : url + "/"),
+                        clock,
+                        metrics));
     var scheduler =
         new BillingScheduler(
                 db.dataSource(),
@@ -72,6 +82,9 @@ final class ServerCommand implements Callable<Integer> {
                 clock,
                 testClockReading(clock),
                 BillingScheduler.defaultName())
+            // Refunds and disputes made at the gateway without Charon (docs/architecture.md).
+            .alsoMaintaining(
+                "provider backstop", () -> backstop.ifPresent(GatewayBackstop::runOnce))
             .start();
     // With RabbitMQ the server relays the charge-request outbox to the broker; with PostgreSQL
     // workers claim the outbox rows directly.
