@@ -1,12 +1,17 @@
 package dev.charon.cli;
 
+import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import dev.charon.api.Json;
 import dev.charon.app.ApiRole;
 import dev.charon.app.Ports;
+import dev.charon.app.ServerGauges;
 import dev.charon.app.WorkerRole;
+import dev.charon.audit.AuditSettings;
+import dev.charon.audit.StandingAudit;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingScheduler;
 import dev.charon.billing.BillingSettings;
+import dev.charon.charging.ChargingSettings;
 import dev.charon.clock.DatabaseClock;
 import dev.charon.clock.TestClock;
 import dev.charon.clock.TestClockSettings;
@@ -16,12 +21,14 @@ import dev.charon.db.Database;
 import dev.charon.events.EventRelay;
 import dev.charon.ops.Metrics;
 import dev.charon.ops.OpsRoutes;
+import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.OutboxRelay;
 import dev.charon.queue.QueueSettings;
 import dev.charon.webhooks.UrlGuard;
 import dev.charon.webhooks.WebhookDispatcher;
 import dev.charon.webhooks.WebhookSettings;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -55,6 +62,7 @@ final class ServerCommand implements Callable<Integer> {
     }
     var billing = BillingSettings.from(env);
     var testClock = TestClockSettings.from(env);
+    var auditSettings = AuditSettings.from(env);
     var metrics = Metrics.registry("server");
     var queue = QueueSettings.from(env);
     var amqp = queue.amqp();
@@ -64,6 +72,13 @@ final class ServerCommand implements Callable<Integer> {
     db.migrate();
     var clock = TestClock.clockFor(db.jdbi(), testClock);
     var runs = BillingRuns.of(db.jdbi(), clock, billing, metrics);
+    var audit =
+        StandingAudit.forProvider(
+            db.jdbi(), PaymentSettings.from(env), clock, WorkerRole.workerName(), metrics);
+    System.out.println(
+        audit.isPresent()
+            ? "standing audit every " + auditSettings.interval()
+            : "standing audit off: no provider ledger (set CHARON_GATEWAY_URL or CHARON_PROVIDER=stripe)");
     var scheduler =
         new BillingScheduler(
                 db.dataSource(),
@@ -71,8 +86,12 @@ final class ServerCommand implements Callable<Integer> {
                 billing,
                 clock,
                 testClockReading(clock),
-                BillingScheduler.defaultName())
+                BillingScheduler.defaultName(),
+                audit
+                    .<List<RecurringTask<?>>>map(a -> List.of(a.task(auditSettings)))
+                    .orElse(List.of()))
             .start();
+    ServerGauges.register(db.jdbi(), ChargingSettings.from(env), metrics);
     // With RabbitMQ the server relays the charge-request outbox to the broker; with PostgreSQL
     // workers claim the outbox rows directly.
     var relay =

@@ -2,7 +2,10 @@ package dev.charon.webhooks;
 
 import java.util.List;
 
-/** The event types an endpoint can subscribe to: every type the outbox triggers write (V5). */
+/**
+ * The event types an endpoint can subscribe to: every type the outbox triggers write (V5) and the
+ * standing audit's.
+ */
 public final class EventTypes {
   public static final List<String> KNOWN =
       List.of(
@@ -12,7 +15,9 @@ public final class EventTypes {
           "invoice.uncollectible",
           "invoice.voided",
           "billing_run.started",
-          "billing_run.finished");
+          "billing_run.finished",
+          "audit.difference_found",
+          "audit.cleared");
 
   private EventTypes() {}
 }
