@@ -3,8 +3,8 @@ package dev.charon.webhooks;
 import java.util.List;
 
 /**
- * The event types an endpoint can subscribe to: every type the outbox triggers write (V5) and the
- * standing audit's.
+ * The event types an endpoint can subscribe to: every type the outbox triggers write (V5, V70) and
+ * the standing audit's.
  */
 public final class EventTypes {
   public static final List<String> KNOWN =
@@ -14,6 +14,9 @@ public final class EventTypes {
           "invoice.action_required",
           "invoice.uncollectible",
           "invoice.voided",
+          "invoice.refunded",
+          "invoice.disputed",
+          "credit_note.created",
           "billing_run.started",
           "billing_run.finished",
           "audit.difference_found",

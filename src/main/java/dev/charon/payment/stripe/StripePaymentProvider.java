@@ -9,6 +9,8 @@ import dev.charon.payment.PaymentProvider;
 import dev.charon.payment.PaymentProviderException;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.RefundOutcome;
+import dev.charon.payment.domain.RefundRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,10 +33,12 @@ public final class StripePaymentProvider implements PaymentProvider {
 
   private final StripeClient client;
   private final MeterRegistry metrics;
+  private final StripeRefunds refunds;
 
   public StripePaymentProvider(StripeSettings settings, MeterRegistry metrics) {
     this.client = client(settings);
     this.metrics = metrics;
+    this.refunds = new StripeRefunds(client, metrics);
     log.info(
         "charging through Stripe at {} with a {} key",
         settings.baseUrl(),
@@ -101,6 +105,11 @@ public final class StripePaymentProvider implements PaymentProvider {
       return outcome;
     }
     return charged(request, charge);
+  }
+
+  @Override
+  public RefundOutcome refund(RefundRequest request) {
+    return refunds.refund(request);
   }
 
   private ChargeOutcome charged(ChargeRequest request, Charge charge) {
