@@ -21,12 +21,15 @@ import dev.charon.ops.OpsRoutes;
 import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.OutboxRelay;
 import dev.charon.queue.QueueSettings;
+import dev.charon.refund.GatewayBackstop;
 import dev.charon.webhooks.UrlGuard;
 import dev.charon.webhooks.WebhookDispatcher;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -58,6 +61,7 @@ public final class ServerRole implements AutoCloseable {
       ApiRole.Settings api,
       QueueSettings queue,
       String eventsExchange,
+      Optional<URI> gatewayLedger,
       AuditSettings audit,
       PaymentSettings payment,
       ChargingSettings charging) {
@@ -69,6 +73,10 @@ public final class ServerRole implements AutoCloseable {
           ApiRole.Settings.from(env),
           QueueSettings.from(env),
           env.string("CHARON_EVENTS_EXCHANGE", "charon.events"),
+          // The provider backstop reads the gateway's ledgers (PaymentSettings validates the URL
+          // where the provider is built; the server only reads from it).
+          env.optional("CHARON_GATEWAY_URL")
+              .map(url -> URI.create(url.endsWith("/") ? url : url + "/")),
           AuditSettings.from(env),
           PaymentSettings.from(env),
           ChargingSettings.from(env));
@@ -76,7 +84,15 @@ public final class ServerRole implements AutoCloseable {
 
     public Settings withApi(ApiRole.Settings newApi) {
       return new Settings(
-          database, testClock, newApi, queue, eventsExchange, audit, payment, charging);
+          database,
+          testClock,
+          newApi,
+          queue,
+          eventsExchange,
+          gatewayLedger,
+          audit,
+          payment,
+          charging);
     }
   }
 
@@ -118,6 +134,8 @@ public final class ServerRole implements AutoCloseable {
       log.info(
           "standing audit off: no provider ledger (set CHARON_GATEWAY_URL or CHARON_PROVIDER=stripe)");
     }
+    var backstop =
+        settings.gatewayLedger().map(url -> new GatewayBackstop(db.jdbi(), url, clock, metrics));
     var scheduler =
         new BillingScheduler(
                 db.dataSource(),
@@ -129,6 +147,9 @@ public final class ServerRole implements AutoCloseable {
                 audit
                     .<List<RecurringTask<?>>>map(a -> List.of(a.task(settings.audit())))
                     .orElse(List.of()))
+            // Refunds and disputes made at the gateway without Charon (docs/architecture.md).
+            .alsoMaintaining(
+                "provider backstop", () -> backstop.ifPresent(GatewayBackstop::runOnce))
             .start();
     ServerGauges.register(db.jdbi(), settings.charging(), metrics);
     // Waits for a running producer to reach a batch boundary.
