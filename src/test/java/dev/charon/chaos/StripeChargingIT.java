@@ -14,6 +14,7 @@ import dev.charon.testing.StripeEmulator;
 import dev.charon.testing.StripeFaultProxy;
 import dev.charon.testing.StripeFaultProxy.Fault;
 import dev.charon.testing.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -87,7 +88,8 @@ class StripeChargingIT {
                     h.execute(
                         "update customer set provider_reference = ? where id = ?", reference, id));
       }
-      var runs = new BillingRuns(database.jdbi(), clock, ZoneOffset.UTC, 50);
+      var runs =
+          new BillingRuns(database.jdbi(), clock, ZoneOffset.UTC, 50, new SimpleMeterRegistry());
       var run = runs.produce(runs.startOrJoin(YearMonth.now(clock), "stripe-e2e").run());
       assertThat(run.enqueued()).isEqualTo(INVOICES);
 

@@ -8,9 +8,9 @@ import dev.charon.charging.domain.Backoff;
 import dev.charon.charging.domain.ChargePolicy;
 import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.money.Currency;
-import dev.charon.payment.FaultProfile;
-import dev.charon.payment.SimulatedPaymentProvider;
 import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.fake.SimulatedPaymentProvider;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.ScriptedProvider;
@@ -155,7 +155,8 @@ class ChargeEngineTest {
   void a_provider_outage_while_reconciling_keeps_the_key_and_charges_once() {
     // The first call is processed and charged, but its response is lost (a timeout).
     var gateway =
-        new SimulatedPaymentProvider(FaultProfile.none().withTimeoutRate(1.0), clock, d -> {});
+        new SimulatedPaymentProvider(
+            FaultProfile.builder().timeoutRate(1.0).build(), clock, d -> {});
     var engine = engine(gateway);
     long invoice = enqueuedInvoice();
     assertThat(process(engine, invoice)).isInstanceOf(ChargeEngine.Result.Rescheduled.class);

@@ -9,6 +9,7 @@ import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.money.Currency;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.testing.CapturedLogs;
+import dev.charon.testing.ChargeOnlyProvider;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.TestDatabase;
@@ -55,10 +56,11 @@ class ChargeWorkerTest {
     var engine =
         new ChargeEngine(
             db.jdbi(),
-            request -> {
-              mdcSeenByProvider.put(request.invoiceId(), org.slf4j.MDC.getCopyOfContextMap());
-              return outcomes.get(request.amount().minorUnits());
-            },
+            ChargeOnlyProvider.of(
+                request -> {
+                  mdcSeenByProvider.put(request.invoiceId(), org.slf4j.MDC.getCopyOfContextMap());
+                  return outcomes.get(request.amount().minorUnits());
+                }),
             policy,
             new CircuitBreaker(100, Duration.ofSeconds(10), clock),
             clock,

@@ -11,8 +11,8 @@ import dev.charon.charging.domain.Backoff;
 import dev.charon.charging.domain.ChargePolicy;
 import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.money.Currency;
-import dev.charon.payment.FaultProfile;
-import dev.charon.payment.SimulatedPaymentProvider;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.fake.SimulatedPaymentProvider;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
@@ -102,7 +102,7 @@ class TestClockWebhooksTest {
             clock,
             "w1",
             metrics);
-    try (var api = TestApi.start(db.jdbi(), clock, webhooks);
+    try (var api = TestApi.start(db.jdbi(), new ClockMode.DatabaseTime(clock), webhooks);
         var worker =
             new ChargeWorker(
                     new PostgresChargeQueue(
@@ -119,7 +119,6 @@ class TestClockWebhooksTest {
                     clock,
                     Clock.systemUTC(),
                     () -> 0L,
-                    Json.mapper(),
                     "deliverer-1",
                     metrics)
                 .start()) {

@@ -82,11 +82,14 @@ public final class StripeDouble implements AutoCloseable {
       java.util.Collections.synchronizedList(new ArrayList<>());
   private final AtomicInteger ids = new AtomicInteger();
   private final AtomicBoolean loseNext = new AtomicBoolean();
+  private final Map<String, Long> refunded = new ConcurrentHashMap<>();
+  private final Map<String, Answer> refundsByKey = new ConcurrentHashMap<>();
 
   private StripeDouble() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/v1/customers/", this::customer);
     server.createContext("/v1/payment_intents", this::paymentIntents);
+    server.createContext("/v1/refunds", this::refunds);
     server.start();
   }
 
@@ -195,6 +198,58 @@ public final class StripeDouble implements AutoCloseable {
       return;
     }
     send(exchange, answer.status(), answer.body());
+  }
+
+  /** Refunds of PaymentIntents: at most what the intent received, replayed by key. */
+  private void refunds(HttpExchange exchange) throws IOException {
+    var params = form(exchange.getRequestBody());
+    var key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
+    var replay = key == null ? null : refundsByKey.get(key);
+    if (replay != null) {
+      exchange.getResponseHeaders().add("Idempotent-Replayed", "true");
+      send(exchange, replay.status(), replay.body());
+      return;
+    }
+    Answer answer;
+    synchronized (refunded) {
+      var intent = intents.get(params.getOrDefault("payment_intent", ""));
+      long amount = Long.parseLong(params.getOrDefault("amount", "0"));
+      if (intent == null || !"succeeded".equals(intent.status())) {
+        answer =
+            new Answer(
+                404,
+                error("invalid_request_error", "resource_missing", null, "No such payment_intent")
+                    .toString());
+      } else if (refunded.getOrDefault(intent.id(), 0L) + amount > intent.amount()) {
+        var err =
+            error(
+                "invalid_request_error",
+                "amount_too_large",
+                null,
+                "Refund amount is greater than unrefunded amount");
+        ((ObjectNode) err.get("error")).put("param", "amount");
+        answer = new Answer(400, err.toString());
+      } else {
+        refunded.merge(intent.id(), amount, Long::sum);
+        var body = fixture("refund");
+        body.put("id", "re_double" + ids.incrementAndGet());
+        body.put("amount", amount);
+        body.put("currency", intent.currency());
+        body.put("payment_intent", intent.id());
+        body.put("charge", "ch_of_" + intent.id());
+        body.put("status", "succeeded");
+        answer = new Answer(200, body.toString());
+      }
+    }
+    if (key != null) {
+      refundsByKey.put(key, answer);
+    }
+    send(exchange, answer.status(), answer.body());
+  }
+
+  /** What the double refunded of a PaymentIntent, in its minor units. */
+  public long refunded(String paymentIntent) {
+    return refunded.getOrDefault(paymentIntent, 0L);
   }
 
   private Answer create(Map<String, String> params, String key) {

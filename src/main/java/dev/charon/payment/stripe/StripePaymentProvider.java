@@ -9,6 +9,8 @@ import dev.charon.payment.PaymentProvider;
 import dev.charon.payment.PaymentProviderException;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.RefundOutcome;
+import dev.charon.payment.domain.RefundRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,12 +34,14 @@ public final class StripePaymentProvider implements PaymentProvider {
   private final StripeApi api;
   private final PaymentIntentCharges intents;
   private final MeterRegistry metrics;
+  private final StripeRefunds refunds;
 
   public StripePaymentProvider(StripeSettings settings, MeterRegistry metrics) {
     this.client = client(settings);
     this.api = settings.api();
     this.intents = new PaymentIntentCharges(client);
     this.metrics = metrics;
+    this.refunds = new StripeRefunds(client, metrics);
     log.info(
         "charging through Stripe's {} API at {} with a {} key",
         api == StripeApi.PAYMENT_INTENTS ? "PaymentIntents" : "Charges",
@@ -122,6 +126,11 @@ public final class StripePaymentProvider implements PaymentProvider {
         request.idempotencyKey(),
         outcome);
     return outcome;
+  }
+
+  @Override
+  public RefundOutcome refund(RefundRequest request) {
+    return refunds.refund(request);
   }
 
   private ChargeOutcome charged(ChargeRequest request, Charge charge) {

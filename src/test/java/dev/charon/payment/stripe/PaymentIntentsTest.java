@@ -9,6 +9,8 @@ import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.RefundOutcome;
+import dev.charon.payment.domain.RefundRequest;
 import dev.charon.testing.StripeDouble;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
@@ -209,6 +211,31 @@ class PaymentIntentsTest {
 
     assertThat(provider.charge(request(customer))).isInstanceOf(ChargeOutcome.Charged.class);
     assertThat(stripe.creates().getLast()).containsEntry("payment_method", "card_legacy123");
+  }
+
+  @Test
+  void a_payment_intent_payment_is_refunded_by_its_id_once_per_key_and_never_beyond_it() {
+    var request = request(stripe.customer("pm_card_visa", new StripeDouble.Succeeds()));
+    var intent = ((ChargeOutcome.Charged) provider.charge(request)).providerReference();
+    var refund =
+        new RefundRequest(
+            request.invoiceId(),
+            intent,
+            Money.ofMinor(1_000, Currency.EUR),
+            "inv-ref1-k",
+            "goodwill");
+
+    assertThat(provider.refund(refund)).isInstanceOf(RefundOutcome.Refunded.class);
+    assertThat(provider.refund(refund)).as("replayed").isInstanceOf(RefundOutcome.Refunded.class);
+    assertThat(stripe.refunded(intent)).isEqualTo(1_000);
+    var tooMuch =
+        new RefundRequest(
+            request.invoiceId(), intent, Money.ofMinor(2_000, Currency.EUR), "inv-ref2-k", "again");
+    assertThat(provider.refund(tooMuch))
+        .isInstanceOfSatisfying(
+            RefundOutcome.Refused.class,
+            r -> assertThat(r.code()).isEqualTo(RefundOutcome.Refused.OVER_REFUND));
+    assertThat(stripe.refunded(intent)).isEqualTo(1_000);
   }
 
   @Test

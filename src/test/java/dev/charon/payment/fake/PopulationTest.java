@@ -1,4 +1,4 @@
-package dev.charon.payment;
+package dev.charon.payment.fake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -111,7 +111,7 @@ class PopulationTest {
             .filter(x -> x.payday() == 15 && x.cardExpires().isEmpty() && x.propensity() < 0.001)
             .findFirst()
             .orElseThrow();
-    var profile = FaultProfile.none().withPopulation(population);
+    var profile = FaultProfile.builder().population(population).build();
     var onTheTenth =
         new SimulatedPaymentProvider(
             profile, Clock.fixed(noon(LocalDate.of(2026, 4, 10)), ZoneOffset.UTC), d -> {});

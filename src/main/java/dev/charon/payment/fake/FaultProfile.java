@@ -1,4 +1,4 @@
-package dev.charon.payment;
+package dev.charon.payment.fake;
 
 import dev.charon.payment.domain.DeclineCode;
 import java.time.Duration;
@@ -52,69 +52,6 @@ public record FaultProfile(
     java.util.Objects.requireNonNull(declineMix, "declineMix");
   }
 
-  /** With the {@link DeclineMix#standard() standard} decline mix. */
-  public FaultProfile(
-      long latencyMs,
-      long latencyJitterMs,
-      double declineRate,
-      double networkErrorRate,
-      double timeoutRate,
-      Set<Long> customersNotFound,
-      Set<Long> currencyMismatch,
-      long seed) {
-    this(
-        latencyMs,
-        latencyJitterMs,
-        declineRate,
-        networkErrorRate,
-        timeoutRate,
-        customersNotFound,
-        currencyMismatch,
-        seed,
-        DeclineMix.standard());
-  }
-
-  /** Without a population: declines by {@code declineRate} and {@code declineMix}. */
-  public FaultProfile(
-      long latencyMs,
-      long latencyJitterMs,
-      double declineRate,
-      double networkErrorRate,
-      double timeoutRate,
-      Set<Long> customersNotFound,
-      Set<Long> currencyMismatch,
-      long seed,
-      DeclineMix declineMix) {
-    this(
-        latencyMs,
-        latencyJitterMs,
-        declineRate,
-        networkErrorRate,
-        timeoutRate,
-        customersNotFound,
-        currencyMismatch,
-        seed,
-        declineMix,
-        null);
-  }
-
-  /**
-   * With a customer population, whose answer replaces {@code declineRate} and {@code declineMix}.
-   */
-  public FaultProfile withPopulation(Population p) {
-    return new FaultProfile(
-        latencyMs,
-        latencyJitterMs,
-        declineRate,
-        networkErrorRate,
-        timeoutRate,
-        customersNotFound,
-        currencyMismatch,
-        seed,
-        declineMix,
-        p);
-  }
-
   /** A processed request's verdict and, for a decline, its code. */
   public record Decided(Verdict verdict, DeclineCode code) {}
 
@@ -135,20 +72,6 @@ public record FaultProfile(
         : new Decided(verdict, null);
   }
 
-  public FaultProfile withDeclineMix(DeclineMix mix) {
-    return new FaultProfile(
-        latencyMs,
-        latencyJitterMs,
-        declineRate,
-        networkErrorRate,
-        timeoutRate,
-        customersNotFound,
-        currencyMismatch,
-        seed,
-        mix,
-        population);
-  }
-
   /**
    * The code a decline of this key answers with: its own roll, independent of whether it declined.
    */
@@ -158,105 +81,113 @@ public record FaultProfile(
 
   /** A provider that answers at once and charges everyone. */
   public static FaultProfile none() {
-    return new FaultProfile(0, 0, 0, 0, 0, Set.of(), Set.of(), 1);
+    return builder().build();
   }
 
-  public FaultProfile withLatency(long meanMs, long jitterMs) {
-    return new FaultProfile(
-        meanMs,
-        jitterMs,
-        declineRate,
-        networkErrorRate,
-        timeoutRate,
-        customersNotFound,
-        currencyMismatch,
-        seed,
-        declineMix,
-        population);
+  /** Starts from {@link #none()}: fields not set keep its values. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public FaultProfile withDeclineRate(double rate) {
-    return new FaultProfile(
-        latencyMs,
-        latencyJitterMs,
-        rate,
-        networkErrorRate,
-        timeoutRate,
-        customersNotFound,
-        currencyMismatch,
-        seed,
-        declineMix,
-        population);
+  /** Starts from this profile: fields not set keep their values here. */
+  public Builder toBuilder() {
+    return new Builder()
+        .latency(latencyMs, latencyJitterMs)
+        .declineRate(declineRate)
+        .networkErrorRate(networkErrorRate)
+        .timeoutRate(timeoutRate)
+        .customersNotFound(customersNotFound)
+        .currencyMismatch(currencyMismatch)
+        .seed(seed)
+        .declineMix(declineMix)
+        .population(population);
   }
 
-  public FaultProfile withNetworkErrorRate(double rate) {
-    return new FaultProfile(
-        latencyMs,
-        latencyJitterMs,
-        declineRate,
-        rate,
-        timeoutRate,
-        customersNotFound,
-        currencyMismatch,
-        seed,
-        declineMix,
-        population);
-  }
+  /** The one way to make a profile; {@link #build()} validates, naming the bad field. */
+  public static final class Builder {
+    private long latencyMs;
+    private long latencyJitterMs;
+    private double declineRate;
+    private double networkErrorRate;
+    private double timeoutRate;
+    private Set<Long> customersNotFound = Set.of();
+    private Set<Long> currencyMismatch = Set.of();
+    private long seed = 1;
+    private DeclineMix declineMix = DeclineMix.standard();
+    private Population population;
 
-  public FaultProfile withTimeoutRate(double rate) {
-    return new FaultProfile(
-        latencyMs,
-        latencyJitterMs,
-        declineRate,
-        networkErrorRate,
-        rate,
-        customersNotFound,
-        currencyMismatch,
-        seed,
-        declineMix,
-        population);
-  }
+    private Builder() {}
 
-  public FaultProfile withCustomersNotFound(Set<Long> ids) {
-    return new FaultProfile(
-        latencyMs,
-        latencyJitterMs,
-        declineRate,
-        networkErrorRate,
-        timeoutRate,
-        ids,
-        currencyMismatch,
-        seed,
-        declineMix,
-        population);
-  }
+    public Builder latency(long meanMs, long jitterMs) {
+      this.latencyMs = meanMs;
+      this.latencyJitterMs = jitterMs;
+      return this;
+    }
 
-  public FaultProfile withCurrencyMismatch(Set<Long> ids) {
-    return new FaultProfile(
-        latencyMs,
-        latencyJitterMs,
-        declineRate,
-        networkErrorRate,
-        timeoutRate,
-        customersNotFound,
-        ids,
-        seed,
-        declineMix,
-        population);
-  }
+    public Builder latencyMs(long meanMs) {
+      this.latencyMs = meanMs;
+      return this;
+    }
 
-  public FaultProfile withSeed(long newSeed) {
-    return new FaultProfile(
-        latencyMs,
-        latencyJitterMs,
-        declineRate,
-        networkErrorRate,
-        timeoutRate,
-        customersNotFound,
-        currencyMismatch,
-        newSeed,
-        declineMix,
-        population);
+    public Builder latencyJitterMs(long jitterMs) {
+      this.latencyJitterMs = jitterMs;
+      return this;
+    }
+
+    public Builder declineRate(double rate) {
+      this.declineRate = rate;
+      return this;
+    }
+
+    public Builder networkErrorRate(double rate) {
+      this.networkErrorRate = rate;
+      return this;
+    }
+
+    public Builder timeoutRate(double rate) {
+      this.timeoutRate = rate;
+      return this;
+    }
+
+    public Builder customersNotFound(Set<Long> ids) {
+      this.customersNotFound = ids;
+      return this;
+    }
+
+    public Builder currencyMismatch(Set<Long> ids) {
+      this.currencyMismatch = ids;
+      return this;
+    }
+
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    public Builder declineMix(DeclineMix mix) {
+      this.declineMix = mix;
+      return this;
+    }
+
+    /** A customer population, whose answer replaces {@code declineRate} and {@code declineMix}. */
+    public Builder population(Population population) {
+      this.population = population;
+      return this;
+    }
+
+    public FaultProfile build() {
+      return new FaultProfile(
+          latencyMs,
+          latencyJitterMs,
+          declineRate,
+          networkErrorRate,
+          timeoutRate,
+          customersNotFound,
+          currencyMismatch,
+          seed,
+          declineMix,
+          population);
+    }
   }
 
   /** Whether delivery number {@code priorFailures} of this key is lost before any processing. */

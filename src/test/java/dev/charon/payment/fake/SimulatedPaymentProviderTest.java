@@ -1,10 +1,11 @@
-package dev.charon.payment;
+package dev.charon.payment.fake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.PaymentProviderException;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.payment.domain.DeclineCode;
@@ -57,7 +58,7 @@ class SimulatedPaymentProviderTest {
   void same_key_replays_the_first_result_without_charging_again() {
     var sim = provider(FaultProfile.none());
     var first = sim.charge(request("k-1", 1));
-    sim.configure(FaultProfile.none().withDeclineRate(1));
+    sim.configure(FaultProfile.builder().declineRate(1).build());
 
     assertThat(sim.charge(request("k-1", 1))).isEqualTo(first);
     assertThat(sim.successfulCharges(1)).isEqualTo(1);
@@ -76,7 +77,7 @@ class SimulatedPaymentProviderTest {
 
   @Test
   void decline_rate_declines_about_that_share_of_keys() {
-    var sim = provider(FaultProfile.none().withDeclineRate(0.2));
+    var sim = provider(FaultProfile.builder().declineRate(0.2).build());
 
     long declined =
         IntStream.range(0, 10_000)
@@ -91,9 +92,10 @@ class SimulatedPaymentProviderTest {
   void listed_customers_are_not_found_or_mismatched() {
     var sim =
         provider(
-            FaultProfile.none()
-                .withCustomersNotFound(Set.of(101L))
-                .withCurrencyMismatch(Set.of(102L)));
+            FaultProfile.builder()
+                .customersNotFound(Set.of(101L))
+                .currencyMismatch(Set.of(102L))
+                .build());
 
     assertThat(sim.charge(request("a", 1))).isInstanceOf(ChargeOutcome.CustomerNotFound.class);
     assertThat(sim.charge(request("b", 2))).isInstanceOf(ChargeOutcome.CurrencyMismatch.class);
@@ -103,11 +105,12 @@ class SimulatedPaymentProviderTest {
   @Test
   void same_seed_and_keys_give_the_same_outcomes_in_any_order() throws InterruptedException {
     var faults =
-        FaultProfile.none()
-            .withSeed(42)
-            .withDeclineRate(0.3)
-            .withTimeoutRate(0.1)
-            .withNetworkErrorRate(0.1);
+        FaultProfile.builder()
+            .seed(42)
+            .declineRate(0.3)
+            .timeoutRate(0.1)
+            .networkErrorRate(0.1)
+            .build();
     var keys = IntStream.rangeClosed(1, 2_000).boxed().toList();
     var inOrder = new ConcurrentHashMap<Integer, ChargeOutcome>();
     var sequential = provider(faults);
@@ -123,7 +126,7 @@ class SimulatedPaymentProviderTest {
     }
 
     assertThat(concurrently).isEqualTo(inOrder);
-    var otherSeed = provider(faults.withSeed(43));
+    var otherSeed = provider(faults.toBuilder().seed(43).build());
     Map<Integer, ChargeOutcome> reseeded = new ConcurrentHashMap<>();
     keys.forEach(i -> reseeded.put(i, otherSeed.charge(request("k-" + i, i))));
     assertThat(reseeded).isNotEqualTo(inOrder);
@@ -131,7 +134,7 @@ class SimulatedPaymentProviderTest {
 
   @Test
   void a_network_error_stores_nothing_and_a_retry_with_the_same_key_gets_a_fresh_roll() {
-    var sim = provider(FaultProfile.none().withNetworkErrorRate(0.5));
+    var sim = provider(FaultProfile.builder().networkErrorRate(0.5).build());
     var request = request("k-1", 1);
     var outcomes = new ArrayList<ChargeOutcome>();
     do {
@@ -140,13 +143,13 @@ class SimulatedPaymentProviderTest {
 
     assertThat(outcomes.getLast()).isInstanceOf(ChargeOutcome.Charged.class);
     assertThat(sim.ledger()).hasSize(1);
-    var again = provider(FaultProfile.none().withNetworkErrorRate(0.5));
+    var again = provider(FaultProfile.builder().networkErrorRate(0.5).build());
     assertThat(outcomes).allSatisfy(o -> assertThat(again.charge(request)).isEqualTo(o));
   }
 
   @Test
   void timeout_charges_but_answers_unknown_and_a_retry_returns_the_charge() {
-    var sim = provider(FaultProfile.none().withTimeoutRate(1));
+    var sim = provider(FaultProfile.builder().timeoutRate(1).build());
 
     var first = sim.charge(request("k-1", 1));
     var retry = sim.charge(request("k-1", 1));
@@ -160,7 +163,7 @@ class SimulatedPaymentProviderTest {
 
   @Test
   void latency_is_drawn_within_mean_plus_or_minus_jitter() {
-    var sim = provider(FaultProfile.none().withLatency(100, 20));
+    var sim = provider(FaultProfile.builder().latency(100, 20).build());
 
     IntStream.range(0, 200).forEach(i -> sim.charge(request("k-" + i, i + 1)));
 
@@ -185,7 +188,7 @@ class SimulatedPaymentProviderTest {
     var release = new CountDownLatch(1);
     var sim =
         new SimulatedPaymentProvider(
-            FaultProfile.none().withLatency(10, 0),
+            FaultProfile.builder().latency(10, 0).build(),
             CLOCK,
             d -> {
               entered.countDown();
@@ -217,17 +220,17 @@ class SimulatedPaymentProviderTest {
 
   @Test
   void fault_profile_rejects_impossible_rates() {
-    assertThatThrownBy(() -> FaultProfile.none().withDeclineRate(1.5))
+    assertThatThrownBy(() -> FaultProfile.builder().declineRate(1.5).build())
         .hasMessageContaining("declineRate");
-    assertThatThrownBy(() -> FaultProfile.none().withTimeoutRate(Double.NaN))
+    assertThatThrownBy(() -> FaultProfile.builder().timeoutRate(Double.NaN).build())
         .hasMessageContaining("timeoutRate");
-    assertThatThrownBy(() -> FaultProfile.none().withLatency(-1, 0))
+    assertThatThrownBy(() -> FaultProfile.builder().latency(-1, 0).build())
         .hasMessageContaining("latencyMs");
   }
 
   @Test
   void declines_answer_a_seeded_mix_of_decline_codes_reproducibly() {
-    var profile = FaultProfile.none().withDeclineRate(1).withSeed(42);
+    var profile = FaultProfile.builder().declineRate(1).seed(42).build();
     var first = provider(profile);
     var second = provider(profile);
     var codes = new java.util.HashMap<String, Integer>();

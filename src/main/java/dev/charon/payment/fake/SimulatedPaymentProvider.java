@@ -1,9 +1,13 @@
-package dev.charon.payment;
+package dev.charon.payment.fake;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.PaymentProvider;
+import dev.charon.payment.PaymentProviderException;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.RefundOutcome;
+import dev.charon.payment.domain.RefundRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,6 +49,7 @@ public final class SimulatedPaymentProvider implements PaymentProvider {
   private final Map<String, Object> byKey = new ConcurrentHashMap<>(); // Pending | LedgerEntry
   private final Map<String, Integer> networkFailures = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<LedgerEntry> ledger = new ConcurrentLinkedQueue<>();
+  private final SimulatedRefunds refunds = new SimulatedRefunds();
   private final AtomicLong requests = new AtomicLong();
   private volatile FaultProfile profile;
   private volatile boolean outage;
@@ -80,11 +85,70 @@ public final class SimulatedPaymentProvider implements PaymentProvider {
       return new ChargeOutcome.Unavailable("interrupted before processing");
     }
     var entry = new LedgerEntry(request, decide(faults, request), clock.instant());
+    if (entry.outcome() instanceof ChargeOutcome.Charged charged) {
+      refunds.charged(charged.providerReference(), request.invoiceId(), request.amount());
+    }
     ledger.add(entry);
     byKey.put(key, entry);
     return faults.timeout(key)
         ? new ChargeOutcome.Unknown("timeout: response lost after processing")
         : entry.outcome();
+  }
+
+  /** A refund, with the same faults as a charge: outage, network error, latency, lost answer. */
+  @Override
+  public RefundOutcome refund(RefundRequest request) {
+    requests.incrementAndGet();
+    var faults = profile;
+    var key = request.idempotencyKey();
+    if (outage) {
+      return new RefundOutcome.Unavailable("outage: the provider refuses every request");
+    }
+    int failures = networkFailures.getOrDefault(key, 0);
+    if (faults.networkError(key, failures)) {
+      networkFailures.merge(key, 1, Integer::sum);
+      return new RefundOutcome.Unavailable("network error before processing");
+    }
+    var replayed = refunds.replay(request);
+    if (replayed != null) {
+      return replayed;
+    }
+    try {
+      sleeper.sleep(faults.latency(key, failures));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new RefundOutcome.Unavailable("interrupted before processing");
+    }
+    var outcome =
+        refunds.refund(request, "re_" + faults.chargeId(key).substring(3), clock.instant());
+    return faults.timeout(key)
+        ? new RefundOutcome.Unknown("timeout: response lost after processing")
+        : outcome;
+  }
+
+  /** Opens a dispute on a successful charge: it can no longer be refunded until won. */
+  public void openDispute(String chargeReference) {
+    refunds.openDispute(chargeReference);
+  }
+
+  /** Closes the charge's open dispute; a lost one takes what was left of the charge. */
+  public void closeDispute(String chargeReference, boolean won) {
+    refunds.closeDispute(chargeReference, won);
+  }
+
+  /** Every stored refund result in the order it was processed. */
+  public List<SimulatedRefunds.RefundEntry> refunds() {
+    return refunds.ledger();
+  }
+
+  /** Money refunded, per currency. */
+  public Map<Currency, Money> refundedTotals() {
+    return refunds.refundedTotals();
+  }
+
+  /** Money lost to disputes, per currency. */
+  public Map<Currency, Money> lostDisputeTotals() {
+    return refunds.lostDisputeTotals();
   }
 
   private static ChargeOutcome replay(ChargeRequest request, Object prior) {

@@ -1,4 +1,4 @@
-package dev.charon.payment;
+package dev.charon.payment.fake;
 
 import dev.charon.payment.domain.DeclineCode;
 import java.util.ArrayList;
