@@ -19,11 +19,12 @@ final class Brokered {
       return start.get();
     } catch (RabbitException e) {
       var cause = e.getCause() == null ? e : e.getCause();
+      var why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
       throw new ConfigException(
           "cannot reach RabbitMQ at "
               + (amqp == null ? "?" : amqp.safeUrl())
               + " ("
-              + cause
+              + why
               + "): start it, point CHARON_AMQP_URL at a running broker, or use CHARON_QUEUE=postgres");
     }
   }
