@@ -1,5 +1,6 @@
 package dev.charon.audit;
 
+import dev.charon.db.SqlFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Instant;
@@ -62,13 +63,15 @@ public final class Auditor {
               "select invoice_id from ledger group by invoice_id having count(*) > 1"),
           Map.entry(
               "PAID invoices without exactly one provider charge",
-              """
+              SqlFiles.statement(
+                  """
               select i.id from invoice i
-              where i.status = 'PAID' and exists (select 1 from charge_attempt a where a.invoice_id = i.id)
-                and (select count(*) from ledger l where l.invoice_id = i.id) <> 1"""),
+              where i.status = ${status.PAID} and exists (select 1 from charge_attempt a where a.invoice_id = i.id)
+                and (select count(*) from ledger l where l.invoice_id = i.id) <> 1""")),
           Map.entry(
               "provider charges on invoices not recorded as PAID",
-              "select l.invoice_id from settled l left join invoice i on i.id = l.invoice_id where i.status is distinct from 'PAID'"),
+              SqlFiles.statement(
+                  "select l.invoice_id from settled l left join invoice i on i.id = l.invoice_id where i.status is distinct from ${status.PAID}")),
           Map.entry(
               "provider charges that differ from the recorded attempt (key, reference or amount)",
               """
@@ -78,9 +81,10 @@ public final class Auditor {
                  or a.amount_minor <> l.amount_minor or a.currency <> l.currency"""),
           Map.entry(
               "PAID invoices whose attempt amount differs from the invoice",
-              """
+              SqlFiles.statement(
+                  """
               select i.id from invoice i join charge_attempt a on a.invoice_id = i.id and a.outcome = 'CHARGED'
-              where i.amount_minor <> a.amount_minor or i.currency <> a.currency or i.status <> 'PAID'"""));
+              where i.amount_minor <> a.amount_minor or i.currency <> a.currency or i.status <> ${status.PAID}""")));
 
   private final Jdbi jdbi;
   private final ProviderLedger ledger;
@@ -138,16 +142,17 @@ public final class Auditor {
       }
       var currencies =
           h.createQuery(
-                  """
+                  SqlFiles.statement(
+                      """
                   with provider as (select currency, count(*) n, sum(amount_minor) s from settled group by currency),
                        paid as (select i.currency, count(*) n, sum(i.amount_minor) s from invoice i
-                                where i.status = 'PAID'
+                                where i.status = ${status.PAID}
                                   and exists (select 1 from charge_attempt a where a.invoice_id = i.id and a.outcome = 'CHARGED')
                                 group by i.currency)
                   select coalesce(p.currency, d.currency) as currency, coalesce(p.n, 0) as pn, coalesce(p.s, 0) as ps,
                          coalesce(d.n, 0) as dn, coalesce(d.s, 0) as ds
                   from provider p full join paid d on d.currency = p.currency order by 1
-                  """)
+                  """))
               .map(
                   (rs, ctx) ->
                       new CurrencyLine(
@@ -158,7 +163,9 @@ public final class Auditor {
                           rs.getLong("ds")))
               .list();
       long inFlight =
-          h.createQuery("select count(*) from invoice where status = 'PROCESSING'")
+          h.createQuery(
+                  SqlFiles.statement(
+                      "select count(*) from invoice where status = ${status.PROCESSING}"))
               .mapTo(Long.class)
               .one();
       h.rollback();
