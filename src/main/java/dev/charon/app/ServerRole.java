@@ -7,12 +7,9 @@ import dev.charon.audit.AuditSettings;
 import dev.charon.audit.StandingAudit;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingScheduler;
-import dev.charon.broker.AmqpSettings;
-import dev.charon.broker.RabbitException;
 import dev.charon.charging.ChargingSettings;
 import dev.charon.clock.ClockMode;
 import dev.charon.clock.TestClockSettings;
-import dev.charon.config.ConfigException;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.db.Database;
@@ -126,6 +123,8 @@ public final class ServerRole implements AutoCloseable {
     var clock = mode.clock();
     var api = settings.api();
     var runs = BillingRuns.of(db.jdbi(), clock, api.billing(), metrics);
+    var backstop =
+        settings.gatewayLedger().map(url -> new GatewayBackstop(db.jdbi(), url, clock, metrics));
     // The standing audit rides on the billing scheduler: one server of the cluster runs each time.
     var audit =
         StandingAudit.forProvider(
@@ -134,8 +133,6 @@ public final class ServerRole implements AutoCloseable {
       log.info(
           "standing audit off: no provider ledger (set CHARON_GATEWAY_URL or CHARON_PROVIDER=stripe)");
     }
-    var backstop =
-        settings.gatewayLedger().map(url -> new GatewayBackstop(db.jdbi(), url, clock, metrics));
     var scheduler =
         new BillingScheduler(
                 db.dataSource(),
@@ -164,7 +161,7 @@ public final class ServerRole implements AutoCloseable {
       var relay =
           started.add(
               "outbox relay",
-              brokered(
+              Brokered.start(
                   amqp,
                   () ->
                       new OutboxRelay(db.jdbi(), amqp, "relay-" + WorkerRole.workerName(), metrics)
@@ -172,7 +169,7 @@ public final class ServerRole implements AutoCloseable {
       readiness.put("broker", relay::connected);
       started.add(
           "event relay",
-          brokered(
+          Brokered.start(
               amqp,
               () ->
                   new EventRelay(
@@ -205,21 +202,6 @@ public final class ServerRole implements AutoCloseable {
         started.add(
             "API", ApiRole.start(db.jdbi(), api, mode, metrics, new OpsRoutes(metrics, readiness)));
     return new ServerRole(started, http, runs, delivers);
-  }
-
-  /** Starts a part that needs the broker, or says in one line which setting points at it. */
-  static <T> T brokered(AmqpSettings amqp, java.util.function.Supplier<T> start) {
-    try {
-      return start.get();
-    } catch (RabbitException e) {
-      var cause = e.getCause() == null ? e : e.getCause();
-      throw new ConfigException(
-          "cannot reach RabbitMQ at "
-              + amqp.safeUrl()
-              + " ("
-              + cause
-              + "): start it, point CHARON_AMQP_URL at a running broker, or use CHARON_QUEUE=postgres");
-    }
   }
 
   public int port() {
