@@ -1,19 +1,21 @@
 package dev.charon.app;
 
+import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import dev.charon.api.HttpApi;
 import dev.charon.api.Json;
+import dev.charon.audit.AuditSettings;
+import dev.charon.audit.StandingAudit;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingScheduler;
-import dev.charon.broker.AmqpSettings;
-import dev.charon.broker.RabbitException;
+import dev.charon.charging.ChargingSettings;
 import dev.charon.clock.ClockMode;
 import dev.charon.clock.TestClockSettings;
-import dev.charon.config.ConfigException;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.db.Database;
 import dev.charon.events.EventRelay;
 import dev.charon.ops.OpsRoutes;
+import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.OutboxRelay;
 import dev.charon.queue.QueueSettings;
 import dev.charon.refund.GatewayBackstop;
@@ -23,9 +25,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code server} role: the REST API, the billing scheduler, webhook delivery and, with {@code
@@ -33,6 +38,7 @@ import java.util.function.BooleanSupplier;
  * ({@link #serve}), so what a server starts a demo starts too.
  */
 public final class ServerRole implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ServerRole.class);
   private final Started started;
   private final HttpApi api;
   private final BillingRuns runs;
@@ -52,7 +58,10 @@ public final class ServerRole implements AutoCloseable {
       ApiRole.Settings api,
       QueueSettings queue,
       String eventsExchange,
-      Optional<URI> gatewayLedger) {
+      Optional<URI> gatewayLedger,
+      AuditSettings audit,
+      PaymentSettings payment,
+      ChargingSettings charging) {
 
     public static Settings from(Env env) {
       return new Settings(
@@ -64,11 +73,23 @@ public final class ServerRole implements AutoCloseable {
           // The provider backstop reads the gateway's ledgers (PaymentSettings validates the URL
           // where the provider is built; the server only reads from it).
           env.optional("CHARON_GATEWAY_URL")
-              .map(url -> URI.create(url.endsWith("/") ? url : url + "/")));
+              .map(url -> URI.create(url.endsWith("/") ? url : url + "/")),
+          AuditSettings.from(env),
+          PaymentSettings.from(env),
+          ChargingSettings.from(env));
     }
 
     public Settings withApi(ApiRole.Settings newApi) {
-      return new Settings(database, testClock, newApi, queue, eventsExchange, gatewayLedger);
+      return new Settings(
+          database,
+          testClock,
+          newApi,
+          queue,
+          eventsExchange,
+          gatewayLedger,
+          audit,
+          payment,
+          charging);
     }
   }
 
@@ -104,6 +125,14 @@ public final class ServerRole implements AutoCloseable {
     var runs = BillingRuns.of(db.jdbi(), clock, api.billing(), metrics);
     var backstop =
         settings.gatewayLedger().map(url -> new GatewayBackstop(db.jdbi(), url, clock, metrics));
+    // The standing audit rides on the billing scheduler: one server of the cluster runs each time.
+    var audit =
+        StandingAudit.forProvider(
+            db.jdbi(), settings.payment(), clock, WorkerRole.workerName(), metrics);
+    if (audit.isEmpty()) {
+      log.info(
+          "standing audit off: no provider ledger (set CHARON_GATEWAY_URL or CHARON_PROVIDER=stripe)");
+    }
     var scheduler =
         new BillingScheduler(
                 db.dataSource(),
@@ -111,11 +140,15 @@ public final class ServerRole implements AutoCloseable {
                 api.billing(),
                 clock,
                 mode.frozen(),
-                BillingScheduler.defaultName())
+                BillingScheduler.defaultName(),
+                audit
+                    .<List<RecurringTask<?>>>map(a -> List.of(a.task(settings.audit())))
+                    .orElse(List.of()))
             // Refunds and disputes made at the gateway without Charon (docs/architecture.md).
             .alsoMaintaining(
                 "provider backstop", () -> backstop.ifPresent(GatewayBackstop::runOnce))
             .start();
+    ServerGauges.register(db.jdbi(), settings.charging(), metrics);
     // Waits for a running producer to reach a batch boundary.
     started.onStop("billing scheduler", scheduler::stop);
     var readiness = new LinkedHashMap<String, BooleanSupplier>();
@@ -128,7 +161,7 @@ public final class ServerRole implements AutoCloseable {
       var relay =
           started.add(
               "outbox relay",
-              brokered(
+              Brokered.start(
                   amqp,
                   () ->
                       new OutboxRelay(db.jdbi(), amqp, "relay-" + WorkerRole.workerName(), metrics)
@@ -136,7 +169,7 @@ public final class ServerRole implements AutoCloseable {
       readiness.put("broker", relay::connected);
       started.add(
           "event relay",
-          brokered(
+          Brokered.start(
               amqp,
               () ->
                   new EventRelay(
@@ -169,21 +202,6 @@ public final class ServerRole implements AutoCloseable {
         started.add(
             "API", ApiRole.start(db.jdbi(), api, mode, metrics, new OpsRoutes(metrics, readiness)));
     return new ServerRole(started, http, runs, delivers);
-  }
-
-  /** Starts a part that needs the broker, or says in one line which setting points at it. */
-  static <T> T brokered(AmqpSettings amqp, java.util.function.Supplier<T> start) {
-    try {
-      return start.get();
-    } catch (RabbitException e) {
-      var cause = e.getCause() == null ? e : e.getCause();
-      throw new ConfigException(
-          "cannot reach RabbitMQ at "
-              + amqp.safeUrl()
-              + " ("
-              + cause
-              + "): start it, point CHARON_AMQP_URL at a running broker, or use CHARON_QUEUE=postgres");
-    }
   }
 
   public int port() {
