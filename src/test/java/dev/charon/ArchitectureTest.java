@@ -55,7 +55,8 @@ class ArchitectureTest {
           .resideInAnyPackage(DOMAIN)
           .should()
           .onlyDependOnClassesThat()
-          .resideInAnyPackage("java..", "dev.charon.money..", "dev.charon..domain..");
+          .resideInAnyPackage(
+              "java..", "javax.crypto..", "dev.charon.money..", "dev.charon..domain..");
 
   @ArchTest
   static final ArchRule feature_packages_have_no_cycles =

@@ -5,6 +5,7 @@ import dev.charon.api.HttpApi;
 import dev.charon.api.Json;
 import dev.charon.api.OpenApiRoutes;
 import dev.charon.api.Writes;
+import dev.charon.audit.AuditRoutes;
 import dev.charon.auth.ApiKeyAccess;
 import dev.charon.auth.ApiKeys;
 import dev.charon.auth.AuthSettings;
@@ -12,12 +13,13 @@ import dev.charon.auth.WhoAmIRoutes;
 import dev.charon.billing.BillingRunRoutes;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingSettings;
-import dev.charon.clock.DatabaseClock;
-import dev.charon.clock.TestClock;
+import dev.charon.clock.ClockMode;
 import dev.charon.clock.TestClockRoutes;
 import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
 import dev.charon.console.ConsoleRoutes;
+import dev.charon.credit.CreditNotes;
+import dev.charon.credit.CreditRoutes;
 import dev.charon.customer.CustomerRepository;
 import dev.charon.customer.CustomerRoutes;
 import dev.charon.customer.PaymentMethodRoutes;
@@ -29,6 +31,8 @@ import dev.charon.invoice.CollectionStats;
 import dev.charon.invoice.InvoiceRepository;
 import dev.charon.invoice.InvoiceRoutes;
 import dev.charon.invoice.InvoiceWrites;
+import dev.charon.refund.RefundRoutes;
+import dev.charon.refund.Refunds;
 import dev.charon.subscription.SubscriptionRoutes;
 import dev.charon.subscription.Subscriptions;
 import dev.charon.webhooks.UrlGuard;
@@ -77,7 +81,12 @@ public final class ApiRole {
    * behind API keys.
    */
   public static HttpApi start(
-      Jdbi jdbi, Settings settings, Clock clock, MeterRegistry metrics, HttpApi.Module... extra) {
+      Jdbi jdbi,
+      Settings settings,
+      ClockMode mode,
+      MeterRegistry metrics,
+      HttpApi.Module... extra) {
+    var clock = mode.clock();
     var json = Json.mapper();
     var writes = new Writes(jdbi, json, clock, metrics);
     var runs = BillingRuns.of(jdbi, clock, settings.billing(), metrics);
@@ -87,20 +96,14 @@ public final class ApiRole {
                 new CustomerRoutes(new CustomerRepository(jdbi), writes),
                 new PaymentMethodRoutes(new PaymentMethods(jdbi, clock, metrics), writes),
                 new SubscriptionRoutes(new Subscriptions(jdbi, clock, metrics), writes),
-                // Only a composition root started with CHARON_TEST_CLOCK=true hands in a
-                // DatabaseClock. With a webhook key every server delivers webhooks, so an advance
-                // waits for the deliveries (and retries) that come due too.
+                // With a webhook key every server delivers webhooks, so an advance waits for the
+                // deliveries (and retries) that come due too.
                 new TestClockRoutes(
-                    clock instanceof DatabaseClock db
-                        ? java.util.Optional.of(
-                            new TestClock(
-                                jdbi,
-                                db,
-                                runs,
-                                settings.billing().zone(),
-                                java.time.Duration.ofSeconds(60),
-                                settings.webhooks().key().map(k -> settings.webhooks().timeout())))
-                        : java.util.Optional.empty(),
+                    mode.controls(
+                        jdbi,
+                        runs,
+                        settings.billing().zone(),
+                        settings.webhooks().key().map(k -> settings.webhooks().timeout())),
                     clock),
                 new InvoiceRoutes(
                     new InvoiceRepository(jdbi),
@@ -108,6 +111,12 @@ public final class ApiRole {
                     writes,
                     clock,
                     settings.billing().zone()),
+                new RefundRoutes(new Refunds(jdbi, metrics), new InvoiceRepository(jdbi), writes),
+                new CreditRoutes(
+                    new CreditNotes(jdbi, metrics),
+                    new InvoiceRepository(jdbi),
+                    new CustomerRepository(jdbi),
+                    writes),
                 new BillingRunRoutes(runs, writes, clock),
                 new CollectionRoutes(
                     new CollectionStats(jdbi, runs.tallies()), clock, settings.billing().zone()),
@@ -119,6 +128,7 @@ public final class ApiRole {
                     writes,
                     clock),
                 new WhoAmIRoutes(),
+                new AuditRoutes(jdbi, json),
                 new OpenApiRoutes(),
                 new ConsoleRoutes()));
     modules.addAll(List.of(extra));

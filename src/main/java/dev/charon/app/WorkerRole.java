@@ -5,10 +5,13 @@ import dev.charon.charging.ChargeQueue;
 import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.ChargingSettings;
 import dev.charon.charging.PostgresChargeQueue;
+import dev.charon.charging.domain.Backoff;
 import dev.charon.config.ConfigException;
 import dev.charon.db.Database;
 import dev.charon.payment.PaymentProvider;
 import dev.charon.queue.QueueSettings;
+import dev.charon.refund.RefundExecutor;
+import dev.charon.refund.domain.RefundPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,6 +20,11 @@ import java.time.Duration;
  * Wires a charge worker: queue transport, charge engine, provider. Used by worker, demo and bill.
  */
 public final class WorkerRole {
+  private static final RefundPolicy REFUND_POLICY =
+      new RefundPolicy(
+          new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
+          new Backoff(Duration.ofSeconds(10), Duration.ofMinutes(10)));
+
   private WorkerRole() {}
 
   public static String workerName() {
@@ -49,10 +57,24 @@ public final class WorkerRole {
     ChargeQueue queue =
         switch (queueSettings.transport()) {
           case POSTGRES ->
-              new PostgresChargeQueue(db.jdbi(), name, charging.lease(), Duration.ofMillis(100));
+              new PostgresChargeQueue(db.jdbi(), name, charging.lease(), charging.claimPoll());
           case RABBITMQ ->
               dev.charon.queue.RabbitChargeQueue.start(queueSettings.amqp(), name, metrics);
         };
+    // Refunds are claimed from their own table whatever the charge transport (docs/architecture.md,
+    // Refunds).
+    var refunds =
+        RefundExecutor.create(
+                db.jdbi(),
+                provider,
+                REFUND_POLICY,
+                clock,
+                name,
+                charging.lease(),
+                Duration.ofSeconds(1),
+                16,
+                metrics)
+            .start();
     return new ChargeWorker(
             queue,
             engine,
@@ -60,7 +82,8 @@ public final class WorkerRole {
             charging.pipelines(),
             charging.claimLinger(),
             metrics)
-        .start();
+        .start()
+        .alsoClosing(refunds);
   }
 
   private static String hostname() {

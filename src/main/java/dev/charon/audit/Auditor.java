@@ -1,11 +1,11 @@
 package dev.charon.audit;
 
+import dev.charon.db.SqlFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -24,7 +24,7 @@ import org.jdbi.v3.core.Jdbi;
 public final class Auditor {
 
   /** One check: its name and the invoices (up to 20 shown) that break it. */
-  public record Check(String name, long violations, List<Long> examples) {
+  public record Check(String kind, String name, long violations, List<Long> examples) {
     public boolean ok() {
       return violations == 0;
     }
@@ -52,35 +52,68 @@ public final class Auditor {
     public boolean reconciles() {
       return checks.stream().allMatch(Check::ok) && currencies.stream().allMatch(CurrencyLine::ok);
     }
+
+    /** Violations by kind ({@link #KINDS}, in that order): every kind, zero or not. */
+    public java.util.Map<String, Long> differences() {
+      var byKind = new java.util.LinkedHashMap<String, Long>();
+      for (var check : checks) {
+        byKind.put(check.kind(), check.violations());
+      }
+      byKind.put(CURRENCIES, currencies.stream().filter(line -> !line.ok()).count());
+      return byKind;
+    }
   }
 
-  // `ledger` holds every charge; `settled` only those whose outcome the snapshot has recorded.
-  private static final List<Map.Entry<String, String>> CHECKS =
+  /** The kinds of difference the audit reports, as {@link Check#kind()} and {@link #CURRENCIES}. */
+  public static final List<String> KINDS =
       List.of(
-          Map.entry(
+          "double_charge",
+          "paid_without_one_charge",
+          "charge_not_paid",
+          "charge_differs",
+          "attempt_amount_differs",
+          "currency_totals");
+
+  /** The kind of a currency's totals differing on the two sides. */
+  public static final String CURRENCIES = "currency_totals";
+
+  private record Query(String kind, String name, String sql) {}
+
+  // `ledger` holds every charge; `settled` only those whose outcome the snapshot has recorded.
+  private static final List<Query> CHECKS =
+      List.of(
+          new Query(
+              "double_charge",
               "invoices charged more than once at the provider",
               "select invoice_id from ledger group by invoice_id having count(*) > 1"),
-          Map.entry(
+          new Query(
+              "paid_without_one_charge",
               "PAID invoices without exactly one provider charge",
-              """
+              SqlFiles.statement(
+                  """
               select i.id from invoice i
-              where i.status = 'PAID' and exists (select 1 from charge_attempt a where a.invoice_id = i.id)
-                and (select count(*) from ledger l where l.invoice_id = i.id) <> 1"""),
-          Map.entry(
+              where i.status = ${status.PAID} and exists (select 1 from charge_attempt a where a.invoice_id = i.id)
+                and (select count(*) from ledger l where l.invoice_id = i.id) <> 1""")),
+          new Query(
+              "charge_not_paid",
               "provider charges on invoices not recorded as PAID",
-              "select l.invoice_id from settled l left join invoice i on i.id = l.invoice_id where i.status is distinct from 'PAID'"),
-          Map.entry(
+              SqlFiles.statement(
+                  "select l.invoice_id from settled l left join invoice i on i.id = l.invoice_id where i.status is distinct from ${status.PAID}")),
+          new Query(
+              "charge_differs",
               "provider charges that differ from the recorded attempt (key, reference or amount)",
               """
               select l.invoice_id from settled l
               left join charge_attempt a on a.invoice_id = l.invoice_id and a.outcome = 'CHARGED'
               where a.id is null or a.idempotency_key <> l.key or a.provider_reference <> l.charge_id
                  or a.amount_minor <> l.amount_minor or a.currency <> l.currency"""),
-          Map.entry(
+          new Query(
+              "attempt_amount_differs",
               "PAID invoices whose attempt amount differs from the invoice",
-              """
+              SqlFiles.statement(
+                  """
               select i.id from invoice i join charge_attempt a on a.invoice_id = i.id and a.outcome = 'CHARGED'
-              where i.amount_minor <> a.amount_minor or i.currency <> a.currency or i.status <> 'PAID'"""));
+              where i.amount_minor <> a.amount_minor or i.currency <> a.currency or i.status <> ${status.PAID}""")));
 
   private final Jdbi jdbi;
   private final ProviderLedger ledger;
@@ -131,23 +164,25 @@ public final class Auditor {
       var checks = new ArrayList<Check>();
       for (var check : CHECKS) {
         var ids =
-            h.createQuery("select id from (" + check.getValue() + ") v(id) order by id")
+            h.createQuery("select id from (" + check.sql() + ") v(id) order by id")
                 .mapTo(Long.class)
                 .list();
-        checks.add(new Check(check.getKey(), ids.size(), ids.stream().limit(20).toList()));
+        checks.add(
+            new Check(check.kind(), check.name(), ids.size(), ids.stream().limit(20).toList()));
       }
       var currencies =
           h.createQuery(
-                  """
+                  SqlFiles.statement(
+                      """
                   with provider as (select currency, count(*) n, sum(amount_minor) s from settled group by currency),
                        paid as (select i.currency, count(*) n, sum(i.amount_minor) s from invoice i
-                                where i.status = 'PAID'
+                                where i.status = ${status.PAID}
                                   and exists (select 1 from charge_attempt a where a.invoice_id = i.id and a.outcome = 'CHARGED')
                                 group by i.currency)
                   select coalesce(p.currency, d.currency) as currency, coalesce(p.n, 0) as pn, coalesce(p.s, 0) as ps,
                          coalesce(d.n, 0) as dn, coalesce(d.s, 0) as ds
                   from provider p full join paid d on d.currency = p.currency order by 1
-                  """)
+                  """))
               .map(
                   (rs, ctx) ->
                       new CurrencyLine(
@@ -158,7 +193,9 @@ public final class Auditor {
                           rs.getLong("ds")))
               .list();
       long inFlight =
-          h.createQuery("select count(*) from invoice where status = 'PROCESSING'")
+          h.createQuery(
+                  SqlFiles.statement(
+                      "select count(*) from invoice where status = ${status.PROCESSING}"))
               .mapTo(Long.class)
               .one();
       h.rollback();

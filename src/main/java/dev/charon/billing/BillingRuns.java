@@ -7,7 +7,6 @@ import dev.charon.ops.LogContext;
 import dev.charon.subscription.SubscriptionInvoices;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -50,10 +49,6 @@ public final class BillingRuns {
   private final int batchSize;
   private final MeterRegistry metrics;
   private final Tallies tallies;
-
-  public BillingRuns(Jdbi jdbi, Clock clock, ZoneId zone, int batchSize) {
-    this(jdbi, clock, zone, batchSize, new SimpleMeterRegistry());
-  }
 
   public BillingRuns(Jdbi jdbi, Clock clock, ZoneId zone, int batchSize, MeterRegistry metrics) {
     if (batchSize < 1) {
@@ -168,6 +163,15 @@ public final class BillingRuns {
     // invoice.
     if (!subscriptionInvoices.createFor(run.period(), stopRequested).complete()) {
       return find(run.id()).orElseThrow();
+    }
+    int credited = due.applyCredit(run.id(), run.period(), run.cutoff(), clock.instant());
+    if (credited > 0) {
+      log.info(
+          "billing run {} for {}: {} invoice(s) took their customer's credit balance",
+          run.id(),
+          run.period(),
+          credited);
+      metrics.counter("charon.credit.applied.invoices").increment(credited);
     }
     long total = 0;
     int n;

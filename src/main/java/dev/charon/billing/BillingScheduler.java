@@ -92,6 +92,21 @@ public final class BillingScheduler implements AutoCloseable {
       Clock clock,
       Supplier<Optional<Instant>> testClock,
       String name) {
+    this(dataSource, runs, settings, clock, testClock, name, List.of());
+  }
+
+  /**
+   * With {@code more} recurring tasks of other features (the standing audit) on the same
+   * cluster-wide scheduler: one table, one poller, one instance runs each execution.
+   */
+  public BillingScheduler(
+      DataSource dataSource,
+      BillingRuns runs,
+      BillingSettings settings,
+      Clock clock,
+      Supplier<Optional<Instant>> testClock,
+      String name,
+      List<RecurringTask<?>> more) {
     this.runs = runs;
     this.settings = settings;
     this.testClock = testClock;
@@ -105,9 +120,11 @@ public final class BillingScheduler implements AutoCloseable {
             .onDeadExecutionRevive()
             .execute((instance, ctx) -> maintain(stopRequested(ctx)));
     // startTasks both registers the tasks and schedules their first execution (if none is stored).
+    var recurring = new java.util.ArrayList<RecurringTask<?>>(List.of(monthly, maintenance));
+    recurring.addAll(more);
     this.scheduler =
         Scheduler.create(dataSource, List.<Task<?>>of())
-            .startTasks(monthly, maintenance)
+            .startTasks(recurring)
             .clock(clock::instant)
             .schedulerName(new SchedulerName.Fixed(name))
             .threads(2)
@@ -189,6 +206,27 @@ public final class BillingScheduler implements AutoCloseable {
     if (!stopRequested.getAsBoolean()) {
       runs.enqueueRetries(stopRequested);
     }
+    for (var step : extraSteps) {
+      if (stopRequested.getAsBoolean()) {
+        return;
+      }
+      // Another feature's step (the provider backstop) must not stop billing's own work.
+      try {
+        step.work().run();
+      } catch (RuntimeException e) {
+        log.warn("maintenance step '{}' failed; it runs again next time", step.name(), e);
+      }
+    }
+  }
+
+  private record Step(String name, Runnable work) {}
+
+  private final List<Step> extraSteps = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Runs {@code work} at the end of every maintenance execution (before {@link #start}). */
+  public BillingScheduler alsoMaintaining(String name, Runnable work) {
+    extraSteps.add(new Step(name, work));
+    return this;
   }
 
   /**

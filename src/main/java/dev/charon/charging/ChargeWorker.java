@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
  * hands back anything not started.
  */
 public final class ChargeWorker implements AutoCloseable {
+  private final List<AutoCloseable> companions = new java.util.concurrent.CopyOnWriteArrayList<>();
   private static final Logger log = LoggerFactory.getLogger(ChargeWorker.class);
   private static final int RECORD_BATCH = 256;
   private static final Duration TAKE_WAIT = Duration.ofMillis(500);
@@ -362,6 +363,12 @@ public final class ChargeWorker implements AutoCloseable {
     }
   }
 
+  /** Work that lives and stops with this worker (the refund executor); closed after the queue. */
+  public ChargeWorker alsoClosing(AutoCloseable companion) {
+    companions.add(companion);
+    return this;
+  }
+
   @Override
   public void close() {
     if (taking) {
@@ -369,5 +376,12 @@ public final class ChargeWorker implements AutoCloseable {
     }
     recording = false;
     queue.close();
+    for (var companion : companions) {
+      try {
+        companion.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed", companion, e);
+      }
+    }
   }
 }

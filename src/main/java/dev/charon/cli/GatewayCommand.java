@@ -5,8 +5,8 @@ import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
 import dev.charon.gateway.GatewayServer;
 import dev.charon.gateway.GatewaySettings;
-import dev.charon.payment.DeclineMix;
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.DeclineMix;
+import dev.charon.payment.fake.FaultProfile;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -137,24 +137,23 @@ final class GatewayCommand implements Callable<Integer> {
     var settings = GatewaySettings.from(Env.system());
     FaultProfile faults;
     try {
-      faults =
-          new FaultProfile(
-              latencyMs,
-              latencyJitterMs,
-              declineRate,
-              networkErrorRate,
-              timeoutRate,
-              customersNotFound,
-              currencyMismatch,
-              seed,
-              declineMix(declineCodes));
+      var builder =
+          FaultProfile.builder()
+              .latency(latencyMs, latencyJitterMs)
+              .declineRate(declineRate)
+              .networkErrorRate(networkErrorRate)
+              .timeoutRate(timeoutRate)
+              .customersNotFound(customersNotFound)
+              .currencyMismatch(currencyMismatch)
+              .seed(seed)
+              .declineMix(declineMix(declineCodes));
       if (populationSeed != null) {
         var start =
             populationStart != null ? populationStart : java.time.YearMonth.now(Clock.systemUTC());
-        faults =
-            faults.withPopulation(
-                dev.charon.payment.Population.standard(populationSeed, start, populationMonths));
+        builder.population(
+            dev.charon.payment.fake.Population.standard(populationSeed, start, populationMonths));
       }
+      faults = builder.build();
     } catch (IllegalArgumentException e) {
       // FaultProfile names its fields (declineRate); the user typed the flag (--decline-rate).
       throw new ConfigException(

@@ -20,11 +20,14 @@ public final class ConsoleRoutes implements HttpApi.Module {
 
   private final String index = resource("index.html");
   private final String docs = resource("docs.html");
+  private final String indexPolicy = ContentSecurityPolicy.forPage(index, false);
+  // Swagger UI writes style attributes into the markup it renders; the console's own page does not.
+  private final String docsPolicy = ContentSecurityPolicy.forPage(docs, true);
 
   @Override
   public void routes(RoutesConfig routes) {
-    routes.get("/", ctx -> page(ctx, index));
-    routes.get("/docs", ctx -> page(ctx, docs));
+    routes.get("/", ctx -> page(ctx, index, indexPolicy));
+    routes.get("/docs", ctx -> page(ctx, docs, docsPolicy));
   }
 
   @Override
@@ -42,7 +45,9 @@ public final class ConsoleRoutes implements HttpApi.Module {
     files.enableWebjars();
   }
 
-  private static void page(Context ctx, String html) {
+  private static void page(Context ctx, String html, String policy) {
+    ctx.header("Content-Security-Policy", policy);
+    ctx.header("X-Frame-Options", "DENY"); // frame-ancestors for browsers that predate CSP 2
     ctx.header("Cache-Control", "no-cache");
     ctx.header("X-Content-Type-Options", "nosniff");
     ctx.header("Referrer-Policy", "no-referrer"); // a sign-in link carries the key in its fragment

@@ -1,8 +1,8 @@
 package dev.charon.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.charon.payment.DeclineMix;
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.DeclineMix;
+import dev.charon.payment.fake.FaultProfile;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -27,17 +27,19 @@ final class AdminRoutes {
       Long seed,
       String declineCodes) {
 
+    /** Starts from {@code f}, so a field the patch does not name (the population) survives. */
     FaultProfile applyTo(FaultProfile f) {
-      return new FaultProfile(
-          Optional.ofNullable(latencyMs).orElse(f.latencyMs()),
-          Optional.ofNullable(latencyJitterMs).orElse(f.latencyJitterMs()),
-          Optional.ofNullable(declineRate).orElse(f.declineRate()),
-          Optional.ofNullable(networkErrorRate).orElse(f.networkErrorRate()),
-          Optional.ofNullable(timeoutRate).orElse(f.timeoutRate()),
-          Optional.ofNullable(customersNotFound).orElse(f.customersNotFound()),
-          Optional.ofNullable(currencyMismatch).orElse(f.currencyMismatch()),
-          Optional.ofNullable(seed).orElse(f.seed()),
-          Optional.ofNullable(declineCodes).map(DeclineMix::parse).orElse(f.declineMix()));
+      var b = f.toBuilder();
+      Optional.ofNullable(latencyMs).ifPresent(b::latencyMs);
+      Optional.ofNullable(latencyJitterMs).ifPresent(b::latencyJitterMs);
+      Optional.ofNullable(declineRate).ifPresent(b::declineRate);
+      Optional.ofNullable(networkErrorRate).ifPresent(b::networkErrorRate);
+      Optional.ofNullable(timeoutRate).ifPresent(b::timeoutRate);
+      Optional.ofNullable(customersNotFound).ifPresent(b::customersNotFound);
+      Optional.ofNullable(currencyMismatch).ifPresent(b::currencyMismatch);
+      Optional.ofNullable(seed).ifPresent(b::seed);
+      Optional.ofNullable(declineCodes).map(DeclineMix::parse).ifPresent(b::declineMix);
+      return b.build();
     }
   }
 

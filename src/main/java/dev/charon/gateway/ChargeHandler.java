@@ -1,7 +1,7 @@
 package dev.charon.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.FaultProfile;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
@@ -108,14 +108,14 @@ final class ChargeHandler {
    * The configured latency. None means no sleep at all: a virtual thread's {@code sleep(0)} yields
    * its carrier, one more unmount, reschedule and mount for every request (issue 17's profile).
    */
-  private static void pause(Duration latency) throws InterruptedException {
+  static void pause(Duration latency) throws InterruptedException {
     if (latency.isPositive()) {
       Thread.sleep(latency);
     }
   }
 
   /** Reads the body straight from the servlet stream, sparing Javalin's buffer copies. */
-  private static byte[] body(Context ctx) {
+  static byte[] body(Context ctx) {
     byte[] bytes;
     try {
       bytes = ctx.req().getInputStream().readNBytes(MAX_BODY + 1);
@@ -125,7 +125,7 @@ final class ChargeHandler {
     }
     if (bytes.length > MAX_BODY) {
       throw new GatewayError(
-          413, "body_too_large", "a charge body is at most " + MAX_BODY + " bytes");
+          413, "body_too_large", "a request body is at most " + MAX_BODY + " bytes");
     }
     return bytes;
   }
@@ -151,7 +151,7 @@ final class ChargeHandler {
    * request sent and the connection gone. The socket is closed under Jetty, which then fails
    * quietly to write; closing through Jetty's API would send an error page instead.
    */
-  private static void dropResponse(Context ctx) throws IOException {
+  static void dropResponse(Context ctx) throws IOException {
     var endPoint =
         ServletContextRequest.getServletContextRequest(ctx.req())
             .getConnectionMetaData()

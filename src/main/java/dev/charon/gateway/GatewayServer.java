@@ -2,7 +2,7 @@ package dev.charon.gateway;
 
 import dev.charon.api.JavalinSetup;
 import dev.charon.api.Json;
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.FaultProfile;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -43,9 +43,12 @@ public final class GatewayServer implements AutoCloseable {
   public static GatewayServer start(Options options, Clock clock) {
     var json = Json.mapper();
     var book = new ChargeBook();
+    var refunds = new RefundBook();
     Journal journal;
     try {
-      journal = Journal.open(options.journal(), options.reset(), json, book::apply);
+      journal =
+          Journal.open(
+              options.journal(), options.reset(), json, entry -> apply(book, refunds, entry));
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot open the gateway journal " + options.journal() + ": " + e.getMessage(), e);
@@ -61,14 +64,31 @@ public final class GatewayServer implements AutoCloseable {
                     GatewayError.class,
                     (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
                 config.routes.post("/charges", charges::handle);
-                new ReadRoutes(book, journal, charges::processing).register(config.routes);
+                config.routes.post(
+                    "/refunds", new RefundHandler(refunds, charges, journal, json, clock)::handle);
+                new ReadRoutes(book, refunds, journal, charges::processing).register(config.routes);
                 new AdminRoutes(charges, json).register(config.routes);
+                new DisputeRoutes(refunds, charges, journal, json, clock).register(config.routes);
               });
       app.start(options.host(), options.port());
       return new GatewayServer(app, journal, charges);
     } catch (RuntimeException e) {
       closeQuietly(journal);
       throw e;
+    }
+  }
+
+  /** Hands a durable journal entry to the book that keeps its kind. */
+  private static void apply(ChargeBook book, RefundBook refunds, JournalEntry entry) {
+    switch (entry) {
+      case StoredResult charge -> {
+        book.apply(charge);
+        if (charge.charged()) {
+          refunds.charged(charge);
+        }
+      }
+      case RefundResult refund -> refunds.apply(refund);
+      case DisputeChange dispute -> refunds.apply(dispute);
     }
   }
 
@@ -95,18 +115,6 @@ public final class GatewayServer implements AutoCloseable {
   /** Results read back from the journal at start. */
   public long replayed() {
     return journal.replayed();
-  }
-
-  public FaultProfile faults() {
-    return charges.faults();
-  }
-
-  public void configure(FaultProfile faults) {
-    charges.configure(Objects.requireNonNull(faults, "faults"));
-  }
-
-  public void outage(boolean enabled) {
-    charges.outage(enabled);
   }
 
   /** Stops taking requests, then lets the journal write what it was given. */

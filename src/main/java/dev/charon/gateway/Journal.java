@@ -33,18 +33,20 @@ final class Journal implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Journal.class);
   private static final int MAX_BATCH = 8192;
 
-  private record Entry(StoredResult result, CompletableFuture<StoredResult> done) {}
+  private record Entry(JournalEntry result, CompletableFuture<JournalEntry> done) {}
 
   private static final Entry STOP = new Entry(null, null);
 
   private final Path path;
   private final FileChannel channel;
   private final ObjectMapper json;
-  private final Consumer<StoredResult> onDurable;
+  private final Consumer<JournalEntry> onDurable;
   private final BlockingQueue<Entry> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
   private final long replayed;
   private long nextChargeSeq;
+  private long nextRefundSeq;
+  private long nextDisputeSeq;
   private volatile IOException failure;
   private volatile boolean closed;
 
@@ -52,20 +54,21 @@ final class Journal implements AutoCloseable {
       Path path,
       FileChannel channel,
       ObjectMapper json,
-      Consumer<StoredResult> onDurable,
-      long replayed,
-      long lastChargeSeq) {
+      Consumer<JournalEntry> onDurable,
+      JournalReplay replay) {
     this.path = path;
     this.channel = channel;
     this.json = json;
     this.onDurable = onDurable;
-    this.replayed = replayed;
-    this.nextChargeSeq = lastChargeSeq + 1;
+    this.replayed = replay.count();
+    this.nextChargeSeq = replay.lastChargeSeq() + 1;
+    this.nextRefundSeq = replay.lastRefundSeq() + 1;
+    this.nextDisputeSeq = replay.lastDisputeSeq() + 1;
     this.writer = Thread.ofPlatform().name("gateway-journal").start(this::writeLoop);
   }
 
   /** Opens (or, with {@code reset}, empties) the journal and replays it into {@code apply}. */
-  static Journal open(Path path, boolean reset, ObjectMapper json, Consumer<StoredResult> apply)
+  static Journal open(Path path, boolean reset, ObjectMapper json, Consumer<JournalEntry> apply)
       throws IOException {
     var parent = path.toAbsolutePath().getParent();
     if (parent != null) {
@@ -93,7 +96,7 @@ final class Journal implements AutoCloseable {
         }
         channel.force(true);
         channel.position(valid);
-        return new Journal(path, channel, json, apply, replay.count(), replay.lastChargeSeq());
+        return new Journal(path, channel, json, apply, replay);
       }
       throw new IOException("journal " + path + " is in use by another gateway process");
     } catch (IOException | RuntimeException e) {
@@ -102,15 +105,19 @@ final class Journal implements AutoCloseable {
     }
   }
 
-  /** Completes once the result is on disk and applied; fails if the journal cannot write. */
-  CompletableFuture<StoredResult> append(StoredResult result) {
-    var done = new CompletableFuture<StoredResult>();
+  /**
+   * Completes once the entry is on disk and applied, with its sequence number set; fails if the
+   * journal cannot write.
+   */
+  @SuppressWarnings("unchecked") // the writer completes each future with its own entry's type
+  <T extends JournalEntry> CompletableFuture<T> append(T result) {
+    var done = new CompletableFuture<JournalEntry>();
     if (closed || failure != null) {
       done.completeExceptionally(failure != null ? failure : new IOException("journal is closed"));
-      return done;
+    } else {
+      queue.add(new Entry(result, done));
     }
-    queue.add(new Entry(result, done));
-    return done;
+    return (CompletableFuture<T>) (CompletableFuture<?>) done;
   }
 
   Path path() {
@@ -139,12 +146,9 @@ final class Journal implements AutoCloseable {
       }
       queue.drainTo(batch, MAX_BATCH - 1);
       stop = batch.remove(STOP);
-      var results = new ArrayList<StoredResult>(batch.size());
+      var results = new ArrayList<JournalEntry>(batch.size());
       for (var entry : batch) {
-        var result =
-            entry.result().charged()
-                ? entry.result().withChargeSeq(nextChargeSeq++)
-                : entry.result();
+        var result = sequenced(entry.result());
         results.add(result);
         try {
           buffer.write(json.writeValueAsBytes(result));
@@ -199,6 +203,15 @@ final class Journal implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     channel.close();
+  }
+
+  /** Numbers what the ledgers list: successful charges, successful refunds, dispute changes. */
+  private JournalEntry sequenced(JournalEntry entry) {
+    return switch (entry) {
+      case StoredResult r -> r.charged() ? r.withChargeSeq(nextChargeSeq++) : r;
+      case RefundResult r -> r.refunded() ? r.withRefundSeq(nextRefundSeq++) : r;
+      case DisputeChange d -> d.withDisputeSeq(nextDisputeSeq++);
+    };
   }
 
   private static boolean lock(FileChannel channel) throws IOException {

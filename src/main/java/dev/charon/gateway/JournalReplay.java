@@ -12,11 +12,13 @@ import java.util.function.Consumer;
 final class JournalReplay {
   private final Path path;
   private final ObjectMapper json;
-  private final Consumer<StoredResult> apply;
+  private final Consumer<JournalEntry> apply;
   private long count;
   private long lastChargeSeq;
+  private long lastRefundSeq;
+  private long lastDisputeSeq;
 
-  JournalReplay(Path path, ObjectMapper json, Consumer<StoredResult> apply) {
+  JournalReplay(Path path, ObjectMapper json, Consumer<JournalEntry> apply) {
     this.path = path;
     this.json = json;
     this.apply = apply;
@@ -38,9 +40,9 @@ final class JournalReplay {
         break; // each record is written with its newline, so an unterminated line is torn
       }
       if (!line.isBlank()) {
-        StoredResult result;
+        JournalEntry result;
         try {
-          result = json.readValue(line, StoredResult.class);
+          result = json.readValue(line, JournalEntry.class);
         } catch (JsonProcessingException e) {
           if (last) {
             break;
@@ -53,18 +55,7 @@ final class JournalReplay {
                   + ": "
                   + e.getOriginalMessage());
         }
-        if (result.charged() && result.chargeSeq() != lastChargeSeq + 1) {
-          throw new IOException(
-              "journal "
-                  + path
-                  + " line "
-                  + lineNumber
-                  + ": chargeSeq "
-                  + result.chargeSeq()
-                  + " follows "
-                  + lastChargeSeq);
-        }
-        lastChargeSeq = result.charged() ? result.chargeSeq() : lastChargeSeq;
+        checkSequence(result, lineNumber);
         apply.accept(result);
         count++;
       }
@@ -72,6 +63,35 @@ final class JournalReplay {
       line = next;
     }
     return valid;
+  }
+
+  /** Each ledger's numbers follow each other without a gap, or the journal is corrupt. */
+  private void checkSequence(JournalEntry entry, long lineNumber) throws IOException {
+    switch (entry) {
+      case StoredResult r when r.charged() ->
+          lastChargeSeq = next("chargeSeq", r.chargeSeq(), lastChargeSeq, lineNumber);
+      case RefundResult r when r.refunded() ->
+          lastRefundSeq = next("refundSeq", r.refundSeq(), lastRefundSeq, lineNumber);
+      case DisputeChange d ->
+          lastDisputeSeq = next("disputeSeq", d.disputeSeq(), lastDisputeSeq, lineNumber);
+      default -> {}
+    }
+  }
+
+  private long next(String name, long seq, long last, long lineNumber) throws IOException {
+    if (seq != last + 1) {
+      throw new IOException(
+          "journal " + path + " line " + lineNumber + ": " + name + " " + seq + " follows " + last);
+    }
+    return seq;
+  }
+
+  long lastRefundSeq() {
+    return lastRefundSeq;
+  }
+
+  long lastDisputeSeq() {
+    return lastDisputeSeq;
   }
 
   long count() {

@@ -12,11 +12,13 @@ final class ReadRoutes {
   private static final int MAX_LIMIT = 10_000;
 
   private final ChargeBook book;
+  private final RefundBook refunds;
   private final Journal journal;
   private final IntSupplier processing;
 
-  ReadRoutes(ChargeBook book, Journal journal, IntSupplier processing) {
+  ReadRoutes(ChargeBook book, RefundBook refunds, Journal journal, IntSupplier processing) {
     this.book = book;
+    this.refunds = refunds;
     this.journal = journal;
     this.processing = processing;
   }
@@ -25,6 +27,9 @@ final class ReadRoutes {
     routes.get("/charges", ctx -> ctx.json(book.results(longParam(ctx, "invoiceId", null, 1))));
     routes.get("/ledger/summary", ctx -> ctx.json(book.summary()));
     routes.get("/ledger/charges", this::charges);
+    routes.get("/refunds", ctx -> ctx.json(refunds.results(longParam(ctx, "invoiceId", null, 1))));
+    routes.get("/ledger/refunds", this::refunds);
+    routes.get("/ledger/disputes", this::disputes);
     routes.get("/health", this::health);
   }
 
@@ -36,6 +41,28 @@ final class ReadRoutes {
     body.put("charges", page);
     // Null when this page ends the ledger as it stands now.
     body.put("nextAfter", page.size() < limit ? null : page.getLast().chargeSeq());
+    ctx.json(body);
+  }
+
+  /** Successful refunds after a cursor: the backstop's and the audit's page. */
+  private void refunds(Context ctx) {
+    long after = longParam(ctx, "after", 0L, 0);
+    int limit = (int) Math.min(longParam(ctx, "limit", (long) DEFAULT_LIMIT, 1), MAX_LIMIT);
+    var page = refunds.refunds(after, limit);
+    var body = new LinkedHashMap<String, Object>();
+    body.put("refunds", page);
+    body.put("nextAfter", page.size() < limit ? null : page.getLast().refundSeq());
+    ctx.json(body);
+  }
+
+  /** Dispute changes (opened, won, lost) after a cursor. */
+  private void disputes(Context ctx) {
+    long after = longParam(ctx, "after", 0L, 0);
+    int limit = (int) Math.min(longParam(ctx, "limit", (long) DEFAULT_LIMIT, 1), MAX_LIMIT);
+    var page = refunds.disputeChanges(after, limit);
+    var body = new LinkedHashMap<String, Object>();
+    body.put("disputes", page);
+    body.put("nextAfter", page.size() < limit ? null : page.getLast().disputeSeq());
     ctx.json(body);
   }
 

@@ -3,7 +3,7 @@ package dev.charon.gateway;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.FaultProfile;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -25,7 +25,7 @@ record StoredResult(
     String chargeId,
     String reason,
     Instant at)
-    implements ChargeBook.Slot {
+    implements ChargeBook.Slot, JournalEntry {
 
   enum Outcome {
     CHARGED("charged", 201),

@@ -1,6 +1,7 @@
 package dev.charon.invoice;
 
 import dev.charon.invoice.domain.InvoiceStatus;
+import dev.charon.invoice.domain.StatusSql;
 import java.time.YearMonth;
 import java.util.EnumMap;
 import java.util.List;
@@ -17,10 +18,6 @@ import org.jdbi.v3.core.Jdbi;
 public final class CollectionStats {
   private final Jdbi jdbi;
   private final Tallies tallies;
-
-  public CollectionStats(Jdbi jdbi) {
-    this(jdbi, new Tallies(jdbi));
-  }
 
   public CollectionStats(Jdbi jdbi, Tallies tallies) {
     this.jdbi = jdbi;
@@ -62,22 +59,30 @@ public final class CollectionStats {
     return jdbi.withHandle(h -> byPeriod(h, first, last));
   }
 
+  // Refunded and disputed invoices were paid: collected counts them gross, before refunds (the
+  // refunds are in GET /rest/v1/refunds).
+  private static final String BY_PERIOD =
+      StatusSql.render(
+              """
+              select billing_period, currency,
+                     sum(invoices)::bigint                                                    as invoices,
+                     coalesce(sum(invoices) filter (where status in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})), 0)::bigint
+                                                                                              as paid,
+                     coalesce(sum(invoices) filter (where status = ${status.VOID}), 0)::bigint as voided,
+                     coalesce(sum(amount_minor) filter (where status <> ${status.VOID}), 0)::bigint
+                                                                                              as billed_minor,
+                     coalesce(sum(amount_minor) filter (where status in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})), 0)::bigint
+                                                                                              as collected_minor
+              from %s t
+              where billing_period between :first and :last
+              group by billing_period, currency
+              having sum(invoices) <> 0
+              order by billing_period, currency
+              """)
+          .formatted(Tallies.INVOICES);
+
   private static List<Row> byPeriod(Handle h, YearMonth first, YearMonth last) {
-    return h.createQuery(
-            """
-                    select billing_period, currency,
-                           sum(invoices)::bigint                                                     as invoices,
-                           coalesce(sum(invoices) filter (where status = 'PAID'), 0)::bigint         as paid,
-                           coalesce(sum(invoices) filter (where status = 'VOID'), 0)::bigint         as voided,
-                           coalesce(sum(amount_minor) filter (where status <> 'VOID'), 0)::bigint    as billed_minor,
-                           coalesce(sum(amount_minor) filter (where status = 'PAID'), 0)::bigint     as collected_minor
-                    from %s t
-                    where billing_period between :first and :last
-                    group by billing_period, currency
-                    having sum(invoices) <> 0
-                    order by billing_period, currency
-                    """
-                .formatted(Tallies.INVOICES))
+    return h.createQuery(BY_PERIOD)
         .bind("first", first.toString())
         .bind("last", last.toString())
         .map(

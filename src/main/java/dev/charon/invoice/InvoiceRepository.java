@@ -19,7 +19,8 @@ public final class InvoiceRepository {
   static final String COLUMNS =
       """
       id, customer_id, amount_minor, currency, status, billing_period, due_date, created_at,
-      updated_at, paid_at, attempt_count, next_attempt_at, last_failure, version""";
+      updated_at, paid_at, attempt_count, next_attempt_at, last_failure, version, credited_minor,
+      refunded_minor""";
 
   private final Jdbi jdbi;
 
@@ -131,7 +132,9 @@ public final class InvoiceRepository {
         rs.getInt("attempt_count"),
         instant(rs, "next_attempt_at"),
         rs.getString("last_failure"),
-        rs.getLong("version"));
+        rs.getLong("version"),
+        rs.getLong("credited_minor"),
+        rs.getLong("refunded_minor"));
   }
 
   static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -50,7 +50,11 @@ public final class InvoiceRoutes implements HttpApi.Module {
   }
 
   /** The original {@code {value, currency}} amount; value carries the currency's scale. */
-  public record AmountView(BigDecimal value, String currency, long minorUnits) {}
+  public record AmountView(BigDecimal value, String currency, long minorUnits) {
+    public static AmountView of(Money money) {
+      return new AmountView(money.toDecimal(), money.currency().name(), money.minorUnits());
+    }
+  }
 
   /** The original invoice shape ({@code id, customerId, amount, status}) and the new fields. */
   public record InvoiceView(
@@ -66,7 +70,9 @@ public final class InvoiceRoutes implements HttpApi.Module {
       int attemptCount,
       Instant nextAttemptAt,
       String lastFailure,
-      long version) {
+      long version,
+      long creditedMinor,
+      long refundedMinor) {
 
     static InvoiceView of(Invoice i) {
       return new InvoiceView(
@@ -83,7 +89,9 @@ public final class InvoiceRoutes implements HttpApi.Module {
           i.attemptCount(),
           i.nextAttemptAt(),
           i.lastFailure(),
-          i.version());
+          i.version(),
+          i.creditedMinor(),
+          i.refundedMinor());
     }
   }
 

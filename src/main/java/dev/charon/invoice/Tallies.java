@@ -3,7 +3,6 @@ package dev.charon.invoice;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Jdbi;
@@ -46,10 +45,6 @@ public final class Tallies {
   private final Counter folded;
   private final Timer timer;
   private final AtomicLong lastReadFold = new AtomicLong(Long.MIN_VALUE / 2);
-
-  public Tallies(Jdbi jdbi) {
-    this(jdbi, new SimpleMeterRegistry());
-  }
 
   public Tallies(Jdbi jdbi, MeterRegistry metrics) {
     this.jdbi = jdbi;

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.RefundOutcome;
+import dev.charon.payment.domain.RefundRequest;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -45,6 +47,7 @@ public final class HttpPaymentProvider implements PaymentProvider, AutoCloseable
 
   private final String chargesUrl;
   private final URI chargesUri; // parsed once: a String would be parsed again on every call
+  private final URI refundsUri;
   private final Duration requestTimeout;
   private final HttpClient client;
 
@@ -63,6 +66,7 @@ public final class HttpPaymentProvider implements PaymentProvider, AutoCloseable
     }
     this.chargesUrl = baseUrl.toString().replaceAll("/+$", "") + "/charges";
     this.chargesUri = URI.create(chargesUrl);
+    this.refundsUri = URI.create(baseUrl.toString().replaceAll("/+$", "") + "/refunds");
     this.requestTimeout = requestTimeout;
     var threads = new QueuedThreadPool();
     threads.setName("provider-http");
@@ -112,6 +116,42 @@ public final class HttpPaymentProvider implements PaymentProvider, AutoCloseable
       return failed(e.getCause() != null ? e.getCause() : e);
     }
     return outcome(request, response.getStatus(), response.getContentAsString());
+  }
+
+  /**
+   * {@code POST /refunds}: every failure answers "could it have been refunded?" by the same rules
+   * as a charge, since the transport is the same.
+   */
+  @Override
+  public RefundOutcome refund(RefundRequest request) {
+    ContentResponse response;
+    try {
+      response =
+          client
+              .newRequest(refundsUri)
+              .method(HttpMethod.POST)
+              .timeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+              .headers(h -> h.put("Idempotency-Key", request.idempotencyKey()))
+              .body(new BytesRequestContent("application/json", GatewayRefundAnswers.body(request)))
+              .send();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new RefundOutcome.Unknown("interrupted while waiting for the provider");
+    } catch (TimeoutException e) {
+      return new RefundOutcome.Unknown("no response within " + requestTimeout);
+    } catch (ExecutionException e) {
+      return GatewayRefundAnswers.failed(failed(e.getCause() != null ? e.getCause() : e));
+    }
+    var outcome =
+        GatewayRefundAnswers.outcome(request, response.getStatus(), response.getContentAsString());
+    log.info(
+        "refund of {} on charge {} for invoice {} (key {}): {}",
+        request.amount(),
+        request.chargeReference(),
+        request.invoiceId(),
+        request.idempotencyKey(),
+        outcome);
+    return outcome;
   }
 
   /** A call that got no answer: could the provider have charged it? */

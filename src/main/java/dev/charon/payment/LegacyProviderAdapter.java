@@ -5,6 +5,8 @@ import dev.charon.payment.LegacyPaymentProvider.CustomerNotFoundException;
 import dev.charon.payment.LegacyPaymentProvider.NetworkException;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.RefundOutcome;
+import dev.charon.payment.domain.RefundRequest;
 
 /**
  * Maps the original boolean-plus-exceptions contract onto {@link ChargeOutcome}.
@@ -39,5 +41,18 @@ public final class LegacyProviderAdapter implements PaymentProvider {
     } catch (NetworkException e) {
       return new ChargeOutcome.Unavailable("network error: " + e.getMessage());
     }
+  }
+
+  /**
+   * The original contract has no refund: refused as a value, so a refund requested against this
+   * provider fails visibly and changes nothing, rather than throwing in the refund executor.
+   */
+  @Override
+  public RefundOutcome refund(RefundRequest request) {
+    return new RefundOutcome.Refused(
+        RefundOutcome.Refused.UNSUPPORTED,
+        "the legacy provider contract cannot refund; refund invoice "
+            + request.invoiceId()
+            + " at the provider directly");
   }
 }

@@ -1,6 +1,7 @@
 package dev.charon.payment;
 
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.RefundRequest;
 
 /**
  * The provider rejected a request as malformed or as a reuse of an idempotency key with other
@@ -12,12 +13,20 @@ public final class PaymentProviderException extends RuntimeException {
   private final int status;
 
   public PaymentProviderException(String problem, ChargeRequest request, int status, String body) {
+    this(problem, request.invoiceId(), request.idempotencyKey(), status, body);
+  }
+
+  public PaymentProviderException(String problem, RefundRequest request, int status, String body) {
+    this(problem, request.invoiceId(), request.idempotencyKey(), status, body);
+  }
+
+  private PaymentProviderException(
+      String problem, long invoiceId, String idempotencyKey, int status, String body) {
     super(
         "%s (invoice %d, idempotency key %s, HTTP %d): %s"
-            .formatted(
-                problem, request.invoiceId(), request.idempotencyKey(), status, abbreviate(body)));
-    this.invoiceId = request.invoiceId();
-    this.idempotencyKey = request.idempotencyKey();
+            .formatted(problem, invoiceId, idempotencyKey, status, abbreviate(body)));
+    this.invoiceId = invoiceId;
+    this.idempotencyKey = idempotencyKey;
     this.status = status;
   }
 

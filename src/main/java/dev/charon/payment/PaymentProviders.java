@@ -1,17 +1,13 @@
 package dev.charon.payment;
 
+import dev.charon.payment.fake.SimulatedPaymentProvider;
 import dev.charon.payment.stripe.StripePaymentProvider;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 
 /** Builds the provider a process's settings ask for; composition roots call this, nothing else. */
 public final class PaymentProviders {
   private PaymentProviders() {}
-
-  public static PaymentProvider create(PaymentSettings settings, Clock clock) {
-    return create(settings, clock, new SimpleMeterRegistry());
-  }
 
   public static PaymentProvider create(
       PaymentSettings settings, Clock clock, MeterRegistry metrics) {

@@ -2,6 +2,8 @@ package dev.charon.payment;
 
 import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.stripe.StripeApi;
 import dev.charon.payment.stripe.StripeSettings;
 import java.net.URI;
 import java.time.Duration;
@@ -36,33 +38,19 @@ public record PaymentSettings(
     STRIPE
   }
 
-  /** The gateway (URL set) or the simulator: the settings before providers were chosen by name. */
-  public PaymentSettings(
-      Optional<URI> gatewayUrl,
-      Duration connectTimeout,
-      Duration requestTimeout,
-      FaultProfile simulator) {
-    this(
-        gatewayUrl.isPresent() ? Provider.GATEWAY : Provider.SIMULATOR,
-        gatewayUrl,
-        connectTimeout,
-        requestTimeout,
-        simulator,
-        Optional.empty());
-  }
-
   public static PaymentSettings from(Env env) {
-    var none = FaultProfile.none();
     var simulator =
-        new FaultProfile(
-            env.integer("CHARON_SIM_LATENCY_MS", 0, 0, 600_000),
-            env.integer("CHARON_SIM_LATENCY_JITTER_MS", 0, 0, 600_000),
-            rate(env, "CHARON_SIM_DECLINE_RATE"),
-            rate(env, "CHARON_SIM_NETWORK_ERROR_RATE"),
-            rate(env, "CHARON_SIM_TIMEOUT_RATE"),
-            ids(env, "CHARON_SIM_CUSTOMERS_NOT_FOUND"),
-            ids(env, "CHARON_SIM_CURRENCY_MISMATCH"),
-            longValue(env, "CHARON_SIM_SEED", none.seed()));
+        FaultProfile.builder()
+            .latency(
+                env.integer("CHARON_SIM_LATENCY_MS", 0, 0, 600_000),
+                env.integer("CHARON_SIM_LATENCY_JITTER_MS", 0, 0, 600_000))
+            .declineRate(rate(env, "CHARON_SIM_DECLINE_RATE"))
+            .networkErrorRate(rate(env, "CHARON_SIM_NETWORK_ERROR_RATE"))
+            .timeoutRate(rate(env, "CHARON_SIM_TIMEOUT_RATE"))
+            .customersNotFound(ids(env, "CHARON_SIM_CUSTOMERS_NOT_FOUND"))
+            .currencyMismatch(ids(env, "CHARON_SIM_CURRENCY_MISMATCH"))
+            .seed(longValue(env, "CHARON_SIM_SEED", FaultProfile.none().seed()))
+            .build();
     var gatewayUrl = env.optional("CHARON_GATEWAY_URL").map(raw -> url("CHARON_GATEWAY_URL", raw));
     var provider =
         env.enumValue(
@@ -96,7 +84,9 @@ public record PaymentSettings(
             .orElse(StripeSettings.DEFAULT_BASE_URL);
     var timeout = positive(env, "CHARON_STRIPE_TIMEOUT", Duration.ofSeconds(30));
     var connect = timeout.compareTo(Duration.ofSeconds(5)) < 0 ? timeout : Duration.ofSeconds(5);
-    return new StripeSettings(key, base, connect, timeout);
+    var api =
+        env.optional("CHARON_STRIPE_API").map(StripeApi::parse).orElse(StripeApi.PAYMENT_INTENTS);
+    return new StripeSettings(key, base, connect, timeout, api);
   }
 
   private static URI url(String name, String raw) {

@@ -1,19 +1,19 @@
 package dev.charon.simulate;
 
+import dev.charon.app.WorkerRole;
 import dev.charon.billing.BillingRuns;
-import dev.charon.charging.ChargeEngine;
-import dev.charon.charging.ChargeWorker;
-import dev.charon.charging.PostgresChargeQueue;
-import dev.charon.charging.domain.Backoff;
+import dev.charon.charging.ChargingSettings;
 import dev.charon.charging.domain.ChargePolicy;
-import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.charging.domain.Dunning;
 import dev.charon.clock.DatabaseClock;
 import dev.charon.clock.TestClock;
 import dev.charon.customer.PaymentMethods;
-import dev.charon.payment.FaultProfile;
-import dev.charon.payment.Population;
-import dev.charon.payment.SimulatedPaymentProvider;
+import dev.charon.db.Database;
+import dev.charon.db.SqlFiles;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.fake.Population;
+import dev.charon.payment.fake.SimulatedPaymentProvider;
+import dev.charon.queue.QueueSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -60,8 +60,9 @@ public final class Simulation {
 
   private Simulation() {}
 
-  public static Result run(Jdbi jdbi, Dunning dunning, Options o) {
+  public static Result run(Database db, Dunning dunning, Options o) {
     long started = System.nanoTime();
+    var jdbi = db.jdbi();
     var population = Population.standard(o.seed(), o.start(), o.months());
     seed(jdbi, o);
     var clock =
@@ -72,32 +73,36 @@ public final class Simulation {
     var testClock = new TestClock(jdbi, clock, runs, ZoneOffset.UTC, Duration.ofMinutes(5));
     var provider =
         new SimulatedPaymentProvider(
-            FaultProfile.none().withSeed(o.seed()).withPopulation(population), clock, d -> {});
-    var policy =
-        new ChargePolicy(
-                ChargePolicy.DEFAULT_DUNNING,
-                new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
-                new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)))
-            .withDunning(dunning);
-    var engine =
-        new ChargeEngine(
-            jdbi,
-            provider,
-            policy,
-            new CircuitBreaker(1_000_000, Duration.ofSeconds(1), clock),
-            clock,
-            "simulator",
-            metrics);
+            FaultProfile.builder().seed(o.seed()).population(population).build(), clock, d -> {});
+    // The worker every role runs, on the table intake, tuned for one process on a test clock:
+    // the clock waits until every due charge is done, so an idle intake polls every 2 ms, and the
+    // breaker never opens on a simulator that is never down.
+    var charging =
+        new ChargingSettings(
+            ChargePolicy.DEFAULT_DUNNING,
+            dunning,
+            Duration.ofSeconds(5),
+            Duration.ofMinutes(10),
+            Duration.ofSeconds(2),
+            Duration.ofMinutes(5),
+            1_000_000,
+            Duration.ofSeconds(1),
+            64,
+            1,
+            Duration.ZERO,
+            Duration.ofMinutes(10),
+            Duration.ofSeconds(30),
+            Duration.ofMillis(2));
     var methods = new PaymentMethods(jdbi, clock, metrics);
     var fixes = cardFixes(population, o.customers());
     try (var worker =
-        new ChargeWorker(
-                new PostgresChargeQueue(
-                    jdbi, "simulator", Duration.ofMinutes(10), Duration.ofMillis(2)),
-                engine,
-                64,
-                metrics)
-            .start()) {
+        WorkerRole.start(
+            db,
+            new QueueSettings(QueueSettings.Transport.POSTGRES, null),
+            charging,
+            provider,
+            clock,
+            metrics)) {
       var first = o.start().atDay(1);
       testClock.freeze(
           java.util.Optional.of(first.atStartOfDay(ZoneOffset.UTC).toInstant().minusSeconds(3600)));
@@ -159,18 +164,19 @@ public final class Simulation {
         h -> {
           var row =
               h.createQuery(
-                      """
+                      SqlFiles.statement(
+                          """
                   select count(*) as invoices,
-                         count(*) filter (where status = 'PAID') as paid,
+                         count(*) filter (where status = ${status.PAID}) as paid,
                          coalesce(sum(amount_minor), 0) as billed,
-                         coalesce(sum(amount_minor) filter (where status = 'PAID'), 0) as collected,
-                         coalesce(sum(amount_minor) filter (where status = 'PAID' and attempt_count > 1), 0) as recovered,
-                         count(*) filter (where status = 'UNCOLLECTIBLE') as uncollectible,
-                         count(*) filter (where status = 'ACTION_REQUIRED') as awaiting,
+                         coalesce(sum(amount_minor) filter (where status = ${status.PAID}), 0) as collected,
+                         coalesce(sum(amount_minor) filter (where status = ${status.PAID} and attempt_count > 1), 0) as recovered,
+                         count(*) filter (where status = ${status.UNCOLLECTIBLE}) as uncollectible,
+                         count(*) filter (where status = ${status.ACTION_REQUIRED}) as awaiting,
                          round(avg(extract(epoch from paid_at - due_date::timestamp at time zone 'UTC') / 86400)
-                               filter (where status = 'PAID')::numeric, 2) as mean_days
+                               filter (where status = ${status.PAID})::numeric, 2) as mean_days
                   from invoice
-                  """)
+                  """))
                   .mapToMap()
                   .one();
           long retries =

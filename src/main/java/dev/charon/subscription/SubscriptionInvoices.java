@@ -3,7 +3,6 @@ package dev.charon.subscription;
 import dev.charon.invoice.domain.InvoiceTransition;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.YearMonth;
@@ -41,10 +40,6 @@ public final class SubscriptionInvoices {
         Counter.builder("charon.subscription.invoices.created")
             .description("Invoices created from subscriptions by billing-run production")
             .register(metrics);
-  }
-
-  public SubscriptionInvoices(Jdbi jdbi, Clock clock, int batchSize) {
-    this(jdbi, clock, batchSize, new SimpleMeterRegistry());
   }
 
   /** One batch: how many subscriptions it looked at and how many invoices it created. */

@@ -15,7 +15,10 @@ import java.util.Optional;
  * endpoint is registered or changed and again before every delivery against what the name resolves
  * to then (a name can be re-pointed after registration). The JVM caches the lookup (30 s by
  * default), so the HTTP client connects to the address just checked. {@code
- * CHARON_WEBHOOKS_ALLOW_PRIVATE=true} lifts the address rule for tests and demos.
+ * CHARON_WEBHOOKS_ALLOW_PRIVATE=true} lifts the address rule for tests and demos, except for
+ * link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254), which are
+ * refused always: no local receiver lives there, and the metadata service hands out the host's
+ * cloud credentials to whoever asks.
  */
 public final class UrlGuard {
   /** Resolves a host name; a seam so tests can point a public-looking name at a private address. */
@@ -56,14 +59,29 @@ public final class UrlGuard {
     if (uri.getRawFragment() != null) {
       return Optional.of("must not have a fragment");
     }
-    if (allowPrivate) {
-      return Optional.empty();
-    }
     InetAddress[] addresses;
     try {
       addresses = resolver.resolve(uri.getHost());
     } catch (UnknownHostException e) {
-      return Optional.of("host '" + uri.getHost() + "' does not resolve");
+      // With private addresses allowed a name that does not resolve yet is accepted, as before:
+      // every delivery checks again, and a name that never resolves never connects anywhere.
+      return allowPrivate
+          ? Optional.empty()
+          : Optional.of("host '" + uri.getHost() + "' does not resolve");
+    }
+    for (var address : addresses) {
+      var metadata = linkLocalOrMetadata(address);
+      if (metadata != null) {
+        return Optional.of(
+            "resolves to "
+                + metadata
+                + " address "
+                + address.getHostAddress()
+                + "; link-local and cloud metadata addresses never receive webhooks");
+      }
+    }
+    if (allowPrivate) {
+      return Optional.empty();
     }
     for (var address : addresses) {
       var kind = internal(address);
@@ -77,6 +95,51 @@ public final class UrlGuard {
       }
     }
     return Optional.empty();
+  }
+
+  // AWS's instance metadata service over IPv6 (IPv4: 169.254.169.254, inside link-local).
+  private static final byte[] AWS_METADATA_V6 = v6("fd00:ec2::254");
+
+  private static byte[] v6(String literal) {
+    try {
+      return InetAddress.getByName(literal).getAddress();
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** "a link-local" or "a cloud metadata" for the addresses refused in every mode, else null. */
+  static String linkLocalOrMetadata(InetAddress address) {
+    var bytes = address.getAddress();
+    if (java.util.Arrays.equals(bytes, AWS_METADATA_V6)) {
+      return "a cloud metadata";
+    }
+    if (address.isLinkLocalAddress()) {
+      return "a link-local";
+    }
+    var mapped = v4Mapped(address);
+    return mapped == null ? null : linkLocalOrMetadata(mapped);
+  }
+
+  /** The IPv4 address inside an IPv4-mapped IPv6 address (::ffff:a.b.c.d), else null. */
+  private static InetAddress v4Mapped(InetAddress address) {
+    var bytes = address.getAddress();
+    if (bytes.length != 16) {
+      return null;
+    }
+    for (int i = 0; i < 10; i++) {
+      if (bytes[i] != 0) {
+        return null;
+      }
+    }
+    if ((bytes[10] & 0xff) != 0xff || (bytes[11] & 0xff) != 0xff) {
+      return null;
+    }
+    try {
+      return InetAddress.getByAddress(java.util.Arrays.copyOfRange(bytes, 12, 16));
+    } catch (UnknownHostException e) {
+      return null;
+    }
   }
 
   /** What kind of internal address this is, or null for a public one. */

@@ -41,6 +41,10 @@ class AuthTest {
           Map.entry("POST /rest/v1/invoices/{id}/void", "{\"reason\":\"auth test\"}"),
           Map.entry("POST /rest/v1/invoices/{id}/mark-uncollectible", "{\"reason\":\"auth test\"}"),
           Map.entry("POST /rest/v1/customers/{id}/payment-method", "{\"reference\":\"pm_auth\"}"),
+          Map.entry("POST /rest/v1/invoices/{id}/refunds", "{\"reason\":\"auth test\"}"),
+          Map.entry(
+              "POST /rest/v1/invoices/{id}/credit-notes",
+              "{\"amount\":{\"value\":\"1.00\",\"currency\":\"EUR\"},\"reason\":\"auth test\"}"),
           Map.entry(
               "POST /rest/v1/customers/{id}/subscriptions",
               "{\"amount\":{\"value\":\"1.00\",\"currency\":\"EUR\"},\"startDate\":\"2026-12-01\"}"),

@@ -16,6 +16,7 @@ import dev.charon.testing.MutableClock;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
 import dev.charon.webhooks.WebhookSettings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Clock;
@@ -559,7 +560,7 @@ class OpenApiConformanceTest {
         operator.post("/rest/v1/billing-runs", "{\"period\":\"2027-01\"}"),
         400);
     long id = created.json().get("id").asLong();
-    var runs = new BillingRuns(db.jdbi(), clock, ZoneOffset.UTC, 100);
+    var runs = new BillingRuns(db.jdbi(), clock, ZoneOffset.UTC, 100, new SimpleMeterRegistry());
     runs.produce(runs.find(id).orElseThrow());
     check("GET /rest/v1/billing-runs/{id}", reader.get("/rest/v1/billing-runs/" + id), 200);
     db.jdbi()

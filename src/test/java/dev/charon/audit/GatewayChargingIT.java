@@ -71,7 +71,8 @@ class GatewayChargingIT {
                   "CHARON_RETRY_BASE", "200ms",
                   "CHARON_RECONCILE_BASE", "200ms",
                   "CHARON_RECONCILE_MAX", "1s"));
-      var runs = new BillingRuns(database.jdbi(), clock, ZoneOffset.UTC, 25);
+      var runs =
+          new BillingRuns(database.jdbi(), clock, ZoneOffset.UTC, 25, new SimpleMeterRegistry());
       var run = runs.produce(runs.startOrJoin(YearMonth.now(clock), "test").run());
       assertThat(run.enqueued()).isEqualTo(100);
 
@@ -80,7 +81,7 @@ class GatewayChargingIT {
               database,
               QueueSettings.from(env),
               ChargingSettings.from(env).withConcurrency(8),
-              PaymentProviders.create(PaymentSettings.from(env), clock),
+              PaymentProviders.create(PaymentSettings.from(env), clock, new SimpleMeterRegistry()),
               clock,
               new SimpleMeterRegistry());
       try {

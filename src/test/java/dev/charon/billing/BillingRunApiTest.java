@@ -9,6 +9,7 @@ import dev.charon.testing.Http;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,7 +35,8 @@ class BillingRunApiTest {
 
   @BeforeAll
   static void start() {
-    runs = new BillingRuns(db.jdbi(), clock, java.time.ZoneOffset.UTC, 100);
+    runs =
+        new BillingRuns(db.jdbi(), clock, java.time.ZoneOffset.UTC, 100, new SimpleMeterRegistry());
     api = TestApi.start(db.jdbi(), clock);
     http = api.operator();
   }

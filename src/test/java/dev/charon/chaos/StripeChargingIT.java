@@ -14,6 +14,7 @@ import dev.charon.testing.StripeEmulator;
 import dev.charon.testing.StripeFaultProxy;
 import dev.charon.testing.StripeFaultProxy.Fault;
 import dev.charon.testing.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -87,7 +88,8 @@ class StripeChargingIT {
                     h.execute(
                         "update customer set provider_reference = ? where id = ?", reference, id));
       }
-      var runs = new BillingRuns(database.jdbi(), clock, ZoneOffset.UTC, 50);
+      var runs =
+          new BillingRuns(database.jdbi(), clock, ZoneOffset.UTC, 50, new SimpleMeterRegistry());
       var run = runs.produce(runs.startOrJoin(YearMonth.now(clock), "stripe-e2e").run());
       assertThat(run.enqueued()).isEqualTo(INVOICES);
 
@@ -96,6 +98,7 @@ class StripeChargingIT {
           db.processEnv(
               "CHARON_PROVIDER", "stripe",
               "CHARON_STRIPE_API_KEY", StripeEmulator.API_KEY,
+              "CHARON_STRIPE_API", "charges", // the emulator implements the Charges API only
               "CHARON_STRIPE_BASE_URL", proxy.url(),
               "CHARON_STRIPE_TIMEOUT", "3s",
               "CHARON_LEASE", "3s",
@@ -173,6 +176,8 @@ class StripeChargingIT {
                   "stripe",
                   "CHARON_STRIPE_API_KEY",
                   StripeEmulator.API_KEY,
+                  "CHARON_STRIPE_API",
+                  "charges",
                   "CHARON_STRIPE_BASE_URL",
                   emulator.url()));
       var audit = CharonProcess.start(auditEnv, "audit");

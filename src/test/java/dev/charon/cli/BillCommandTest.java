@@ -6,6 +6,7 @@ import dev.charon.config.Env;
 import dev.charon.money.Currency;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
@@ -132,7 +133,7 @@ class BillCommandTest {
     var tenMinutesAgo = Clock.offset(clock, Duration.ofMinutes(-10));
     var earlier =
         new dev.charon.billing.BillingRuns(
-            db.jdbi(), tenMinutesAgo, java.time.ZoneOffset.UTC, 1000);
+            db.jdbi(), tenMinutesAgo, java.time.ZoneOffset.UTC, 1000, new SimpleMeterRegistry());
     earlier.produce(earlier.startOrJoin(NOVEMBER, "earlier").run());
 
     assertThat(bill(false, Map.of(), "--period", "2026-11", "--workers", "8"))

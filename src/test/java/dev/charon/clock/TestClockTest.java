@@ -6,16 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.PostgresChargeQueue;
-import dev.charon.charging.domain.Backoff;
-import dev.charon.charging.domain.ChargePolicy;
-import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
 import dev.charon.money.Currency;
-import dev.charon.payment.DeclineMix;
-import dev.charon.payment.FaultProfile;
-import dev.charon.payment.SimulatedPaymentProvider;
 import dev.charon.payment.domain.DeclineCode;
+import dev.charon.payment.fake.DeclineMix;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.fake.SimulatedPaymentProvider;
+import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
@@ -44,27 +42,18 @@ class TestClockTest {
     var clock = new DatabaseClock(db.jdbi(), Clock.systemUTC(), Duration.ofMillis(50));
     var provider =
         new SimulatedPaymentProvider(
-            FaultProfile.none()
-                .withDeclineRate(1)
-                .withDeclineMix(DeclineMix.only(DeclineCode.INSUFFICIENT_FUNDS)),
+            FaultProfile.builder()
+                .declineRate(1)
+                .declineMix(DeclineMix.only(DeclineCode.INSUFFICIENT_FUNDS))
+                .build(),
             clock,
             d -> {});
-    var policy =
-        new ChargePolicy(
-            ChargePolicy.DEFAULT_DUNNING,
-            new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
-            new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)));
+    var policy = ChargeFixtures.policy();
     var metrics = new SimpleMeterRegistry();
     var engine =
         new ChargeEngine(
-            db.jdbi(),
-            provider,
-            policy,
-            new CircuitBreaker(100, Duration.ofSeconds(10), clock),
-            clock,
-            "w1",
-            metrics);
-    try (var api = TestApi.start(db.jdbi(), clock);
+            db.jdbi(), provider, policy, ChargeFixtures.breaker(clock), clock, "w1", metrics);
+    try (var api = TestApi.start(db.jdbi(), new ClockMode.DatabaseTime(clock));
         var worker =
             new ChargeWorker(
                     new PostgresChargeQueue(
@@ -174,11 +163,10 @@ class TestClockTest {
   void a_deployment_without_the_test_clock_refuses_to_start_on_a_database_whose_clock_is_frozen() {
     db.jdbi()
         .useHandle(h -> h.execute("insert into test_clock (now) values ('2030-01-01T00:00:00Z')"));
-    assertThatThrownBy(
-            () -> TestClock.clockFor(db.jdbi(), new TestClockSettings(false, "production")))
+    assertThatThrownBy(() -> ClockMode.of(db.jdbi(), new TestClockSettings(false, "production")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("test_clock");
-    assertThat(TestClock.clockFor(db.jdbi(), new TestClockSettings(true, "test")).instant())
+    assertThat(ClockMode.of(db.jdbi(), new TestClockSettings(true, "test")).clock().instant())
         .isEqualTo(Instant.parse("2030-01-01T00:00:00Z"));
     assertThat(count("select count(*) from invoice where created_at > now()")).isZero();
   }

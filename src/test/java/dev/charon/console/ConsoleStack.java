@@ -9,8 +9,8 @@ import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.ChargingSettings;
 import dev.charon.charging.PostgresChargeQueue;
 import dev.charon.config.Env;
-import dev.charon.payment.FaultProfile;
-import dev.charon.payment.SimulatedPaymentProvider;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.fake.SimulatedPaymentProvider;
 import dev.charon.seed.Seeder;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
@@ -44,7 +44,12 @@ final class ConsoleStack implements AutoCloseable {
     // customer 3 is unknown at the provider, so its invoice needs an operator.
     var provider =
         new SimulatedPaymentProvider(
-            new FaultProfile(60, 20, 0.1, 0, 0, Set.of(3L), Set.of(), 7),
+            FaultProfile.builder()
+                .latency(60, 20)
+                .declineRate(0.1)
+                .customersNotFound(Set.of(3L))
+                .seed(7)
+                .build(),
             clock,
             SimulatedPaymentProvider.Sleeper.REAL);
     var charging = ChargingSettings.from(new Env(Map.of()));

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
-import dev.charon.payment.FaultProfile;
 import dev.charon.payment.HttpPaymentProvider;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.fake.FaultProfile;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,7 +30,7 @@ class ChargeThroughputBenchmark {
   void charges_per_second_at_zero_latency() throws Exception {
     int charges = Integer.getInteger("charges", 50_000);
     int clients = Integer.getInteger("clients", 64);
-    var faults = FaultProfile.none().withDeclineRate(0.05);
+    var faults = FaultProfile.builder().declineRate(0.05).build();
     try (var gateway =
             GatewayServer.start(
                 new GatewayServer.Options(

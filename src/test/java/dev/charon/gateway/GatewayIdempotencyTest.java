@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.charon.api.JavalinSetup;
-import dev.charon.payment.DeclineMix;
-import dev.charon.payment.FaultProfile;
 import dev.charon.payment.domain.DeclineCode;
+import dev.charon.payment.fake.DeclineMix;
+import dev.charon.payment.fake.FaultProfile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +23,8 @@ class GatewayIdempotencyTest {
 
   @BeforeEach
   void start() {
-    gateway = TestGateway.start(dir.resolve("journal.jsonl"), FaultProfile.none().withSeed(7));
+    gateway =
+        TestGateway.start(dir.resolve("journal.jsonl"), FaultProfile.builder().seed(7).build());
   }
 
   @AfterEach
@@ -69,12 +70,13 @@ class GatewayIdempotencyTest {
 
   @Test
   void a_decline_is_a_result_and_is_replayed_too() throws IOException {
-    gateway.server.configure(
-        FaultProfile.none()
-            .withDeclineRate(1)
-            .withDeclineMix(DeclineMix.only(DeclineCode.INSUFFICIENT_FUNDS)));
+    gateway.admin.configure(
+        FaultProfile.builder()
+            .declineRate(1)
+            .declineMix(DeclineMix.only(DeclineCode.INSUFFICIENT_FUNDS))
+            .build());
     var first = gateway.charge("k-1", 1);
-    gateway.server.configure(FaultProfile.none());
+    gateway.admin.configure(FaultProfile.none());
     var again = gateway.charge("k-1", 1);
 
     assertThat(first.status()).isEqualTo(402);
@@ -84,8 +86,8 @@ class GatewayIdempotencyTest {
 
   @Test
   void unknown_customer_and_currency_mismatch_are_422_with_their_outcome() throws IOException {
-    gateway.server.configure(
-        FaultProfile.none().withCustomersNotFound(Set.of(5L)).withCurrencyMismatch(Set.of(6L)));
+    gateway.admin.configure(
+        FaultProfile.builder().customersNotFound(Set.of(5L)).currencyMismatch(Set.of(6L)).build());
 
     var notFound = gateway.charge("k-1", 1, 5, 100, "EUR");
     var mismatch = gateway.charge("k-2", 2, 6, 100, "EUR");
@@ -109,7 +111,7 @@ class GatewayIdempotencyTest {
 
   @Test
   void concurrent_duplicate_of_a_key_in_progress_is_409() throws IOException {
-    gateway.server.configure(FaultProfile.none().withLatency(1_500, 0));
+    gateway.admin.configure(FaultProfile.builder().latency(1_500, 0).build());
     var slow = gateway.chargeAsync("k-1", 1, 2, 100, "EUR");
     await()
         .atMost(Duration.ofSeconds(5))
@@ -120,26 +122,26 @@ class GatewayIdempotencyTest {
     assertThat(duplicate.status()).isEqualTo(409);
     assertThat(duplicate.code()).isEqualTo("request_in_progress");
     assertThat(slow.join().status()).isEqualTo(201);
-    gateway.server.configure(FaultProfile.none());
+    gateway.admin.configure(FaultProfile.none());
     assertThat(gateway.charge("k-1", 1, 2, 100, "EUR").body()).isEqualTo(slow.join().body());
   }
 
   @Test
   void network_error_fails_before_processing_and_stores_nothing() throws IOException {
-    gateway.server.configure(FaultProfile.none().withNetworkErrorRate(1));
+    gateway.admin.configure(FaultProfile.builder().networkErrorRate(1).build());
 
     var failed = gateway.charge("k-1", 1);
 
     assertThat(failed.status()).isEqualTo(503);
     assertThat(failed.code()).isEqualTo("network_error");
     assertThat(gateway.resultsFor(1)).isEmpty();
-    gateway.server.configure(FaultProfile.none());
+    gateway.admin.configure(FaultProfile.none());
     assertThat(gateway.charge("k-1", 1).status()).isEqualTo(201);
   }
 
   @Test
   void timeout_stores_the_charge_drops_the_response_and_a_retry_replays_it() throws IOException {
-    gateway.server.configure(FaultProfile.none().withTimeoutRate(1));
+    gateway.admin.configure(FaultProfile.builder().timeoutRate(1).build());
 
     assertThatThrownBy(() -> gateway.charge("k-1", 1)).isInstanceOf(IOException.class);
 

@@ -3,7 +3,7 @@ package dev.charon.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.FaultProfile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +25,7 @@ class GatewayJournalTest {
     TestGateway.Reply charged, declined;
     try (var gateway = TestGateway.start(journal(), FaultProfile.none())) {
       charged = gateway.charge("k-1", 1, 2, 12_345, "EUR");
-      gateway.server.configure(FaultProfile.none().withDeclineRate(1));
+      gateway.admin.configure(FaultProfile.builder().declineRate(1).build());
       declined = gateway.charge("k-2", 2, 3, 500, "USD");
     }
 
@@ -114,6 +114,24 @@ class GatewayJournalTest {
       var lines = Files.readAllLines(journal());
       assertThat(lines).hasSize(1);
       assertThat(lines.get(0)).contains("\"key\":\"k-1\"", reply.json().path("chargeId").asText());
+    }
+  }
+
+  @Test
+  void a_journal_written_before_refunds_replays_its_untyped_lines_as_charges() throws IOException {
+    Files.createDirectories(journal().getParent());
+    Files.writeString(
+        journal(),
+        """
+        {"chargeSeq":1,"key":"k-1","invoiceId":1,"customerId":2,"amountMinor":700,"currency":"EUR","outcome":"charged","chargeId":"ch_old","at":"2026-12-01T10:00:00Z"}
+        """);
+
+    try (var gateway = TestGateway.start(journal(), FaultProfile.none())) {
+      assertThat(gateway.server.replayed()).isEqualTo(1);
+      assertThat(gateway.refund("r-1", 1, "ch_old", 700, "EUR").status()).isEqualTo(201);
+      assertThat(gateway.charge("k-2", 2).status()).isEqualTo(201);
+      assertThat(gateway.get("/ledger/charges?after=1").json().at("/charges/0/chargeSeq").asLong())
+          .isEqualTo(2);
     }
   }
 }

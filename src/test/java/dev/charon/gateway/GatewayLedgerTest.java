@@ -3,7 +3,7 @@ package dev.charon.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.FaultProfile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +32,7 @@ class GatewayLedgerTest {
     gateway.charge("a", 1, 1, 1_000, "EUR");
     gateway.charge("b", 2, 2, 2_500, "EUR");
     gateway.charge("c", 3, 3, 700, "USD");
-    gateway.server.configure(FaultProfile.none().withDeclineRate(1));
+    gateway.admin.configure(FaultProfile.builder().declineRate(1).build());
     gateway.charge("d", 4, 4, 9_999, "EUR");
 
     var summary = gateway.get("/ledger/summary").json();
@@ -66,7 +66,7 @@ class GatewayLedgerTest {
     for (int i = 1; i <= 5; i++) {
       gateway.charge("k-" + i, i);
     }
-    gateway.server.configure(FaultProfile.none().withDeclineRate(1));
+    gateway.admin.configure(FaultProfile.builder().declineRate(1).build());
     gateway.charge("declined", 6);
 
     var seen = new ArrayList<Long>();

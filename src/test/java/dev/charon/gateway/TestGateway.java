@@ -2,7 +2,8 @@ package dev.charon.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.charon.payment.FaultProfile;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.testing.GatewayAdmin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -23,9 +24,11 @@ final class TestGateway implements AutoCloseable {
           .connectTimeout(Duration.ofSeconds(5))
           .build();
   final GatewayServer server;
+  final GatewayAdmin admin;
 
   private TestGateway(GatewayServer server) {
     this.server = server;
+    this.admin = new GatewayAdmin(server.url());
   }
 
   static TestGateway start(Path journal, FaultProfile faults) {
@@ -94,6 +97,25 @@ final class TestGateway implements AutoCloseable {
     return send(
         HttpRequest.newBuilder(uri("/charges"))
             .header("Idempotency-Key", key)
+            .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  static String refundBody(
+      long invoiceId, String chargeId, long amountMinor, String currency, String reason) {
+    return """
+        {"invoiceId":%d,"chargeId":"%s","amountMinor":%d,"currency":"%s","reason":"%s"}"""
+        .formatted(invoiceId, chargeId, amountMinor, currency, reason);
+  }
+
+  Reply refund(String key, long invoiceId, String chargeId, long amountMinor, String currency) {
+    return rawRefund(key, refundBody(invoiceId, chargeId, amountMinor, currency, "test refund"));
+  }
+
+  Reply rawRefund(String key, String body) {
+    return send(
+        HttpRequest.newBuilder(uri("/refunds"))
+            .header("Idempotency-Key", key)
+            .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 

@@ -126,6 +126,26 @@ class ConsoleReadsApiTest {
   }
 
   @Test
+  void refunded_and_disputed_invoices_were_paid_and_count_as_collected_gross() {
+    var november = YearMonth.of(2026, 11);
+    long eur = fixtures.customer(Currency.EUR);
+    for (var status :
+        new InvoiceStatus[] {
+          InvoiceStatus.PAID,
+          InvoiceStatus.PARTIALLY_REFUNDED,
+          InvoiceStatus.REFUNDED,
+          InvoiceStatus.DISPUTED
+        }) {
+      fixtures.invoice().forCustomer(eur).amount(10_00).status(status).period(november).create();
+    }
+
+    var current = api.reader().get("/rest/v1/collection").json().get("periods").get(11);
+
+    assertThat(current.get("paid").asLong()).isEqualTo(4);
+    assertThat(current.get("collected").get("EUR").asText()).isEqualTo("40.00");
+  }
+
+  @Test
   void collection_refuses_a_period_count_out_of_range() {
     for (var bad : new String[] {"0", "121", "x", "-1"}) {
       var response = api.reader().get("/rest/v1/collection?periods=" + bad);

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
+import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.RefundOutcome;
+import dev.charon.payment.domain.RefundRequest;
 import dev.charon.testing.GatewayProcess;
 import dev.charon.testing.Http;
 import java.net.URI;
@@ -50,14 +53,26 @@ class GatewayProviderContractIT extends PaymentProviderContract {
 
   @Override
   PaymentProvider provider() {
-    return request -> {
-      var outcome = client.charge(request);
-      if (loseArmed) { // the gateway's timeout is a property of the key: lose only the first answer
-        loseArmed = false;
-        configure("{\"timeoutRate\":0}");
+    return new PaymentProvider() {
+      @Override
+      public ChargeOutcome charge(ChargeRequest request) {
+        return disarm(client.charge(request));
       }
-      return outcome;
+
+      @Override
+      public RefundOutcome refund(RefundRequest request) {
+        return disarm(client.refund(request));
+      }
     };
+  }
+
+  /** The gateway's timeout is a property of the key: lose only the first answer. */
+  private <T> T disarm(T outcome) {
+    if (loseArmed) {
+      loseArmed = false;
+      configure("{\"timeoutRate\":0}");
+    }
+    return outcome;
   }
 
   @Override
@@ -116,5 +131,45 @@ class GatewayProviderContractIT extends PaymentProviderContract {
       }
       after = next.asLong();
     }
+  }
+
+  @Override
+  List<LedgerRefund> refundLedger(long invoiceId) {
+    var refunds = new ArrayList<LedgerRefund>();
+    long after = 0;
+    while (true) {
+      var page = admin.get("/ledger/refunds?after=" + after + "&limit=5000").json();
+      for (var r : page.get("refunds")) {
+        if (r.get("invoiceId").asLong() == invoiceId) {
+          refunds.add(
+              new LedgerRefund(
+                  r.get("refundId").asText(),
+                  r.get("chargeId").asText(),
+                  Money.ofMinor(
+                      r.get("amountMinor").asLong(),
+                      Currency.valueOf(r.get("currency").asText()))));
+        }
+      }
+      var next = page.get("nextAfter");
+      if (next == null || next.isNull() || page.get("refunds").isEmpty()) {
+        return refunds;
+      }
+      after = next.asLong();
+    }
+  }
+
+  @Override
+  String disputedCharge(long invoiceId, Money amount) {
+    var charge = charged(invoiceId, amount);
+    assertThat(
+            admin
+                .send(
+                    "POST",
+                    "/admin/disputes",
+                    "{\"chargeId\":\"" + charge + "\"}",
+                    "application/json")
+                .status())
+        .isEqualTo(201);
+    return charge;
   }
 }

@@ -10,6 +10,9 @@ import dev.charon.money.Money;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.payment.domain.DeclineCode;
+import dev.charon.payment.fake.DeclineMix;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.testing.GatewayAdmin;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HttpPaymentProviderTest {
   @TempDir Path dir;
   GatewayServer gateway;
+  GatewayAdmin admin;
   HttpPaymentProvider provider;
 
   @BeforeEach
@@ -37,6 +41,7 @@ class HttpPaymentProviderTest {
             new GatewayServer.Options(
                 "127.0.0.1", 0, dir.resolve("j.jsonl"), false, FaultProfile.none()),
             Clock.systemUTC());
+    admin = new GatewayAdmin(gateway.url());
     provider = client(Duration.ofSeconds(5));
   }
 
@@ -81,10 +86,11 @@ class HttpPaymentProviderTest {
 
   @Test
   void payment_required_is_declined_with_the_reason() {
-    gateway.configure(
-        FaultProfile.none()
-            .withDeclineRate(1)
-            .withDeclineMix(DeclineMix.only(DeclineCode.EXPIRED_CARD)));
+    admin.configure(
+        FaultProfile.builder()
+            .declineRate(1)
+            .declineMix(DeclineMix.only(DeclineCode.EXPIRED_CARD))
+            .build());
 
     assertThat(provider.charge(request("k-1", 2)))
         .isEqualTo(new ChargeOutcome.Declined("expired_card"));
@@ -92,8 +98,8 @@ class HttpPaymentProviderTest {
 
   @Test
   void unknown_customer_and_currency_mismatch_map_to_their_outcomes() {
-    gateway.configure(
-        FaultProfile.none().withCustomersNotFound(Set.of(5L)).withCurrencyMismatch(Set.of(6L)));
+    admin.configure(
+        FaultProfile.builder().customersNotFound(Set.of(5L)).currencyMismatch(Set.of(6L)).build());
 
     assertThat(provider.charge(request("k-1", 5)))
         .isInstanceOf(ChargeOutcome.CustomerNotFound.class);
@@ -103,17 +109,17 @@ class HttpPaymentProviderTest {
 
   @Test
   void network_error_and_outage_are_unavailable() {
-    gateway.configure(FaultProfile.none().withNetworkErrorRate(1));
+    admin.configure(FaultProfile.builder().networkErrorRate(1).build());
     assertThat(provider.charge(request("k-1", 2))).isInstanceOf(ChargeOutcome.Unavailable.class);
 
-    gateway.configure(FaultProfile.none());
-    gateway.outage(true);
+    admin.configure(FaultProfile.none());
+    admin.outage(true);
     assertThat(provider.charge(request("k-2", 2))).isInstanceOf(ChargeOutcome.Unavailable.class);
   }
 
   @Test
   void dropped_response_is_unknown_and_the_same_key_then_returns_the_charge() {
-    gateway.configure(FaultProfile.none().withTimeoutRate(1));
+    admin.configure(FaultProfile.builder().timeoutRate(1).build());
 
     assertThat(provider.charge(request("k-1", 2))).isInstanceOf(ChargeOutcome.Unknown.class);
 
@@ -123,11 +129,11 @@ class HttpPaymentProviderTest {
 
   @Test
   void request_timeout_is_unknown_although_the_gateway_goes_on_to_charge() {
-    gateway.configure(FaultProfile.none().withLatency(1_000, 0));
+    admin.configure(FaultProfile.builder().latency(1_000, 0).build());
     try (var impatient = client(Duration.ofMillis(200))) {
       assertThat(impatient.charge(request("k-1", 2))).isInstanceOf(ChargeOutcome.Unknown.class);
     }
-    gateway.configure(FaultProfile.none());
+    admin.configure(FaultProfile.none());
 
     await()
         .atMost(Duration.ofSeconds(5))
@@ -136,7 +142,7 @@ class HttpPaymentProviderTest {
 
   @Test
   void concurrent_duplicate_in_progress_is_unknown() throws Exception {
-    gateway.configure(FaultProfile.none().withLatency(1_000, 0));
+    admin.configure(FaultProfile.builder().latency(1_000, 0).build());
     try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
       var first = pool.submit(() -> provider.charge(request("k-1", 2)));
       // The first request must be in the gateway before the duplicate: retry until the 409 shows.
@@ -149,7 +155,7 @@ class HttpPaymentProviderTest {
 
   @Test
   void more_calls_at_once_than_pooled_connections_are_all_charged() throws Exception {
-    gateway.configure(FaultProfile.none().withLatency(200, 0));
+    admin.configure(FaultProfile.builder().latency(200, 0).build());
     try (var two =
             new HttpPaymentProvider(
                 URI.create(gateway.url()), Duration.ofSeconds(2), Duration.ofSeconds(5), 2);

@@ -52,4 +52,20 @@ class LegacyProviderAdapterTest {
                 }))
         .isInstanceOf(ChargeOutcome.Unavailable.class);
   }
+
+  @Test
+  void a_refund_is_refused_as_unsupported_and_never_reaches_the_legacy_provider() {
+    var called = new boolean[1];
+    var outcome =
+        new LegacyProviderAdapter(invoice -> called[0] = true)
+            .refund(
+                new dev.charon.payment.domain.RefundRequest(
+                    7, "legacy:attempt-1", Money.ofMinor(990, Currency.GBP), "ref-1", "oops"));
+
+    assertThat(outcome)
+        .isInstanceOfSatisfying(
+            dev.charon.payment.domain.RefundOutcome.Refused.class,
+            r -> assertThat(r.code()).isEqualTo("unsupported"));
+    assertThat(called[0]).isFalse();
+  }
 }

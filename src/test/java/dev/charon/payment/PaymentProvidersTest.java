@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.fake.SimulatedPaymentProvider;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,7 +24,7 @@ class PaymentProvidersTest {
     assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(settings.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(settings.simulator()).isEqualTo(FaultProfile.none());
-    assertThat(PaymentProviders.create(settings, Clock.systemUTC()))
+    assertThat(PaymentProviders.create(settings, Clock.systemUTC(), new SimpleMeterRegistry()))
         .isInstanceOf(SimulatedPaymentProvider.class);
   }
 
@@ -41,7 +44,7 @@ class PaymentProvidersTest {
     assertThat(settings.gatewayUrl()).contains(URI.create("http://gw:7070"));
     assertThat(settings.connectTimeout()).isEqualTo(Duration.ofMillis(500));
     assertThat(settings.requestTimeout()).isEqualTo(Duration.ofSeconds(3));
-    assertThat(PaymentProviders.create(settings, Clock.systemUTC()))
+    assertThat(PaymentProviders.create(settings, Clock.systemUTC(), new SimpleMeterRegistry()))
         .isInstanceOf(HttpPaymentProvider.class);
   }
 
@@ -61,7 +64,16 @@ class PaymentProvidersTest {
                     "CHARON_SIM_SEED", "99")));
 
     assertThat(settings.simulator())
-        .isEqualTo(new FaultProfile(30, 10, 0.05, 0.02, 0.01, Set.of(4L, 5L), Set.of(6L), 99));
+        .isEqualTo(
+            FaultProfile.builder()
+                .latency(30, 10)
+                .declineRate(0.05)
+                .networkErrorRate(0.02)
+                .timeoutRate(0.01)
+                .customersNotFound(Set.of(4L, 5L))
+                .currencyMismatch(Set.of(6L))
+                .seed(99)
+                .build());
   }
 
   @Test
@@ -106,7 +118,7 @@ class PaymentProvidersTest {
     assertThat(stripe.readTimeout()).isEqualTo(Duration.ofSeconds(3));
     assertThat(stripe.testMode()).isTrue();
     assertThat(stripe.toString()).doesNotContain("sk_test_abc123");
-    assertThat(PaymentProviders.create(settings, Clock.systemUTC()))
+    assertThat(PaymentProviders.create(settings, Clock.systemUTC(), new SimpleMeterRegistry()))
         .isInstanceOf(dev.charon.payment.stripe.StripePaymentProvider.class);
     assertThat(
             PaymentSettings.from(

@@ -3,6 +3,11 @@ package dev.charon.payment;
 import dev.charon.money.Money;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.RefundOutcome;
+import dev.charon.payment.domain.RefundRequest;
+import dev.charon.payment.fake.DeclineMix;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.fake.SimulatedPaymentProvider;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
@@ -21,10 +26,20 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
   PaymentProvider provider() {
     // Loses a response once, as configured by loseNextResponse: the simulator's timeout is a
     // property of the key, so it is switched off again after the first call.
-    return request -> {
-      var outcome = sim.charge(request);
-      sim.configure(sim.profile().withTimeoutRate(0));
-      return outcome;
+    return new PaymentProvider() {
+      @Override
+      public ChargeOutcome charge(ChargeRequest request) {
+        var outcome = sim.charge(request);
+        sim.configure(sim.profile().toBuilder().timeoutRate(0).build());
+        return outcome;
+      }
+
+      @Override
+      public RefundOutcome refund(RefundRequest request) {
+        var outcome = sim.refund(request);
+        sim.configure(sim.profile().toBuilder().timeoutRate(0).build());
+        return outcome;
+      }
     };
   }
 
@@ -36,11 +51,12 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
   @Override
   ChargeRequest declining(String declineCode, long invoiceId, Money amount, String key) {
     sim.configure(
-        FaultProfile.none()
-            .withDeclineRate(1)
-            .withDeclineMix(
+        FaultProfile.builder()
+            .declineRate(1)
+            .declineMix(
                 DeclineMix.only(
-                    dev.charon.payment.domain.DeclineCode.of(declineCode).orElseThrow())));
+                    dev.charon.payment.domain.DeclineCode.of(declineCode).orElseThrow()))
+            .build());
     return new ChargeRequest(invoiceId, invoiceId, amount, key);
   }
 
@@ -57,13 +73,13 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
   @Override
   ChargeRequest unknownCustomer(long invoiceId, Money amount, String key) {
     long customer = 900_000 + invoiceId;
-    sim.configure(FaultProfile.none().withCustomersNotFound(Set.of(customer)));
+    sim.configure(FaultProfile.builder().customersNotFound(Set.of(customer)).build());
     return new ChargeRequest(invoiceId, customer, amount, key);
   }
 
   @Override
   void loseNextResponse() {
-    sim.configure(sim.profile().withTimeoutRate(1));
+    sim.configure(sim.profile().toBuilder().timeoutRate(1).build());
   }
 
   @Override
@@ -76,5 +92,25 @@ class SimulatedProviderContractTest extends PaymentProviderContract {
                     ((ChargeOutcome.Charged) e.outcome()).providerReference(),
                     e.request().amount()))
         .toList();
+  }
+
+  @Override
+  List<LedgerRefund> refundLedger(long invoiceId) {
+    return sim.refunds().stream()
+        .filter(e -> e.refunded() && e.request().invoiceId() == invoiceId)
+        .map(
+            e ->
+                new LedgerRefund(
+                    ((RefundOutcome.Refunded) e.outcome()).reference(),
+                    e.request().chargeReference(),
+                    e.request().amount()))
+        .toList();
+  }
+
+  @Override
+  String disputedCharge(long invoiceId, Money amount) {
+    var charge = charged(invoiceId, amount);
+    sim.openDispute(charge);
+    return charge;
   }
 }

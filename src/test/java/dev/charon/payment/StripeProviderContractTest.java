@@ -1,9 +1,14 @@
 package dev.charon.payment;
 
+import static org.awaitility.Awaitility.await;
+
 import com.stripe.model.Charge;
+import com.stripe.model.Refund;
 import dev.charon.money.Money;
+import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.payment.stripe.StripeAmounts;
+import dev.charon.payment.stripe.StripeApi;
 import dev.charon.payment.stripe.StripePaymentProvider;
 import dev.charon.payment.stripe.StripeSettings;
 import dev.charon.testing.StripeEmulator;
@@ -51,7 +56,8 @@ class StripeProviderContractTest extends PaymentProviderContract {
                 StripeEmulator.API_KEY,
                 URI.create(proxy.url()),
                 Duration.ofSeconds(2),
-                Duration.ofSeconds(10)),
+                Duration.ofSeconds(10),
+                StripeApi.CHARGES),
             new SimpleMeterRegistry());
     payingCustomer = emulator.customer("tok_visa");
   }
@@ -112,5 +118,41 @@ class StripeProviderContractTest extends PaymentProviderContract {
       }
     }
     return charges;
+  }
+
+  /** Read from the emulator directly, not through the proxy or the adapter. */
+  @Override
+  List<LedgerRefund> refundLedger(long invoiceId) {
+    var refunds = new ArrayList<LedgerRefund>();
+    for (Refund r : emulator.refunds()) {
+      if (String.valueOf(invoiceId).equals(r.getMetadata().get(StripePaymentProvider.INVOICE_ID))
+          && "succeeded".equals(r.getStatus())) {
+        refunds.add(
+            new LedgerRefund(
+                r.getId(),
+                r.getCharge(),
+                StripeAmounts.fromStripe(r.getAmount(), r.getCurrency()).orElseThrow()));
+      }
+    }
+    return refunds;
+  }
+
+  /**
+   * The emulator disputes every charge on a card made from {@code tok_createDispute} (a dispute
+   * that needs a response, {@code is_charge_refundable: false}, as a chargeback starts), a moment
+   * after the charge: the test waits until the charge says so. It cannot open a dispute on an
+   * existing charge, nor close one.
+   */
+  @Override
+  String disputedCharge(long invoiceId, Money amount) {
+    var customer = emulator.customer("tok_createDispute");
+    var outcome =
+        stripe.charge(
+            new ChargeRequest(invoiceId, invoiceId * 10, invoiceId, customer, amount, newKey()));
+    var charge = ((ChargeOutcome.Charged) outcome).providerReference();
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> Boolean.TRUE.equals(emulator.charge(charge).getDisputed()));
+    return charge;
   }
 }

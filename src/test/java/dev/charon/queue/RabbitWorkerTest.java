@@ -8,8 +8,8 @@ import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.ChargingSettings;
 import dev.charon.config.Env;
-import dev.charon.payment.FaultProfile;
-import dev.charon.payment.SimulatedPaymentProvider;
+import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.fake.SimulatedPaymentProvider;
 import dev.charon.testing.ChargeRequests;
 import dev.charon.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -34,7 +34,7 @@ class RabbitWorkerTest {
   // 50 ms per call and 4 calls per worker: slow enough that the connection drop lands mid-run.
   private final SimulatedPaymentProvider provider =
       new SimulatedPaymentProvider(
-          new FaultProfile(50, 0, 0, 0, 0, java.util.Set.of(), java.util.Set.of(), 1),
+          FaultProfile.builder().latency(50, 0).build(),
           Clock.systemUTC(),
           SimulatedPaymentProvider.Sleeper.REAL);
   private final List<AutoCloseable> started = new ArrayList<>();

@@ -9,6 +9,7 @@ import dev.charon.money.Currency;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -44,7 +45,7 @@ class SubscriptionInvoicesTest {
     var created = new ArrayList<Future<Long>>();
     try (var threads = Executors.newFixedThreadPool(3)) {
       for (int i = 0; i < 3; i++) {
-        var producer = new SubscriptionInvoices(db.jdbi(), clock, 7);
+        var producer = new SubscriptionInvoices(db.jdbi(), clock, 7, new SimpleMeterRegistry());
         created.add(
             threads.submit(
                 () -> {
@@ -67,7 +68,7 @@ class SubscriptionInvoicesTest {
   void a_producer_whose_connection_is_killed_half_way_is_resumed_and_creates_the_rest_once()
       throws Exception {
     subscriptions(SUBSCRIPTIONS, "2026-01-01", null, "ACTIVE");
-    var producer = new SubscriptionInvoices(db.jdbi(), clock, 10);
+    var producer = new SubscriptionInvoices(db.jdbi(), clock, 10, new SimpleMeterRegistry());
     // Another transaction holds subscription 150's invoice key uncommitted: the producer's batch
     // 141..150 waits on it after batches 1..140 committed, so the kill strikes mid-production.
     try (var blocker = db.jdbi().open()) {
@@ -99,11 +100,14 @@ class SubscriptionInvoicesTest {
     }
     assertThat(invoicesOfPeriod()).as("batches committed before the kill").isEqualTo(140);
 
-    long resumed = new SubscriptionInvoices(db.jdbi(), clock, 10).createFor(PERIOD);
+    long resumed =
+        new SubscriptionInvoices(db.jdbi(), clock, 10, new SimpleMeterRegistry()).createFor(PERIOD);
 
     assertThat(resumed).isEqualTo(SUBSCRIPTIONS - 140);
     assertExactlyOneInvoicePerSubscription(SUBSCRIPTIONS);
-    assertThat(new SubscriptionInvoices(db.jdbi(), clock, 10).createFor(PERIOD))
+    assertThat(
+            new SubscriptionInvoices(db.jdbi(), clock, 10, new SimpleMeterRegistry())
+                .createFor(PERIOD))
         .as("a third run finds nothing to do")
         .isZero();
   }
@@ -116,7 +120,10 @@ class SubscriptionInvoicesTest {
     subscriptions(1, "2026-01-01", "2026-11-30", "ACTIVE"); // ended
     subscriptions(1, "2026-01-01", null, "CANCELLED");
 
-    assertThat(new SubscriptionInvoices(db.jdbi(), clock, 10).createFor(PERIOD)).isEqualTo(2);
+    assertThat(
+            new SubscriptionInvoices(db.jdbi(), clock, 10, new SimpleMeterRegistry())
+                .createFor(PERIOD))
+        .isEqualTo(2);
 
     java.util.List<String> rows =
         db.jdbi()
@@ -141,7 +148,7 @@ class SubscriptionInvoicesTest {
       a_billing_run_creates_the_subscription_invoices_and_enqueues_them_with_invoices_made_through_the_api() {
     subscriptions(5, "2026-01-01", null, "ACTIVE");
     long direct = fixtures.invoice().in(Currency.EUR).amount(1234).period(PERIOD).create();
-    var runs = new BillingRuns(db.jdbi(), clock, ZoneOffset.UTC, 2);
+    var runs = new BillingRuns(db.jdbi(), clock, ZoneOffset.UTC, 2, new SimpleMeterRegistry());
     var run = runs.startOrJoin(PERIOD, "test").run();
 
     runs.produce(run);

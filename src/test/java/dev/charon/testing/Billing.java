@@ -3,6 +3,7 @@ package dev.charon.testing;
 import dev.charon.audit.Auditor;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.domain.BillingRun;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.YearMonth;
@@ -16,7 +17,8 @@ public final class Billing {
 
   public Billing(Jdbi jdbi) {
     this.jdbi = jdbi;
-    this.runs = new BillingRuns(jdbi, Clock.systemUTC(), ZoneOffset.UTC, 1000);
+    this.runs =
+        new BillingRuns(jdbi, Clock.systemUTC(), ZoneOffset.UTC, 1000, new SimpleMeterRegistry());
   }
 
   /** {@code customers} customers with one due invoice each, enqueued by this period's run. */

@@ -78,7 +78,7 @@ public final class Fixtures {
                       values (:customer, :amount,
                               coalesce(:currency, (select currency from customer where id = :customer)),
                               :status, :period, :due,
-                              case when :status = 'PAID' then now() end, :mismatch,
+                              case when :status in ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'DISPUTED') then now() end, :mismatch,
                               case when :status = 'RETRY_SCHEDULED' then now() end)
                       returning id
                       """)

@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 import com.stripe.StripeClient;
 import com.stripe.exception.StripeException;
 import com.stripe.model.Charge;
+import com.stripe.model.Refund;
 import com.stripe.param.ChargeListParams;
 import com.stripe.param.CustomerCreateParams;
+import com.stripe.param.RefundListParams;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -177,6 +179,36 @@ public final class StripeEmulator implements AutoCloseable {
       }
     } catch (StripeException e) {
       throw new IllegalStateException("emulator refused to list charges", e);
+    }
+  }
+
+  /** Every refund on the account, newest first, page by page as {@link #charges()}. */
+  public List<Refund> refunds() {
+    var all = new ArrayList<Refund>();
+    String after = null;
+    try {
+      while (true) {
+        var params = RefundListParams.builder().setLimit(100L);
+        if (after != null) {
+          params.setStartingAfter(after);
+        }
+        var page = client().v1().refunds().list(params.build());
+        all.addAll(page.getData());
+        if (!Boolean.TRUE.equals(page.getHasMore()) || page.getData().isEmpty()) {
+          return all;
+        }
+        after = page.getData().getLast().getId();
+      }
+    } catch (StripeException e) {
+      throw new IllegalStateException("emulator refused to list refunds", e);
+    }
+  }
+
+  public Charge charge(String id) {
+    try {
+      return client().v1().charges().retrieve(id);
+    } catch (StripeException e) {
+      throw new IllegalStateException("emulator has no charge " + id, e);
     }
   }
 

@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * emulator cannot produce for customer charges (its tok_500/tok_429 work only for token charges): a
  * response lost after Stripe processed the request, a 500 before processing, a 429 with {@code
  * Stripe-Should-Retry}, a 409 {@code idempotency_key_in_use}. Faults are queued for the next POSTs
- * to /v1/charges or switched on for every one; each fault that struck is counted, so a test can
- * prove its faults happened. Every answer closes its connection.
+ * that move money (/v1/charges, /v1/refunds) or switched on for every one; each fault that struck
+ * is counted, so a test can prove its faults happened. Every answer closes its connection.
  */
 public final class StripeFaultProxy implements AutoCloseable {
   public enum Fault {
@@ -120,11 +120,12 @@ public final class StripeFaultProxy implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       var body = exchange.getRequestBody().readAllBytes();
-      boolean charge =
-          "POST".equals(exchange.getRequestMethod())
-              && "/v1/charges".equals(exchange.getRequestURI().getPath());
+      boolean post = "POST".equals(exchange.getRequestMethod());
+      var path = exchange.getRequestURI().getPath();
+      boolean charge = post && "/v1/charges".equals(path);
+      boolean refund = post && "/v1/refunds".equals(path);
       Fault fault = null;
-      if (charge) {
+      if (charge || refund) {
         fault = always.get();
         if (fault == null) {
           fault = next.poll();

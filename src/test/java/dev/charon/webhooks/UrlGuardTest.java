@@ -78,8 +78,44 @@ class UrlGuardTest {
         .contains("does not resolve");
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "http://169.254.169.254/latest/meta-data",
+        "http://169.254.0.1/hook",
+        "http://[fe80::1]/hook",
+        "http://[fd00:ec2::254]/latest/meta-data",
+        "http://[::ffff:169.254.169.254]/latest/meta-data"
+      })
+  void link_local_and_metadata_addresses_are_refused_even_when_private_addresses_are_allowed(
+      String url) {
+    assertThat(new UrlGuard(true).refusal(url))
+        .as(url)
+        .get()
+        .asString()
+        .containsAnyOf("link-local", "cloud metadata");
+    assertThat(guard.refusal(url)).as(url).isPresent();
+  }
+
+  @Test
+  void a_name_that_resolves_to_the_metadata_service_is_refused_when_private_addresses_are_allowed()
+      throws UnknownHostException {
+    var metadata =
+        new UrlGuard(true, host -> new InetAddress[] {InetAddress.getByName("169.254.169.254")});
+    assertThat(metadata.refusal("http://metadata.internal/computeMetadata/v1/"))
+        .get()
+        .asString()
+        .contains("169.254.169.254");
+    var otherUniqueLocal =
+        new UrlGuard(true, host -> new InetAddress[] {InetAddress.getByName("fd00:ec2::253")});
+    assertThat(otherUniqueLocal.refusal("http://receiver.internal/hook"))
+        .as("other unique-local addresses stay allowed for local receivers")
+        .isEmpty();
+  }
+
   @Test
   void allow_private_lets_local_receivers_through() {
     assertThat(new UrlGuard(true).refusal("http://127.0.0.1:9000/hook")).isEmpty();
+    assertThat(new UrlGuard(true).refusal("http://10.0.0.8/hook")).isEmpty();
   }
 }

@@ -3,7 +3,6 @@ package dev.charon.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.charon.api.Json;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
@@ -113,6 +112,25 @@ class WebhookApiTest {
   }
 
   @Test
+  void with_private_addresses_allowed_as_the_demo_does_metadata_addresses_are_still_refused() {
+    try (var api = TestApi.start(db.jdbi(), clock, settings(true))) {
+      for (var url :
+          new String[] {
+            "http://169.254.169.254/latest/meta-data", "http://[fd00:ec2::254]/latest/meta-data"
+          }) {
+        var refused = api.operator().post(BASE, "{\"url\":\"" + url + "\"}");
+        assertThat(refused.status()).as(url).isEqualTo(422);
+        assertThat(refused.contentType()).startsWith("application/problem+json");
+        assertThat(refused.json().get("detail").asText()).as(url).contains("metadata");
+      }
+      assertThat(count("select count(*) from webhook_endpoint")).isZero();
+      assertThat(api.operator().post(BASE, "{\"url\":\"http://127.0.0.1:9/in\"}").status())
+          .as("a local receiver is still allowed")
+          .isEqualTo(201);
+    }
+  }
+
+  @Test
   void without_a_key_a_server_refuses_to_create_endpoints_and_says_why() {
     var noKey =
         new WebhookSettings(
@@ -186,8 +204,8 @@ class WebhookApiTest {
                 settings(true),
                 new UrlGuard(true),
                 clock,
+                clock,
                 new Random(5),
-                Json.mapper(),
                 "api-test",
                 metrics)) {
       var location =
@@ -246,8 +264,8 @@ class WebhookApiTest {
                 settings(true),
                 new UrlGuard(true),
                 clock,
+                clock,
                 new Random(5),
-                Json.mapper(),
                 "metrics-test",
                 metrics)) {
       var secret = WebhookSecret.generate();

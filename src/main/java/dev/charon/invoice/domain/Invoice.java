@@ -20,13 +20,26 @@ public record Invoice(
     int attemptCount,
     Instant nextAttemptAt,
     String lastFailure,
-    long version) {
+    long version,
+    long creditedMinor,
+    long refundedMinor) {
+
+  /** What the provider was (or is to be) charged: the amount less what the credit balance paid. */
+  public Money charged() {
+    return Money.ofMinor(amount.minorUnits() - creditedMinor, amount.currency());
+  }
 
   public Invoice {
     Objects.requireNonNull(amount, "amount");
     Objects.requireNonNull(status, "status");
     if (amount.minorUnits() <= 0) {
       throw new IllegalArgumentException("invoice " + id + " has a non-positive amount");
+    }
+    if (creditedMinor < 0
+        || refundedMinor < 0
+        || creditedMinor + refundedMinor > amount.minorUnits()) {
+      throw new IllegalArgumentException(
+          "invoice " + id + " credits or refunds more than its amount");
     }
   }
 }

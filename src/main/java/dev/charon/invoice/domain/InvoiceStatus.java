@@ -14,6 +14,12 @@ public enum InvoiceStatus {
   UNCOLLECTIBLE,
   /** Cancelled by an operator. */
   VOID,
-  /** Charged, exactly once. */
-  PAID
+  /** Charged, exactly once (or paid wholly by the customer's credit balance). */
+  PAID,
+  /** Paid, and part of the charge given back by refunds; {@code refundedMinor} says how much. */
+  PARTIALLY_REFUNDED,
+  /** Paid, and everything charged given back by refunds. */
+  REFUNDED,
+  /** Paid, and the customer disputed the charge with their bank (a chargeback is open). */
+  DISPUTED
 }

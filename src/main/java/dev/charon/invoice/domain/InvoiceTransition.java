@@ -1,9 +1,12 @@
 package dev.charon.invoice.domain;
 
 import static dev.charon.invoice.domain.InvoiceStatus.ACTION_REQUIRED;
+import static dev.charon.invoice.domain.InvoiceStatus.DISPUTED;
 import static dev.charon.invoice.domain.InvoiceStatus.PAID;
+import static dev.charon.invoice.domain.InvoiceStatus.PARTIALLY_REFUNDED;
 import static dev.charon.invoice.domain.InvoiceStatus.PENDING;
 import static dev.charon.invoice.domain.InvoiceStatus.PROCESSING;
+import static dev.charon.invoice.domain.InvoiceStatus.REFUNDED;
 import static dev.charon.invoice.domain.InvoiceStatus.RETRY_SCHEDULED;
 import static dev.charon.invoice.domain.InvoiceStatus.UNCOLLECTIBLE;
 
@@ -32,6 +35,11 @@ public enum InvoiceTransition {
   ENQUEUE(Set.of(PENDING), PROCESSING, Actor.BILLING_RUN),
   /** The retry task enqueues an invoice whose next attempt is due. */
   ENQUEUE_RETRY(Set.of(RETRY_SCHEDULED), PROCESSING, Actor.RETRY_TASK),
+  /**
+   * The customer's credit balance covers the whole invoice when its run produces it: paid without a
+   * provider call (issue 24).
+   */
+  PAY_WITH_CREDIT(Set.of(PENDING), PAID, Actor.BILLING_RUN),
   /** The provider charged it. */
   PAY(Set.of(PROCESSING), PAID, Actor.WORKER),
   /** A retryable failure: dunning after a decline, backoff after an outage. */
@@ -65,7 +73,18 @@ public enum InvoiceTransition {
       Actor.API_CALLER),
   /** An operator gives up on the invoice. */
   MARK_UNCOLLECTIBLE(
-      Set.of(PENDING, RETRY_SCHEDULED, ACTION_REQUIRED), UNCOLLECTIBLE, Actor.API_CALLER);
+      Set.of(PENDING, RETRY_SCHEDULED, ACTION_REQUIRED), UNCOLLECTIBLE, Actor.API_CALLER),
+  /**
+   * A refund succeeded at the provider and part of the charge remains: recorded for the operator
+   * who asked for it (issue 24).
+   */
+  REFUND_PARTLY(Set.of(PAID, PARTIALLY_REFUNDED), PARTIALLY_REFUNDED, Actor.API_CALLER),
+  /** A refund succeeded at the provider and nothing charged remains. */
+  REFUND_WHOLLY(Set.of(PAID, PARTIALLY_REFUNDED), REFUNDED, Actor.API_CALLER),
+  /** The provider reports a dispute (chargeback) opened on the charge. */
+  DISPUTE(Set.of(PAID, PARTIALLY_REFUNDED), DISPUTED, Actor.PROVIDER),
+  /** The provider reports the dispute closed in the merchant's favour: the money stays. */
+  CLOSE_DISPUTE_WON(Set.of(DISPUTED), PAID, Actor.PROVIDER);
 
   /** Who makes a transition. System actors have a fixed name; the others are named per change. */
   public enum Actor {
@@ -76,6 +95,8 @@ public enum InvoiceTransition {
     /** A charge worker, named by its worker name. */
     WORKER(null),
     SEED("seed"),
+    /** The payment provider, reporting what happened at its side (disputes). */
+    PROVIDER("provider"),
     /** Adopting the provider's charges into the database (reconcile.ProviderAdoption). */
     RECONCILIATION("reconciliation");
 

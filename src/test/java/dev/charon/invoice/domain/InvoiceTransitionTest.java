@@ -29,10 +29,19 @@ class InvoiceTransitionTest {
 
   @Test
   void
-      nothing_leaves_paid_or_void_and_only_a_worker_or_the_reconciliation_settles_a_charge_in_flight() {
+      only_refunds_and_disputes_leave_paid_nothing_leaves_void_and_only_a_worker_or_the_reconciliation_settles_a_charge() {
+    var leavingPaid =
+        Arrays.stream(InvoiceTransition.values())
+            .filter(t -> t.allowedFrom(InvoiceStatus.PAID))
+            .toList();
+    assertThat(leavingPaid)
+        .containsExactlyInAnyOrder(
+            InvoiceTransition.REFUND_PARTLY,
+            InvoiceTransition.REFUND_WHOLLY,
+            InvoiceTransition.DISPUTE);
     for (var t : InvoiceTransition.values()) {
-      assertThat(t.allowedFrom(InvoiceStatus.PAID)).as(t.name()).isFalse();
       assertThat(t.allowedFrom(InvoiceStatus.VOID)).as(t.name()).isFalse();
+      assertThat(t.allowedFrom(InvoiceStatus.REFUNDED)).as(t.name()).isFalse();
       if (t.allowedFrom(InvoiceStatus.PROCESSING)) {
         // The reconciliation records the charge the provider made, the outcome a worker would.
         assertThat(t.actor())
@@ -63,6 +72,8 @@ class InvoiceTransitionTest {
         .isEqualTo("'PENDING', 'RETRY_SCHEDULED', 'ACTION_REQUIRED', 'UNCOLLECTIBLE'");
     assertThat(InvoiceTransition.PAY.sqlTo()).isEqualTo("'PAID'");
     assertThat(InvoiceTransition.ENQUEUE_RETRY.sqlActor()).isEqualTo("'retry-task'");
+    assertThat(InvoiceTransition.REFUND_PARTLY.sqlFrom()).isEqualTo("'PAID', 'PARTIALLY_REFUNDED'");
+    assertThat(InvoiceTransition.PAY_WITH_CREDIT.sqlTo()).isEqualTo("'PAID'");
   }
 
   // A status written as a literal in main code bypasses the lifecycle: a new path to a status

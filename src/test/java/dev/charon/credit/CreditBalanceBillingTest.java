@@ -1,0 +1,138 @@
+package dev.charon.credit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.charon.charging.ChargeEngine;
+import dev.charon.charging.ChargeWorker;
+import dev.charon.charging.PostgresChargeQueue;
+import dev.charon.clock.DatabaseClock;
+import dev.charon.money.Currency;
+import dev.charon.testing.ChargeFixtures;
+import dev.charon.testing.Fixtures;
+import dev.charon.testing.Http;
+import dev.charon.testing.ScriptedProvider;
+import dev.charon.testing.TestApi;
+import dev.charon.testing.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** A credit balance is consumed by the customer's next subscription invoice, on the test clock. */
+class CreditBalanceBillingTest {
+  @RegisterExtension static final TestDatabase db = new TestDatabase();
+  private final Fixtures fixtures = new Fixtures(db.jdbi());
+
+  @BeforeEach
+  void setUp() {
+    db.clean();
+    db.jdbi().useHandle(h -> h.execute("delete from api_key"));
+  }
+
+  @Test
+  void
+      the_next_periods_invoice_consumes_the_credit_first_and_a_wholly_credited_one_is_never_charged() {
+    var clock = new DatabaseClock(db.jdbi(), Clock.systemUTC(), Duration.ofMillis(50));
+    var provider = new ScriptedProvider();
+    var metrics = new SimpleMeterRegistry();
+    var engine =
+        new ChargeEngine(
+            db.jdbi(),
+            provider,
+            ChargeFixtures.policy(),
+            ChargeFixtures.breaker(clock),
+            clock,
+            "w1",
+            metrics);
+    try (var api = TestApi.start(db.jdbi(), new dev.charon.clock.ClockMode.DatabaseTime(clock));
+        var worker =
+            new ChargeWorker(
+                    new PostgresChargeQueue(
+                        db.jdbi(), "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
+                    engine,
+                    4,
+                    metrics)
+                .start()) {
+      var operator = api.operator();
+      long wholly = fixtures.customer(Currency.EUR);
+      long partly = fixtures.customer(Currency.EUR);
+      subscribe(operator, wholly);
+      subscribe(operator, partly);
+      assertThat(operator.post("/rest/v1/test-clock", "{\"at\":\"2025-12-31T22:00:00Z\"}").status())
+          .isEqualTo(200);
+      advance(operator, "2026-01-15T00:00:00Z");
+      assertThat(provider.calls()).hasSize(2);
+
+      credit(operator, invoiceOf(wholly, "2026-01"), "19.00");
+      credit(operator, invoiceOf(partly, "2026-01"), "10.00");
+      advance(operator, "2026-02-15T00:00:00Z");
+
+      long whollyFeb = invoiceOf(wholly, "2026-02");
+      long partlyFeb = invoiceOf(partly, "2026-02");
+      var paidByCredit = operator.get("/rest/v1/invoices/" + whollyFeb).json();
+      assertThat(paidByCredit.get("status").asText()).isEqualTo("PAID");
+      assertThat(paidByCredit.get("creditedMinor").asLong()).isEqualTo(19_00);
+      assertThat(paidByCredit.get("attemptCount").asInt()).isZero();
+      assertThat(provider.calls()).noneMatch(c -> c.invoiceId() == whollyFeb);
+      var history = operator.get("/rest/v1/invoices/" + whollyFeb + "/history").json();
+      assertThat(history.get(history.size() - 1).get("reason").asText())
+          .contains("paid by credit balance")
+          .contains("no provider call");
+      assertThat(history.get(history.size() - 1).get("actor").asText()).isEqualTo("billing-run");
+
+      var partlyCredited = operator.get("/rest/v1/invoices/" + partlyFeb).json();
+      assertThat(partlyCredited.get("status").asText()).isEqualTo("PAID");
+      assertThat(partlyCredited.get("creditedMinor").asLong()).isEqualTo(10_00);
+      assertThat(provider.calls())
+          .filteredOn(c -> c.invoiceId() == partlyFeb)
+          .singleElement()
+          .satisfies(c -> assertThat(c.amount().minorUnits()).isEqualTo(9_00));
+      var partlyHistory =
+          operator.get("/rest/v1/invoices/" + partlyFeb + "/history").json().toString();
+      assertThat(partlyHistory).contains("credit balance applied (1000 minor units); 900 left");
+
+      for (long customer : new long[] {wholly, partly}) {
+        var balance = operator.get("/rest/v1/customers/" + customer + "/credit-balance").json();
+        assertThat(balance.get(0).get("minorUnits").asLong()).isZero();
+      }
+      assertThat(provider.calls()).hasSize(3);
+    }
+  }
+
+  private static void subscribe(Http operator, long customer) {
+    var sub =
+        operator.post(
+            "/rest/v1/customers/" + customer + "/subscriptions",
+            "{\"amount\":{\"value\":\"19.00\",\"currency\":\"EUR\"},\"startDate\":\"2026-01-01\"}");
+    assertThat(sub.status()).as(sub.body()).isEqualTo(201);
+  }
+
+  private static void advance(Http operator, String to) {
+    var advanced = operator.post("/rest/v1/test-clock/advance", "{\"to\":\"" + to + "\"}");
+    assertThat(advanced.status()).as(advanced.body()).isEqualTo(200);
+  }
+
+  private static void credit(Http operator, long invoice, String value) {
+    var note =
+        operator.post(
+            "/rest/v1/invoices/" + invoice + "/credit-notes",
+            "{\"amount\":{\"value\":\""
+                + value
+                + "\",\"currency\":\"EUR\"},\"reason\":\"goodwill\"}");
+    assertThat(note.status()).as(note.body()).isEqualTo(201);
+  }
+
+  private long invoiceOf(long customer, String period) {
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery(
+                        "select id from invoice where customer_id = :c and billing_period = :p")
+                    .bind("c", customer)
+                    .bind("p", period)
+                    .mapTo(Long.class)
+                    .one());
+  }
+}
