@@ -287,4 +287,32 @@ class ProviderAdoptionIT {
     assertThat(pass.refused()).isZero();
     assertThat(invoiceRow(recorded).get("status_actor")).isEqualTo("w1");
   }
+
+  @Test
+  void after_a_timeline_move_no_attempt_opens_until_the_forgotten_charges_are_adopted()
+      throws Exception {
+    long forgotten = invoice(InvoiceStatus.PROCESSING, 6_00, Currency.EUR);
+    charge(forgotten, 1);
+    // The marker as the last writer left it on the timeline before a promotion or restore.
+    db.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "insert into lineage_marker (id, timeline) values (1, charon_timeline() + 1)"));
+    assertThat(count("select count(*) from lineage_marker where not charon_lineage_current()"))
+        .as("workers refuse to open attempts")
+        .isEqualTo(1);
+    var adoption = adoption();
+
+    var pass = new LineageWatch(db.jdbi(), adoption, metrics).check(() -> false);
+
+    assertThat(pass).isPresent();
+    assertThat(pass.get().adopted()).isEqualTo(1);
+    assertThat(invoiceRow(forgotten).get("status")).isEqualTo("PAID");
+    assertThat(count("select count(*) from lineage_marker where charon_lineage_current()"))
+        .as("charging resumes once adopted")
+        .isEqualTo(1);
+    assertThat(new LineageWatch(db.jdbi(), adoption, metrics).check(() -> false)).isEmpty();
+    assertThat(metrics.counter("charon.lineage.timeline.moves").count()).isEqualTo(1);
+  }
 }
