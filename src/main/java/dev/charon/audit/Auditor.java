@@ -30,11 +30,30 @@ public final class Auditor {
     }
   }
 
-  /** Totals per currency on both sides, in minor units, of the charges settled at the cut. */
+  /**
+   * Totals per currency on both sides, in minor units, of what was settled at the cut: charges
+   * (gross), refunds and lost disputes; the net is what each side says was kept.
+   */
   public record CurrencyLine(
-      String currency, long providerCount, long providerMinor, long paidCount, long paidMinor) {
+      String currency,
+      long providerCount,
+      long providerMinor,
+      long paidCount,
+      long paidMinor,
+      long providerRefundedMinor,
+      long providerLostMinor,
+      long refundedMinor,
+      long lostMinor) {
+    public long providerNet() {
+      return providerMinor - providerRefundedMinor - providerLostMinor;
+    }
+
+    public long net() {
+      return paidMinor - refundedMinor - lostMinor;
+    }
+
     public boolean ok() {
-      return providerCount == paidCount && providerMinor == paidMinor;
+      return providerCount == paidCount && providerMinor == paidMinor && providerNet() == net();
     }
   }
 
@@ -48,6 +67,9 @@ public final class Auditor {
       long providerCharges,
       long inFlight,
       long inFlightCharges,
+      long providerRefunds,
+      long inFlightRefunds,
+      long lostDisputes,
       Instant cut) {
     public boolean reconciles() {
       return checks.stream().allMatch(Check::ok) && currencies.stream().allMatch(CurrencyLine::ok);
@@ -64,11 +86,14 @@ public final class Auditor {
               "PAID invoices without exactly one provider charge",
               """
               select i.id from invoice i
-              where i.status = 'PAID' and exists (select 1 from charge_attempt a where a.invoice_id = i.id)
+              where i.status in ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'DISPUTED')
+                and exists (select 1 from charge_attempt a where a.invoice_id = i.id)
                 and (select count(*) from ledger l where l.invoice_id = i.id) <> 1"""),
           Map.entry(
-              "provider charges on invoices not recorded as PAID",
-              "select l.invoice_id from settled l left join invoice i on i.id = l.invoice_id where i.status is distinct from 'PAID'"),
+              "provider charges on invoices not recorded as paid",
+              """
+              select l.invoice_id from settled l left join invoice i on i.id = l.invoice_id
+              where i.status is null or i.status not in ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'DISPUTED')"""),
           Map.entry(
               "provider charges that differ from the recorded attempt (key, reference or amount)",
               """
@@ -80,7 +105,8 @@ public final class Auditor {
               "PAID invoices whose attempt amount differs from the invoice",
               """
               select i.id from invoice i join charge_attempt a on a.invoice_id = i.id and a.outcome = 'CHARGED'
-              where i.amount_minor <> a.amount_minor or i.currency <> a.currency or i.status <> 'PAID'"""));
+              where i.amount_minor - i.credited_minor <> a.amount_minor or i.currency <> a.currency
+                 or i.status not in ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'DISPUTED')"""));
 
   private final Jdbi jdbi;
   private final ProviderLedger ledger;
@@ -128,8 +154,9 @@ public final class Auditor {
               .execute();
       h.execute("create temp view settled as select * from ledger where not in_flight");
       h.execute("analyze ledger");
+      var back = MoneyBack.load(h, ledger, cut);
       var checks = new ArrayList<Check>();
-      for (var check : CHECKS) {
+      for (var check : concat(CHECKS, MoneyBack.CHECKS)) {
         var ids =
             h.createQuery("select id from (" + check.getValue() + ") v(id) order by id")
                 .mapTo(Long.class)
@@ -140,13 +167,33 @@ public final class Auditor {
           h.createQuery(
                   """
                   with provider as (select currency, count(*) n, sum(amount_minor) s from settled group by currency),
-                       paid as (select i.currency, count(*) n, sum(i.amount_minor) s from invoice i
-                                where i.status = 'PAID'
+                       paid as (select i.currency, count(*) n, sum(i.amount_minor - i.credited_minor) s from invoice i
+                                where i.status in ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'DISPUTED')
                                   and exists (select 1 from charge_attempt a where a.invoice_id = i.id and a.outcome = 'CHARGED')
-                                group by i.currency)
-                  select coalesce(p.currency, d.currency) as currency, coalesce(p.n, 0) as pn, coalesce(p.s, 0) as ps,
-                         coalesce(d.n, 0) as dn, coalesce(d.s, 0) as ds
-                  from provider p full join paid d on d.currency = p.currency order by 1
+                                group by i.currency),
+                       provider_back as (
+                         select currency, sum(refunded) refunded, sum(lost) lost from (
+                           select r.currency, r.amount_minor refunded, 0 lost from provider_refund r where not r.in_flight
+                           union all
+                           select l.currency, 0, l.amount_minor from lost_dispute l) m
+                         group by currency),
+                       charon_back as (
+                         select currency, sum(refunded) refunded, sum(lost) lost from (
+                           select c.currency, c.amount_minor refunded, 0 lost from refund c where c.status = 'SUCCEEDED'
+                           union all
+                           select d.currency, 0, d.amount_minor from dispute d where d.status = 'LOST') m
+                         group by currency),
+                       currencies as (select currency from provider union select currency from paid
+                                         union select currency from provider_back union select currency from charon_back)
+                  select c.currency, coalesce(p.n, 0) as pn, coalesce(p.s, 0) as ps,
+                         coalesce(d.n, 0) as dn, coalesce(d.s, 0) as ds,
+                         coalesce(pb.refunded, 0) as pr, coalesce(pb.lost, 0) as pl,
+                         coalesce(cb.refunded, 0) as cr, coalesce(cb.lost, 0) as cl
+                  from currencies c
+                  left join provider p on p.currency = c.currency left join paid d on d.currency = c.currency
+                  left join provider_back pb on pb.currency = c.currency
+                  left join charon_back cb on cb.currency = c.currency
+                  order by 1
                   """)
               .map(
                   (rs, ctx) ->
@@ -155,15 +202,26 @@ public final class Auditor {
                           rs.getLong("pn"),
                           rs.getLong("ps"),
                           rs.getLong("dn"),
-                          rs.getLong("ds")))
+                          rs.getLong("ds"),
+                          rs.getLong("pr"),
+                          rs.getLong("pl"),
+                          rs.getLong("cr"),
+                          rs.getLong("cl")))
               .list();
       long inFlight =
           h.createQuery("select count(*) from invoice where status = 'PROCESSING'")
               .mapTo(Long.class)
               .one();
       h.rollback();
-      return new Report(checks, currencies, loaded[0], inFlight, inFlightCharges, cut);
+      return new Report(
+          checks, currencies, loaded[0], inFlight, inFlightCharges, back[0], back[1], back[2], cut);
     }
+  }
+
+  private static <T> List<T> concat(List<T> a, List<T> b) {
+    var all = new ArrayList<T>(a);
+    all.addAll(b);
+    return all;
   }
 
   private static int load(Handle h, List<ProviderLedger.Charge> page) {
