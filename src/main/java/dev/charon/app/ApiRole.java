@@ -12,8 +12,7 @@ import dev.charon.auth.WhoAmIRoutes;
 import dev.charon.billing.BillingRunRoutes;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingSettings;
-import dev.charon.clock.DatabaseClock;
-import dev.charon.clock.TestClock;
+import dev.charon.clock.ClockMode;
 import dev.charon.clock.TestClockRoutes;
 import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
@@ -81,7 +80,12 @@ public final class ApiRole {
    * behind API keys.
    */
   public static HttpApi start(
-      Jdbi jdbi, Settings settings, Clock clock, MeterRegistry metrics, HttpApi.Module... extra) {
+      Jdbi jdbi,
+      Settings settings,
+      ClockMode mode,
+      MeterRegistry metrics,
+      HttpApi.Module... extra) {
+    var clock = mode.clock();
     var json = Json.mapper();
     var writes = new Writes(jdbi, json, clock, metrics);
     var runs = BillingRuns.of(jdbi, clock, settings.billing(), metrics);
@@ -91,20 +95,14 @@ public final class ApiRole {
                 new CustomerRoutes(new CustomerRepository(jdbi), writes),
                 new PaymentMethodRoutes(new PaymentMethods(jdbi, clock, metrics), writes),
                 new SubscriptionRoutes(new Subscriptions(jdbi, clock, metrics), writes),
-                // Only a composition root started with CHARON_TEST_CLOCK=true hands in a
-                // DatabaseClock. With a webhook key every server delivers webhooks, so an advance
-                // waits for the deliveries (and retries) that come due too.
+                // With a webhook key every server delivers webhooks, so an advance waits for the
+                // deliveries (and retries) that come due too.
                 new TestClockRoutes(
-                    clock instanceof DatabaseClock db
-                        ? java.util.Optional.of(
-                            new TestClock(
-                                jdbi,
-                                db,
-                                runs,
-                                settings.billing().zone(),
-                                java.time.Duration.ofSeconds(60),
-                                settings.webhooks().key().map(k -> settings.webhooks().timeout())))
-                        : java.util.Optional.empty(),
+                    mode.controls(
+                        jdbi,
+                        runs,
+                        settings.billing().zone(),
+                        settings.webhooks().key().map(k -> settings.webhooks().timeout())),
                     clock),
                 new InvoiceRoutes(
                     new InvoiceRepository(jdbi),

@@ -1,5 +1,6 @@
 package dev.charon.audit;
 
+import dev.charon.db.SqlFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Instant;
@@ -84,16 +85,18 @@ public final class Auditor {
               "select invoice_id from ledger group by invoice_id having count(*) > 1"),
           Map.entry(
               "PAID invoices without exactly one provider charge",
-              """
+              SqlFiles.statement(
+                  """
               select i.id from invoice i
-              where i.status in ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'DISPUTED')
+              where i.status in ${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED}
                 and exists (select 1 from charge_attempt a where a.invoice_id = i.id)
-                and (select count(*) from ledger l where l.invoice_id = i.id) <> 1"""),
+                and (select count(*) from ledger l where l.invoice_id = i.id) <> 1""")),
           Map.entry(
               "provider charges on invoices not recorded as paid",
-              """
+              SqlFiles.statement(
+                  """
               select l.invoice_id from settled l left join invoice i on i.id = l.invoice_id
-              where i.status is null or i.status not in ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'DISPUTED')"""),
+              where i.status is null or i.status not in ${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED}""")),
           Map.entry(
               "provider charges that differ from the recorded attempt (key, reference or amount)",
               """
@@ -103,10 +106,11 @@ public final class Auditor {
                  or a.amount_minor <> l.amount_minor or a.currency <> l.currency"""),
           Map.entry(
               "PAID invoices whose attempt amount differs from the invoice",
-              """
+              SqlFiles.statement(
+                  """
               select i.id from invoice i join charge_attempt a on a.invoice_id = i.id and a.outcome = 'CHARGED'
               where i.amount_minor - i.credited_minor <> a.amount_minor or i.currency <> a.currency
-                 or i.status not in ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'DISPUTED')"""));
+                 or i.status not in ${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED}""")));
 
   private final Jdbi jdbi;
   private final ProviderLedger ledger;
@@ -165,10 +169,11 @@ public final class Auditor {
       }
       var currencies =
           h.createQuery(
-                  """
+                  SqlFiles.statement(
+                      """
                   with provider as (select currency, count(*) n, sum(amount_minor) s from settled group by currency),
                        paid as (select i.currency, count(*) n, sum(i.amount_minor - i.credited_minor) s from invoice i
-                                where i.status in ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'DISPUTED')
+                                where i.status in ${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED}
                                   and exists (select 1 from charge_attempt a where a.invoice_id = i.id and a.outcome = 'CHARGED')
                                 group by i.currency),
                        provider_back as (
@@ -194,7 +199,7 @@ public final class Auditor {
                   left join provider_back pb on pb.currency = c.currency
                   left join charon_back cb on cb.currency = c.currency
                   order by 1
-                  """)
+                  """))
               .map(
                   (rs, ctx) ->
                       new CurrencyLine(
@@ -209,7 +214,9 @@ public final class Auditor {
                           rs.getLong("cl")))
               .list();
       long inFlight =
-          h.createQuery("select count(*) from invoice where status = 'PROCESSING'")
+          h.createQuery(
+                  SqlFiles.statement(
+                      "select count(*) from invoice where status = ${status.PROCESSING}"))
               .mapTo(Long.class)
               .one();
       h.rollback();

@@ -1,7 +1,5 @@
 package dev.charon.billing;
 
-import static dev.charon.invoice.domain.InvoiceTransition.ENQUEUE_RETRY;
-
 import dev.charon.db.SqlFiles;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -66,34 +64,29 @@ public final class DueInvoices {
         });
   }
 
+  private static final String ENQUEUE_RETRIES =
+      SqlFiles.statement(
+          """
+          with due as (
+            select id from invoice
+            where status in (${ENQUEUE_RETRY.from}) and next_attempt_at <= :now
+            order by next_attempt_at, id
+            limit :batch
+            for update skip locked),
+          moved as (
+            update invoice i
+            set status = ${ENQUEUE_RETRY.to}, next_attempt_at = null,
+                status_reason = 'retry due ' || to_char(i.next_attempt_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                status_actor = ${ENQUEUE_RETRY.actor}
+            from due where i.id = due.id
+            returning i.id, i.billing_run_id)
+          insert into charge_request (invoice_id, run_id)
+          select id, billing_run_id from moved
+          """);
+
   /** Enqueues up to {@code batch} invoices whose retry time has come. */
   public int enqueueRetries(Instant now, int batch) {
     return jdbi.inTransaction(
-        h ->
-            h.createUpdate(
-                    """
-                    with due as (
-                      select id from invoice
-                      where status in (%s) and next_attempt_at <= :now
-                      order by next_attempt_at, id
-                      limit :batch
-                      for update skip locked),
-                    moved as (
-                      update invoice i
-                      set status = %s, next_attempt_at = null,
-                          status_reason = 'retry due ' || to_char(i.next_attempt_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                          status_actor = %s
-                      from due where i.id = due.id
-                      returning i.id, i.billing_run_id)
-                    insert into charge_request (invoice_id, run_id)
-                    select id, billing_run_id from moved
-                    """
-                        .formatted(
-                            ENQUEUE_RETRY.sqlFrom(),
-                            ENQUEUE_RETRY.sqlTo(),
-                            ENQUEUE_RETRY.sqlActor()))
-                .bind("now", now)
-                .bind("batch", batch)
-                .execute());
+        h -> h.createUpdate(ENQUEUE_RETRIES).bind("now", now).bind("batch", batch).execute());
   }
 }

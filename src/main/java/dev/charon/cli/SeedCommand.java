@@ -1,6 +1,6 @@
 package dev.charon.cli;
 
-import dev.charon.clock.TestClock;
+import dev.charon.clock.ClockMode;
 import dev.charon.clock.TestClockSettings;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
@@ -49,7 +49,7 @@ final class SeedCommand implements Callable<Integer> {
     try (var db = Database.open(DatabaseSettings.from(env), "seed")) {
       db.migrate();
       // Dates and "this month" on the deployment's clock: a test-clock deployment's frozen time.
-      var clock = TestClock.clockFor(db.jdbi(), TestClockSettings.from(env));
+      var clock = ClockMode.of(db.jdbi(), TestClockSettings.from(env)).clock();
       var result = new Seeder(db.jdbi(), clock).seed(customers, invoicesPerCustomer, randomSeed);
       System.out.printf(
           "seeded %d customers and %d invoices (%d due) in %.1f s%n",

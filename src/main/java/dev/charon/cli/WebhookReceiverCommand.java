@@ -1,5 +1,6 @@
 package dev.charon.cli;
 
+import dev.charon.app.DemoWebhooks;
 import dev.charon.webhooks.WebhookReceiver;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

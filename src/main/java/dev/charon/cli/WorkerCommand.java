@@ -8,7 +8,7 @@ import dev.charon.app.Ports;
 import dev.charon.app.WorkerRole;
 import dev.charon.auth.AuthSettings;
 import dev.charon.charging.ChargingSettings;
-import dev.charon.clock.TestClock;
+import dev.charon.clock.ClockMode;
 import dev.charon.clock.TestClockSettings;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
@@ -59,7 +59,7 @@ final class WorkerCommand implements Callable<Integer> {
     Ports.requireFree(opsSettings.host(), opsSettings.port(), "CHARON_METRICS_PORT");
     var db = Database.open(DatabaseSettings.from(env), "worker");
     db.requireMigrated();
-    var clock = TestClock.clockFor(db.jdbi(), testClock);
+    var clock = ClockMode.of(db.jdbi(), testClock).clock();
     var provider = PaymentProviders.create(paymentSettings, clock, metrics, charging.concurrency());
     var worker = WorkerRole.start(db, queue, charging, provider, clock, metrics);
     var ops =

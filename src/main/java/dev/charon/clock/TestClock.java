@@ -318,23 +318,6 @@ public final class TestClock {
     }
   }
 
-  /**
-   * The clock a role runs on: the database's test clock with {@code CHARON_TEST_CLOCK=true}, else
-   * the system clock, refusing to start if the database has a test clock set anyway.
-   */
-  public static java.time.Clock clockFor(Jdbi jdbi, TestClockSettings settings) {
-    refuseStaleClock(jdbi, settings);
-    if (settings.enabled()) {
-      log.warn(
-          "CHARON_TEST_CLOCK=true: time is the database's test clock once POST /rest/v1/test-clock freezes it");
-      // No cache across processes: a worker still holding the previous step's time would date a
-      // retry from it while the SQL already claims at the new time. (An advancing process
-      // invalidates its own DatabaseClock, so one shared in-process instance may cache.)
-      return new DatabaseClock(jdbi, java.time.Clock.systemUTC(), Duration.ZERO);
-    }
-    return java.time.Clock.systemUTC();
-  }
-
   /** A deployment without a test clock must not find one set: it would freeze its billing time. */
   public static void refuseStaleClock(Jdbi jdbi, TestClockSettings settings) {
     if (!settings.enabled() && DatabaseClock.read(jdbi).isPresent()) {

@@ -1,5 +1,6 @@
 package dev.charon.customer;
 
+import dev.charon.db.SqlFiles;
 import dev.charon.domain.Refused;
 import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.payment.domain.DeclineCode;
@@ -124,15 +125,15 @@ public final class PaymentMethods {
                 + "); retrying after a hard decline");
     int moved =
         h.createUpdate(
-                """
-                update invoice i set status = %s, next_attempt_at = :now,
+                SqlFiles.statement(
+                    """
+                update invoice i set status = ${RETRY_WITH_NEW_PAYMENT_METHOD.to}, next_attempt_at = :now,
                        status_reason = :reason, status_actor = :actor
-                where i.customer_id = :id and i.status in (%s)
+                where i.customer_id = :id and i.status in (${RETRY_WITH_NEW_PAYMENT_METHOD.from})
                   and (select a.decline_code from charge_attempt a
                        where a.invoice_id = i.id and a.outcome <> 'UNKNOWN'
                        order by a.attempt_no desc limit 1) = any(:hard)
-                """
-                    .formatted(RETRY.sqlTo(), RETRY.sqlFrom()))
+                """))
             .bind("now", now)
             .bind("reason", change.reason())
             .bind("actor", change.actor())

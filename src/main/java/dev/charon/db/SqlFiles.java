@@ -1,24 +1,25 @@
 package dev.charon.db;
 
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.invoice.domain.InvoiceTransition;
+import dev.charon.invoice.domain.StatusSql;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * The engine's SQL statements, one file each under {@code src/main/resources/sql/}: the engine runs
  * them and the benchmark's pgbench ceiling includes the same files, so the two cannot drift. Status
- * names are written {@code ${TRANSITION.from}}, {@code .to} or {@code .actor} and come from {@link
- * InvoiceTransition}.
+ * names are written {@code ${TRANSITION.from}}, {@code .to} or {@code .actor} (from {@link
+ * InvoiceTransition}) or, in reads, {@code ${status.PAID}} and {@code ${status.PAID,REFUNDED}}
+ * (from {@link InvoiceStatus}), rendered by {@link StatusSql}; a text block beside its repository
+ * writes them the same way and renders them once with {@link #statement}. The rule is in {@code
+ * sql/README.md}.
  */
 public final class SqlFiles {
   private static final ConcurrentHashMap<String, String> CACHE = new ConcurrentHashMap<>();
-  // ${PAY.from}: status names come from the invoice lifecycle, inlined as SQL literals (a literal
-  // lets the planner match the partial indexes on status).
-  private static final Pattern TOKEN = Pattern.compile("\\$\\{([A-Z_]+)\\.(from|to|actor)}");
 
   private SqlFiles() {}
 
@@ -28,8 +29,9 @@ public final class SqlFiles {
   }
 
   /**
-   * The file without its comment lines: a comment's apostrophe or colon would otherwise reach the
-   * parameter parsers of JDBI and pgbench as a quote or a parameter.
+   * The file (or text block) without its comment lines, its status tokens rendered as SQL literals.
+   * A comment's apostrophe or colon would otherwise reach the parameter parsers of JDBI and pgbench
+   * as a quote or a parameter. An unknown transition or status name fails here, at class load.
    */
   public static String statement(String file) {
     var sql =
@@ -37,17 +39,7 @@ public final class SqlFiles {
             .filter(line -> !line.strip().startsWith("--"))
             .collect(Collectors.joining("\n"))
             .strip();
-    return TOKEN
-        .matcher(sql)
-        .replaceAll(
-            m -> {
-              var transition = InvoiceTransition.valueOf(m.group(1));
-              return switch (m.group(2)) {
-                case "from" -> transition.sqlFrom();
-                case "to" -> transition.sqlTo();
-                default -> transition.sqlActor();
-              };
-            });
+    return StatusSql.render(sql);
   }
 
   private static String read(String name) {

@@ -1,6 +1,7 @@
 package dev.charon.invoice;
 
 import dev.charon.invoice.domain.InvoiceStatus;
+import dev.charon.invoice.domain.StatusSql;
 import java.time.YearMonth;
 import java.util.EnumMap;
 import java.util.List;
@@ -60,31 +61,28 @@ public final class CollectionStats {
 
   // Refunded and disputed invoices were paid: collected counts them gross, before refunds (the
   // refunds are in GET /rest/v1/refunds).
-  private static final String WAS_PAID =
-      java.util.stream.Stream.of(
-              InvoiceStatus.PAID,
-              InvoiceStatus.PARTIALLY_REFUNDED,
-              InvoiceStatus.REFUNDED,
-              InvoiceStatus.DISPUTED)
-          .map(st -> "'" + st.name() + "'")
-          .collect(java.util.stream.Collectors.joining(", "));
+  private static final String BY_PERIOD =
+      StatusSql.render(
+              """
+              select billing_period, currency,
+                     sum(invoices)::bigint                                                    as invoices,
+                     coalesce(sum(invoices) filter (where status in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})), 0)::bigint
+                                                                                              as paid,
+                     coalesce(sum(invoices) filter (where status = ${status.VOID}), 0)::bigint as voided,
+                     coalesce(sum(amount_minor) filter (where status <> ${status.VOID}), 0)::bigint
+                                                                                              as billed_minor,
+                     coalesce(sum(amount_minor) filter (where status in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})), 0)::bigint
+                                                                                              as collected_minor
+              from %s t
+              where billing_period between :first and :last
+              group by billing_period, currency
+              having sum(invoices) <> 0
+              order by billing_period, currency
+              """)
+          .formatted(Tallies.INVOICES);
 
   private static List<Row> byPeriod(Handle h, YearMonth first, YearMonth last) {
-    return h.createQuery(
-            """
-                    select billing_period, currency,
-                           sum(invoices)::bigint                                                     as invoices,
-                           coalesce(sum(invoices) filter (where status in (%1$s)), 0)::bigint        as paid,
-                           coalesce(sum(invoices) filter (where status = 'VOID'), 0)::bigint         as voided,
-                           coalesce(sum(amount_minor) filter (where status <> 'VOID'), 0)::bigint    as billed_minor,
-                           coalesce(sum(amount_minor) filter (where status in (%1$s)), 0)::bigint    as collected_minor
-                    from %2$s t
-                    where billing_period between :first and :last
-                    group by billing_period, currency
-                    having sum(invoices) <> 0
-                    order by billing_period, currency
-                    """
-                .formatted(WAS_PAID, Tallies.INVOICES))
+    return h.createQuery(BY_PERIOD)
         .bind("first", first.toString())
         .bind("last", last.toString())
         .map(

@@ -1,8 +1,6 @@
 package dev.charon.seed;
 
-import static dev.charon.invoice.domain.InvoiceTransition.SEED_DUE;
-import static dev.charon.invoice.domain.InvoiceTransition.SEED_PAID;
-
+import dev.charon.db.SqlFiles;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.YearMonth;
@@ -62,27 +60,27 @@ public final class Seeder {
               // Invoice n = 1 is due now; n = 2.. were due (and paid) n - 1 months earlier.
               return (long)
                   h.createUpdate(
-                          """
+                          SqlFiles.statement(
+                              """
                           insert into invoice (customer_id, amount_minor, currency, status, billing_period,
                                                due_date, created_at, paid_at, status_reason, status_actor)
                           select c.id,
                                  1000 + floor(random() * 49001)::bigint,
                                  c.currency,
-                                 case when n = 1 then %s else %s end,
+                                 case when n = 1 then ${SEED_DUE.to} else ${SEED_PAID.to} end,
                                  to_char(p.start, 'YYYY-MM'),
                                  p.start,
                                  p.start - interval '3 days',
                                  case when n = 1 then null
                                       else p.start + random() * interval '48 hours' end,
-                                 'seeded', %s
+                                 'seeded', ${SEED_DUE.actor}
                           from customer c
                           cross join generate_series(1, :per_customer) as n
                           cross join lateral (select (cast(:period_start as date)
                                                       - make_interval(months => n - 1))::date as start) p
                           where c.id between :first and :last
                           order by c.id, n
-                          """
-                              .formatted(SEED_DUE.sqlTo(), SEED_PAID.sqlTo(), SEED_DUE.sqlActor()))
+                          """))
                       .bind("per_customer", invoicesPerCustomer)
                       .bind("period_start", period.atDay(1))
                       .bind("first", range[0])

@@ -11,6 +11,7 @@ import dev.charon.charging.domain.Dunning;
 import dev.charon.clock.DatabaseClock;
 import dev.charon.clock.TestClock;
 import dev.charon.customer.PaymentMethods;
+import dev.charon.db.SqlFiles;
 import dev.charon.payment.fake.FaultProfile;
 import dev.charon.payment.fake.Population;
 import dev.charon.payment.fake.SimulatedPaymentProvider;
@@ -159,18 +160,19 @@ public final class Simulation {
         h -> {
           var row =
               h.createQuery(
-                      """
+                      SqlFiles.statement(
+                          """
                   select count(*) as invoices,
-                         count(*) filter (where status = 'PAID') as paid,
+                         count(*) filter (where status = ${status.PAID}) as paid,
                          coalesce(sum(amount_minor), 0) as billed,
-                         coalesce(sum(amount_minor) filter (where status = 'PAID'), 0) as collected,
-                         coalesce(sum(amount_minor) filter (where status = 'PAID' and attempt_count > 1), 0) as recovered,
-                         count(*) filter (where status = 'UNCOLLECTIBLE') as uncollectible,
-                         count(*) filter (where status = 'ACTION_REQUIRED') as awaiting,
+                         coalesce(sum(amount_minor) filter (where status = ${status.PAID}), 0) as collected,
+                         coalesce(sum(amount_minor) filter (where status = ${status.PAID} and attempt_count > 1), 0) as recovered,
+                         count(*) filter (where status = ${status.UNCOLLECTIBLE}) as uncollectible,
+                         count(*) filter (where status = ${status.ACTION_REQUIRED}) as awaiting,
                          round(avg(extract(epoch from paid_at - due_date::timestamp at time zone 'UTC') / 86400)
-                               filter (where status = 'PAID')::numeric, 2) as mean_days
+                               filter (where status = ${status.PAID})::numeric, 2) as mean_days
                   from invoice
-                  """)
+                  """))
                   .mapToMap()
                   .one();
           long retries =

@@ -1,6 +1,7 @@
 package dev.charon.webhooks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.charon.api.Json;
 import dev.charon.events.CloudEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,19 +57,6 @@ public final class WebhookDispatcher implements AutoCloseable {
   private volatile boolean stopping;
   private Instant lastGauge = Instant.EPOCH;
 
-  /** Signs with the same clock it schedules on (a deployment without a test clock). */
-  public WebhookDispatcher(
-      Jdbi jdbi,
-      WebhookSettings settings,
-      UrlGuard guard,
-      Clock clock,
-      RandomGenerator random,
-      ObjectMapper json,
-      String owner,
-      MeterRegistry metrics) {
-    this(jdbi, settings, guard, clock, clock, random, json, owner, metrics);
-  }
-
   /**
    * {@code clock} decides deliveries: when they are due, when they go again, what the history says
    * (a test clock's time in a test-clock deployment). {@code wall} stamps the {@code
@@ -82,7 +70,6 @@ public final class WebhookDispatcher implements AutoCloseable {
       Clock clock,
       Clock wall,
       RandomGenerator random,
-      ObjectMapper json,
       String owner,
       MeterRegistry metrics) {
     this.wall = wall;
@@ -98,7 +85,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     this.guard = guard;
     this.clock = clock;
     this.random = random;
-    this.json = json;
+    this.json = Json.mapper();
     this.owner = owner;
     this.metrics = metrics;
     this.http =

@@ -65,7 +65,7 @@ class TestClockTest {
             clock,
             "w1",
             metrics);
-    try (var api = TestApi.start(db.jdbi(), clock);
+    try (var api = TestApi.start(db.jdbi(), new ClockMode.DatabaseTime(clock));
         var worker =
             new ChargeWorker(
                     new PostgresChargeQueue(
@@ -175,11 +175,10 @@ class TestClockTest {
   void a_deployment_without_the_test_clock_refuses_to_start_on_a_database_whose_clock_is_frozen() {
     db.jdbi()
         .useHandle(h -> h.execute("insert into test_clock (now) values ('2030-01-01T00:00:00Z')"));
-    assertThatThrownBy(
-            () -> TestClock.clockFor(db.jdbi(), new TestClockSettings(false, "production")))
+    assertThatThrownBy(() -> ClockMode.of(db.jdbi(), new TestClockSettings(false, "production")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("test_clock");
-    assertThat(TestClock.clockFor(db.jdbi(), new TestClockSettings(true, "test")).instant())
+    assertThat(ClockMode.of(db.jdbi(), new TestClockSettings(true, "test")).clock().instant())
         .isEqualTo(Instant.parse("2030-01-01T00:00:00Z"));
     assertThat(count("select count(*) from invoice where created_at > now()")).isZero();
   }

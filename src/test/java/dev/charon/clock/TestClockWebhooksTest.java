@@ -102,7 +102,7 @@ class TestClockWebhooksTest {
             clock,
             "w1",
             metrics);
-    try (var api = TestApi.start(db.jdbi(), clock, webhooks);
+    try (var api = TestApi.start(db.jdbi(), new ClockMode.DatabaseTime(clock), webhooks);
         var worker =
             new ChargeWorker(
                     new PostgresChargeQueue(
@@ -119,7 +119,6 @@ class TestClockWebhooksTest {
                     clock,
                     Clock.systemUTC(),
                     () -> 0L,
-                    Json.mapper(),
                     "deliverer-1",
                     metrics)
                 .start()) {

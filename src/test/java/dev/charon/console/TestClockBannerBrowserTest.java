@@ -3,6 +3,7 @@ package dev.charon.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.auth.Role;
+import dev.charon.clock.ClockMode;
 import dev.charon.clock.DatabaseClock;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
@@ -23,7 +24,7 @@ class TestClockBannerBrowserTest {
     db.clean();
     // The API as a server started with CHARON_TEST_CLOCK=true serves it.
     var clock = new DatabaseClock(db.jdbi(), Clock.systemUTC(), Duration.ZERO);
-    try (var api = TestApi.start(db.jdbi(), clock)) {
+    try (var api = TestApi.start(db.jdbi(), new ClockMode.DatabaseTime(clock))) {
       var key = api.keys().create(Role.OPERATOR, "clock-operator").secret();
       browser.reset(api.url());
       var driver = browser.driver();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.charon.api.Json;
 import dev.charon.auth.Role;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
@@ -89,8 +88,8 @@ class WebhooksConsoleBrowserTest {
                 settings,
                 new UrlGuard(true),
                 Clock.systemUTC(),
+                Clock.systemUTC(),
                 new Random(1),
-                Json.mapper(),
                 "console-test",
                 new SimpleMeterRegistry())
             .start();

@@ -39,6 +39,21 @@ class SqlFilesTest {
   }
 
   @Test
+  void a_read_names_statuses_through_the_lifecycle_type_too() {
+    assertThat(
+            SqlFiles.statement(
+                "select 1 from invoice where status = ${status.PAID} or status in (${status.VOID,REFUNDED})"))
+        .isEqualTo("select 1 from invoice where status = 'PAID' or status in ('VOID', 'REFUNDED')");
+  }
+
+  @Test
+  void a_status_the_lifecycle_does_not_know_fails_when_the_statement_is_rendered() {
+    assertThatThrownBy(() -> SqlFiles.statement("select 1 where status = ${status.PAYED}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("PAYED");
+  }
+
+  @Test
   void a_missing_file_is_an_error_naming_it() {
     assertThatThrownBy(() -> SqlFiles.get("charging/nothing"))
         .hasMessageContaining("sql/charging/nothing.sql");

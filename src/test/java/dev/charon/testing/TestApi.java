@@ -6,6 +6,7 @@ import dev.charon.auth.ApiKeys;
 import dev.charon.auth.AuthSettings;
 import dev.charon.auth.Role;
 import dev.charon.billing.BillingSettings;
+import dev.charon.clock.ClockMode;
 import dev.charon.config.Env;
 import dev.charon.config.HttpSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -44,6 +45,23 @@ public final class TestApi implements AutoCloseable {
       Clock clock,
       dev.charon.webhooks.WebhookSettings webhooks,
       HttpApi.Module... extra) {
+    return start(jdbi, ClockMode.real(clock), webhooks, extra);
+  }
+
+  /**
+   * The API in a test-clock deployment's mode, as {@code server} with {@code
+   * CHARON_TEST_CLOCK=true}.
+   */
+  public static TestApi start(Jdbi jdbi, ClockMode mode, HttpApi.Module... extra) {
+    return start(jdbi, mode, dev.charon.webhooks.WebhookSettings.from(new Env(Map.of())), extra);
+  }
+
+  public static TestApi start(
+      Jdbi jdbi,
+      ClockMode mode,
+      dev.charon.webhooks.WebhookSettings webhooks,
+      HttpApi.Module... extra) {
+    var clock = mode.clock();
     var env = new Env(Map.of());
     var settings =
         new ApiRole.Settings(
@@ -55,7 +73,7 @@ public final class TestApi implements AutoCloseable {
     var operator = keys.create(Role.OPERATOR, "test-operator").secret();
     var reader = keys.create(Role.READER, "test-reader").secret();
     return new TestApi(
-        ApiRole.start(jdbi, settings, clock, new SimpleMeterRegistry(), extra),
+        ApiRole.start(jdbi, settings, mode, new SimpleMeterRegistry(), extra),
         keys,
         operator,
         reader);

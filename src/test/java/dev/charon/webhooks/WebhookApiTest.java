@@ -3,7 +3,6 @@ package dev.charon.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.charon.api.Json;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
@@ -205,8 +204,8 @@ class WebhookApiTest {
                 settings(true),
                 new UrlGuard(true),
                 clock,
+                clock,
                 new Random(5),
-                Json.mapper(),
                 "api-test",
                 metrics)) {
       var location =
@@ -265,8 +264,8 @@ class WebhookApiTest {
                 settings(true),
                 new UrlGuard(true),
                 clock,
+                clock,
                 new Random(5),
-                Json.mapper(),
                 "metrics-test",
                 metrics)) {
       var secret = WebhookSecret.generate();

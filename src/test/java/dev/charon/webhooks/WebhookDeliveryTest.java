@@ -57,7 +57,7 @@ class WebhookDeliveryTest {
   private WebhookDispatcher dispatcher(String name, UrlGuard guard) {
     var dispatcher =
         new WebhookDispatcher(
-            db.jdbi(), settings, guard, clock, new Random(42), Json.mapper(), name, metrics);
+            db.jdbi(), settings, guard, clock, clock, new Random(42), name, metrics);
     dispatchers.add(dispatcher);
     return dispatcher;
   }

@@ -1,5 +1,6 @@
 package dev.charon.billing.domain;
 
+import dev.charon.invoice.domain.InvoiceStatus;
 import java.util.Map;
 
 /**
@@ -24,7 +25,7 @@ public record RunProgress(
   }
 
   public long inFlight() {
-    return byStatus.getOrDefault("PROCESSING", 0L);
+    return byStatus.getOrDefault(InvoiceStatus.PROCESSING.name(), 0L);
   }
 
   /** Invoices whose charge reached an outcome: paid, or in a named failure or retry state. */

@@ -1,4 +1,4 @@
-package dev.charon.cli;
+package dev.charon.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

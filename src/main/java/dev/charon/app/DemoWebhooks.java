@@ -1,4 +1,4 @@
-package dev.charon.cli;
+package dev.charon.app;
 
 import dev.charon.webhooks.Endpoints;
 import dev.charon.webhooks.SecretBox;
@@ -18,7 +18,7 @@ import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
 /** The demo's webhook pieces: a key it keeps next to its data, and an optional local receiver. */
-final class DemoWebhooks {
+public final class DemoWebhooks {
   private DemoWebhooks() {}
 
   /**
@@ -26,7 +26,7 @@ final class DemoWebhooks {
    * webhooks.key} beside the embedded data (so endpoints survive a restart), or a fresh one per
    * process on an external database. Private addresses are allowed unless the variable says no.
    */
-  static WebhookSettings settings(
+  public static WebhookSettings settings(
       WebhookSettings fromEnv, Optional<Path> dataDir, boolean allowPrivateSet) {
     var settings = allowPrivateSet ? fromEnv : fromEnv.withAllowPrivate(true);
     if (settings.key().isPresent()) {
@@ -94,7 +94,7 @@ final class DemoWebhooks {
     return receiver;
   }
 
-  static void print(WebhookReceiver.Received r) {
+  public static void print(WebhookReceiver.Received r) {
     System.out.printf(
         "webhook verified%s: %s %s webhook-id=%s (%d signature%s)%n",
         r.duplicate() ? " (again)" : "",

@@ -1,4 +1,4 @@
-package dev.charon.cli;
+package dev.charon.app;
 
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.domain.RunProgress;
@@ -16,7 +16,7 @@ import java.util.TreeSet;
  * place ({@code \r}): bar, percent, settled/total, rate, elapsed. Elsewhere (logs, CI, pipes) each
  * update is its own plain line, so nothing is garbled by carriage returns.
  */
-final class BillProgress {
+public final class BillProgress {
   private static final int BAR_WIDTH = 30;
   // Outcomes in the order an operator reads them: the good news, then what needs attention.
   private static final List<String> STATUS_ORDER =
@@ -33,7 +33,7 @@ final class BillProgress {
   private final boolean tty;
   private int drawnWidth;
 
-  BillProgress(PrintWriter out, boolean tty) {
+  public BillProgress(PrintWriter out, boolean tty) {
     this.out = out;
     this.tty = tty;
   }

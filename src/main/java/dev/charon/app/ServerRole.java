@@ -1,0 +1,194 @@
+package dev.charon.app;
+
+import dev.charon.api.HttpApi;
+import dev.charon.api.Json;
+import dev.charon.billing.BillingRuns;
+import dev.charon.billing.BillingScheduler;
+import dev.charon.broker.AmqpSettings;
+import dev.charon.broker.RabbitException;
+import dev.charon.clock.ClockMode;
+import dev.charon.clock.TestClockSettings;
+import dev.charon.config.ConfigException;
+import dev.charon.config.DatabaseSettings;
+import dev.charon.config.Env;
+import dev.charon.db.Database;
+import dev.charon.events.EventRelay;
+import dev.charon.ops.OpsRoutes;
+import dev.charon.queue.OutboxRelay;
+import dev.charon.queue.QueueSettings;
+import dev.charon.webhooks.UrlGuard;
+import dev.charon.webhooks.WebhookDispatcher;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The {@code server} role: the REST API, the billing scheduler, webhook delivery and, with {@code
+ * CHARON_QUEUE=rabbitmq}, the outbox and event relays. {@code demo} serves through the same parts
+ * ({@link #serve}), so what a server starts a demo starts too.
+ */
+public final class ServerRole implements AutoCloseable {
+  private final Started started;
+  private final HttpApi api;
+  private final BillingRuns runs;
+  private final boolean deliversWebhooks;
+
+  private ServerRole(Started started, HttpApi api, BillingRuns runs, boolean deliversWebhooks) {
+    this.started = started;
+    this.api = api;
+    this.runs = runs;
+    this.deliversWebhooks = deliversWebhooks;
+  }
+
+  /** Everything a server reads from the environment, read before it starts anything. */
+  public record Settings(
+      DatabaseSettings database,
+      TestClockSettings testClock,
+      ApiRole.Settings api,
+      QueueSettings queue,
+      String eventsExchange) {
+
+    public static Settings from(Env env) {
+      return new Settings(
+          DatabaseSettings.from(env),
+          TestClockSettings.from(env),
+          ApiRole.Settings.from(env),
+          QueueSettings.from(env),
+          env.string("CHARON_EVENTS_EXCHANGE", "charon.events"));
+    }
+
+    public Settings withApi(ApiRole.Settings newApi) {
+      return new Settings(database, testClock, newApi, queue, eventsExchange);
+    }
+  }
+
+  /** Opens and migrates the database, then serves on it; closing stops all and the database. */
+  public static ServerRole start(Settings settings, PrometheusMeterRegistry metrics) {
+    var http = settings.api().http();
+    Ports.requireFree(http.host(), http.port(), "--port or CHARON_HTTP_PORT");
+    var started = new Started("server");
+    try {
+      var db = started.add("database", Database.open(settings.database(), "server"));
+      db.migrate();
+      return serve(started, db, settings, ClockMode.of(db.jdbi(), settings.testClock()), metrics);
+    } catch (RuntimeException e) {
+      started.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The serving parts over an open, migrated database, added to {@code started} in the order they
+   * start: billing scheduler, relays, webhook dispatcher (when a key can open endpoint secrets),
+   * REST API with the ops endpoints. A broker that cannot be reached stops the start with a message
+   * naming {@code CHARON_AMQP_URL}.
+   */
+  static ServerRole serve(
+      Started started,
+      Database db,
+      Settings settings,
+      ClockMode mode,
+      PrometheusMeterRegistry metrics) {
+    var clock = mode.clock();
+    var api = settings.api();
+    var runs = BillingRuns.of(db.jdbi(), clock, api.billing(), metrics);
+    var scheduler =
+        new BillingScheduler(
+                db.dataSource(),
+                runs,
+                api.billing(),
+                clock,
+                mode.frozen(),
+                BillingScheduler.defaultName())
+            .start();
+    // Waits for a running producer to reach a batch boundary.
+    started.onStop("billing scheduler", scheduler::stop);
+    var readiness = new LinkedHashMap<String, BooleanSupplier>();
+    readiness.put("database", db::isReachable);
+    readiness.put("scheduler", scheduler::running);
+    // With RabbitMQ the server relays the charge-request outbox to the broker; with PostgreSQL
+    // workers claim the outbox rows directly.
+    var amqp = settings.queue().amqp();
+    if (amqp != null) {
+      var relay =
+          started.add(
+              "outbox relay",
+              brokered(
+                  amqp,
+                  () ->
+                      new OutboxRelay(db.jdbi(), amqp, "relay-" + WorkerRole.workerName(), metrics)
+                          .start()));
+      readiness.put("broker", relay::connected);
+      started.add(
+          "event relay",
+          brokered(
+              amqp,
+              () ->
+                  new EventRelay(
+                          db.jdbi(),
+                          amqp,
+                          settings.eventsExchange(),
+                          "events-" + WorkerRole.workerName(),
+                          Json.mapper(),
+                          metrics)
+                      .start()));
+    }
+    // Webhooks go out from every server (cluster-safe) once a key can open their secrets.
+    var webhooks = api.webhooks();
+    boolean delivers = webhooks.key().isPresent();
+    if (delivers) {
+      started.add(
+          "webhook dispatcher",
+          new WebhookDispatcher(
+                  db.jdbi(),
+                  webhooks,
+                  new UrlGuard(webhooks.allowPrivate()),
+                  clock,
+                  Clock.systemUTC(), // the signature's timestamp: receivers' replay check
+                  new Random(),
+                  "webhooks-" + WorkerRole.workerName(),
+                  metrics)
+              .start());
+    }
+    var http =
+        started.add(
+            "API", ApiRole.start(db.jdbi(), api, mode, metrics, new OpsRoutes(metrics, readiness)));
+    return new ServerRole(started, http, runs, delivers);
+  }
+
+  /** Starts a part that needs the broker, or says in one line which setting points at it. */
+  static <T> T brokered(AmqpSettings amqp, java.util.function.Supplier<T> start) {
+    try {
+      return start.get();
+    } catch (RabbitException e) {
+      var cause = e.getCause() == null ? e : e.getCause();
+      throw new ConfigException(
+          "cannot reach RabbitMQ at "
+              + amqp.safeUrl()
+              + " ("
+              + cause
+              + "): start it, point CHARON_AMQP_URL at a running broker, or use CHARON_QUEUE=postgres");
+    }
+  }
+
+  public int port() {
+    return api.port();
+  }
+
+  public BillingRuns runs() {
+    return runs;
+  }
+
+  /** False without {@code CHARON_WEBHOOKS_KEY}: endpoints cannot be registered nor delivered to. */
+  public boolean deliversWebhooks() {
+    return deliversWebhooks;
+  }
+
+  /** Stops the API first and the database last. */
+  @Override
+  public void close() {
+    started.close();
+  }
+}
