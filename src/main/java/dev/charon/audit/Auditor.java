@@ -88,7 +88,7 @@ public final class Auditor {
               SqlFiles.statement(
                   """
               select i.id from invoice i
-              where i.status in ${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED}
+              where i.status in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})
                 and exists (select 1 from charge_attempt a where a.invoice_id = i.id)
                 and (select count(*) from ledger l where l.invoice_id = i.id) <> 1""")),
           Map.entry(
@@ -96,7 +96,7 @@ public final class Auditor {
               SqlFiles.statement(
                   """
               select l.invoice_id from settled l left join invoice i on i.id = l.invoice_id
-              where i.status is null or i.status not in ${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED}""")),
+              where i.status is null or i.status not in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})""")),
           Map.entry(
               "provider charges that differ from the recorded attempt (key, reference or amount)",
               """
@@ -110,7 +110,7 @@ public final class Auditor {
                   """
               select i.id from invoice i join charge_attempt a on a.invoice_id = i.id and a.outcome = 'CHARGED'
               where i.amount_minor - i.credited_minor <> a.amount_minor or i.currency <> a.currency
-                 or i.status not in ${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED}""")));
+                 or i.status not in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})""")));
 
   private final Jdbi jdbi;
   private final ProviderLedger ledger;
@@ -173,7 +173,7 @@ public final class Auditor {
                       """
                   with provider as (select currency, count(*) n, sum(amount_minor) s from settled group by currency),
                        paid as (select i.currency, count(*) n, sum(i.amount_minor - i.credited_minor) s from invoice i
-                                where i.status in ${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED}
+                                where i.status in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})
                                   and exists (select 1 from charge_attempt a where a.invoice_id = i.id and a.outcome = 'CHARGED')
                                 group by i.currency),
                        provider_back as (
