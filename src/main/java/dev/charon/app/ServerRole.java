@@ -16,11 +16,14 @@ import dev.charon.events.EventRelay;
 import dev.charon.ops.OpsRoutes;
 import dev.charon.queue.OutboxRelay;
 import dev.charon.queue.QueueSettings;
+import dev.charon.refund.GatewayBackstop;
 import dev.charon.webhooks.UrlGuard;
 import dev.charon.webhooks.WebhookDispatcher;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 
@@ -48,7 +51,8 @@ public final class ServerRole implements AutoCloseable {
       TestClockSettings testClock,
       ApiRole.Settings api,
       QueueSettings queue,
-      String eventsExchange) {
+      String eventsExchange,
+      Optional<URI> gatewayLedger) {
 
     public static Settings from(Env env) {
       return new Settings(
@@ -56,11 +60,15 @@ public final class ServerRole implements AutoCloseable {
           TestClockSettings.from(env),
           ApiRole.Settings.from(env),
           QueueSettings.from(env),
-          env.string("CHARON_EVENTS_EXCHANGE", "charon.events"));
+          env.string("CHARON_EVENTS_EXCHANGE", "charon.events"),
+          // The provider backstop reads the gateway's ledgers (PaymentSettings validates the URL
+          // where the provider is built; the server only reads from it).
+          env.optional("CHARON_GATEWAY_URL")
+              .map(url -> URI.create(url.endsWith("/") ? url : url + "/")));
     }
 
     public Settings withApi(ApiRole.Settings newApi) {
-      return new Settings(database, testClock, newApi, queue, eventsExchange);
+      return new Settings(database, testClock, newApi, queue, eventsExchange, gatewayLedger);
     }
   }
 
@@ -94,6 +102,8 @@ public final class ServerRole implements AutoCloseable {
     var clock = mode.clock();
     var api = settings.api();
     var runs = BillingRuns.of(db.jdbi(), clock, api.billing(), metrics);
+    var backstop =
+        settings.gatewayLedger().map(url -> new GatewayBackstop(db.jdbi(), url, clock, metrics));
     var scheduler =
         new BillingScheduler(
                 db.dataSource(),
@@ -102,6 +112,9 @@ public final class ServerRole implements AutoCloseable {
                 clock,
                 mode.frozen(),
                 BillingScheduler.defaultName())
+            // Refunds and disputes made at the gateway without Charon (docs/architecture.md).
+            .alsoMaintaining(
+                "provider backstop", () -> backstop.ifPresent(GatewayBackstop::runOnce))
             .start();
     // Waits for a running producer to reach a batch boundary.
     started.onStop("billing scheduler", scheduler::stop);

@@ -184,6 +184,27 @@ public final class BillingScheduler implements AutoCloseable {
     if (!stopRequested.getAsBoolean()) {
       runs.enqueueRetries(stopRequested);
     }
+    for (var step : extraSteps) {
+      if (stopRequested.getAsBoolean()) {
+        return;
+      }
+      // Another feature's step (the provider backstop) must not stop billing's own work.
+      try {
+        step.work().run();
+      } catch (RuntimeException e) {
+        log.warn("maintenance step '{}' failed; it runs again next time", step.name(), e);
+      }
+    }
+  }
+
+  private record Step(String name, Runnable work) {}
+
+  private final List<Step> extraSteps = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Runs {@code work} at the end of every maintenance execution (before {@link #start}). */
+  public BillingScheduler alsoMaintaining(String name, Runnable work) {
+    extraSteps.add(new Step(name, work));
+    return this;
   }
 
   public BillingScheduler start() {

@@ -103,6 +103,32 @@ final class RefundStore {
             Currency.valueOf(((String) r.get("currency")).trim()));
     var actor = (String) r.get("actor");
     var reason = (String) r.get("reason");
+    return Optional.of(
+        settleInvoice(
+            h,
+            refundId,
+            invoice,
+            no,
+            ((Number) r.get("customer_id")).longValue(),
+            amount,
+            reason,
+            actor,
+            providerReference,
+            worker));
+  }
+
+  // The invoice's refunded amount and status (history and event by trigger) and the REFUND note.
+  private Settled settleInvoice(
+      Handle h,
+      long refundId,
+      long invoice,
+      int no,
+      long customerId,
+      Money amount,
+      String reason,
+      String actor,
+      String providerReference,
+      String recorder) {
     var change =
         REFUND_PARTLY.by(
             actor,
@@ -112,8 +138,8 @@ final class RefundStore {
                 + amount
                 + " made by the provider ("
                 + providerReference
-                + ", "
-                + worker
+                + ", recorded by "
+                + recorder
                 + "): "
                 + reason);
     var invoiceRow =
@@ -131,23 +157,68 @@ final class RefundStore {
                             + refundId
                             + " succeeded at the provider but invoice "
                             + invoice
-                            + " is no longer refundable; the refund stays open and is recorded again"));
+                            + " is no longer refundable; nothing was recorded"));
     var note =
         notes.issue(
             h,
             new CreditNotes.NewNote(
-                CreditNote.Kind.REFUND,
-                invoice,
-                refundId,
-                ((Number) r.get("customer_id")).longValue(),
-                amount,
-                reason,
-                actor));
-    return Optional.of(
-        new Settled(
-            note,
-            (String) invoiceRow.get("status"),
-            ((Number) invoiceRow.get("refunded_minor")).longValue()));
+                CreditNote.Kind.REFUND, invoice, refundId, customerId, amount, reason, actor));
+    return new Settled(
+        note,
+        (String) invoiceRow.get("status"),
+        ((Number) invoiceRow.get("refunded_minor")).longValue());
+  }
+
+  /**
+   * Records a refund the provider made on its own (found by the backstop): a SUCCEEDED refund of
+   * source provider, the invoice's refunded amount and status, and a REFUND credit note, in one
+   * transaction; the actor is {@code actor} (the provider). Empty when it was recorded before.
+   */
+  Optional<Settled> recordExternal(
+      long invoiceId,
+      Money amount,
+      String providerReference,
+      String reason,
+      String actor,
+      Instant now) {
+    return jdbi.inTransaction(
+        h -> {
+          h.createQuery("select id from invoice where id = :id for update")
+              .bind("id", invoiceId)
+              .mapTo(Long.class)
+              .findOne()
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "the provider refunded unknown invoice " + invoiceId));
+          var inserted =
+              h.createQuery(SqlFiles.get("refund/record-external"))
+                  .bind("amount", amount.minorUnits())
+                  .bind("currency", amount.currency().name())
+                  .bind("reason", reason)
+                  .bind("actor", actor)
+                  .bind("reference", providerReference)
+                  .bind("now", Timestamp.from(now))
+                  .bind("invoice", invoiceId)
+                  .mapToMap()
+                  .findOne();
+          if (inserted.isEmpty()) {
+            return Optional.<Settled>empty();
+          }
+          var row = inserted.get();
+          return Optional.of(
+              settleInvoice(
+                  h,
+                  ((Number) row.get("id")).longValue(),
+                  invoiceId,
+                  ((Number) row.get("refund_no")).intValue(),
+                  ((Number) row.get("customer_id")).longValue(),
+                  amount,
+                  reason,
+                  actor,
+                  providerReference,
+                  "the backstop"));
+        });
   }
 
   /** The provider refused it: FAILED with why, which releases its reservation. */

@@ -14,6 +14,7 @@ public final class EventTypes {
           "invoice.refunded",
           "invoice.disputed",
           "credit_note.created",
+          "dispute.closed",
           "billing_run.started",
           "billing_run.finished");
 

@@ -25,6 +25,26 @@ class BillingSchedulerStopTest {
   private final BillingSettings settings = BillingSettings.defaults().withBatchSize(5);
 
   @Test
+  void maintenance_runs_the_extra_steps_and_a_failing_one_stops_neither_billing_nor_the_others() {
+    db.clean();
+    var runs = BillingRuns.of(db.jdbi(), clock, settings, new SimpleMeterRegistry());
+    var ran = new java.util.concurrent.atomic.AtomicInteger();
+    var scheduler =
+        new BillingScheduler(db.dataSource(), runs, settings, clock, "steps")
+            .alsoMaintaining(
+                "broken",
+                () -> {
+                  throw new IllegalStateException("provider unreachable");
+                })
+            .alsoMaintaining("counting", ran::incrementAndGet);
+
+    scheduler.maintain(() -> false);
+    scheduler.maintain(() -> true);
+
+    org.assertj.core.api.Assertions.assertThat(ran).hasValue(1);
+  }
+
+  @Test
   void stopping_mid_run_finishes_the_batch_releases_the_execution_and_the_run_resumes_elsewhere()
       throws Exception {
     db.clean();

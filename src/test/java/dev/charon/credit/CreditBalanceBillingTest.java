@@ -51,7 +51,7 @@ class CreditBalanceBillingTest {
             clock,
             "w1",
             metrics);
-    try (var api = TestApi.start(db.jdbi(), clock);
+    try (var api = TestApi.start(db.jdbi(), new dev.charon.clock.ClockMode.DatabaseTime(clock));
         var worker =
             new ChargeWorker(
                     new PostgresChargeQueue(
