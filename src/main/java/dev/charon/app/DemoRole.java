@@ -100,7 +100,7 @@ public final class DemoRole implements AutoCloseable {
       var queue = settings.server().queue();
       started.add(
           "charge worker",
-          ServerRole.brokered(
+          Brokered.start(
               queue.amqp(), () -> WorkerRole.start(db, queue, charging, provider, clock, metrics)));
       var webhooks =
           DemoWebhooks.settings(

@@ -4,11 +4,8 @@ import dev.charon.api.HttpApi;
 import dev.charon.api.Json;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingScheduler;
-import dev.charon.broker.AmqpSettings;
-import dev.charon.broker.RabbitException;
 import dev.charon.clock.ClockMode;
 import dev.charon.clock.TestClockSettings;
-import dev.charon.config.ConfigException;
 import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
 import dev.charon.db.Database;
@@ -128,7 +125,7 @@ public final class ServerRole implements AutoCloseable {
       var relay =
           started.add(
               "outbox relay",
-              brokered(
+              Brokered.start(
                   amqp,
                   () ->
                       new OutboxRelay(db.jdbi(), amqp, "relay-" + WorkerRole.workerName(), metrics)
@@ -136,7 +133,7 @@ public final class ServerRole implements AutoCloseable {
       readiness.put("broker", relay::connected);
       started.add(
           "event relay",
-          brokered(
+          Brokered.start(
               amqp,
               () ->
                   new EventRelay(
@@ -169,21 +166,6 @@ public final class ServerRole implements AutoCloseable {
         started.add(
             "API", ApiRole.start(db.jdbi(), api, mode, metrics, new OpsRoutes(metrics, readiness)));
     return new ServerRole(started, http, runs, delivers);
-  }
-
-  /** Starts a part that needs the broker, or says in one line which setting points at it. */
-  static <T> T brokered(AmqpSettings amqp, java.util.function.Supplier<T> start) {
-    try {
-      return start.get();
-    } catch (RabbitException e) {
-      var cause = e.getCause() == null ? e : e.getCause();
-      throw new ConfigException(
-          "cannot reach RabbitMQ at "
-              + amqp.safeUrl()
-              + " ("
-              + cause
-              + "): start it, point CHARON_AMQP_URL at a running broker, or use CHARON_QUEUE=postgres");
-    }
   }
 
   public int port() {

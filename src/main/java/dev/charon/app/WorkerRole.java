@@ -57,7 +57,7 @@ public final class WorkerRole {
     ChargeQueue queue =
         switch (queueSettings.transport()) {
           case POSTGRES ->
-              new PostgresChargeQueue(db.jdbi(), name, charging.lease(), Duration.ofMillis(100));
+              new PostgresChargeQueue(db.jdbi(), name, charging.lease(), charging.claimPoll());
           case RABBITMQ ->
               dev.charon.queue.RabbitChargeQueue.start(queueSettings.amqp(), name, metrics);
         };

@@ -3,14 +3,21 @@ package dev.charon.charging;
 import dev.charon.charging.domain.Backoff;
 import dev.charon.charging.domain.ChargePolicy;
 import dev.charon.charging.domain.CircuitBreaker;
+import dev.charon.charging.domain.Dunning;
 import dev.charon.config.Env;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
-/** How charges are retried and how hard a worker pushes the provider. */
+/**
+ * How charges are retried and how hard a worker pushes the provider. {@code dunning} is the
+ * schedule's strategy ({@code charon simulate} compares others); {@code claimPoll} is how often an
+ * idle table intake looks for due work again (the simulator, whose test clock waits for every due
+ * charge, polls much faster).
+ */
 public record ChargingSettings(
     List<Duration> dunningSchedule,
+    Dunning dunning,
     Duration retryBase,
     Duration retryMax,
     Duration reconcileBase,
@@ -21,7 +28,9 @@ public record ChargingSettings(
     int pipelines,
     Duration claimLinger,
     Duration lease,
-    Duration drainDeadline) {
+    Duration drainDeadline,
+    Duration claimPoll) {
+  public static final Duration CLAIM_POLL = Duration.ofMillis(100);
 
   public ChargingSettings {
     if (claimLinger.isNegative() || claimLinger.compareTo(Duration.ofSeconds(1)) > 0) {
@@ -31,8 +40,10 @@ public record ChargingSettings(
   }
 
   public static ChargingSettings from(Env env) {
+    var schedule = env.durations("CHARON_DUNNING_SCHEDULE", ChargePolicy.DEFAULT_DUNNING);
     return new ChargingSettings(
-        env.durations("CHARON_DUNNING_SCHEDULE", ChargePolicy.DEFAULT_DUNNING),
+        schedule,
+        Dunning.fixed(schedule),
         env.duration("CHARON_RETRY_BASE", Duration.ofSeconds(5)),
         env.duration("CHARON_RETRY_MAX", Duration.ofMinutes(10)),
         env.duration("CHARON_RECONCILE_BASE", Duration.ofSeconds(2)),
@@ -43,14 +54,16 @@ public record ChargingSettings(
         env.integer("CHARON_WORKER_PIPELINES", 1, 1, 16),
         env.duration("CHARON_CLAIM_LINGER", Duration.ofMillis(20)),
         env.duration("CHARON_LEASE", Duration.ofSeconds(60)),
-        env.duration("CHARON_DRAIN_DEADLINE", Duration.ofSeconds(30)));
+        env.duration("CHARON_DRAIN_DEADLINE", Duration.ofSeconds(30)),
+        CLAIM_POLL);
   }
 
   public ChargePolicy policy() {
     return new ChargePolicy(
-        dunningSchedule,
-        new Backoff(retryBase, retryMax),
-        new Backoff(reconcileBase, reconcileMax));
+            dunningSchedule,
+            new Backoff(retryBase, retryMax),
+            new Backoff(reconcileBase, reconcileMax))
+        .withDunning(dunning);
   }
 
   public CircuitBreaker breaker(Clock clock) {
@@ -60,6 +73,7 @@ public record ChargingSettings(
   public ChargingSettings withConcurrency(int n) {
     return new ChargingSettings(
         dunningSchedule,
+        dunning,
         retryBase,
         retryMax,
         reconcileBase,
@@ -70,6 +84,7 @@ public record ChargingSettings(
         pipelines,
         claimLinger,
         lease,
-        drainDeadline);
+        drainDeadline,
+        claimPoll);
   }
 }

@@ -1,28 +1,20 @@
 package dev.charon.cli;
 
 import dev.charon.app.BillProgress;
+import dev.charon.app.BillRole;
 import dev.charon.app.RunFollow;
-import dev.charon.app.WorkerRole;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingSettings;
 import dev.charon.billing.domain.BillingPeriods;
-import dev.charon.charging.ChargeWorker;
-import dev.charon.charging.ChargingSettings;
-import dev.charon.clock.ClockMode;
-import dev.charon.clock.TestClockSettings;
 import dev.charon.config.ConfigException;
-import dev.charon.config.DatabaseSettings;
 import dev.charon.config.Env;
-import dev.charon.db.Database;
 import dev.charon.db.DatabaseException;
-import dev.charon.payment.PaymentProviders;
-import dev.charon.payment.PaymentSettings;
-import dev.charon.queue.QueueSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.YearMonth;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.jdbi.v3.core.JdbiException;
 import picocli.CommandLine;
@@ -84,43 +76,24 @@ final class BillCommand implements Callable<Integer> {
     var err = spec.commandLine().getErr();
     try {
       var settings = BillingSettings.from(env);
-      var charging = ChargingSettings.from(env);
       if (workers != null && workers < 0) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--workers must be >= 0, was " + workers);
       }
-      var testClock = TestClockSettings.from(env);
+      var role = BillRole.Settings.from(env);
       // Usage errors first: they need no database, unless "now" is the database's test clock.
-      var early = clock != null ? clock : testClock.enabled() ? null : Clock.systemUTC();
+      var early = clock != null ? clock : role.testClock().enabled() ? null : Clock.systemUTC();
       var requested = early == null ? null : period(YearMonth.now(early.withZone(settings.zone())));
-      try (var db = Database.open(DatabaseSettings.from(env), "bill")) {
-        db.migrate();
-        var clock = this.clock != null ? this.clock : ClockMode.of(db.jdbi(), testClock).clock();
+      try (var bill =
+          BillRole.start(
+              role,
+              Optional.ofNullable(clock),
+              Optional.ofNullable(workers),
+              new SimpleMeterRegistry())) {
+        var now = bill.clock();
         var target =
-            requested != null ? requested : period(YearMonth.now(clock.withZone(settings.zone())));
-        var metrics = new SimpleMeterRegistry();
-        var runs = BillingRuns.of(db.jdbi(), clock, settings, metrics);
-        int slots =
-            workers != null ? workers : db.embedded().isPresent() ? charging.concurrency() : 0;
-        ChargeWorker worker = null;
-        if (slots > 0) {
-          var provider = PaymentProviders.create(PaymentSettings.from(env), clock, metrics, slots);
-          worker =
-              WorkerRole.start(
-                  db,
-                  QueueSettings.from(env),
-                  charging.withConcurrency(slots),
-                  provider,
-                  clock,
-                  metrics);
-        }
-        try {
-          return bill(runs, target, slots, out, err, clock);
-        } finally {
-          if (worker != null) {
-            worker.close(); // drains: charges in flight finish, the rest is handed back
-          }
-        }
+            requested != null ? requested : period(YearMonth.now(now.withZone(settings.zone())));
+        return bill(bill.runs(), target, bill.slots(), out, err, now);
       }
     } catch (ConfigException | DatabaseException e) {
       err.println("charon bill: " + e.getMessage());

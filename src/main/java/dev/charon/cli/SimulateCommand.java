@@ -92,7 +92,7 @@ final class SimulateCommand implements Callable<Integer> {
         ((com.zaxxer.hikari.HikariDataSource) db.dataSource())
             .getHikariPoolMXBean()
             .softEvictConnections();
-        results.add(Simulation.run(db.jdbi(), dunnings.get(i), options));
+        results.add(Simulation.run(db, dunnings.get(i), options));
       }
       System.err.printf(
           "policy %s: %.1f s%n", dunnings.get(i).name(), (System.nanoTime() - t) / 1e9);

@@ -3,6 +3,7 @@ package dev.charon.payment;
 import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
 import dev.charon.payment.fake.FaultProfile;
+import dev.charon.payment.stripe.StripeApi;
 import dev.charon.payment.stripe.StripeSettings;
 import java.net.URI;
 import java.time.Duration;
@@ -83,7 +84,9 @@ public record PaymentSettings(
             .orElse(StripeSettings.DEFAULT_BASE_URL);
     var timeout = positive(env, "CHARON_STRIPE_TIMEOUT", Duration.ofSeconds(30));
     var connect = timeout.compareTo(Duration.ofSeconds(5)) < 0 ? timeout : Duration.ofSeconds(5);
-    return new StripeSettings(key, base, connect, timeout);
+    var api =
+        env.optional("CHARON_STRIPE_API").map(StripeApi::parse).orElse(StripeApi.PAYMENT_INTENTS);
+    return new StripeSettings(key, base, connect, timeout, api);
   }
 
   private static URI url(String name, String raw) {

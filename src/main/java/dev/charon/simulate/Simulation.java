@@ -1,20 +1,19 @@
 package dev.charon.simulate;
 
+import dev.charon.app.WorkerRole;
 import dev.charon.billing.BillingRuns;
-import dev.charon.charging.ChargeEngine;
-import dev.charon.charging.ChargeWorker;
-import dev.charon.charging.PostgresChargeQueue;
-import dev.charon.charging.domain.Backoff;
+import dev.charon.charging.ChargingSettings;
 import dev.charon.charging.domain.ChargePolicy;
-import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.charging.domain.Dunning;
 import dev.charon.clock.DatabaseClock;
 import dev.charon.clock.TestClock;
 import dev.charon.customer.PaymentMethods;
+import dev.charon.db.Database;
 import dev.charon.db.SqlFiles;
 import dev.charon.payment.fake.FaultProfile;
 import dev.charon.payment.fake.Population;
 import dev.charon.payment.fake.SimulatedPaymentProvider;
+import dev.charon.queue.QueueSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -61,8 +60,9 @@ public final class Simulation {
 
   private Simulation() {}
 
-  public static Result run(Jdbi jdbi, Dunning dunning, Options o) {
+  public static Result run(Database db, Dunning dunning, Options o) {
     long started = System.nanoTime();
+    var jdbi = db.jdbi();
     var population = Population.standard(o.seed(), o.start(), o.months());
     seed(jdbi, o);
     var clock =
@@ -74,31 +74,35 @@ public final class Simulation {
     var provider =
         new SimulatedPaymentProvider(
             FaultProfile.builder().seed(o.seed()).population(population).build(), clock, d -> {});
-    var policy =
-        new ChargePolicy(
-                ChargePolicy.DEFAULT_DUNNING,
-                new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
-                new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)))
-            .withDunning(dunning);
-    var engine =
-        new ChargeEngine(
-            jdbi,
-            provider,
-            policy,
-            new CircuitBreaker(1_000_000, Duration.ofSeconds(1), clock),
-            clock,
-            "simulator",
-            metrics);
+    // The worker every role runs, on the table intake, tuned for one process on a test clock:
+    // the clock waits until every due charge is done, so an idle intake polls every 2 ms, and the
+    // breaker never opens on a simulator that is never down.
+    var charging =
+        new ChargingSettings(
+            ChargePolicy.DEFAULT_DUNNING,
+            dunning,
+            Duration.ofSeconds(5),
+            Duration.ofMinutes(10),
+            Duration.ofSeconds(2),
+            Duration.ofMinutes(5),
+            1_000_000,
+            Duration.ofSeconds(1),
+            64,
+            1,
+            Duration.ZERO,
+            Duration.ofMinutes(10),
+            Duration.ofSeconds(30),
+            Duration.ofMillis(2));
     var methods = new PaymentMethods(jdbi, clock, metrics);
     var fixes = cardFixes(population, o.customers());
     try (var worker =
-        new ChargeWorker(
-                new PostgresChargeQueue(
-                    jdbi, "simulator", Duration.ofMinutes(10), Duration.ofMillis(2)),
-                engine,
-                64,
-                metrics)
-            .start()) {
+        WorkerRole.start(
+            db,
+            new QueueSettings(QueueSettings.Transport.POSTGRES, null),
+            charging,
+            provider,
+            clock,
+            metrics)) {
       var first = o.start().atDay(1);
       testClock.freeze(
           java.util.Optional.of(first.atStartOfDay(ZoneOffset.UTC).toInstant().minusSeconds(3600)));

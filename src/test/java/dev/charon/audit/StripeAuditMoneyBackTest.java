@@ -8,6 +8,7 @@ import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.stripe.StripeApi;
 import dev.charon.payment.stripe.StripePaymentProvider;
 import dev.charon.payment.stripe.StripeSettings;
 import dev.charon.testing.Fixtures;
@@ -43,7 +44,8 @@ class StripeAuditMoneyBackTest {
             StripeEmulator.API_KEY,
             URI.create(emulator.url()),
             Duration.ofSeconds(2),
-            Duration.ofSeconds(10));
+            Duration.ofSeconds(10),
+            StripeApi.CHARGES);
     stripe = new StripePaymentProvider(settings, new SimpleMeterRegistry());
   }
 

@@ -98,6 +98,7 @@ class StripeChargingIT {
           db.processEnv(
               "CHARON_PROVIDER", "stripe",
               "CHARON_STRIPE_API_KEY", StripeEmulator.API_KEY,
+              "CHARON_STRIPE_API", "charges", // the emulator implements the Charges API only
               "CHARON_STRIPE_BASE_URL", proxy.url(),
               "CHARON_STRIPE_TIMEOUT", "3s",
               "CHARON_LEASE", "3s",
@@ -175,6 +176,8 @@ class StripeChargingIT {
                   "stripe",
                   "CHARON_STRIPE_API_KEY",
                   StripeEmulator.API_KEY,
+                  "CHARON_STRIPE_API",
+                  "charges",
                   "CHARON_STRIPE_BASE_URL",
                   emulator.url()));
       var audit = CharonProcess.start(auditEnv, "audit");

@@ -81,6 +81,58 @@ class DemoIT {
     }
   }
 
+  // The demo starts what a server starts: on RabbitMQ its outbox relay publishes the run's charge
+  // requests, so they are charged (they stayed in flight when the demo wired its own roles).
+  @Test
+  void on_rabbitmq_the_demo_charges_its_run_and_stops_without_an_error_line() {
+    var dataDir = CharonProcess.sharedTempDir("charon-demo-it").resolve("db-rabbitmq");
+    var names = "demo-it-" + ProcessHandle.current().pid();
+    try (var demo =
+        CharonProcess.viaLauncher(
+            Map.of(
+                "CHARON_DATA_DIR", dataDir.toString(),
+                "CHARON_QUEUE", "rabbitmq",
+                "CHARON_AMQP_EXCHANGE", names + ".charges",
+                "CHARON_AMQP_QUEUE", names + ".requests",
+                "CHARON_EVENTS_EXCHANGE", names + ".events"),
+            "demo",
+            "--port",
+            String.valueOf(CharonProcess.freePort()),
+            "--exit-after",
+            "25")) {
+      assertThat(demo.waitFor(150)).as(demo.output()).isZero();
+      assertThat(demo.output())
+          .contains("outbox relay")
+          .containsPattern("billing run \\d+ for \\d{4}-\\d{2}: FINISHED")
+          .contains("--exit-after 25 s reached")
+          .doesNotContain("ERROR", "Exception", "demo billing run stopped");
+    }
+  }
+
+  @Test
+  void on_rabbitmq_without_a_broker_the_demo_stops_with_one_line_naming_CHARON_AMQP_URL() {
+    var dataDir = CharonProcess.sharedTempDir("charon-demo-it").resolve("db-no-broker");
+    try (var demo =
+        CharonProcess.viaLauncher(
+            Map.of(
+                "CHARON_DATA_DIR",
+                dataDir.toString(),
+                "CHARON_QUEUE",
+                "rabbitmq",
+                "CHARON_AMQP_URL",
+                "amqp://guest:guest@127.0.0.1:" + CharonProcess.freePort() + "/%2F"),
+            "demo",
+            "--port",
+            String.valueOf(CharonProcess.freePort()))) {
+      assertThat(demo.waitFor(90)).as(demo.output()).isEqualTo(2);
+      assertThat(demo.output())
+          .contains(
+              "charon demo: cannot reach RabbitMQ at amqp://guest:***@127.0.0.1:",
+              "CHARON_AMQP_URL")
+          .doesNotContain("Exception", "\tat ");
+    }
+  }
+
   @Test
   void a_second_demo_on_the_same_data_directory_stops_with_one_line_naming_CHARON_DATA_DIR() {
     var dataDir = CharonProcess.sharedTempDir("charon-demo-it").resolve("db");

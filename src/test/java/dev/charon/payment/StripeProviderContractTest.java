@@ -8,6 +8,7 @@ import dev.charon.money.Money;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.payment.stripe.StripeAmounts;
+import dev.charon.payment.stripe.StripeApi;
 import dev.charon.payment.stripe.StripePaymentProvider;
 import dev.charon.payment.stripe.StripeSettings;
 import dev.charon.testing.StripeEmulator;
@@ -55,7 +56,8 @@ class StripeProviderContractTest extends PaymentProviderContract {
                 StripeEmulator.API_KEY,
                 URI.create(proxy.url()),
                 Duration.ofSeconds(2),
-                Duration.ofSeconds(10)),
+                Duration.ofSeconds(10),
+                StripeApi.CHARGES),
             new SimpleMeterRegistry());
     payingCustomer = emulator.customer("tok_visa");
   }

@@ -3,11 +3,14 @@ package dev.charon.simulate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.charging.domain.Dunning;
+import dev.charon.config.DatabaseSettings;
+import dev.charon.db.Database;
 import dev.charon.testing.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.YearMonth;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +39,17 @@ class SimulationTest {
 
   private Simulation.Result run(Dunning dunning) {
     db.clean();
-    return Simulation.run(db.jdbi(), dunning, OPTIONS);
+    // The simulator charges through the worker role, which runs on a Database (a pool of its own).
+    try (var database =
+        Database.open(
+            new DatabaseSettings(
+                Optional.of(db.jdbcUrl()),
+                TestDatabase.USER,
+                TestDatabase.PASSWORD,
+                8,
+                Path.of("-")),
+            "simulation-test")) {
+      return Simulation.run(database, dunning, OPTIONS);
+    }
   }
 }

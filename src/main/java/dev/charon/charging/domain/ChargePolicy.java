@@ -62,6 +62,13 @@ public record ChargePolicy(
       case ChargeOutcome.Declined d when DeclineCode.isHard(d.reason()) ->
           new Decision.NeedsAction(NEEDS_PAYMENT_METHOD + " (declined: " + d.reason() + ")");
       case ChargeOutcome.Declined d -> {
+        // The card networks' rules come before any schedule: a retry they forbid draws fees and
+        // cannot succeed, so the invoice waits for the customer instead.
+        var forbidden = NetworkRetryRules.published().refusal(d.detail(), declinesBefore + 1);
+        if (forbidden.isPresent()) {
+          yield new Decision.NeedsAction(
+              "declined (%s); %s".formatted(d.reason(), forbidden.get()));
+        }
         var next = dunning.nextRetry(declinesBefore, now, d.reason());
         if (next.isPresent()) {
           yield new Decision.RetryAt(

@@ -9,8 +9,19 @@ public sealed interface ChargeOutcome {
   /** The account was charged; {@code providerReference} identifies the charge at the provider. */
   record Charged(String providerReference) implements ChargeOutcome {}
 
-  /** The account balance did not allow the charge. */
-  record Declined(String reason) implements ChargeOutcome {}
+  /**
+   * The provider declined the charge; {@code reason} is its decline code ({@link DeclineCode}),
+   * {@code detail} what else it said (advice codes, card network, the payment left waiting).
+   */
+  record Declined(String reason, DeclineDetail detail) implements ChargeOutcome {
+    public Declined {
+      detail = detail == null ? DeclineDetail.NONE : detail;
+    }
+
+    public Declined(String reason) {
+      this(reason, DeclineDetail.NONE);
+    }
+  }
 
   /** The provider does not know the customer. */
   record CustomerNotFound(String detail) implements ChargeOutcome {}

@@ -6,9 +6,11 @@ import com.stripe.exception.IdempotencyException;
 import com.stripe.exception.InvalidRequestException;
 import com.stripe.exception.RateLimitException;
 import com.stripe.exception.StripeException;
+import com.stripe.model.StripeError;
 import dev.charon.payment.PaymentProviderException;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
+import dev.charon.payment.domain.DeclineDetail;
 import java.net.ConnectException;
 import java.util.Objects;
 
@@ -73,15 +75,34 @@ final class StripeOutcomes {
 
   private static ChargeOutcome card(CardException card, String code) {
     // The reason is the decline code itself (insufficient_funds, expired_card,
-    // authentication_required,
-    // ...), which payment/DeclineCode classifies as hard or soft. Some declines carry their cause
-    // in
-    // `code` only (expired_card, incorrect_cvc, processing_error).
+    // authentication_required, ...), which payment/DeclineCode classifies as hard or soft. Some
+    // declines carry their cause in `code` only (expired_card, incorrect_cvc, processing_error).
     var reason =
         card.getDeclineCode() != null
             ? card.getDeclineCode()
             : code.isEmpty() ? "card_declined" : code;
-    return new ChargeOutcome.Declined(reason);
+    var error = card.getStripeError();
+    var intent = error == null ? null : error.getPaymentIntent();
+    return new ChargeOutcome.Declined(
+        reason, detail(intent == null ? null : intent.getId(), error));
+  }
+
+  /**
+   * What a decline says beyond its code: the PaymentIntent left waiting, the card's network and the
+   * advice codes that the card network rules read (charging/domain/NetworkRetryRules).
+   */
+  static DeclineDetail detail(String paymentIntent, StripeError error) {
+    if (error == null) {
+      return new DeclineDetail(paymentIntent, null, null, null, null);
+    }
+    var method = error.getPaymentMethod();
+    var brand = method != null && method.getCard() != null ? method.getCard().getBrand() : null;
+    return new DeclineDetail(
+        paymentIntent,
+        brand,
+        error.getAdviceCode(),
+        error.getNetworkAdviceCode(),
+        error.getNetworkDeclineCode());
   }
 
   private static ChargeOutcome invalid(

@@ -28,19 +28,23 @@ public final class StripePaymentProvider implements PaymentProvider {
   /** Metadata keys on every charge Charon makes. */
   public static final String INVOICE_ID = "charon_invoice_id";
 
-  public static final String ATTEMPT_ID = "charon_attempt_id";
   public static final String IDEMPOTENCY_KEY = "charon_idempotency_key";
 
   private final StripeClient client;
+  private final StripeApi api;
+  private final PaymentIntentCharges intents;
   private final MeterRegistry metrics;
   private final StripeRefunds refunds;
 
   public StripePaymentProvider(StripeSettings settings, MeterRegistry metrics) {
     this.client = client(settings);
+    this.api = settings.api();
+    this.intents = new PaymentIntentCharges(client);
     this.metrics = metrics;
     this.refunds = new StripeRefunds(client, metrics);
     log.info(
-        "charging through Stripe at {} with a {} key",
+        "charging through Stripe's {} API at {} with a {} key",
+        api == StripeApi.PAYMENT_INTENTS ? "PaymentIntents" : "Charges",
         settings.baseUrl(),
         settings.testMode() ? "test-mode" : "LIVE-mode");
   }
@@ -65,22 +69,15 @@ public final class StripePaymentProvider implements PaymentProvider {
               + " has no provider reference (a Stripe customer id): set it with PATCH /rest/v1/customers/"
               + request.customerId());
     }
-    var params =
-        ChargeCreateParams.builder()
-            .setAmount(StripeAmounts.toStripe(request.amount()))
-            .setCurrency(StripeAmounts.currencyCode(request.amount()))
-            .setCustomer(request.customerReference())
-            .setDescription("Charon invoice " + request.invoiceId())
-            .putMetadata(INVOICE_ID, Long.toString(request.invoiceId()))
-            .putMetadata(ATTEMPT_ID, Long.toString(request.attemptId()))
-            .putMetadata(IDEMPOTENCY_KEY, request.idempotencyKey())
-            .build();
-    var options = RequestOptions.builder().setIdempotencyKey(request.idempotencyKey()).build();
-    Charge charge;
+    ChargeOutcome outcome;
     try {
-      charge = client.v1().charges().create(params, options);
+      outcome =
+          switch (api) {
+            case CHARGES ->
+                charged(request, client.v1().charges().create(params(request), options(request)));
+            case PAYMENT_INTENTS -> counted(request, intents.charge(request));
+          };
     } catch (StripeException e) {
-      ChargeOutcome outcome;
       try {
         outcome = StripeOutcomes.of(request, e);
       } catch (PaymentProviderException loud) {
@@ -102,9 +99,33 @@ public final class StripePaymentProvider implements PaymentProvider {
           e.getCode(),
           e.getRequestId(),
           outcome);
-      return outcome;
     }
-    return charged(request, charge);
+    return outcome;
+  }
+
+  private static ChargeCreateParams params(ChargeRequest request) {
+    return ChargeCreateParams.builder()
+        .setAmount(StripeAmounts.toStripe(request.amount()))
+        .setCurrency(StripeAmounts.currencyCode(request.amount()))
+        .setCustomer(request.customerReference())
+        .setDescription("Charon invoice " + request.invoiceId())
+        .putMetadata(INVOICE_ID, Long.toString(request.invoiceId()))
+        .putMetadata(IDEMPOTENCY_KEY, request.idempotencyKey())
+        .build();
+  }
+
+  private static RequestOptions options(ChargeRequest request) {
+    return RequestOptions.builder().setIdempotencyKey(request.idempotencyKey()).build();
+  }
+
+  private ChargeOutcome counted(ChargeRequest request, ChargeOutcome outcome) {
+    metrics.counter("charon.stripe.answers", "answer", answerName(outcome)).increment();
+    log.debug(
+        "Stripe answered invoice {} key {} through PaymentIntents: {}",
+        request.invoiceId(),
+        request.idempotencyKey(),
+        outcome);
+    return outcome;
   }
 
   @Override

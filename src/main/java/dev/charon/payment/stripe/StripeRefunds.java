@@ -3,7 +3,6 @@ package dev.charon.payment.stripe;
 import com.stripe.StripeClient;
 import com.stripe.exception.InvalidRequestException;
 import com.stripe.exception.StripeException;
-import com.stripe.model.Charge;
 import com.stripe.model.Refund;
 import com.stripe.net.RequestOptions;
 import com.stripe.param.RefundCreateParams;
@@ -16,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Refunds through Stripe's Refunds API: {@code POST /v1/refunds} on the charge, with the refund's
+ * Refunds through Stripe's Refunds API: {@code POST /v1/refunds} on the charge (or on the
+ * PaymentIntent, when the charge was made through the PaymentIntents API), with the refund's
  * idempotency key as Stripe's {@code Idempotency-Key} and the invoice, key and reason in {@code
  * metadata}. Stripe decides over-refunds and disputed charges itself, under the key, so a replay of
  * a refund that went through is answered with that refund even if the charge changed since.
@@ -42,9 +42,14 @@ final class StripeRefunds {
     if (currency.isPresent()) {
       return currency.get();
     }
+    var builder = RefundCreateParams.builder();
+    if (isPaymentIntent(request)) {
+      builder.setPaymentIntent(request.chargeReference());
+    } else {
+      builder.setCharge(request.chargeReference());
+    }
     var params =
-        RefundCreateParams.builder()
-            .setCharge(request.chargeReference())
+        builder
             .setAmount(StripeAmounts.toStripe(request.amount()))
             .putMetadata(StripePaymentProvider.INVOICE_ID, Long.toString(request.invoiceId()))
             .putMetadata(StripePaymentProvider.IDEMPOTENCY_KEY, request.idempotencyKey())
@@ -69,10 +74,25 @@ final class StripeRefunds {
     return outcome;
   }
 
+  /**
+   * A payment made through PaymentIntents is known by its {@code pi_} id (the PaymentIntents path's
+   * provider reference), one made through the Charges API by its {@code ch_}/{@code py_} id.
+   */
+  private static boolean isPaymentIntent(RefundRequest request) {
+    return request.chargeReference().startsWith("pi_");
+  }
+
+  /**
+   * The currency of what was charged: a PaymentIntent ({@code pi_...}, the PaymentIntents API) or a
+   * charge ({@code ch_...}, the Charges API), whichever reference the charge answered with.
+   */
   private Optional<RefundOutcome> chargeCurrency(RefundRequest request) {
-    Charge charge;
+    String currency;
     try {
-      charge = client.v1().charges().retrieve(request.chargeReference());
+      currency =
+          paymentIntent(request)
+              ? client.v1().paymentIntents().retrieve(request.chargeReference()).getCurrency()
+              : client.v1().charges().retrieve(request.chargeReference()).getCurrency();
     } catch (InvalidRequestException e) {
       if (Integer.valueOf(404).equals(e.getStatusCode())) {
         return Optional.of(
@@ -87,28 +107,33 @@ final class StripeRefunds {
           new RefundOutcome.Unavailable(
               "cannot read charge " + request.chargeReference() + ": " + e));
     }
-    if (!StripeAmounts.currencyCode(request.amount()).equalsIgnoreCase(charge.getCurrency())) {
+    if (!StripeAmounts.currencyCode(request.amount()).equalsIgnoreCase(currency)) {
       return Optional.of(
           new RefundOutcome.Refused(
               RefundOutcome.Refused.CURRENCY_MISMATCH,
               "charge "
-                  + charge.getId()
+                  + request.chargeReference()
                   + " is in "
-                  + charge.getCurrency()
+                  + currency
                   + ", not "
                   + request.amount().currency()));
     }
     return Optional.empty();
   }
 
+  private static boolean paymentIntent(RefundRequest request) {
+    return request.chargeReference().startsWith("pi_");
+  }
+
   private RefundOutcome refunded(RefundRequest request, Refund refund) {
+    var refunded = isPaymentIntent(request) ? refund.getPaymentIntent() : refund.getCharge();
     if (refund.getAmount() != StripeAmounts.toStripe(request.amount())
-        || !request.chargeReference().equals(refund.getCharge())) {
+        || !request.chargeReference().equals(refunded)) {
       throw new PaymentProviderException(
           "Stripe refunded "
               + refund.getAmount()
               + " of "
-              + refund.getCharge()
+              + refunded
               + " for "
               + request.amount()
               + " of "

@@ -62,7 +62,11 @@ class StripeAnswersTest {
   static StripePaymentProvider provider(String url) {
     return new StripePaymentProvider(
         new StripeSettings(
-            StripeEmulator.API_KEY, URI.create(url), Duration.ofSeconds(2), Duration.ofSeconds(5)),
+            StripeEmulator.API_KEY,
+            URI.create(url),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(5),
+            StripeApi.CHARGES),
         new SimpleMeterRegistry());
   }
 
@@ -84,7 +88,6 @@ class StripeAnswersTest {
     assertThat(charge.getCurrency()).isEqualTo("jpy");
     assertThat(charge.getMetadata())
         .containsEntry(StripePaymentProvider.INVOICE_ID, String.valueOf(request.invoiceId()))
-        .containsEntry(StripePaymentProvider.ATTEMPT_ID, String.valueOf(request.attemptId()))
         .containsEntry(StripePaymentProvider.IDEMPOTENCY_KEY, request.idempotencyKey());
   }
 
@@ -180,7 +183,8 @@ class StripeAnswersTest {
                   StripeEmulator.API_KEY,
                   URI.create("http://127.0.0.1:" + silent.getLocalPort()),
                   Duration.ofSeconds(1),
-                  Duration.ofMillis(500)),
+                  Duration.ofMillis(500),
+                  StripeApi.CHARGES),
               new SimpleMeterRegistry());
       assertThat(timingOut.charge(request(payingCustomer, Money.ofMinor(1_000, Currency.EUR))))
           .isInstanceOf(ChargeOutcome.Unknown.class);
