@@ -1,14 +1,16 @@
 // Overview: the current (or last) run live, money collected this period, 12 periods charted.
 import uPlot from 'uplot';
 import { all, get } from '../api.js';
-import { decimal, h, money, poll, problem, table } from '../ui.js';
+import { decimal, h, money, poll, problem, table, time } from '../ui.js';
 import { runProgress } from './run-progress.js';
 
 export async function overview(view) {
   const runSlot = h('section', { 'aria-labelledby': 'run-title', 'aria-live': 'polite', 'aria-busy': 'false' });
   const numbers = h('section', { 'aria-labelledby': 'period-title' });
   const chart = h('section', { 'aria-labelledby': 'chart-title' });
-  view.append(h('h1', {}, 'Overview'), h('div', { class: 'grid' }, runSlot, numbers), chart);
+  const audit = h('section', { 'aria-labelledby': 'audit-title', 'data-testid': 'audit' });
+  view.append(h('h1', {}, 'Overview'), h('div', { class: 'grid' }, runSlot, numbers), audit, chart);
+  showAudit(audit);
 
   const [collection, runs] = await Promise.all([get('/rest/v1/collection?periods=12'), all('/rest/v1/billing-runs?limit=1000')]);
   const current = runs.find((r) => r.period === collection.currentPeriod) || runs[runs.length - 1];
@@ -51,6 +53,37 @@ function showNumbers(section, collection) {
       h('a', { href: '#/needs-action', 'data-testid': 'needs-action-link' },
         h('strong', { 'data-testid': 'needs-action-count' }, String(collection.needsAction)),
         collection.needsAction === 1 ? ' invoice needs action' : ' invoices need action')));
+}
+
+// The standing audit's last result (GET /rest/v1/audits/last): the database against the provider.
+async function showAudit(section) {
+  const title = h('h2', { id: 'audit-title' }, 'Last audit');
+  let found;
+  try {
+    found = await get('/rest/v1/audits/last');
+  } catch (e) {
+    section.replaceChildren(title, e.status === 404
+      ? h('p', { 'data-testid': 'audit-none' }, 'No audit has run yet: a server runs one every CHARON_AUDIT_INTERVAL once it knows the provider\'s ledger.')
+      : problem(e));
+    return;
+  }
+  const { last, lastCompleted } = found;
+  const summary = {
+    RECONCILES: 'Everything reconciles with the provider.',
+    DIFFERENCES: `${last.totalDifferences} difference(s) with the provider: see the runbook "CharonAuditDifferences".`,
+    FAILED: `Could not read the provider's ledger: ${last.error}`,
+  }[last.outcome];
+  const kinds = Object.entries(last.differences).filter(([, n]) => n > 0);
+  section.replaceChildren(
+    title,
+    h('p', {}, h('strong', { 'data-testid': 'audit-outcome', class: `audit-${last.outcome.toLowerCase()}` }, last.outcome), ' ', summary),
+    h('p', {}, 'Finished ', time(last.finishedAt), ` by ${last.ranBy}`,
+      last.outcome === 'FAILED' && lastCompleted ? ` (last completed: ${lastCompleted.outcome}, ${lastCompleted.totalDifferences} difference(s))` : ''),
+    kinds.length
+      ? table(['Kind', 'Invoices', 'e.g.'], kinds.map(([kind, n]) => h('tr', { 'data-kind': kind },
+        h('th', { scope: 'row' }, kind), h('td', { class: 'num' }, String(n)),
+        h('td', {}, (last.examples[kind] || []).map((id) => h('a', { href: `#/invoices/${id}` }, `#${id} `))))), 'Differences by kind')
+      : '');
 }
 
 function rate(value) {

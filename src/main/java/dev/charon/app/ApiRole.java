@@ -5,6 +5,7 @@ import dev.charon.api.HttpApi;
 import dev.charon.api.Json;
 import dev.charon.api.OpenApiRoutes;
 import dev.charon.api.Writes;
+import dev.charon.audit.AuditRoutes;
 import dev.charon.auth.ApiKeyAccess;
 import dev.charon.auth.ApiKeys;
 import dev.charon.auth.AuthSettings;
@@ -127,6 +128,7 @@ public final class ApiRole {
                     writes,
                     clock),
                 new WhoAmIRoutes(),
+                new AuditRoutes(jdbi, json),
                 new OpenApiRoutes(),
                 new ConsoleRoutes()));
     modules.addAll(List.of(extra));

@@ -1,9 +1,13 @@
 package dev.charon.app;
 
+import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import dev.charon.api.HttpApi;
 import dev.charon.api.Json;
+import dev.charon.audit.AuditSettings;
+import dev.charon.audit.StandingAudit;
 import dev.charon.billing.BillingRuns;
 import dev.charon.billing.BillingScheduler;
+import dev.charon.charging.ChargingSettings;
 import dev.charon.clock.ClockMode;
 import dev.charon.clock.TestClockSettings;
 import dev.charon.config.DatabaseSettings;
@@ -11,6 +15,7 @@ import dev.charon.config.Env;
 import dev.charon.db.Database;
 import dev.charon.events.EventRelay;
 import dev.charon.ops.OpsRoutes;
+import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.OutboxRelay;
 import dev.charon.queue.QueueSettings;
 import dev.charon.refund.GatewayBackstop;
@@ -20,9 +25,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code server} role: the REST API, the billing scheduler, webhook delivery and, with {@code
@@ -30,6 +38,7 @@ import java.util.function.BooleanSupplier;
  * ({@link #serve}), so what a server starts a demo starts too.
  */
 public final class ServerRole implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ServerRole.class);
   private final Started started;
   private final HttpApi api;
   private final BillingRuns runs;
@@ -49,7 +58,10 @@ public final class ServerRole implements AutoCloseable {
       ApiRole.Settings api,
       QueueSettings queue,
       String eventsExchange,
-      Optional<URI> gatewayLedger) {
+      Optional<URI> gatewayLedger,
+      AuditSettings audit,
+      PaymentSettings payment,
+      ChargingSettings charging) {
 
     public static Settings from(Env env) {
       return new Settings(
@@ -61,11 +73,23 @@ public final class ServerRole implements AutoCloseable {
           // The provider backstop reads the gateway's ledgers (PaymentSettings validates the URL
           // where the provider is built; the server only reads from it).
           env.optional("CHARON_GATEWAY_URL")
-              .map(url -> URI.create(url.endsWith("/") ? url : url + "/")));
+              .map(url -> URI.create(url.endsWith("/") ? url : url + "/")),
+          AuditSettings.from(env),
+          PaymentSettings.from(env),
+          ChargingSettings.from(env));
     }
 
     public Settings withApi(ApiRole.Settings newApi) {
-      return new Settings(database, testClock, newApi, queue, eventsExchange, gatewayLedger);
+      return new Settings(
+          database,
+          testClock,
+          newApi,
+          queue,
+          eventsExchange,
+          gatewayLedger,
+          audit,
+          payment,
+          charging);
     }
   }
 
@@ -101,6 +125,14 @@ public final class ServerRole implements AutoCloseable {
     var runs = BillingRuns.of(db.jdbi(), clock, api.billing(), metrics);
     var backstop =
         settings.gatewayLedger().map(url -> new GatewayBackstop(db.jdbi(), url, clock, metrics));
+    // The standing audit rides on the billing scheduler: one server of the cluster runs each time.
+    var audit =
+        StandingAudit.forProvider(
+            db.jdbi(), settings.payment(), clock, WorkerRole.workerName(), metrics);
+    if (audit.isEmpty()) {
+      log.info(
+          "standing audit off: no provider ledger (set CHARON_GATEWAY_URL or CHARON_PROVIDER=stripe)");
+    }
     var scheduler =
         new BillingScheduler(
                 db.dataSource(),
@@ -108,11 +140,15 @@ public final class ServerRole implements AutoCloseable {
                 api.billing(),
                 clock,
                 mode.frozen(),
-                BillingScheduler.defaultName())
+                BillingScheduler.defaultName(),
+                audit
+                    .<List<RecurringTask<?>>>map(a -> List.of(a.task(settings.audit())))
+                    .orElse(List.of()))
             // Refunds and disputes made at the gateway without Charon (docs/architecture.md).
             .alsoMaintaining(
                 "provider backstop", () -> backstop.ifPresent(GatewayBackstop::runOnce))
             .start();
+    ServerGauges.register(db.jdbi(), settings.charging(), metrics);
     // Waits for a running producer to reach a batch boundary.
     started.onStop("billing scheduler", scheduler::stop);
     var readiness = new LinkedHashMap<String, BooleanSupplier>();

@@ -6,7 +6,6 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -25,7 +24,7 @@ import org.jdbi.v3.core.Jdbi;
 public final class Auditor {
 
   /** One check: its name and the invoices (up to 20 shown) that break it. */
-  public record Check(String name, long violations, List<Long> examples) {
+  public record Check(String kind, String name, long violations, List<Long> examples) {
     public boolean ok() {
       return violations == 0;
     }
@@ -75,15 +74,47 @@ public final class Auditor {
     public boolean reconciles() {
       return checks.stream().allMatch(Check::ok) && currencies.stream().allMatch(CurrencyLine::ok);
     }
+
+    /** Violations by kind ({@link #KINDS}, in that order): every kind, zero or not. */
+    public java.util.Map<String, Long> differences() {
+      var byKind = new java.util.LinkedHashMap<String, Long>();
+      for (var check : checks) {
+        byKind.put(check.kind(), check.violations());
+      }
+      byKind.put(CURRENCIES, currencies.stream().filter(line -> !line.ok()).count());
+      return byKind;
+    }
   }
 
-  // `ledger` holds every charge; `settled` only those whose outcome the snapshot has recorded.
-  private static final List<Map.Entry<String, String>> CHECKS =
+  /** The kinds of difference the audit reports, as {@link Check#kind()} and {@link #CURRENCIES}. */
+  public static final List<String> KINDS =
       List.of(
-          Map.entry(
+          "double_charge",
+          "paid_without_one_charge",
+          "charge_not_paid",
+          "charge_differs",
+          "attempt_amount_differs",
+          "refund_not_recorded",
+          "refund_not_at_provider",
+          "refunded_amount_differs",
+          "lost_dispute_not_recorded",
+          "lost_dispute_not_at_provider",
+          "currency_totals");
+
+  /** The kind of a currency's totals differing on the two sides. */
+  public static final String CURRENCIES = "currency_totals";
+
+  record Query(String kind, String name, String sql) {}
+
+  // `ledger` holds every charge; `settled` only those whose outcome the snapshot has recorded.
+  private static final List<Query> CHECKS =
+      List.of(
+          new Query(
+              "double_charge",
               "invoices charged more than once at the provider",
               "select invoice_id from ledger group by invoice_id having count(*) > 1"),
-          Map.entry(
+          new Query(
+              "paid_without_one_charge",
               "PAID invoices without exactly one provider charge",
               SqlFiles.statement(
                   """
@@ -91,20 +122,23 @@ public final class Auditor {
               where i.status in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})
                 and exists (select 1 from charge_attempt a where a.invoice_id = i.id)
                 and (select count(*) from ledger l where l.invoice_id = i.id) <> 1""")),
-          Map.entry(
+          new Query(
+              "charge_not_paid",
               "provider charges on invoices not recorded as paid",
               SqlFiles.statement(
                   """
               select l.invoice_id from settled l left join invoice i on i.id = l.invoice_id
               where i.status is null or i.status not in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})""")),
-          Map.entry(
+          new Query(
+              "charge_differs",
               "provider charges that differ from the recorded attempt (key, reference or amount)",
               """
               select l.invoice_id from settled l
               left join charge_attempt a on a.invoice_id = l.invoice_id and a.outcome = 'CHARGED'
               where a.id is null or a.idempotency_key <> l.key or a.provider_reference <> l.charge_id
                  or a.amount_minor <> l.amount_minor or a.currency <> l.currency"""),
-          Map.entry(
+          new Query(
+              "attempt_amount_differs",
               "PAID invoices whose attempt amount differs from the invoice",
               SqlFiles.statement(
                   """
@@ -162,10 +196,11 @@ public final class Auditor {
       var checks = new ArrayList<Check>();
       for (var check : concat(CHECKS, MoneyBack.CHECKS)) {
         var ids =
-            h.createQuery("select id from (" + check.getValue() + ") v(id) order by id")
+            h.createQuery("select id from (" + check.sql() + ") v(id) order by id")
                 .mapTo(Long.class)
                 .list();
-        checks.add(new Check(check.getKey(), ids.size(), ids.stream().limit(20).toList()));
+        checks.add(
+            new Check(check.kind(), check.name(), ids.size(), ids.stream().limit(20).toList()));
       }
       var currencies =
           h.createQuery(

@@ -3,7 +3,6 @@ package dev.charon.audit;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -15,34 +14,39 @@ import org.jdbi.v3.core.Handle;
  * event has not arrived) is a difference until Charon records it.
  */
 final class MoneyBack {
-  static final List<Map.Entry<String, String>> CHECKS =
+  static final List<Auditor.Query> CHECKS =
       List.of(
-          Map.entry(
+          new Auditor.Query(
+              "refund_not_recorded",
               "provider refunds Charon has not recorded (or recorded with another amount)",
               """
               select r.invoice_id from provider_refund r where not r.in_flight and not exists (
                 select 1 from refund c where c.provider_reference = r.refund_id and c.status = 'SUCCEEDED'
                   and c.invoice_id = r.invoice_id and c.amount_minor = r.amount_minor and c.currency = r.currency)"""),
-          Map.entry(
+          new Auditor.Query(
+              "refund_not_at_provider",
               "Charon refunds the provider does not have (or has with another amount)",
               """
               select c.invoice_id from refund c where c.status = 'SUCCEEDED' and not exists (
                 select 1 from provider_refund r where r.refund_id = c.provider_reference
                   and r.invoice_id = c.invoice_id and r.amount_minor = c.amount_minor and r.currency = c.currency)"""),
-          Map.entry(
+          new Auditor.Query(
+              "refunded_amount_differs",
               "invoices whose refunded amount is not the sum of their refunds",
               """
               select i.id from invoice i
               left join (select invoice_id, sum(amount_minor) s from refund where status = 'SUCCEEDED'
                          group by invoice_id) c on c.invoice_id = i.id
               where i.refunded_minor <> coalesce(c.s, 0)"""),
-          Map.entry(
+          new Auditor.Query(
+              "lost_dispute_not_recorded",
               "disputes lost at the provider that Charon has not recorded as lost",
               """
               select l.invoice_id from lost_dispute l where not exists (
                 select 1 from dispute d where d.provider_dispute_id = l.dispute_id and d.status = 'LOST'
                   and d.amount_minor = l.amount_minor and d.currency = l.currency)"""),
-          Map.entry(
+          new Auditor.Query(
+              "lost_dispute_not_at_provider",
               "disputes Charon recorded as lost that the provider did not",
               """
               select d.invoice_id from dispute d where d.status = 'LOST'

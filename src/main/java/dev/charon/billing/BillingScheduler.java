@@ -88,6 +88,21 @@ public final class BillingScheduler implements AutoCloseable {
       Clock clock,
       Supplier<Optional<Instant>> testClock,
       String name) {
+    this(dataSource, runs, settings, clock, testClock, name, List.of());
+  }
+
+  /**
+   * With {@code more} recurring tasks of other features (the standing audit) on the same
+   * cluster-wide scheduler: one table, one poller, one instance runs each execution.
+   */
+  public BillingScheduler(
+      DataSource dataSource,
+      BillingRuns runs,
+      BillingSettings settings,
+      Clock clock,
+      Supplier<Optional<Instant>> testClock,
+      String name,
+      List<RecurringTask<?>> more) {
     this.runs = runs;
     this.settings = settings;
     this.testClock = testClock;
@@ -101,9 +116,11 @@ public final class BillingScheduler implements AutoCloseable {
             .onDeadExecutionRevive()
             .execute((instance, ctx) -> maintain(stopRequested(ctx)));
     // startTasks both registers the tasks and schedules their first execution (if none is stored).
+    var recurring = new java.util.ArrayList<RecurringTask<?>>(List.of(monthly, maintenance));
+    recurring.addAll(more);
     this.scheduler =
         Scheduler.create(dataSource, List.<Task<?>>of())
-            .startTasks(monthly, maintenance)
+            .startTasks(recurring)
             .clock(clock::instant)
             .schedulerName(new SchedulerName.Fixed(name))
             .threads(2)

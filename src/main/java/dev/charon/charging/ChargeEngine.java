@@ -87,6 +87,17 @@ public final class ChargeEngine {
             .description("Provider call latency")
             .publishPercentileHistogram()
             .register(metrics);
+    // Half-open counts as open: the worker still takes no work beyond the one trial call.
+    io.micrometer.core.instrument.Gauge.builder(
+            "charon.provider.breaker.open",
+            breaker,
+            b -> b.state() == CircuitBreaker.State.CLOSED ? 0 : 1)
+        .description("1 while this worker's circuit breaker keeps it from calling the provider")
+        .register(metrics);
+    // Registered before the first call, so the outcomes an alert divides by exist from the start.
+    for (var outcome : List.of("charged", "declined", "unavailable", "unknown")) {
+      metrics.counter("charon.charges", "outcome", outcome);
+    }
   }
 
   public CircuitBreaker breaker() {

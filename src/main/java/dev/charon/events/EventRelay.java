@@ -49,8 +49,28 @@ public final class EventRelay implements AutoCloseable {
     this.json = json;
     this.feed = new EventFeed(jdbi, json);
     this.published = Counter.builder("charon.events.published").register(metrics);
+    // The relay's lag: how long the first event in relay order has waited. A writing transaction
+    // held open anywhere in the cluster shows here too (see architecture.md, commit-safe
+    // positions).
+    var lag =
+        new dev.charon.ops.PolledValue<>(
+            "the event relay's lag",
+            () -> jdbi.withHandle(h -> h.createQuery(OLDEST_UNPUBLISHED).mapTo(Double.class).one()),
+            java.time.Duration.ofSeconds(5),
+            0.0);
+    io.micrometer.core.instrument.Gauge.builder(
+            "charon.events.unpublished.oldest.age", lag, dev.charon.ops.PolledValue::get)
+        .description("Seconds since the oldest event not yet published to the broker occurred")
+        .baseUnit("seconds")
+        .register(metrics);
     this.loop = Thread.ofPlatform().name("event-relay").daemon(true).unstarted(this::run);
   }
+
+  private static final String OLDEST_UNPUBLISHED =
+      """
+      select coalesce((select extract(epoch from charon_now() - occurred_at) from event_outbox
+                       where published_at is null order by xid, id limit 1), 0)
+      """;
 
   public EventRelay start() {
     connection =

@@ -2,7 +2,10 @@ package dev.charon.webhooks;
 
 import java.util.List;
 
-/** The event types an endpoint can subscribe to: every type the outbox triggers write (V5, V70). */
+/**
+ * The event types an endpoint can subscribe to: every type the outbox triggers write (V5, V70) and
+ * the standing audit's.
+ */
 public final class EventTypes {
   public static final List<String> KNOWN =
       List.of(
@@ -16,7 +19,9 @@ public final class EventTypes {
           "credit_note.created",
           "dispute.closed",
           "billing_run.started",
-          "billing_run.finished");
+          "billing_run.finished",
+          "audit.difference_found",
+          "audit.cleared");
 
   private EventTypes() {}
 }

@@ -199,8 +199,9 @@ public final class WebhookDispatcher implements AutoCloseable {
           case AttemptResult.Failed f -> next.isPresent() ? "retrying" : "failed";
         };
     Counter.builder("charon.webhooks.deliveries")
-        .description("Webhook delivery attempts by outcome")
+        .description("Webhook delivery attempts by outcome and endpoint")
         .tag("outcome", outcome)
+        .tag("endpoint", Long.toString(claim.endpointId()))
         .register(metrics)
         .increment();
     if (!current) {

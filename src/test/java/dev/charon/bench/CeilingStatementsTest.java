@@ -6,12 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.PostgresChargeQueue;
-import dev.charon.charging.domain.Backoff;
-import dev.charon.charging.domain.ChargePolicy;
-import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.db.SqlFiles;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.testing.Billing;
+import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.ChargeOnlyProvider;
 import dev.charon.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -52,11 +50,8 @@ class CeilingStatementsTest {
         new ChargeEngine(
             jdbi,
             ChargeOnlyProvider.of(r -> new ChargeOutcome.Charged("ch_" + r.invoiceId())),
-            new ChargePolicy(
-                ChargePolicy.DEFAULT_DUNNING,
-                new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
-                new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5))),
-            new CircuitBreaker(100, Duration.ofSeconds(10), clock),
+            ChargeFixtures.policy(),
+            ChargeFixtures.breaker(clock),
             clock,
             "ceiling-test",
             metrics);

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.charon.billing.DueInvoices;
-import dev.charon.charging.domain.Backoff;
 import dev.charon.charging.domain.ChargePolicy;
 import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.money.Currency;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.fake.FaultProfile;
 import dev.charon.payment.fake.SimulatedPaymentProvider;
+import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.ScriptedProvider;
@@ -37,12 +37,8 @@ class ChargeEngineTest {
   private final Fixtures fixtures = new Fixtures(db.jdbi());
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-01T00:00:00Z"));
   private final ScriptedProvider provider = new ScriptedProvider();
-  private final ChargePolicy policy =
-      new ChargePolicy(
-          ChargePolicy.DEFAULT_DUNNING,
-          new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
-          new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)));
-  private CircuitBreaker breaker = new CircuitBreaker(100, Duration.ofSeconds(10), clock);
+  private final ChargePolicy policy = ChargeFixtures.policy();
+  private CircuitBreaker breaker = ChargeFixtures.breaker(clock);
   private ChargeEngine engine;
 
   @BeforeEach

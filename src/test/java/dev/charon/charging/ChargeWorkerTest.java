@@ -3,12 +3,11 @@ package dev.charon.charging;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.charon.charging.domain.Backoff;
 import dev.charon.charging.domain.ChargePolicy;
-import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.money.Currency;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.testing.CapturedLogs;
+import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.ChargeOnlyProvider;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
@@ -30,11 +29,7 @@ class ChargeWorkerTest {
   private final Fixtures fixtures = new Fixtures(db.jdbi());
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-01T00:00:00Z"));
   private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-  private final ChargePolicy policy =
-      new ChargePolicy(
-          ChargePolicy.DEFAULT_DUNNING,
-          new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
-          new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)));
+  private final ChargePolicy policy = ChargeFixtures.policy();
 
   @BeforeEach
   void setUp() {
@@ -62,7 +57,7 @@ class ChargeWorkerTest {
                   return outcomes.get(request.amount().minorUnits());
                 }),
             policy,
-            new CircuitBreaker(100, Duration.ofSeconds(10), clock),
+            ChargeFixtures.breaker(clock),
             clock,
             "test-worker",
             metrics);

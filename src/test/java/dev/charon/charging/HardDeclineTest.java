@@ -3,13 +3,12 @@ package dev.charon.charging;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.billing.DueInvoices;
-import dev.charon.charging.domain.Backoff;
 import dev.charon.charging.domain.ChargePolicy;
-import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.customer.PaymentMethods;
 import dev.charon.money.Currency;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.DeclineCode;
+import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.ScriptedProvider;
@@ -32,11 +31,7 @@ class HardDeclineTest {
   private final Fixtures fixtures = new Fixtures(db.jdbi());
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-01T00:00:00Z"));
   private final ScriptedProvider provider = new ScriptedProvider();
-  private final ChargePolicy policy =
-      new ChargePolicy(
-          ChargePolicy.DEFAULT_DUNNING,
-          new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
-          new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)));
+  private final ChargePolicy policy = ChargeFixtures.policy();
   private final PaymentMethods methods =
       new PaymentMethods(db.jdbi(), clock, new SimpleMeterRegistry());
   private DueInvoices due;
@@ -51,7 +46,7 @@ class HardDeclineTest {
             db.jdbi(),
             provider,
             policy,
-            new CircuitBreaker(100, Duration.ofSeconds(10), clock),
+            ChargeFixtures.breaker(clock),
             clock,
             "test-worker",
             new SimpleMeterRegistry());

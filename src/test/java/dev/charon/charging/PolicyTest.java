@@ -3,9 +3,9 @@ package dev.charon.charging;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.charging.domain.Backoff;
-import dev.charon.charging.domain.ChargePolicy;
 import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.charging.domain.Decision;
+import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,11 +56,7 @@ class PolicyTest {
 
   @Test
   void unavailable_closes_a_first_call_but_keeps_an_attempt_whose_earlier_result_is_unknown() {
-    var policy =
-        new ChargePolicy(
-            ChargePolicy.DEFAULT_DUNNING,
-            new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
-            new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)));
+    var policy = ChargeFixtures.policy();
     var down = new dev.charon.payment.domain.ChargeOutcome.Unavailable("outage");
     assertThat(policy.decide(down, 0, 0, 1, clock.instant(), () -> 0.5))
         .isInstanceOf(Decision.RetryAt.class);

@@ -3,8 +3,6 @@ package dev.charon.charging;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.billing.BillingRuns;
-import dev.charon.charging.domain.Backoff;
-import dev.charon.charging.domain.ChargePolicy;
 import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.invoice.CollectionStats;
 import dev.charon.invoice.InvoiceWrites;
@@ -12,6 +10,7 @@ import dev.charon.invoice.Tallies;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
 import dev.charon.testing.ScriptedProvider;
@@ -153,11 +152,7 @@ class TallyPropertyTest {
     var stats = new CollectionStats(jdbi, tallies);
     var writes = new InvoiceWrites(clock, metrics);
     var provider = new ScriptedProvider();
-    var policy =
-        new ChargePolicy(
-            ChargePolicy.DEFAULT_DUNNING,
-            new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
-            new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)));
+    var policy = ChargeFixtures.policy();
     var engine =
         new ChargeEngine(
             jdbi,

@@ -6,9 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.PostgresChargeQueue;
-import dev.charon.charging.domain.Backoff;
-import dev.charon.charging.domain.ChargePolicy;
-import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
 import dev.charon.money.Currency;
@@ -16,6 +13,7 @@ import dev.charon.payment.domain.DeclineCode;
 import dev.charon.payment.fake.DeclineMix;
 import dev.charon.payment.fake.FaultProfile;
 import dev.charon.payment.fake.SimulatedPaymentProvider;
+import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
@@ -50,21 +48,11 @@ class TestClockTest {
                 .build(),
             clock,
             d -> {});
-    var policy =
-        new ChargePolicy(
-            ChargePolicy.DEFAULT_DUNNING,
-            new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
-            new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5)));
+    var policy = ChargeFixtures.policy();
     var metrics = new SimpleMeterRegistry();
     var engine =
         new ChargeEngine(
-            db.jdbi(),
-            provider,
-            policy,
-            new CircuitBreaker(100, Duration.ofSeconds(10), clock),
-            clock,
-            "w1",
-            metrics);
+            db.jdbi(), provider, policy, ChargeFixtures.breaker(clock), clock, "w1", metrics);
     try (var api = TestApi.start(db.jdbi(), new ClockMode.DatabaseTime(clock));
         var worker =
             new ChargeWorker(

@@ -7,12 +7,10 @@ import dev.charon.api.Json;
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.PostgresChargeQueue;
-import dev.charon.charging.domain.Backoff;
-import dev.charon.charging.domain.ChargePolicy;
-import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.money.Currency;
 import dev.charon.payment.fake.FaultProfile;
 import dev.charon.payment.fake.SimulatedPaymentProvider;
+import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.TestApi;
 import dev.charon.testing.TestDatabase;
@@ -94,11 +92,8 @@ class TestClockWebhooksTest {
         new ChargeEngine(
             db.jdbi(),
             new SimulatedPaymentProvider(FaultProfile.none(), clock, d -> {}),
-            new ChargePolicy(
-                ChargePolicy.DEFAULT_DUNNING,
-                new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
-                new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5))),
-            new CircuitBreaker(100, Duration.ofSeconds(10), clock),
+            ChargeFixtures.policy(),
+            ChargeFixtures.breaker(clock),
             clock,
             "w1",
             metrics);

@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.PostgresChargeQueue;
-import dev.charon.charging.domain.Backoff;
-import dev.charon.charging.domain.ChargePolicy;
-import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.clock.DatabaseClock;
 import dev.charon.money.Currency;
+import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.Http;
 import dev.charon.testing.ScriptedProvider;
@@ -43,11 +41,8 @@ class CreditBalanceBillingTest {
         new ChargeEngine(
             db.jdbi(),
             provider,
-            new ChargePolicy(
-                ChargePolicy.DEFAULT_DUNNING,
-                new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(10)),
-                new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5))),
-            new CircuitBreaker(100, Duration.ofSeconds(10), clock),
+            ChargeFixtures.policy(),
+            ChargeFixtures.breaker(clock),
             clock,
             "w1",
             metrics);

@@ -35,7 +35,9 @@ class ReportingRoleTest {
           "collection_rate_by_run",
           "failures_by_reason",
           "unpaid_ageing",
-          "dunning_funnel");
+          "dunning_funnel",
+          "net_collected_by_month",
+          "credit_notes");
 
   @BeforeAll
   static void createLogin() {

@@ -11,6 +11,7 @@ import static dev.charon.money.Currency.EUR;
 import static dev.charon.money.Currency.JPY;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.testing.TestDatabase;
 import java.math.BigDecimal;
 import java.util.Arrays;
@@ -238,6 +239,43 @@ class ReportingViewsTest {
                 """))
         .as("views or columns without a comment")
         .isEmpty();
+  }
+
+  @Test
+  void net_collected_by_month_takes_refunds_lost_disputes_and_credit_off_what_was_collected() {
+    long refunded = data.invoice(EUR, 100_00, InvoiceStatus.PARTIALLY_REFUNDED, "2026-10");
+    paidAt(refunded, "2026-10-05T12:00:00Z");
+    long disputed = data.invoice(EUR, 50_00, InvoiceStatus.DISPUTED, "2026-10");
+    paidAt(disputed, "2026-10-06T12:00:00Z");
+    long credited = data.invoice(EUR, 40_00, PAID, "2026-10");
+    paidAt(credited, "2026-10-07T12:00:00Z");
+    data.update(credited, "credited_minor = 1500");
+    db.jdbi()
+        .useHandle(
+            h -> {
+              h.execute(
+                  """
+                  insert into refund (invoice_id, refund_no, customer_id, amount_minor, currency, reason, actor,
+                                      status, idempotency_key, provider_reference, settled_at)
+                  select id, 1, customer_id, 3000, 'EUR', 'r', 'a', 'SUCCEEDED', 'k1', 're_1',
+                         '2026-11-02T00:00:00Z' from invoice where id = ?""",
+                  refunded);
+              h.execute(
+                  """
+                  insert into dispute (invoice_id, provider_dispute_id, amount_minor, currency, status, closed_at)
+                  values (?, 'dp_1', 5000, 'EUR', 'LOST', '2026-11-03T00:00:00Z')""",
+                  disputed);
+            });
+
+    assertThat(
+            data.rows(
+                """
+                select period, currency, collected_minor, refunded_minor, disputes_lost_minor, net_minor, net
+                from reporting.net_collected_by_month order by period, currency
+                """))
+        .containsExactly(
+            row("2026-10", "EUR", 175_00L, 0L, 0L, 175_00L, dec("175.00")),
+            row("2026-11", "EUR", 0L, 30_00L, 50_00L, -80_00L, dec("-80.00")));
   }
 
   private void paidAt(long invoiceId, String instant) {
