@@ -9,7 +9,7 @@ charon_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 charon_test_prerequisites() {
   local failed=0 prereq
-  for prereq in prereq_jdk prereq_postgresql prereq_rabbitmq prereq_chromium prereq_stripe_emulator; do
+  for prereq in prereq_jdk prereq_postgresql prereq_rabbitmq prereq_chromium prereq_stripe_emulator prereq_prometheus; do
     "$prereq" || failed=1
   done
   if [ "$failed" != 0 ]; then
@@ -84,6 +84,12 @@ prereq_rabbitmq() {
 prereq_chromium() {
   [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && return 0
   prereq_apt_install chromium chromium-driver
+}
+
+# The alert rules' tests (PrometheusRulesTest) run Debian's promtool, from the prometheus package
+prereq_prometheus() {
+  [ -x /usr/bin/promtool ] && [ -x /usr/bin/prometheus ] && return 0
+  prereq_apt_install prometheus
 }
 
 # The Stripe emulator the Stripe adapter's tests run against: stripe-stateful-mock from the npm
