@@ -146,8 +146,18 @@ public final class ServerRole implements AutoCloseable {
                     .orElse(List.of()))
             // Refunds and disputes made at the gateway without Charon (docs/architecture.md).
             .alsoMaintaining(
-                "provider backstop", () -> backstop.ifPresent(GatewayBackstop::runOnce))
-            .start();
+                "provider backstop", () -> backstop.ifPresent(GatewayBackstop::runOnce));
+    // Issue 27: the provider's charges the database forgot are adopted first in every maintenance
+    // run, and after a promotion or restore before any worker charges again.
+    dev.charon.reconcile.Reconciliation.forProvider(
+            settings.payment(), db.jdbi(), dev.charon.reconcile.Reconciliation.GRACE, metrics)
+        .ifPresentOrElse(
+            r -> scheduler.reconcilingFirst(r::run),
+            () ->
+                log.info(
+                    "provider adoption off: no provider ledger (set CHARON_GATEWAY_URL or"
+                        + " CHARON_PROVIDER=stripe)"));
+    scheduler.start();
     ServerGauges.register(db.jdbi(), settings.charging(), metrics);
     // Waits for a running producer to reach a batch boundary.
     started.onStop("billing scheduler", scheduler::stop);

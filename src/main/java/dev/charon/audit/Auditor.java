@@ -30,11 +30,30 @@ public final class Auditor {
     }
   }
 
-  /** Totals per currency on both sides, in minor units, of the charges settled at the cut. */
+  /**
+   * Totals per currency on both sides, in minor units, of what was settled at the cut: charges
+   * (gross), refunds and lost disputes; the net is what each side says was kept.
+   */
   public record CurrencyLine(
-      String currency, long providerCount, long providerMinor, long paidCount, long paidMinor) {
+      String currency,
+      long providerCount,
+      long providerMinor,
+      long paidCount,
+      long paidMinor,
+      long providerRefundedMinor,
+      long providerLostMinor,
+      long refundedMinor,
+      long lostMinor) {
+    public long providerNet() {
+      return providerMinor - providerRefundedMinor - providerLostMinor;
+    }
+
+    public long net() {
+      return paidMinor - refundedMinor - lostMinor;
+    }
+
     public boolean ok() {
-      return providerCount == paidCount && providerMinor == paidMinor;
+      return providerCount == paidCount && providerMinor == paidMinor && providerNet() == net();
     }
   }
 
@@ -48,6 +67,9 @@ public final class Auditor {
       long providerCharges,
       long inFlight,
       long inFlightCharges,
+      long providerRefunds,
+      long inFlightRefunds,
+      long lostDisputes,
       Instant cut) {
     public boolean reconciles() {
       return checks.stream().allMatch(Check::ok) && currencies.stream().allMatch(CurrencyLine::ok);
@@ -72,12 +94,17 @@ public final class Auditor {
           "charge_not_paid",
           "charge_differs",
           "attempt_amount_differs",
+          "refund_not_recorded",
+          "refund_not_at_provider",
+          "refunded_amount_differs",
+          "lost_dispute_not_recorded",
+          "lost_dispute_not_at_provider",
           "currency_totals");
 
   /** The kind of a currency's totals differing on the two sides. */
   public static final String CURRENCIES = "currency_totals";
 
-  private record Query(String kind, String name, String sql) {}
+  record Query(String kind, String name, String sql) {}
 
   // `ledger` holds every charge; `settled` only those whose outcome the snapshot has recorded.
   private static final List<Query> CHECKS =
@@ -92,13 +119,16 @@ public final class Auditor {
               SqlFiles.statement(
                   """
               select i.id from invoice i
-              where i.status = ${status.PAID} and exists (select 1 from charge_attempt a where a.invoice_id = i.id)
+              where i.status in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})
+                and exists (select 1 from charge_attempt a where a.invoice_id = i.id)
                 and (select count(*) from ledger l where l.invoice_id = i.id) <> 1""")),
           new Query(
               "charge_not_paid",
-              "provider charges on invoices not recorded as PAID",
+              "provider charges on invoices not recorded as paid",
               SqlFiles.statement(
-                  "select l.invoice_id from settled l left join invoice i on i.id = l.invoice_id where i.status is distinct from ${status.PAID}")),
+                  """
+              select l.invoice_id from settled l left join invoice i on i.id = l.invoice_id
+              where i.status is null or i.status not in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})""")),
           new Query(
               "charge_differs",
               "provider charges that differ from the recorded attempt (key, reference or amount)",
@@ -113,7 +143,8 @@ public final class Auditor {
               SqlFiles.statement(
                   """
               select i.id from invoice i join charge_attempt a on a.invoice_id = i.id and a.outcome = 'CHARGED'
-              where i.amount_minor <> a.amount_minor or i.currency <> a.currency or i.status <> ${status.PAID}""")));
+              where i.amount_minor - i.credited_minor <> a.amount_minor or i.currency <> a.currency
+                 or i.status not in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})""")));
 
   private final Jdbi jdbi;
   private final ProviderLedger ledger;
@@ -161,8 +192,9 @@ public final class Auditor {
               .execute();
       h.execute("create temp view settled as select * from ledger where not in_flight");
       h.execute("analyze ledger");
+      var back = MoneyBack.load(h, ledger, cut);
       var checks = new ArrayList<Check>();
-      for (var check : CHECKS) {
+      for (var check : concat(CHECKS, MoneyBack.CHECKS)) {
         var ids =
             h.createQuery("select id from (" + check.sql() + ") v(id) order by id")
                 .mapTo(Long.class)
@@ -175,13 +207,33 @@ public final class Auditor {
                   SqlFiles.statement(
                       """
                   with provider as (select currency, count(*) n, sum(amount_minor) s from settled group by currency),
-                       paid as (select i.currency, count(*) n, sum(i.amount_minor) s from invoice i
-                                where i.status = ${status.PAID}
+                       paid as (select i.currency, count(*) n, sum(i.amount_minor - i.credited_minor) s from invoice i
+                                where i.status in (${status.PAID,PARTIALLY_REFUNDED,REFUNDED,DISPUTED})
                                   and exists (select 1 from charge_attempt a where a.invoice_id = i.id and a.outcome = 'CHARGED')
-                                group by i.currency)
-                  select coalesce(p.currency, d.currency) as currency, coalesce(p.n, 0) as pn, coalesce(p.s, 0) as ps,
-                         coalesce(d.n, 0) as dn, coalesce(d.s, 0) as ds
-                  from provider p full join paid d on d.currency = p.currency order by 1
+                                group by i.currency),
+                       provider_back as (
+                         select currency, sum(refunded) refunded, sum(lost) lost from (
+                           select r.currency, r.amount_minor refunded, 0 lost from provider_refund r where not r.in_flight
+                           union all
+                           select l.currency, 0, l.amount_minor from lost_dispute l) m
+                         group by currency),
+                       charon_back as (
+                         select currency, sum(refunded) refunded, sum(lost) lost from (
+                           select c.currency, c.amount_minor refunded, 0 lost from refund c where c.status = 'SUCCEEDED'
+                           union all
+                           select d.currency, 0, d.amount_minor from dispute d where d.status = 'LOST') m
+                         group by currency),
+                       currencies as (select currency from provider union select currency from paid
+                                         union select currency from provider_back union select currency from charon_back)
+                  select c.currency, coalesce(p.n, 0) as pn, coalesce(p.s, 0) as ps,
+                         coalesce(d.n, 0) as dn, coalesce(d.s, 0) as ds,
+                         coalesce(pb.refunded, 0) as pr, coalesce(pb.lost, 0) as pl,
+                         coalesce(cb.refunded, 0) as cr, coalesce(cb.lost, 0) as cl
+                  from currencies c
+                  left join provider p on p.currency = c.currency left join paid d on d.currency = c.currency
+                  left join provider_back pb on pb.currency = c.currency
+                  left join charon_back cb on cb.currency = c.currency
+                  order by 1
                   """))
               .map(
                   (rs, ctx) ->
@@ -190,7 +242,11 @@ public final class Auditor {
                           rs.getLong("pn"),
                           rs.getLong("ps"),
                           rs.getLong("dn"),
-                          rs.getLong("ds")))
+                          rs.getLong("ds"),
+                          rs.getLong("pr"),
+                          rs.getLong("pl"),
+                          rs.getLong("cr"),
+                          rs.getLong("cl")))
               .list();
       long inFlight =
           h.createQuery(
@@ -199,8 +255,15 @@ public final class Auditor {
               .mapTo(Long.class)
               .one();
       h.rollback();
-      return new Report(checks, currencies, loaded[0], inFlight, inFlightCharges, cut);
+      return new Report(
+          checks, currencies, loaded[0], inFlight, inFlightCharges, back[0], back[1], back[2], cut);
     }
+  }
+
+  private static <T> List<T> concat(List<T> a, List<T> b) {
+    var all = new ArrayList<T>(a);
+    all.addAll(b);
+    return all;
   }
 
   private static int load(Handle h, List<ProviderLedger.Charge> page) {

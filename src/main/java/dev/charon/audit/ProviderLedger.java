@@ -27,4 +27,29 @@ public interface ProviderLedger {
 
   /** Streams every successful charge to {@code sink}, a page at a time. */
   void forEachPage(Consumer<List<Charge>> sink) throws IOException, InterruptedException;
+
+  /**
+   * One successful refund as the provider recorded it. {@code key}: the idempotency key, null for a
+   * refund made at the provider outside Charon (an operator in the dashboard); {@code invoiceId}:
+   * the invoice from the provider's metadata, 0 when the refund has none (the audit then finds it
+   * through its charge).
+   */
+  record Refund(
+      String refundId,
+      String chargeId,
+      long invoiceId,
+      String key,
+      long amountMinor,
+      String currency,
+      Instant created) {}
+
+  /** A dispute the merchant lost: its amount left the merchant's books. */
+  record LostDispute(
+      String disputeId, String chargeId, long invoiceId, long amountMinor, String currency) {}
+
+  /** Streams every successful refund to {@code sink}, a page at a time. */
+  void forEachRefundPage(Consumer<List<Refund>> sink) throws IOException, InterruptedException;
+
+  /** Every dispute on the account that ended lost. */
+  List<LostDispute> lostDisputes() throws IOException, InterruptedException;
 }

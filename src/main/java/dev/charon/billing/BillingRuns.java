@@ -2,7 +2,9 @@ package dev.charon.billing;
 
 import dev.charon.billing.domain.BillingRun;
 import dev.charon.billing.domain.RunProgress;
+import dev.charon.db.SqlFiles;
 import dev.charon.invoice.Tallies;
+import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.ops.LogContext;
 import dev.charon.subscription.SubscriptionInvoices;
 import io.micrometer.core.instrument.Counter;
@@ -214,11 +216,12 @@ public final class BillingRuns {
                 return 0;
               }
               return h.createUpdate(
-                      """
+                      SqlFiles.statement(
+                          """
                       update billing_run r set state = 'FINISHED', finished_at = :now
                       where id = :id and state = 'CHARGING'
-                        and not exists (select 1 from invoice where billing_run_id = r.id and status = 'PROCESSING')
-                      """)
+                        and not exists (select 1 from invoice where billing_run_id = r.id and status = ${status.PROCESSING})
+                      """))
                   .bind("id", runId)
                   .bind("now", clock.instant())
                   .execute();
@@ -336,7 +339,7 @@ public final class BillingRuns {
               long amount = rs.getLong("amount");
               byStatus.merge(status, rs.getLong("n"), Long::sum);
               billed.merge(currency, amount, Math::addExact);
-              if (status.equals("PAID")) {
+              if (status.equals(InvoiceStatus.PAID.name())) {
                 paid.merge(currency, amount, Math::addExact);
               }
               return status;

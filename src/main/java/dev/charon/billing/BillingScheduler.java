@@ -32,10 +32,12 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@value #MONTHLY}: on the billing cron, in the billing zone. Creates (or joins) the run of
  *       the period the fire time falls in, in that zone, and produces it.
- *   <li>{@value #MAINTENANCE}: every {@code CHARON_RETRY_POLL}. Folds the invoice tallies' deltas
- *       ({@code dev.charon.invoice.Tallies}), resumes what a crashed or stopped producer left,
- *       finishes runs with nothing in flight, and enqueues retries whose time has come (dunning and
- *       network-error backoff), so retries do not wait for the next month.
+ *   <li>{@value #MAINTENANCE}: every {@code CHARON_RETRY_POLL}. Adopts the provider's charges the
+ *       database forgot (issue 27, when the server was given one: {@link #reconcilingFirst}), folds
+ *       the invoice tallies' deltas ({@code dev.charon.invoice.Tallies}), resumes what a crashed or
+ *       stopped producer left, finishes runs with nothing in flight, and enqueues retries whose
+ *       time has come (dunning and network-error backoff), so retries do not wait for the next
+ *       month.
  * </ul>
  */
 public final class BillingScheduler implements AutoCloseable {
@@ -68,6 +70,8 @@ public final class BillingScheduler implements AutoCloseable {
   private final RecurringTask<Void> monthly;
   private final RecurringTask<Void> maintenance;
   private final Scheduler scheduler;
+  // Issue 27: adopting the provider's charges comes first, before retries are enqueued.
+  private volatile java.util.function.Consumer<BooleanSupplier> reconciliation = stop -> {};
 
   public BillingScheduler(
       DataSource dataSource, BillingRuns runs, BillingSettings settings, Clock clock, String name) {
@@ -196,6 +200,7 @@ public final class BillingScheduler implements AutoCloseable {
    * enqueue due retries.
    */
   public void maintain(BooleanSupplier stopRequested) {
+    reconciliation.accept(stopRequested);
     runs.compactTallies();
     runs.resumeUnfinished(stopRequested);
     if (!stopRequested.getAsBoolean()) {
@@ -221,6 +226,15 @@ public final class BillingScheduler implements AutoCloseable {
   /** Runs {@code work} at the end of every maintenance execution (before {@link #start}). */
   public BillingScheduler alsoMaintaining(String name, Runnable work) {
     extraSteps.add(new Step(name, work));
+    return this;
+  }
+
+  /**
+   * Runs {@code step} first in every maintenance run: the provider's charges the database forgot
+   * are adopted before retries are enqueued ({@code reconcile.Reconciliation}).
+   */
+  public BillingScheduler reconcilingFirst(java.util.function.Consumer<BooleanSupplier> step) {
+    this.reconciliation = step;
     return this;
   }
 

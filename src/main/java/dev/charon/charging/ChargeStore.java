@@ -100,6 +100,10 @@ public final class ChargeStore {
   // has no earlier outcomes to count: the batch's common case skips both subqueries. The next
   // attempt is attempt_count + 1: an attempt still open (UNKNOWN) is sent again, never renumbered.
   Opened open(Handle h, List<Long> invoiceIds, String worker) {
+    // Issue 27: after a promotion or restore the server adopts the provider's charges first.
+    if (!PlainSql.of("charging/lineage-current").with(h).list(rs -> rs.getBoolean(1)).getFirst()) {
+      throw new LineageMoved();
+    }
     var ids = invoiceIds.stream().distinct().sorted().toArray(Long[]::new);
     var rows = new HashMap<Long, Row>();
     PlainSql.of("charging/open-lock")

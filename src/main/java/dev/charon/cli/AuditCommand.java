@@ -67,16 +67,35 @@ final class AuditCommand implements Callable<Integer> {
           check.ok() ? "" : " e.g. invoices " + check.examples());
     }
     out.printf(
-        "%-8s %14s %20s %14s %20s%n",
-        "currency", "provider n", "provider minor", "paid n", "paid minor");
+        "provider refunds: %d, of which in flight: %d; disputes lost at the provider: %d%n",
+        report.providerRefunds(), report.inFlightRefunds(), report.lostDisputes());
+    out.printf(
+        "%-8s %10s %16s %10s %16s %14s %14s %14s %14s %16s %16s%n",
+        "currency",
+        "provider n",
+        "provider minor",
+        "paid n",
+        "paid minor",
+        "prov refunded",
+        "prov lost",
+        "refunded",
+        "lost",
+        "provider net",
+        "net");
     for (var line : report.currencies()) {
       out.printf(
-          "%-8s %14d %20d %14d %20d %s%n",
+          "%-8s %10d %16d %10d %16d %14d %14d %14d %14d %16d %16d %s%n",
           line.currency(),
           line.providerCount(),
           line.providerMinor(),
           line.paidCount(),
           line.paidMinor(),
+          line.providerRefundedMinor(),
+          line.providerLostMinor(),
+          line.refundedMinor(),
+          line.lostMinor(),
+          line.providerNet(),
+          line.net(),
           line.ok() ? "ok" : "MISMATCH");
     }
     out.println(report.reconciles() ? "audit: everything reconciles" : "audit: DIFFERENCES FOUND");

@@ -42,6 +42,15 @@ class StandingAuditTest {
 
   /** A provider ledger the test fills, or makes unreachable. */
   static final class FakeLedger implements ProviderLedger {
+
+    @Override
+    public void forEachRefundPage(java.util.function.Consumer<List<Refund>> sink) {}
+
+    @Override
+    public List<LostDispute> lostDisputes() {
+      return List.of();
+    }
+
     final List<Charge> charges = new ArrayList<>();
     volatile boolean unreachable;
     final AtomicInteger reads = new AtomicInteger();
@@ -222,6 +231,15 @@ class StandingAuditTest {
 
   /** A ledger that takes a second to read and records how many reads overlapped. */
   static final class SlowLedger implements ProviderLedger {
+
+    @Override
+    public void forEachRefundPage(java.util.function.Consumer<List<Refund>> sink) {}
+
+    @Override
+    public List<LostDispute> lostDisputes() {
+      return List.of();
+    }
+
     final AtomicInteger running = new AtomicInteger();
     final AtomicInteger concurrent = new AtomicInteger();
 

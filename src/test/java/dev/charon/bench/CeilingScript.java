@@ -20,6 +20,7 @@ final class CeilingScript {
   static final List<String> HAPPY_PATH =
       List.of(
           "charging/claim",
+          "charging/lineage-current",
           "charging/open-lock",
           "charging/open-reconcile",
           "charging/open-insert",

@@ -55,6 +55,17 @@ public enum InvoiceTransition {
    * dunning, due at once (issue 15).
    */
   RETRY_WITH_NEW_PAYMENT_METHOD(Set.of(ACTION_REQUIRED), RETRY_SCHEDULED, Actor.API_CALLER),
+  /**
+   * The provider's ledger holds a charge of the invoice that the database does not show (it forgot
+   * it: an asynchronous failover, a point-in-time restore): the reconciliation records it (issue
+   * 27). From PROCESSING too: the charge the worker would have recorded is the one adopted, under
+   * the same guard (the attempt completes only while UNKNOWN), so a worker's late result is
+   * dropped.
+   */
+  ADOPT(
+      Set.of(PENDING, PROCESSING, RETRY_SCHEDULED, ACTION_REQUIRED, UNCOLLECTIBLE),
+      PAID,
+      Actor.RECONCILIATION),
   /** An operator cancels the invoice. */
   VOID(
       Set.of(PENDING, RETRY_SCHEDULED, ACTION_REQUIRED, UNCOLLECTIBLE),
@@ -85,7 +96,9 @@ public enum InvoiceTransition {
     WORKER(null),
     SEED("seed"),
     /** The payment provider, reporting what happened at its side (disputes). */
-    PROVIDER("provider");
+    PROVIDER("provider"),
+    /** Adopting the provider's charges into the database (reconcile.ProviderAdoption). */
+    RECONCILIATION("reconciliation");
 
     private final String fixedName;
 

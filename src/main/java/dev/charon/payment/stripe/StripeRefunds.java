@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Refunds through Stripe's Refunds API: {@code POST /v1/refunds} on the charge, with the refund's
+ * Refunds through Stripe's Refunds API: {@code POST /v1/refunds} on the charge (or on the
+ * PaymentIntent, when the charge was made through the PaymentIntents API), with the refund's
  * idempotency key as Stripe's {@code Idempotency-Key} and the invoice, key and reason in {@code
  * metadata}. Stripe decides over-refunds and disputed charges itself, under the key, so a replay of
  * a refund that went through is answered with that refund even if the charge changed since.
@@ -81,11 +82,15 @@ final class StripeRefunds {
     return request.chargeReference().startsWith("pi_");
   }
 
+  /**
+   * The currency of what was charged: a PaymentIntent ({@code pi_...}, the PaymentIntents API) or a
+   * charge ({@code ch_...}, the Charges API), whichever reference the charge answered with.
+   */
   private Optional<RefundOutcome> chargeCurrency(RefundRequest request) {
-    String chargeCurrency;
+    String currency;
     try {
-      chargeCurrency =
-          isPaymentIntent(request)
+      currency =
+          paymentIntent(request)
               ? client.v1().paymentIntents().retrieve(request.chargeReference()).getCurrency()
               : client.v1().charges().retrieve(request.chargeReference()).getCurrency();
     } catch (InvalidRequestException e) {
@@ -102,18 +107,22 @@ final class StripeRefunds {
           new RefundOutcome.Unavailable(
               "cannot read charge " + request.chargeReference() + ": " + e));
     }
-    if (!StripeAmounts.currencyCode(request.amount()).equalsIgnoreCase(chargeCurrency)) {
+    if (!StripeAmounts.currencyCode(request.amount()).equalsIgnoreCase(currency)) {
       return Optional.of(
           new RefundOutcome.Refused(
               RefundOutcome.Refused.CURRENCY_MISMATCH,
               "charge "
                   + request.chargeReference()
                   + " is in "
-                  + chargeCurrency
+                  + currency
                   + ", not "
                   + request.amount().currency()));
     }
     return Optional.empty();
+  }
+
+  private static boolean paymentIntent(RefundRequest request) {
+    return request.chargeReference().startsWith("pi_");
   }
 
   private RefundOutcome refunded(RefundRequest request, Refund refund) {
