@@ -35,6 +35,8 @@ public final class AuditGauges {
                       .orElse(Double.NaN))
           .description("Differences the last completed standing audit found, by kind")
           .tag("kind", kind)
+          // Gauges hold their object weakly: nothing else keeps this reading alive.
+          .strongReference(true)
           .register(metrics);
     }
     Gauge.builder(
@@ -43,6 +45,8 @@ public final class AuditGauges {
             l -> l.get().map(r -> r.finishedAt().toEpochMilli() / 1000.0).orElse(Double.NaN))
         .description("When the last standing audit that read the provider's ledger finished")
         .baseUnit("seconds")
+        // Gauges hold their object weakly: nothing else keeps this reading alive.
+        .strongReference(true)
         .register(metrics);
   }
 }

@@ -57,6 +57,8 @@ public final class BillingGauges {
                   + " gone without a heartbeat")
           .tag("task", task)
           .baseUnit("seconds")
+          // Gauges hold their object weakly: nothing else keeps this reading alive.
+          .strongReference(true)
           .register(metrics);
     }
     var unfinished =
@@ -68,6 +70,8 @@ public final class BillingGauges {
     Gauge.builder("charon.billing.runs.unfinished.oldest.age", unfinished, PolledValue::get)
         .description("Seconds since the oldest billing run that is not FINISHED started")
         .baseUnit("seconds")
+        // Gauges hold their object weakly: nothing else keeps this reading alive.
+        .strongReference(true)
         .register(metrics);
   }
 }

@@ -54,20 +54,28 @@ public final class ChargeGauges {
             new Stuck(0, 0, 0));
     Gauge.builder("charon.charge.requests.past.lease", stuck, s -> s.get().pastLease())
         .description("Charge requests whose worker lease ran out and that no worker has taken over")
+        // Gauges hold their object weakly: nothing else keeps this reading alive.
+        .strongReference(true)
         .register(metrics);
     Gauge.builder("charon.charge.attempts.unknown.overdue", stuck, s -> s.get().unknownOverdue())
         .description(
             "Attempts still UNKNOWN after the reconciliation window (3 x CHARON_RECONCILE_MAX +"
                 + " CHARON_LEASE)")
+        // Gauges hold their object weakly: nothing else keeps this reading alive.
+        .strongReference(true)
         .register(metrics);
     Gauge.builder(
             "charon.charge.attempts.unknown.oldest.age", stuck, s -> s.get().unknownOldestAge())
         .description("Seconds since the oldest attempt still UNKNOWN was opened")
         .baseUnit("seconds")
+        // Gauges hold their object weakly: nothing else keeps this reading alive.
+        .strongReference(true)
         .register(metrics);
     Gauge.builder("charon.charge.attempts.unknown.window", () -> (double) window.toSeconds())
         .description("The reconciliation window the overdue count uses")
         .baseUnit("seconds")
+        // Gauges hold their object weakly: nothing else keeps this reading alive.
+        .strongReference(true)
         .register(metrics);
   }
 }

@@ -62,6 +62,8 @@ public final class EventRelay implements AutoCloseable {
             "charon.events.unpublished.oldest.age", lag, dev.charon.ops.PolledValue::get)
         .description("Seconds since the oldest event not yet published to the broker occurred")
         .baseUnit("seconds")
+        // Gauges hold their object weakly: nothing else keeps this reading alive.
+        .strongReference(true)
         .register(metrics);
     this.loop = Thread.ofPlatform().name("event-relay").daemon(true).unstarted(this::run);
   }
