@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Objects;
+import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +23,22 @@ public final class GatewayServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
 
   /** How to start: where to listen, where the journal lives, how to misbehave. */
-  public record Options(String host, int port, Path journal, boolean reset, FaultProfile faults) {
+  public record Options(
+      String host,
+      int port,
+      Path journal,
+      boolean reset,
+      FaultProfile faults,
+      OptionalInt rateLimit) {
     public Options {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(journal, "journal");
       Objects.requireNonNull(faults, "faults");
+      Objects.requireNonNull(rateLimit, "rateLimit");
+    }
+
+    public Options(String host, int port, Path journal, boolean reset, FaultProfile faults) {
+      this(host, port, journal, reset, faults, OptionalInt.empty());
     }
   }
 
@@ -54,6 +66,7 @@ public final class GatewayServer implements AutoCloseable {
           "cannot open the gateway journal " + options.journal() + ": " + e.getMessage(), e);
     }
     var charges = new ChargeHandler(book, journal, json, clock, options.faults());
+    var rate = new CallRate(options.rateLimit());
     try {
       var app =
           JavalinSetup.create(
@@ -63,11 +76,14 @@ public final class GatewayServer implements AutoCloseable {
                 config.routes.exception(
                     GatewayError.class,
                     (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
+                // Above the rate limit a call is refused before anything is read or stored.
+                config.routes.before("/charges", ctx -> limit(rate, ctx));
+                config.routes.before("/refunds", ctx -> limit(rate, ctx));
                 config.routes.post("/charges", charges::handle);
                 config.routes.post(
                     "/refunds", new RefundHandler(refunds, charges, journal, json, clock)::handle);
                 new ReadRoutes(book, refunds, journal, charges::processing).register(config.routes);
-                new AdminRoutes(charges, json).register(config.routes);
+                new AdminRoutes(charges, rate, json).register(config.routes);
                 new DisputeRoutes(refunds, charges, journal, json, clock).register(config.routes);
               });
       app.start(options.host(), options.port());
@@ -75,6 +91,17 @@ public final class GatewayServer implements AutoCloseable {
     } catch (RuntimeException e) {
       closeQuietly(journal);
       throw e;
+    }
+  }
+
+  private static void limit(CallRate rate, Context ctx) {
+    long retryAfter = rate.tryAcquire();
+    if (retryAfter > 0) {
+      ctx.header("Retry-After", Long.toString(retryAfter));
+      throw new GatewayError(
+          429,
+          "rate_limited",
+          "more than " + rate.limit().orElse(0) + " calls per second; nothing was processed");
     }
   }
 
