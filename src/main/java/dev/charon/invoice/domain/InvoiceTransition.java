@@ -84,7 +84,9 @@ public enum InvoiceTransition {
   /** The provider reports a dispute (chargeback) opened on the charge. */
   DISPUTE(Set.of(PAID, PARTIALLY_REFUNDED), DISPUTED, Actor.PROVIDER),
   /** The provider reports the dispute closed in the merchant's favour: the money stays. */
-  CLOSE_DISPUTE_WON(Set.of(DISPUTED), PAID, Actor.PROVIDER);
+  CLOSE_DISPUTE_WON(Set.of(DISPUTED), PAID, Actor.PROVIDER),
+  /** As {@link #CLOSE_DISPUTE_WON}, for an invoice that had been partly refunded before. */
+  CLOSE_DISPUTE_WON_REFUNDED(Set.of(DISPUTED), PARTIALLY_REFUNDED, Actor.PROVIDER);
 
   /** Who makes a transition. System actors have a fixed name; the others are named per change. */
   public enum Actor {
