@@ -16,7 +16,7 @@
 with input as (
   select * from unnest(:invoices::bigint[], :attempts::bigint[], :calls::int[], :outcomes::text[], :refs::text[],
                        :statuses::text[], :paid::text[], :next::text[], :failures::text[], :reasons::text[], :codes::text[],
-                       :brands::text[], :advice::text[], :network_advice::text[], :network_decline::text[])
+                       :brands::text[], :advice::text[], :netadvice::text[], :netdecline::text[])
     with ordinality as t(invoice_id, attempt_id, calls, outcome, ref, status, paid_at, next_at, failure, reason, code,
                          brand, advice, network_advice, network_decline, ord)),
 att as (
