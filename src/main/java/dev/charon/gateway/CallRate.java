@@ -5,9 +5,9 @@ import java.util.OptionalInt;
 /**
  * {@code --rate-limit N}: money calls (charges and refunds) above N per second are answered 429
  * before anything is processed, as Stripe does above its limit. A token bucket, as Stripe describes
- * its own limiters: N tokens a second, at most a quarter second's worth saved up, so a caller's
- * pause of a few hundred milliseconds (a GC, a loaded machine) is not punished as a burst, and a
- * sustained rate above N is refused within a fraction of a second.
+ * its own limiters: N tokens a second, at most a second's worth saved up, so calls bunched by a
+ * stall of the caller or of the gateway itself (a GC, a loaded machine) are not punished as a
+ * burst, while a sustained rate above N is refused once the saved second is spent.
  */
 final class CallRate {
   private static final double SECOND = 1e9;
@@ -48,7 +48,7 @@ final class CallRate {
 
     Bucket(int perSecond) {
       this.perSecond = perSecond;
-      this.capacity = Math.max(1, perSecond / 4.0);
+      this.capacity = perSecond;
       this.tokens = capacity;
       this.filledAt = System.nanoTime();
     }

@@ -19,8 +19,13 @@ import org.slf4j.LoggerFactory;
 final class SharedBudget implements Budget {
   private static final Logger log = LoggerFactory.getLogger(SharedBudget.class);
 
-  /** A slot this late is not used: a worker that stalled must not burst its old slots at once. */
-  private static final long STALE_NANOS = ProviderRateTable.HORIZON.toNanos();
+  /**
+   * A slot this late is not used: a worker that stalled longer must not burst its old slots at
+   * once. Shorter stalls are common on a loaded machine (a thread woken late), and dropping their
+   * slots cost a third of the shared rate in RateLimitIT; a second's worth of bunched calls is what
+   * a provider's token bucket absorbs.
+   */
+  private static final long STALE_NANOS = java.time.Duration.ofSeconds(1).toNanos();
 
   /** Without a Retry-After, every worker pauses for one second: the window a provider counts in. */
   static final Duration DEFAULT_PAUSE = Duration.ofSeconds(1);

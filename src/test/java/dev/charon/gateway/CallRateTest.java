@@ -8,9 +8,10 @@ import org.junit.jupiter.api.Test;
 
 class CallRateTest {
   @Test
-  void a_quarter_seconds_calls_go_at_once_and_the_next_is_told_to_retry_after_one_second() {
-    var rate = new CallRate(OptionalInt.of(8));
+  void a_seconds_calls_go_at_once_and_the_next_is_told_to_retry_after_one_second() {
+    var rate = new CallRate(OptionalInt.of(3));
 
+    assertThat(rate.tryAcquire()).isZero();
     assertThat(rate.tryAcquire()).isZero();
     assertThat(rate.tryAcquire()).isZero();
     assertThat(rate.tryAcquire()).isEqualTo(1);
