@@ -150,6 +150,12 @@ class ProviderEventIntakeTest {
       assertThat(refused.contentType()).startsWith("application/problem+json");
     }
     assertThat(stale.json().path("detail").asText()).containsIgnoringCase("tolerance");
+    // No secret for the gateway's events here: refused, not stored.
+    var unconfigured =
+        api.anonymous()
+            .withHeader("Stripe-Signature", StripeEvents.signature(body))
+            .post(ProviderEventRoutes.GATEWAY_PATH, body);
+    assertThat(unconfigured.status()).isEqualTo(503);
     assertThat(count("select count(*) from provider_event where event_id = '" + id + "'")).isZero();
     assertThat(count("select count(*) from refund where invoice_id = " + invoice)).isZero();
     assertThat(status(invoice)).isEqualTo("PAID");
