@@ -9,7 +9,7 @@ import java.util.OptionalInt;
  * stall of the caller or of the gateway itself (a GC, a loaded machine) are not punished as a
  * burst, while a sustained rate above N is refused once the saved second is spent.
  */
-final class CallRate {
+final class CallRate implements MoneyCallGate {
   private static final double SECOND = 1e9;
 
   /** The bucket in force; null: no limit. Replaced whole when the limit changes at run time. */
@@ -32,6 +32,18 @@ final class CallRate {
   OptionalInt limit() {
     var b = bucket;
     return b == null ? OptionalInt.empty() : OptionalInt.of(b.perSecond);
+  }
+
+  @Override
+  public void admit() {
+    long retryAfter = tryAcquire();
+    if (retryAfter > 0) {
+      throw new GatewayError(
+              429,
+              "rate_limited",
+              "more than " + limit().orElse(0) + " calls per second; nothing was processed")
+          .withHeader("Retry-After", Long.toString(retryAfter));
+    }
   }
 
   /** 0 when the call may go; else whole seconds to wait (Retry-After). */

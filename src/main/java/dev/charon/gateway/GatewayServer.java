@@ -84,8 +84,11 @@ public final class GatewayServer implements AutoCloseable {
       throw new UncheckedIOException(
           "cannot open the gateway journal " + options.journal() + ": " + e.getMessage(), e);
     }
-    var charges = new ChargeHandler(book, journal, json, clock, options.faults());
+    // The one admission check of money calls (charges and refunds, on either path): the rate limit.
     var rate = new CallRate(options.rateLimit());
+    MoneyCallGate gate = rate;
+    var charges = new ChargeHandler(book, journal, json, clock, options.faults(), gate);
+    var chargePath = new ChargePath(charges, json);
     // Signed with real time whatever clock the gateway runs on: receivers check it against theirs.
     var events = new SignedEvents(options.events(), json, Clock.systemUTC());
     try {
@@ -94,12 +97,14 @@ public final class GatewayServer implements AutoCloseable {
               json,
               ctx -> error(ctx, 500, "internal_error", "the gateway failed; it is logged"),
               config -> {
+                // POST /charges is served in front of Javalin (ChargePath); Javalin gets the rest.
+                config.jetty.modifyServer(server -> server.setHandler(chargePath));
                 config.routes.exception(
                     GatewayError.class,
-                    (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
-                // Above the rate limit a call is refused before anything is read or stored.
-                config.routes.before("/charges", ctx -> limit(rate, ctx));
-                config.routes.before("/refunds", ctx -> limit(rate, ctx));
+                    (e, ctx) -> {
+                      e.headers().forEach(ctx::header);
+                      error(ctx, e.status(), e.code(), e.getMessage());
+                    });
                 config.routes.post("/charges", charges::handle);
                 config.routes.post(
                     "/refunds",
@@ -114,17 +119,6 @@ public final class GatewayServer implements AutoCloseable {
     } catch (RuntimeException e) {
       closeQuietly(journal);
       throw e;
-    }
-  }
-
-  private static void limit(CallRate rate, Context ctx) {
-    long retryAfter = rate.tryAcquire();
-    if (retryAfter > 0) {
-      ctx.header("Retry-After", Long.toString(retryAfter));
-      throw new GatewayError(
-          429,
-          "rate_limited",
-          "more than " + rate.limit().orElse(0) + " calls per second; nothing was processed");
     }
   }
 
