@@ -54,9 +54,6 @@ public final class ChargeEngine {
     }
   }
 
-  /** What {@link #open} produced: attempts to call, and invoices whose requests were stale. */
-  public record Opened(List<ChargeStore.OpenAttempt> attempts, java.util.Set<Long> stale) {}
-
   private final Jdbi jdbi;
   private final PaymentProvider provider;
   private final ChargePolicy policy;
@@ -112,9 +109,9 @@ public final class ChargeEngine {
   }
 
   /**
-   * Step 1 inside the caller's transaction: the PostgreSQL transport claims the requests and opens
-   * their attempts in one transaction, so a batch costs one commit, and a failure rolls back the
-   * claim with the attempts.
+   * Step 1 inside the caller's transaction: the table intake claims the requests and opens their
+   * attempts in one transaction, so a batch costs one commit, and a failure rolls back the claim
+   * with the attempts.
    */
   Opened open(Handle h, List<Long> invoiceIds) {
     var opened = store.open(h, invoiceIds, worker);
@@ -122,7 +119,7 @@ public final class ChargeEngine {
       metrics.counter("charon.charges", "outcome", "stale").increment(opened.stale().size());
       log.debug("stale charge requests dropped for invoices {}", opened.stale());
     }
-    return new Opened(opened.attempts(), opened.stale());
+    return opened;
   }
 
   /** Step 2: calls the provider with the attempt's key, unless the circuit breaker is open. */

@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Charges what a queue delivers with at most {@code concurrency} provider calls in flight, split
- * over one or more pipelines. In each pipeline a taker thread asks the queue only for as many
+ * Charges what an intake delivers with at most {@code concurrency} provider calls in flight, split
+ * over one or more pipelines. In each pipeline a taker thread asks the intake only for as many
  * requests as the pipeline has free slots (backpressure: nothing piles up in memory) and has their
  * attempts opened before any call; each call runs on a virtual thread; a recorder thread writes
  * finished calls in batches (group commit), then acknowledges them and frees their slots. Several
@@ -35,9 +35,8 @@ public final class ChargeWorker implements AutoCloseable {
   private static final int RECORD_BATCH = 256;
   private static final Duration TAKE_WAIT = Duration.ofMillis(500);
 
-  private record Finished(ChargeQueue.Delivery delivery, ChargeEngine.Call call) {}
+  private record Finished(Delivery delivery, ChargeEngine.Call call) {}
 
-  private final ChargeQueue queue;
   private final Intake intake;
   private final ChargeEngine engine;
   private final MeterRegistry metrics;
@@ -47,9 +46,8 @@ public final class ChargeWorker implements AutoCloseable {
   private volatile boolean taking = true;
   private volatile boolean recording = true;
 
-  public ChargeWorker(
-      ChargeQueue queue, ChargeEngine engine, int concurrency, MeterRegistry metrics) {
-    this(queue, engine, concurrency, 1, Duration.ZERO, metrics);
+  public ChargeWorker(Intake intake, ChargeEngine engine, int concurrency, MeterRegistry metrics) {
+    this(intake, engine, concurrency, 1, Duration.ZERO, metrics);
   }
 
   /**
@@ -57,7 +55,7 @@ public final class ChargeWorker implements AutoCloseable {
    * to free up before it takes, so that a claim and its commit serve a full batch.
    */
   public ChargeWorker(
-      ChargeQueue queue,
+      Intake intake,
       ChargeEngine engine,
       int concurrency,
       int pipelineCount,
@@ -66,8 +64,7 @@ public final class ChargeWorker implements AutoCloseable {
     if (concurrency < 1 || pipelineCount < 1 || linger.isNegative()) {
       throw new IllegalArgumentException("concurrency and pipelines must be >= 1 and linger >= 0");
     }
-    this.queue = queue;
-    this.intake = Intake.of(queue, engine);
+    this.intake = intake;
     this.engine = engine;
     this.metrics = metrics;
     this.linger = linger;
@@ -154,7 +151,7 @@ public final class ChargeWorker implements AutoCloseable {
     }
 
     private void start(Intake.Taken taken) {
-      var byInvoice = new HashMap<Long, ChargeQueue.Delivery>();
+      var byInvoice = new HashMap<Long, Delivery>();
       for (var delivery : taken.deliveries()) {
         var previous = byInvoice.put(delivery.invoiceId(), delivery);
         if (previous != null) {
@@ -232,9 +229,9 @@ public final class ChargeWorker implements AutoCloseable {
       }
     }
 
-    private void finish(ChargeQueue.Delivery delivery) {
+    private void finish(Delivery delivery) {
       try {
-        queue.done(delivery);
+        intake.done(delivery);
       } catch (RuntimeException e) {
         LogContext.inInvoice(
             delivery.invoiceId(),
@@ -317,9 +314,9 @@ public final class ChargeWorker implements AutoCloseable {
     };
   }
 
-  private void handBackQuietly(ChargeQueue.Delivery delivery) {
+  private void handBackQuietly(Delivery delivery) {
     try {
-      queue.handBack(delivery);
+      intake.handBack(delivery);
     } catch (RuntimeException e) {
       LogContext.inInvoice(
           delivery.invoiceId(),
@@ -363,7 +360,7 @@ public final class ChargeWorker implements AutoCloseable {
     }
   }
 
-  /** Work that lives and stops with this worker (the refund executor); closed after the queue. */
+  /** Work that lives and stops with this worker (the refund executor); closed after the intake. */
   public ChargeWorker alsoClosing(AutoCloseable companion) {
     companions.add(companion);
     return this;
@@ -375,7 +372,7 @@ public final class ChargeWorker implements AutoCloseable {
       drain(Duration.ofSeconds(30));
     }
     recording = false;
-    queue.close();
+    intake.close();
     for (var companion : companions) {
       try {
         companion.close();
