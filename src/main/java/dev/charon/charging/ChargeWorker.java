@@ -1,14 +1,11 @@
 package dev.charon.charging;
 
-import dev.charon.charging.domain.Decision;
 import dev.charon.ops.LogContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,7 +36,6 @@ public final class ChargeWorker implements AutoCloseable {
 
   private final Intake intake;
   private final ChargeEngine engine;
-  private final MeterRegistry metrics;
   private final Duration linger;
   private final List<Pipeline> pipelines = new ArrayList<>();
   private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
@@ -66,7 +62,6 @@ public final class ChargeWorker implements AutoCloseable {
     }
     this.intake = intake;
     this.engine = engine;
-    this.metrics = metrics;
     this.linger = linger;
     int n = Math.min(pipelineCount, concurrency);
     for (int i = 0; i < n; i++) {
@@ -210,11 +205,10 @@ public final class ChargeWorker implements AutoCloseable {
 
     private void record(List<Finished> batch) {
       try {
-        var results = engine.record(batch.stream().map(Finished::call).toList());
+        engine.record(batch.stream().map(Finished::call).toList());
         for (var f : batch) {
           finish(f.delivery());
         }
-        report(batch, results);
       } catch (RuntimeException e) {
         // Nothing of the batch was written: its attempts stay UNKNOWN and redelivery reconciles
         // them.
@@ -243,75 +237,6 @@ public final class ChargeWorker implements AutoCloseable {
       }
       slots.release();
     }
-  }
-
-  // One count and one line per invoice of the batch: how handling its delivery ended.
-  private void report(List<Finished> batch, Map<Long, ChargeEngine.Result> results) {
-    var reported = new HashSet<Long>();
-    for (var f : batch) {
-      var call = f.call();
-      var result = results.get(call.invoiceId());
-      if (result == null || !reported.add(call.invoiceId())) {
-        continue;
-      }
-      var decision =
-          result instanceof ChargeEngine.Result.Settled s ? decisionName(s.decision()) : "none";
-      metrics
-          .counter("charon.charges.recorded", "result", resultName(result), "decision", decision)
-          .increment();
-      logResult(call, result);
-    }
-  }
-
-  private static void logResult(ChargeEngine.Call call, ChargeEngine.Result result) {
-    if (!log.isInfoEnabled()) {
-      return; // benchmarks run at WARN: no MDC work per charge for nothing
-    }
-    var a = call.attempt();
-    LogContext.inAttempt(
-        a.invoiceId(),
-        a.attemptId(),
-        () -> {
-          switch (result) {
-            case ChargeEngine.Result.Settled s ->
-                log.info(
-                    "invoice {} attempt {}: {}",
-                    a.invoiceId(),
-                    a.attemptId(),
-                    s.decision().reason());
-            case ChargeEngine.Result.Rescheduled r ->
-                log.info(
-                    "invoice {} attempt {}: {}; next call at {}",
-                    a.invoiceId(),
-                    a.attemptId(),
-                    r.why(),
-                    r.at());
-            case ChargeEngine.Result.Stale s ->
-                log.info(
-                    "invoice {} attempt {}: {} not recorded; another delivery of the request settled it or has sent the key since",
-                    a.invoiceId(),
-                    a.attemptId(),
-                    call.outcome() == null ? "no call" : ChargeEngine.outcomeName(call.outcome()));
-          }
-        });
-  }
-
-  private static String resultName(ChargeEngine.Result result) {
-    return switch (result) {
-      case ChargeEngine.Result.Settled s -> "settled";
-      case ChargeEngine.Result.Rescheduled r -> "rescheduled";
-      case ChargeEngine.Result.Stale s -> "stale";
-    };
-  }
-
-  private static String decisionName(Decision decision) {
-    return switch (decision) {
-      case Decision.Paid p -> "paid";
-      case Decision.RetryAt r -> "retry_scheduled";
-      case Decision.NeedsAction n -> "action_required";
-      case Decision.Uncollectible u -> "uncollectible";
-      case Decision.Reconcile r -> "reconcile";
-    };
   }
 
   private void handBackQuietly(Delivery delivery) {

@@ -62,7 +62,7 @@ class ChargeWorkerTest {
             "test-worker",
             metrics);
 
-    try (var logs = new CapturedLogs(ChargeWorker.class)) {
+    try (var logs = new CapturedLogs(ChargeBooks.class)) {
       var intake =
           Intake.table(
               db.jdbi(), engine, "test-worker", Duration.ofSeconds(60), Duration.ofMillis(20));
