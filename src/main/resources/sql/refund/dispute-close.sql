@@ -1,5 +1,6 @@
 -- The provider reports a dispute closed (GatewayBackstop), once: only an OPEN dispute closes.
--- WON: the money stays, the invoice is PAID again (CLOSE_DISPUTE_WON). LOST: the provider took the
+-- WON: the money stays, the invoice is PAID again (CLOSE_DISPUTE_WON), or PARTIALLY_REFUNDED
+-- when it had been partly refunded before the dispute (CLOSE_DISPUTE_WON_REFUNDED). LOST: the provider took the
 -- amount back; the invoice stays DISPUTED and its history says the dispute was lost. Either way a
 -- dispute.closed event, in the same statement.
 with closed as (
@@ -15,7 +16,9 @@ told as (
   from closed c),
 won as (
   update invoice i
-  set status = ${CLOSE_DISPUTE_WON.to}, status_reason = :reason, status_actor = ${CLOSE_DISPUTE_WON.actor}
+  set status = case when i.refunded_minor > 0 then ${CLOSE_DISPUTE_WON_REFUNDED.to}
+                    else ${CLOSE_DISPUTE_WON.to} end,
+      status_reason = :reason, status_actor = ${CLOSE_DISPUTE_WON.actor}
   from closed c
   where i.id = c.invoice_id and c.status = 'WON' and i.status in (${CLOSE_DISPUTE_WON.from})),
 lost as (

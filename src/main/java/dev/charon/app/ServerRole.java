@@ -15,10 +15,18 @@ import dev.charon.config.Env;
 import dev.charon.db.Database;
 import dev.charon.ops.OpsRoutes;
 import dev.charon.payment.PaymentSettings;
+import dev.charon.provider.PaymentIntentSettlement;
+import dev.charon.provider.PaymentIntentSettler;
+import dev.charon.provider.ProviderEventApplier;
+import dev.charon.provider.ProviderEventRoutes;
+import dev.charon.provider.ProviderEventSettings;
+import dev.charon.provider.ProviderEvents;
+import dev.charon.provider.StripeBackstop;
 import dev.charon.queue.EventRelay;
 import dev.charon.queue.OutboxRelay;
 import dev.charon.queue.QueueSettings;
 import dev.charon.refund.GatewayBackstop;
+import dev.charon.refund.ProviderFacts;
 import dev.charon.webhooks.UrlGuard;
 import dev.charon.webhooks.WebhookDispatcher;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -61,7 +69,8 @@ public final class ServerRole implements AutoCloseable {
       Optional<URI> gatewayLedger,
       AuditSettings audit,
       PaymentSettings payment,
-      ChargingSettings charging) {
+      ChargingSettings charging,
+      ProviderEventSettings providerEvents) {
 
     public static Settings from(Env env) {
       return new Settings(
@@ -76,7 +85,8 @@ public final class ServerRole implements AutoCloseable {
               .map(url -> URI.create(url.endsWith("/") ? url : url + "/")),
           AuditSettings.from(env),
           PaymentSettings.from(env),
-          ChargingSettings.from(env));
+          ChargingSettings.from(env),
+          ProviderEventSettings.from(env));
     }
 
     public Settings withApi(ApiRole.Settings newApi) {
@@ -89,7 +99,8 @@ public final class ServerRole implements AutoCloseable {
           gatewayLedger,
           audit,
           payment,
-          charging);
+          charging,
+          providerEvents);
     }
   }
 
@@ -125,6 +136,22 @@ public final class ServerRole implements AutoCloseable {
     var runs = BillingRuns.of(db.jdbi(), clock, api.billing(), metrics);
     var backstop =
         settings.gatewayLedger().map(url -> new GatewayBackstop(db.jdbi(), url, clock, metrics));
+    var stripeBackstop =
+        settings.payment().stripe().map(s -> new StripeBackstop(db.jdbi(), s, clock, metrics));
+    // The provider's events (issue 24): stored by the API, applied right after and by maintenance.
+    // Issue 28: payment_intent.succeeded / payment_failed settle the payment a PaymentIntent left
+    // waiting (an invoice parked for the customer's authentication, an intent processing).
+    PaymentIntentSettlement settlement = new PaymentIntentSettler(db.jdbi(), metrics);
+    var providerEvents = new ProviderEvents(db.jdbi());
+    var applier =
+        started.add(
+            "provider event applier",
+            new ProviderEventApplier(
+                providerEvents,
+                new ProviderFacts(db.jdbi(), clock, metrics),
+                settlement,
+                clock,
+                metrics));
     // The standing audit rides on the billing scheduler: one server of the cluster runs each time.
     var audit =
         StandingAudit.forProvider(
@@ -145,8 +172,11 @@ public final class ServerRole implements AutoCloseable {
                     .<List<RecurringTask<?>>>map(a -> List.of(a.task(settings.audit())))
                     .orElse(List.of()))
             // Refunds and disputes made at the gateway without Charon (docs/architecture.md).
+            .alsoMaintaining("provider events", applier::runOnce)
             .alsoMaintaining(
-                "provider backstop", () -> backstop.ifPresent(GatewayBackstop::runOnce));
+                "provider backstop", () -> backstop.ifPresent(GatewayBackstop::runOnce))
+            .alsoMaintaining(
+                "Stripe backstop", () -> stripeBackstop.ifPresent(StripeBackstop::runOnce));
     // Issue 27: the provider's charges the database forgot are adopted first in every maintenance
     // run, and after a promotion or restore before any worker charges again.
     dev.charon.reconcile.Reconciliation.forProvider(
@@ -210,7 +240,15 @@ public final class ServerRole implements AutoCloseable {
     }
     var http =
         started.add(
-            "API", ApiRole.start(db.jdbi(), api, mode, metrics, new OpsRoutes(metrics, readiness)));
+            "API",
+            ApiRole.start(
+                db.jdbi(),
+                api,
+                mode,
+                metrics,
+                new OpsRoutes(metrics, readiness),
+                new ProviderEventRoutes(
+                    providerEvents, applier, settings.providerEvents(), metrics)));
     return new ServerRole(started, http, runs, delivers);
   }
 

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Bearer API keys in front of every path that is not open: reads ({@code GET}, {@code HEAD}) need a
- * reader or operator key, everything else an operator key. Refusals are counted by reason and
- * logged with the key's prefix at most, never the secret.
+ * reader or operator key, everything else an operator key, except the provider's signed events
+ * ({@link AuthSettings#SIGNED_PATHS}), which their handler authenticates by signature. Refusals are
+ * counted by reason and logged with the key's prefix at most, never the secret.
  */
 public final class ApiKeyAccess implements Access {
   private static final Logger log = LoggerFactory.getLogger(ApiKeyAccess.class);
@@ -34,6 +35,10 @@ public final class ApiKeyAccess implements Access {
     // Open paths are open for reading: a write always needs an operator key, so every write has
     // a caller to record (history actor, idempotency scope) whatever CHARON_AUTH_OPEN_PATHS says.
     if (settings.isOpen(ctx.path()) && requiredRole(ctx.method().name()) == Role.READER) {
+      return;
+    }
+    // The provider's events: no key, the handler verifies the signature before anything is stored.
+    if (AuthSettings.isSigned(ctx.method().name(), ctx.path())) {
       return;
     }
     var header = ctx.header("Authorization");

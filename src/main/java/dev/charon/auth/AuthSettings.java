@@ -15,6 +15,20 @@ public record AuthSettings(List<String> openPaths) {
   public static final String DEFAULT_OPEN_PATHS =
       "/rest/health,/health/*,/metrics,/openapi.json,/,/docs,/console/*,/webjars/*";
 
+  /**
+   * The one deliberate exception to API keys: the provider's events ({@code POST} only) are
+   * authenticated by their {@code Stripe-Signature} instead (provider/ProviderEventRoutes), since
+   * Stripe and the gateway cannot send Charon's keys. Not configurable: a signed path that is not
+   * verified would be an open write.
+   */
+  public static final List<String> SIGNED_PATHS =
+      List.of("/rest/v1/provider-events/stripe", "/rest/v1/provider-events/gateway");
+
+  /** A request that its handler authenticates by signature, not by an API key. */
+  public static boolean isSigned(String method, String path) {
+    return "POST".equalsIgnoreCase(method) && SIGNED_PATHS.contains(path);
+  }
+
   public AuthSettings {
     openPaths = List.copyOf(openPaths);
     for (var path : openPaths) {

@@ -119,6 +119,14 @@ final class GatewayCommand implements Callable<Integer> {
   int populationMonths;
 
   @Option(
+      names = "--events-url",
+      paramLabel = "URL",
+      description =
+          "Send signed events (refund.created, dispute.opened, dispute.closed) to this URL, e.g."
+              + " Charon's /rest/v1/provider-events/gateway (default: CHARON_GATEWAY_EVENTS_URL; unset: none).")
+  java.net.URI eventsUrl;
+
+  @Option(
       names = "--seed",
       description = "Seed of every random decision (default: ${DEFAULT-VALUE}).",
       defaultValue = "1")
@@ -130,6 +138,32 @@ final class GatewayCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("--decline-codes: " + e.getMessage());
     }
+  }
+
+  /**
+   * The events' target: {@code --events-url} or {@code CHARON_GATEWAY_EVENTS_URL}, signed with
+   * {@code CHARON_GATEWAY_EVENTS_SECRET} (Charon's intake verifies with the same variable).
+   */
+  private java.util.Optional<dev.charon.gateway.SignedEvents.Target> events(
+      GatewaySettings settings) {
+    var url = eventsUrl != null ? java.util.Optional.of(eventsUrl) : settings.eventsUrl();
+    if (url.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    if (!"http".equals(url.get().getScheme()) && !"https".equals(url.get().getScheme())
+        || url.get().getHost() == null) {
+      throw new ConfigException(
+          "--events-url or CHARON_GATEWAY_EVENTS_URL: '" + url.get() + "' is not an http(s) URL");
+    }
+    var secret =
+        settings
+            .eventsSecret()
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        "--events-url needs CHARON_GATEWAY_EVENTS_SECRET (whsec_..., the secret Charon's"
+                            + " /rest/v1/provider-events/gateway verifies with)"));
+    return java.util.Optional.of(new dev.charon.gateway.SignedEvents.Target(url.get(), secret));
   }
 
   @Override
@@ -168,7 +202,8 @@ final class GatewayCommand implements Callable<Integer> {
             port != null ? port : settings.port(),
             stateFile != null ? stateFile : settings.journal(),
             reset,
-            faults);
+            faults,
+            events(settings));
     Ports.requireFree(options.host(), options.port(), "--port or CHARON_GATEWAY_PORT");
     GatewayServer gateway;
     try {

@@ -23,11 +23,18 @@ final class DisputeRoutes {
   private final RefundBook book;
   private final ChargeHandler charges;
   private final Journal journal;
+  private final SignedEvents events;
   private final ObjectMapper json;
   private final Clock clock;
 
   DisputeRoutes(
-      RefundBook book, ChargeHandler charges, Journal journal, ObjectMapper json, Clock clock) {
+      RefundBook book,
+      ChargeHandler charges,
+      Journal journal,
+      ObjectMapper json,
+      Clock clock,
+      SignedEvents events) {
+    this.events = events;
     this.book = book;
     this.charges = charges;
     this.journal = journal;
@@ -77,7 +84,9 @@ final class DisputeRoutes {
 
   private DisputeChange durable(DisputeChange change) {
     try {
-      return journal.append(change).join();
+      var stored = journal.append(change).join();
+      events.dispute(stored);
+      return stored;
     } catch (CompletionException e) {
       throw new GatewayError(
           500, "journal_failed", "the dispute could not be stored: " + e.getCause().getMessage());

@@ -21,12 +21,26 @@ import org.slf4j.LoggerFactory;
 public final class GatewayServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
 
-  /** How to start: where to listen, where the journal lives, how to misbehave. */
-  public record Options(String host, int port, Path journal, boolean reset, FaultProfile faults) {
+  /**
+   * How to start: where to listen, where the journal lives, how to misbehave, and where to send
+   * signed events (none: only the ledgers tell).
+   */
+  public record Options(
+      String host,
+      int port,
+      Path journal,
+      boolean reset,
+      FaultProfile faults,
+      java.util.Optional<SignedEvents.Target> events) {
     public Options {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(journal, "journal");
       Objects.requireNonNull(faults, "faults");
+      Objects.requireNonNull(events, "events");
+    }
+
+    public Options(String host, int port, Path journal, boolean reset, FaultProfile faults) {
+      this(host, port, journal, reset, faults, java.util.Optional.empty());
     }
   }
 
@@ -34,7 +48,10 @@ public final class GatewayServer implements AutoCloseable {
   private final Journal journal;
   private final ChargeHandler charges;
 
-  private GatewayServer(Javalin app, Journal journal, ChargeHandler charges) {
+  private final SignedEvents events;
+
+  private GatewayServer(Javalin app, Journal journal, ChargeHandler charges, SignedEvents events) {
+    this.events = events;
     this.app = app;
     this.journal = journal;
     this.charges = charges;
@@ -54,6 +71,8 @@ public final class GatewayServer implements AutoCloseable {
           "cannot open the gateway journal " + options.journal() + ": " + e.getMessage(), e);
     }
     var charges = new ChargeHandler(book, journal, json, clock, options.faults());
+    // Signed with real time whatever clock the gateway runs on: receivers check it against theirs.
+    var events = new SignedEvents(options.events(), json, Clock.systemUTC());
     try {
       var app =
           JavalinSetup.create(
@@ -65,13 +84,15 @@ public final class GatewayServer implements AutoCloseable {
                     (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
                 config.routes.post("/charges", charges::handle);
                 config.routes.post(
-                    "/refunds", new RefundHandler(refunds, charges, journal, json, clock)::handle);
+                    "/refunds",
+                    new RefundHandler(refunds, charges, journal, json, clock, events)::handle);
                 new ReadRoutes(book, refunds, journal, charges::processing).register(config.routes);
                 new AdminRoutes(charges, json).register(config.routes);
-                new DisputeRoutes(refunds, charges, journal, json, clock).register(config.routes);
+                new DisputeRoutes(refunds, charges, journal, json, clock, events)
+                    .register(config.routes);
               });
       app.start(options.host(), options.port());
-      return new GatewayServer(app, journal, charges);
+      return new GatewayServer(app, journal, charges, events);
     } catch (RuntimeException e) {
       closeQuietly(journal);
       throw e;
@@ -121,6 +142,7 @@ public final class GatewayServer implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+    events.close();
     closeQuietly(journal);
   }
 

@@ -22,12 +22,19 @@ final class RefundHandler {
   private final RefundBook book;
   private final ChargeHandler charges; // owner of the fault knobs and the outage switch
   private final Journal journal;
+  private final SignedEvents events;
   private final ObjectMapper json;
   private final Clock clock;
   private final Map<String, Integer> networkFailures = new ConcurrentHashMap<>();
 
   RefundHandler(
-      RefundBook book, ChargeHandler charges, Journal journal, ObjectMapper json, Clock clock) {
+      RefundBook book,
+      ChargeHandler charges,
+      Journal journal,
+      ObjectMapper json,
+      Clock clock,
+      SignedEvents events) {
+    this.events = events;
     this.book = book;
     this.charges = charges;
     this.journal = journal;
@@ -92,6 +99,9 @@ final class RefundHandler {
             stored.invoiceId(),
             key,
             stored.refunded() ? "refunded" : "refused " + stored.code());
+        if (stored.refunded()) {
+          events.refunded(stored);
+        }
         if (profile.timeout(key)) {
           ChargeHandler.dropResponse(ctx);
           return;

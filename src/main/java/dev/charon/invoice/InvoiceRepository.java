@@ -16,11 +16,15 @@ import org.jdbi.v3.core.Jdbi;
 
 /** Reads invoices, their history and their charge attempts. */
 public final class InvoiceRepository {
+  // The amount lost in disputes is read from the disputes themselves (one probe of dispute's
+  // invoice index per row), so no second copy of it can drift; an insert or update may return it.
   static final String COLUMNS =
       """
       id, customer_id, amount_minor, currency, status, billing_period, due_date, created_at,
       updated_at, paid_at, attempt_count, next_attempt_at, last_failure, version, credited_minor,
-      refunded_minor""";
+      refunded_minor,
+      (select coalesce(sum(d.amount_minor), 0) from dispute d
+       where d.invoice_id = invoice.id and d.status = 'LOST') as lost_in_disputes_minor""";
 
   private final Jdbi jdbi;
 
@@ -95,7 +99,8 @@ public final class InvoiceRepository {
             h.createQuery(
                     """
                     select attempt_no, idempotency_key, amount_minor, currency, outcome, provider_reference,
-                           detail, worker, calls, created_at, completed_at, decline_code
+                           detail, worker, calls, created_at, completed_at, decline_code,
+                           card_brand, advice_code, network_advice_code, network_decline_code
                     from charge_attempt where invoice_id = :id order by attempt_no
                     """)
                 .bind("id", invoiceId)
@@ -114,7 +119,11 @@ public final class InvoiceRepository {
                             rs.getInt("calls"),
                             instant(rs, "created_at"),
                             instant(rs, "completed_at"),
-                            rs.getString("decline_code")))
+                            rs.getString("decline_code"),
+                            rs.getString("card_brand"),
+                            rs.getString("advice_code"),
+                            rs.getString("network_advice_code"),
+                            rs.getString("network_decline_code")))
                 .list());
   }
 
@@ -134,7 +143,8 @@ public final class InvoiceRepository {
         rs.getString("last_failure"),
         rs.getLong("version"),
         rs.getLong("credited_minor"),
-        rs.getLong("refunded_minor"));
+        rs.getLong("refunded_minor"),
+        rs.getLong("lost_in_disputes_minor"));
   }
 
   static Instant instant(ResultSet rs, String column) throws SQLException {

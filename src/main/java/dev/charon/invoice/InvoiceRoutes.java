@@ -72,7 +72,8 @@ public final class InvoiceRoutes implements HttpApi.Module {
       String lastFailure,
       long version,
       long creditedMinor,
-      long refundedMinor) {
+      long refundedMinor,
+      long lostInDisputesMinor) {
 
     static InvoiceView of(Invoice i) {
       return new InvoiceView(
@@ -91,7 +92,8 @@ public final class InvoiceRoutes implements HttpApi.Module {
           i.lastFailure(),
           i.version(),
           i.creditedMinor(),
-          i.refundedMinor());
+          i.refundedMinor(),
+          i.lostInDisputesMinor());
     }
   }
 
@@ -236,7 +238,11 @@ public final class InvoiceRoutes implements HttpApi.Module {
       int calls,
       Instant createdAt,
       Instant completedAt,
-      String declineCode) {
+      String declineCode,
+      String cardBrand,
+      String adviceCode,
+      String networkAdviceCode,
+      String networkDeclineCode) {
 
     static AttemptView of(ChargeAttempt a) {
       var amount =
@@ -253,7 +259,11 @@ public final class InvoiceRoutes implements HttpApi.Module {
           a.calls(),
           a.createdAt(),
           a.completedAt(),
-          a.declineCode());
+          a.declineCode(),
+          a.cardBrand(),
+          a.adviceCode(),
+          a.networkAdviceCode(),
+          a.networkDeclineCode());
     }
   }
 

@@ -2,8 +2,6 @@ package dev.charon.refund;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.charon.db.SqlFiles;
-import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import io.micrometer.core.instrument.Counter;
@@ -13,7 +11,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import org.jdbi.v3.core.Jdbi;
@@ -23,23 +20,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Brings in what happened at the {@code gateway} provider without Charon: it pages the gateway's
  * refund and dispute ledgers ({@code GET /ledger/refunds}, {@code /ledger/disputes}) from its last
- * cursor and applies each entry once. A refund whose key is one of Charon's own is the executor's
- * to record and is skipped; any other becomes a refund of source provider with a credit note (actor
- * {@code provider}); disputes move the invoice (DISPUTED, back to PAID when won, a history entry
- * when lost) and tell {@code dispute.closed}. Every apply is idempotent (provider reference,
- * dispute id, an OPEN dispute only closes once), so a crash between an apply and its cursor only
- * applies nothing twice. An entry for an invoice Charon does not know is logged and counted, and
- * passed: it is never retried forever.
+ * cursor and applies each entry once through {@link ProviderFacts} (the same code the provider's
+ * events go through). A refund whose key is one of Charon's own is the executor's to record and is
+ * skipped. Every apply is idempotent, so a crash between an apply and its cursor only applies
+ * nothing twice. An entry for an invoice Charon does not know is logged and counted, and passed: it
+ * is never retried forever.
  */
 public final class GatewayBackstop {
   private static final Logger log = LoggerFactory.getLogger(GatewayBackstop.class);
-  static final String PROVIDER = InvoiceTransition.Actor.PROVIDER.fixedName();
   private static final int PAGE = 200;
 
   private final Jdbi jdbi;
-  private final RefundStore store;
+  private final ProviderFacts facts;
   private final URI gateway;
-  private final Clock clock;
   private final MeterRegistry metrics;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -47,9 +40,8 @@ public final class GatewayBackstop {
 
   public GatewayBackstop(Jdbi jdbi, URI gateway, Clock clock, MeterRegistry metrics) {
     this.jdbi = jdbi;
-    this.store = new RefundStore(jdbi, new dev.charon.credit.CreditNotes(jdbi, metrics));
+    this.facts = new ProviderFacts(jdbi, clock, metrics);
     this.gateway = gateway;
-    this.clock = clock;
     this.metrics = metrics;
   }
 
@@ -67,7 +59,7 @@ public final class GatewayBackstop {
       } else {
         skipped++;
       }
-      advance("gateway.refunds", entry.path("refundSeq").asLong());
+      ProviderCursors.advance(jdbi, "gateway.refunds", entry.path("refundSeq").asLong());
     }
     for (var entry : page("disputes", "gateway.disputes", "disputeSeq")) {
       if (applyDispute(entry)) {
@@ -75,7 +67,7 @@ public final class GatewayBackstop {
       } else {
         skipped++;
       }
-      advance("gateway.disputes", entry.path("disputeSeq").asLong());
+      ProviderCursors.advance(jdbi, "gateway.disputes", entry.path("disputeSeq").asLong());
     }
     if (refunds + disputes > 0) {
       log.info(
@@ -87,7 +79,7 @@ public final class GatewayBackstop {
   }
 
   private java.util.List<JsonNode> page(String list, String cursor, String seq) {
-    long after = cursor(cursor);
+    long after = ProviderCursors.read(jdbi, cursor);
     var entries = new java.util.ArrayList<JsonNode>();
     while (true) {
       var body = get("/ledger/" + list + "?after=" + after + "&limit=" + PAGE);
@@ -102,124 +94,43 @@ public final class GatewayBackstop {
   }
 
   private boolean applyRefund(JsonNode r) {
-    var key = r.path("key").asText();
-    boolean ours =
-        jdbi.withHandle(
-            h ->
-                h.createQuery("select exists (select 1 from refund where idempotency_key = :key)")
-                    .bind("key", key)
-                    .mapTo(Boolean.class)
-                    .one());
-    if (ours) {
-      return false;
-    }
-    long invoice = r.path("invoiceId").asLong();
-    var amount =
-        Money.ofMinor(
-            r.path("amountMinor").asLong(), Currency.valueOf(r.path("currency").asText()));
-    var reference = r.path("refundId").asText();
-    try {
-      var settled =
-          store.recordExternal(
-              invoice,
-              amount,
-              reference,
-              "refunded at the provider: " + r.path("reason").asText("no reason given"),
-              PROVIDER,
-              clock.instant());
-      settled.ifPresent(
-          s -> {
-            count("refund");
-            log.info(
-                "refund {} of invoice {} made at the provider: {}, invoice {}, credit note {}",
-                reference,
-                invoice,
-                amount,
-                s.invoiceStatus(),
-                s.note().number());
-          });
-      return settled.isPresent();
-    } catch (RuntimeException e) {
-      count("unapplied");
-      log.warn(
-          "provider refund {} of invoice {} ({}) could not be applied and is passed: {}",
-          reference,
-          invoice,
-          amount,
-          e.getMessage());
-      return false;
-    }
+    var outcome = facts.refund(refundOf(r, "the gateway backstop"));
+    count(
+        switch (outcome.result()) {
+          case APPLIED -> "refund";
+          case KNOWN, OURS -> "known";
+          case UNMATCHED, NOT_APPLICABLE -> "unapplied";
+        });
+    return outcome.applied();
   }
 
   private boolean applyDispute(JsonNode d) {
-    var status = d.path("status").asText();
-    var dispute = d.path("disputeId").asText();
-    long invoice = d.path("invoiceId").asLong();
-    var now = Timestamp.from(clock.instant());
-    int changed =
-        jdbi.inTransaction(
-            h ->
-                switch (status) {
-                  case "open" ->
-                      h.createUpdate(SqlFiles.get("refund/dispute-open"))
-                          .bind("dispute", dispute)
-                          .bind("amount", d.path("amountMinor").asLong())
-                          .bind("currency", d.path("currency").asText())
-                          .bind("now", now)
-                          .bind("invoice", invoice)
-                          .bind("reason", "dispute " + dispute + " opened at the provider")
-                          .execute();
-                  case "won", "lost" ->
-                      h.createQuery(SqlFiles.get("refund/dispute-close"))
-                          .bind("status", status.toUpperCase(java.util.Locale.ROOT))
-                          .bind("now", now)
-                          .bind("dispute", dispute)
-                          .bind(
-                              "reason",
-                              "dispute "
-                                  + dispute
-                                  + " "
-                                  + status
-                                  + " at the provider"
-                                  + (status.equals("lost") ? ": the amount is off the books" : ""))
-                          .mapTo(Integer.class)
-                          .one();
-                  default -> {
-                    log.warn("dispute {} has a status Charon does not know: {}", dispute, status);
-                    yield 0;
-                  }
-                });
-    if (changed > 0) {
-      count("dispute_" + status);
-      log.info("dispute {} of invoice {} {} at the provider", dispute, invoice, status);
-    } else {
-      count("unapplied");
-    }
-    return changed > 0;
+    var outcome = facts.dispute(disputeOf(d, "the gateway backstop"));
+    count(outcome.applied() ? "dispute_" + d.path("status").asText() : "unapplied");
+    return outcome.applied();
   }
 
-  private long cursor(String name) {
-    return jdbi.withHandle(
-        h ->
-            h.createQuery("select after from provider_cursor where name = :n")
-                .bind("n", name)
-                .mapTo(Long.class)
-                .findOne()
-                .orElse(0L));
+  /** A refund as the gateway writes it in its ledger and in its signed events. */
+  public static ProviderFacts.ExternalRefund refundOf(JsonNode r, String reportedBy) {
+    return new ProviderFacts.ExternalRefund(
+        r.path("refundId").asText(),
+        r.path("invoiceId").asLong(),
+        Money.ofMinor(
+            r.path("amountMinor").asLong(), Currency.valueOf(r.path("currency").asText())),
+        r.path("key").asText(null),
+        r.path("reason").asText("no reason given"),
+        reportedBy);
   }
 
-  private void advance(String name, long after) {
-    jdbi.useHandle(
-        h ->
-            h.createUpdate(
-                    """
-                    insert into provider_cursor (name, after) values (:n, :a)
-                    on conflict (name) do update set after = greatest(provider_cursor.after, excluded.after),
-                                                     updated_at = charon_now()
-                    """)
-                .bind("n", name)
-                .bind("a", after)
-                .execute());
+  /** A dispute change as the gateway writes it in its ledger and in its signed events. */
+  public static ProviderFacts.ExternalDispute disputeOf(JsonNode d, String reportedBy) {
+    return new ProviderFacts.ExternalDispute(
+        d.path("disputeId").asText(),
+        d.path("invoiceId").asLong(),
+        Money.ofMinor(
+            d.path("amountMinor").asLong(), Currency.valueOf(d.path("currency").asText())),
+        d.path("status").asText(),
+        reportedBy);
   }
 
   private JsonNode get(String path) {

@@ -170,9 +170,10 @@ final class RefundStore {
   }
 
   /**
-   * Records a refund the provider made on its own (found by the backstop): a SUCCEEDED refund of
-   * source provider, the invoice's refunded amount and status, and a REFUND credit note, in one
-   * transaction; the actor is {@code actor} (the provider). Empty when it was recorded before.
+   * Records a refund the provider made on its own (a backstop or an event, {@code recorder}, found
+   * it): a SUCCEEDED refund of source provider, the invoice's refunded amount and status, and a
+   * REFUND credit note, in one transaction; the actor is {@code actor} (the provider). Empty when
+   * it was recorded before.
    */
   Optional<Settled> recordExternal(
       long invoiceId,
@@ -180,6 +181,7 @@ final class RefundStore {
       String providerReference,
       String reason,
       String actor,
+      String recorder,
       Instant now) {
     return jdbi.inTransaction(
         h -> {
@@ -217,7 +219,7 @@ final class RefundStore {
                   reason,
                   actor,
                   providerReference,
-                  "the backstop"));
+                  recorder));
         });
   }
 

@@ -72,9 +72,28 @@ class OpenApiConformanceTest {
     var webhooks =
         new WebhookSettings(
             Optional.of(new byte[32]), true, 4, Duration.ofMillis(50), Duration.ofSeconds(15));
+    var events = new dev.charon.provider.ProviderEvents(db.jdbi());
+    var metrics = Metrics.registry("test");
+    var applier =
+        new dev.charon.provider.ProviderEventApplier(
+            events,
+            new dev.charon.refund.ProviderFacts(db.jdbi(), clock, metrics),
+            dev.charon.provider.PaymentIntentSettlement.NONE,
+            clock,
+            metrics);
     api =
         TestApi.start(
-            db.jdbi(), clock, webhooks, new OpsRoutes(Metrics.registry("test"), readiness));
+            db.jdbi(),
+            clock,
+            webhooks,
+            new OpsRoutes(metrics, readiness),
+            new dev.charon.provider.ProviderEventRoutes(
+                events,
+                applier,
+                new dev.charon.provider.ProviderEventSettings(
+                    Optional.of(dev.charon.testing.StripeEvents.SECRET),
+                    Optional.of(dev.charon.testing.StripeEvents.SECRET)),
+                metrics));
     operator = api.operator();
     reader = api.reader();
     anonymous = api.anonymous();
@@ -100,7 +119,7 @@ class OpenApiConformanceTest {
     for (var operation : doc.operations()) {
       var op = doc.operation(operation).node();
       var path = operation.split(" ", 2)[1];
-      if (open.isOpen(path)) {
+      if (open.isOpen(path) || signed(operation)) {
         assertThat(op.path("security").toString()).as(operation + " is open").isEqualTo("[]");
       } else {
         assertThat(op.has("security"))
@@ -128,7 +147,9 @@ class OpenApiConformanceTest {
 
   @Test
   void every_post_takes_an_idempotency_key_and_a_closed_json_body() {
-    var posts = doc.operations().stream().filter(o -> o.startsWith("POST ")).toList();
+    // The provider's signed events are the exception: the provider's event id is their key, and
+    // their body is the provider's event (open).
+    var posts = doc.operations().stream().filter(o -> o.startsWith("POST ") && !signed(o)).toList();
     assertThat(posts).isNotEmpty();
     for (var post : posts) {
       var names = new ArrayList<String>();
@@ -153,6 +174,41 @@ class OpenApiConformanceTest {
         assertThat(doc.response(post, status).missing()).as(post + " declares " + status).isFalse();
       }
     }
+  }
+
+  /** A POST authenticated by the provider's signature instead of an API key. */
+  private static boolean signed(String operation) {
+    var parts = operation.split(" ", 2);
+    return AuthSettings.isSigned(parts[0], parts[1]);
+  }
+
+  @Test
+  void a_signed_provider_event_answers_as_documented() {
+    var id = dev.charon.testing.StripeEvents.eventId();
+    var body = dev.charon.testing.StripeEvents.event(id, "customer.created", "{\"id\":\"cus_1\"}");
+    var signedAnonymous =
+        anonymous.withHeader("Stripe-Signature", dev.charon.testing.StripeEvents.signature(body));
+    var first =
+        check(
+            "POST /rest/v1/provider-events/stripe",
+            signedAnonymous.post("/rest/v1/provider-events/stripe", body),
+            200);
+    assertThat(first.json().path("duplicate").asBoolean()).isFalse();
+    check(
+        "POST /rest/v1/provider-events/stripe",
+        signedAnonymous.post("/rest/v1/provider-events/stripe", body),
+        200);
+    check(
+        "POST /rest/v1/provider-events/gateway",
+        anonymous
+            .withHeader("Stripe-Signature", "t=1,v1=00")
+            .post("/rest/v1/provider-events/gateway", body),
+        400);
+    check(
+        "GET /rest/v1/provider-events",
+        reader.get("/rest/v1/provider-events?provider=stripe"),
+        200);
+    check("GET /rest/v1/provider-events", reader.get("/rest/v1/provider-events?status=nope"), 400);
   }
 
   @Test
@@ -676,7 +732,9 @@ class OpenApiConformanceTest {
     var open = AuthSettings.from(new Env(Map.of()));
     for (var operation : doc.operations()) {
       var path = operation.split(" ", 2)[1];
-      if (!open.isOpen(path)) {
+      if (signed(operation)) {
+        check(operation, send(anonymous, operation, "{}"), 400); // no signature
+      } else if (!open.isOpen(path)) {
         check(operation, send(anonymous, operation, "{}"), 401);
         check(operation, send(anonymous.bearer("chk_not-a-key"), operation, "{}"), 401);
       }
@@ -686,7 +744,15 @@ class OpenApiConformanceTest {
   @Test
   void every_operation_answers_403_415_413_and_400_where_documented() {
     for (var operation : doc.operations()) {
-      if (operation.startsWith("POST ")) {
+      if (signed(operation)) {
+        var path = concrete(operation);
+        check(operation, reader.post(path, "{\"id\":\"evt_1\",\"type\":\"x\"}"), 400);
+        check(
+            operation,
+            operator.send(
+                "POST", path, "{\"reason\":\"" + "x".repeat(70_000) + "\"}", "application/json"),
+            413);
+      } else if (operation.startsWith("POST ")) {
         check(operation, send(reader, operation, "{}"), 403);
         var path = concrete(operation);
         check(
