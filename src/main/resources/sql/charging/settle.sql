@@ -15,11 +15,15 @@
 -- keeps every charge-path statement on invoice_pkey under such statistics.
 with input as (
   select * from unnest(:invoices::bigint[], :attempts::bigint[], :calls::int[], :outcomes::text[], :refs::text[],
-                       :statuses::text[], :paid::text[], :next::text[], :failures::text[], :reasons::text[], :codes::text[])
-    with ordinality as t(invoice_id, attempt_id, calls, outcome, ref, status, paid_at, next_at, failure, reason, code, ord)),
+                       :statuses::text[], :paid::text[], :next::text[], :failures::text[], :reasons::text[], :codes::text[],
+                       :brands::text[], :advice::text[], :netadvice::text[], :netdecline::text[])
+    with ordinality as t(invoice_id, attempt_id, calls, outcome, ref, status, paid_at, next_at, failure, reason, code,
+                         brand, advice, network_advice, network_decline, ord)),
 att as (
   update charge_attempt a
-  set outcome = i.outcome, provider_reference = i.ref, detail = i.reason, decline_code = i.code, completed_at = charon_now()
+  set outcome = i.outcome, provider_reference = i.ref, detail = i.reason, decline_code = i.code, completed_at = charon_now(),
+      card_brand = i.brand, advice_code = i.advice, network_advice_code = i.network_advice,
+      network_decline_code = i.network_decline
   from input i where a.id = i.attempt_id and a.outcome = 'UNKNOWN'
     and (i.outcome <> 'UNAVAILABLE' or a.calls = i.calls)
   returning i.ord, a.attempt_no),

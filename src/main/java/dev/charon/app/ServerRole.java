@@ -17,6 +17,7 @@ import dev.charon.events.EventRelay;
 import dev.charon.ops.OpsRoutes;
 import dev.charon.payment.PaymentSettings;
 import dev.charon.provider.PaymentIntentSettlement;
+import dev.charon.provider.PaymentIntentSettler;
 import dev.charon.provider.ProviderEventApplier;
 import dev.charon.provider.ProviderEventRoutes;
 import dev.charon.provider.ProviderEventSettings;
@@ -138,8 +139,9 @@ public final class ServerRole implements AutoCloseable {
     var stripeBackstop =
         settings.payment().stripe().map(s -> new StripeBackstop(db.jdbi(), s, clock, metrics));
     // The provider's events (issue 24): stored by the API, applied right after and by maintenance.
-    // Issue 28's PaymentIntent settlement plugs in here (payment_intent.succeeded/payment_failed).
-    var settlement = PaymentIntentSettlement.NONE;
+    // Issue 28: payment_intent.succeeded / payment_failed settle the payment a PaymentIntent left
+    // waiting (an invoice parked for the customer's authentication, an intent processing).
+    PaymentIntentSettlement settlement = new PaymentIntentSettler(db.jdbi(), metrics);
     var providerEvents = new ProviderEvents(db.jdbi());
     var applier =
         started.add(

@@ -264,7 +264,8 @@ public final class ChargeEngine {
         paidAt,
         next,
         failure,
-        declineCode(call.outcome()));
+        declineCode(call.outcome()),
+        call.outcome() instanceof ChargeOutcome.Declined d ? d.detail() : null);
   }
 
   /**
@@ -291,7 +292,15 @@ public final class ChargeEngine {
     };
   }
 
+  /**
+   * The provider's reference of the attempt: the charge, or the payment a decline left at the
+   * provider (a PaymentIntent waiting for the customer, which a later provider event settles).
+   */
   private static String reference(ChargeOutcome outcome) {
-    return outcome instanceof ChargeOutcome.Charged c ? c.providerReference() : null;
+    return switch (outcome) {
+      case ChargeOutcome.Charged c -> c.providerReference();
+      case ChargeOutcome.Declined d -> d.detail().providerReference();
+      default -> null;
+    };
   }
 }

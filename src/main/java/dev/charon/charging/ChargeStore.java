@@ -7,6 +7,7 @@ import dev.charon.invoice.domain.InvoiceTransition.StatusChange;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import dev.charon.payment.domain.DeclineCode;
+import dev.charon.payment.domain.DeclineDetail;
 import dev.charon.payment.domain.IdempotencyKeys;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,7 +56,12 @@ public final class ChargeStore {
       Instant paidAt,
       Instant nextAttemptAt,
       String failure,
-      String declineCode) {}
+      String declineCode,
+      DeclineDetail decline) {
+    Final {
+      decline = decline == null ? DeclineDetail.NONE : decline;
+    }
+  }
 
   // Every transition a worker makes leaves PROCESSING; settle guards on it in SQL.
   private static final String SETTLED_FROM = InvoiceTransition.PAY.sqlFrom();
@@ -248,9 +254,17 @@ public final class ChargeStore {
     var failures = new String[n];
     var reasons = new String[n];
     var codes = new String[n];
+    var brands = new String[n];
+    var advice = new String[n];
+    var networkAdvice = new String[n];
+    var networkDecline = new String[n];
     for (int i = 0; i < n; i++) {
       var f = finals.get(i);
       codes[i] = f.declineCode();
+      brands[i] = clip(f.decline().cardBrand(), 40);
+      advice[i] = clip(f.decline().adviceCode(), 100);
+      networkAdvice[i] = clip(f.decline().networkAdviceCode(), 20);
+      networkDecline[i] = clip(f.decline().networkDeclineCode(), 20);
       invoices[i] = f.invoiceId();
       attempts[i] = f.attemptId();
       calls[i] = f.calls();
@@ -280,6 +294,10 @@ public final class ChargeStore {
             .bind("failures", failures)
             .bind("reasons", reasons)
             .bind("codes", codes)
+            .bind("brands", brands)
+            .bind("advice", advice)
+            .bind("netadvice", networkAdvice)
+            .bind("netdecline", networkDecline)
             .bind("worker", worker)
             .list(rs -> finals.get(rs.getInt(1) - 1))
             .stream()
@@ -318,6 +336,11 @@ public final class ChargeStore {
         .bind("at", at)
         .bind("reasons", reasons)
         .update();
+  }
+
+  /** A provider's free text, cut to what its column holds. */
+  private static String clip(String value, int max) {
+    return value == null || value.length() <= max ? value : value.substring(0, max);
   }
 
   private static void lockInvoices(Handle h, Long[] ids) {

@@ -99,7 +99,8 @@ public final class InvoiceRepository {
             h.createQuery(
                     """
                     select attempt_no, idempotency_key, amount_minor, currency, outcome, provider_reference,
-                           detail, worker, calls, created_at, completed_at, decline_code
+                           detail, worker, calls, created_at, completed_at, decline_code,
+                           card_brand, advice_code, network_advice_code, network_decline_code
                     from charge_attempt where invoice_id = :id order by attempt_no
                     """)
                 .bind("id", invoiceId)
@@ -118,7 +119,11 @@ public final class InvoiceRepository {
                             rs.getInt("calls"),
                             instant(rs, "created_at"),
                             instant(rs, "completed_at"),
-                            rs.getString("decline_code")))
+                            rs.getString("decline_code"),
+                            rs.getString("card_brand"),
+                            rs.getString("advice_code"),
+                            rs.getString("network_advice_code"),
+                            rs.getString("network_decline_code")))
                 .list());
   }
 

@@ -238,7 +238,11 @@ public final class InvoiceRoutes implements HttpApi.Module {
       int calls,
       Instant createdAt,
       Instant completedAt,
-      String declineCode) {
+      String declineCode,
+      String cardBrand,
+      String adviceCode,
+      String networkAdviceCode,
+      String networkDeclineCode) {
 
     static AttemptView of(ChargeAttempt a) {
       var amount =
@@ -255,7 +259,11 @@ public final class InvoiceRoutes implements HttpApi.Module {
           a.calls(),
           a.createdAt(),
           a.completedAt(),
-          a.declineCode());
+          a.declineCode(),
+          a.cardBrand(),
+          a.adviceCode(),
+          a.networkAdviceCode(),
+          a.networkDeclineCode());
     }
   }
 

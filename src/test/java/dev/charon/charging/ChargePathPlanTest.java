@@ -160,6 +160,10 @@ class ChargePathPlanTest {
     args.put("failures", array(nulls, "text"));
     args.put("reasons", array(refs, "text"));
     args.put("codes", array(nulls, "text"));
+    args.put("brands", array(nulls, "text"));
+    args.put("advice", array(nulls, "text"));
+    args.put("netadvice", array(nulls, "text"));
+    args.put("netdecline", array(nulls, "text"));
     args.put("at", array(paid, "text"));
     args.put("worker", "'worker-1'");
     return args;

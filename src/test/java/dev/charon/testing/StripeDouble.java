@@ -135,6 +135,45 @@ public final class StripeDouble implements AutoCloseable {
     return List.copyOf(intents.values());
   }
 
+  /**
+   * The customer authenticates the intent on-session (or a processing one settles): it succeeds.
+   * Returns the intent as Stripe puts it in {@code payment_intent.succeeded}'s {@code data.object}.
+   */
+  public String succeed(String intentId) {
+    var intent = moveTo(intentId, "succeeded");
+    var body = intentBody(intent, null);
+    body.put("latest_charge", "ch_of_" + intentId);
+    return body.toString();
+  }
+
+  /**
+   * The customer's authentication failed (or a processing intent was declined): the intent is back
+   * to {@code requires_payment_method} with {@code last_payment_error}; returns it as Stripe puts
+   * it in {@code payment_intent.payment_failed}'s {@code data.object}.
+   */
+  public String fail(String intentId, String declineCode) {
+    return intentBody(moveTo(intentId, "requires_payment_method"), declineCode).toString();
+  }
+
+  private Intent moveTo(String intentId, String status) {
+    var intent = intents.get(intentId);
+    if (intent == null) {
+      throw new IllegalArgumentException("the double made no PaymentIntent " + intentId);
+    }
+    var moved =
+        new Intent(
+            intent.id(),
+            status,
+            intent.amount(),
+            intent.currency(),
+            intent.customer(),
+            intent.paymentMethod(),
+            intent.params(),
+            intent.idempotencyKey());
+    intents.put(intentId, moved);
+    return moved;
+  }
+
   @Override
   public void close() {
     server.stop(0);

@@ -66,6 +66,15 @@ public enum InvoiceTransition {
       Set.of(PENDING, PROCESSING, RETRY_SCHEDULED, ACTION_REQUIRED, UNCOLLECTIBLE),
       PAID,
       Actor.RECONCILIATION),
+  /**
+   * The provider reports that a payment it left waiting succeeded (issue 28): the customer
+   * authenticated a PaymentIntent that required action (SCA), or a processing one settled ({@code
+   * payment_intent.succeeded}). The attempt that created it is recorded CHARGED. From PROCESSING
+   * only while no other attempt is in flight (provider.PaymentIntentSettler checks it); from the
+   * failure states because the money was taken whatever Charon had decided meanwhile.
+   */
+  CONFIRM_PAYMENT(
+      Set.of(PROCESSING, RETRY_SCHEDULED, ACTION_REQUIRED, UNCOLLECTIBLE), PAID, Actor.PROVIDER),
   /** An operator cancels the invoice. */
   VOID(
       Set.of(PENDING, RETRY_SCHEDULED, ACTION_REQUIRED, UNCOLLECTIBLE),
@@ -97,7 +106,9 @@ public enum InvoiceTransition {
     /** A charge worker, named by its worker name. */
     WORKER(null),
     SEED("seed"),
-    /** The payment provider, reporting what happened at its side (disputes). */
+    /**
+     * The payment provider, reporting what happened at its side (disputes, a payment that waited).
+     */
     PROVIDER("provider"),
     /** Adopting the provider's charges into the database (reconcile.ProviderAdoption). */
     RECONCILIATION("reconciliation");

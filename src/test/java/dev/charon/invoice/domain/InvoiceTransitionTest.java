@@ -29,7 +29,7 @@ class InvoiceTransitionTest {
 
   @Test
   void
-      only_refunds_and_disputes_leave_paid_nothing_leaves_void_and_only_a_worker_or_the_reconciliation_settles_a_charge() {
+      only_refunds_and_disputes_leave_paid_nothing_leaves_void_and_only_a_worker_the_reconciliation_or_the_provider_settles_a_charge() {
     var leavingPaid =
         Arrays.stream(InvoiceTransition.values())
             .filter(t -> t.allowedFrom(InvoiceStatus.PAID))
@@ -43,10 +43,14 @@ class InvoiceTransitionTest {
       assertThat(t.allowedFrom(InvoiceStatus.VOID)).as(t.name()).isFalse();
       assertThat(t.allowedFrom(InvoiceStatus.REFUNDED)).as(t.name()).isFalse();
       if (t.allowedFrom(InvoiceStatus.PROCESSING)) {
-        // The reconciliation records the charge the provider made, the outcome a worker would.
+        // The reconciliation records the charge the provider made, the outcome a worker would; the
+        // provider reports a PaymentIntent the worker left open (processing) as settled.
         assertThat(t.actor())
             .as(t.name())
-            .isIn(InvoiceTransition.Actor.WORKER, InvoiceTransition.Actor.RECONCILIATION);
+            .isIn(
+                InvoiceTransition.Actor.WORKER,
+                InvoiceTransition.Actor.RECONCILIATION,
+                InvoiceTransition.Actor.PROVIDER);
       }
     }
   }
