@@ -139,7 +139,7 @@ export async function invoicePage(view, { params, me }) {
         }),
         refundButton(inv, me, (refund) => {
           note.textContent = `Refund ${refund.refundNo} of ${money(amountText(refund.amount), refund.amount.currency)} `
-            + `is ${refund.status}: the workers send it to the provider once.`;
+            + 'requested: the workers send it to the provider once; its status is in Refunds below.';
           reload();
         })),
       h('dl', { class: 'facts invoice-facts' },
@@ -175,7 +175,7 @@ export async function invoicePage(view, { params, me }) {
       h('section', { id: 'refunds', 'aria-labelledby': 'refunds-title' },
         h('h2', { id: 'refunds-title' }, 'Refunds'), refundTable(refunds)),
       h('section', { id: 'credit-notes', 'aria-labelledby': 'credit-notes-title' },
-        h('h2', { id: 'credit-notes-title' }, 'Credit notes'), creditNoteTable(notes)),
+        h('h2', { id: 'credit-notes-title' }, 'Credit notes'), creditNoteTable(notes, refunds)),
       h('section', { id: 'disputes', 'aria-labelledby': 'disputes-title' },
         h('h2', { id: 'disputes-title' }, 'Disputes'), disputeTable(disputes, 'Disputes')),
       h('h2', {}, 'History'),

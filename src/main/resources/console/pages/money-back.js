@@ -91,12 +91,14 @@ export function refundTable(refunds) {
       h('td', {}, time(r.settledAt)))), 'Refunds');
 }
 
-export function creditNoteTable(notes) {
+/** Credit notes; a refund's note names the refund by its number on the invoice, as its table does. */
+export function creditNoteTable(notes, refunds = []) {
   if (!notes.length) return h('p', { class: 'empty', id: 'credit-notes-empty' }, 'No credit note.');
+  const numbers = new Map(refunds.map((r) => [r.id, r.refundNo]));
   return table(['Number', 'Kind', 'Amount', 'Reason', 'Actor', 'Issued'],
     notes.map((n) => h('tr', { 'data-credit-note-id': n.id },
       h('th', { scope: 'row', class: 'credit-note-number' }, n.number),
-      h('td', {}, n.kind === 'REFUND' ? `Refund #${n.refundId}` : 'Credit to the balance'),
+      h('td', {}, n.kind === 'REFUND' ? `Refund ${numbers.get(n.refundId) ?? `id ${n.refundId}`}` : 'Credit to the balance'),
       h('td', { class: 'num' }, money(amountText(n.amount), n.amount.currency)),
       h('td', { class: 'detail' }, n.reason),
       h('td', {}, n.actor),
