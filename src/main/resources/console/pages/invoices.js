@@ -89,10 +89,13 @@ export function amountText(amount) {
 export async function invoicePage(view, { params, me }) {
   const id = params[0];
   const load = async () => {
-    const [inv, hist, atts, refunds, notes, disputes] = await Promise.all([
+    // Refunds first: a refund and the invoice it moves settle in one transaction, so once the
+    // refunds read settled, the invoice, notes and history read after them show the settlement too
+    // (read side by side, the page could stop following with the invoice a moment behind).
+    const refunds = await get(`/rest/v1/invoices/${id}/refunds`);
+    const [inv, hist, atts, notes, disputes] = await Promise.all([
       get(`/rest/v1/invoices/${id}`), get(`/rest/v1/invoices/${id}/history`), get(`/rest/v1/invoices/${id}/attempts`),
-      get(`/rest/v1/invoices/${id}/refunds`), get(`/rest/v1/invoices/${id}/credit-notes`),
-      get(`/rest/v1/invoices/${id}/disputes`)]);
+      get(`/rest/v1/invoices/${id}/credit-notes`), get(`/rest/v1/invoices/${id}/disputes`)]);
     // The customer's id at the provider (a Stripe customer id), which the charge goes to, and the
     // credit balance its next invoice consumes first.
     const [customer, balance] = await Promise.all([

@@ -202,6 +202,12 @@ class MoneyBackBrowserTest {
     assertThat(count("select count(*) from credit_note where invoice_id = " + invoice))
         .isEqualTo(2);
 
+    browser
+        .await(Duration.ofSeconds(15))
+        .until(
+            d ->
+                d.findElements(By.cssSelector("#refunds .refund-status")).stream()
+                    .allMatch(e -> e.getText().equals("SUCCEEDED")));
     // The README's picture with CHARON_CONSOLE_SCREENSHOTS=docs/img (as ConsoleScreenshots).
     var pictures =
         System.getenv().getOrDefault("CHARON_CONSOLE_SCREENSHOTS", "target/browser-screenshots");
