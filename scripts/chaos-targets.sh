@@ -11,12 +11,16 @@
 #                                                 PostgreSQL over veth charon-db (10.77.1.1) and the
 #                                                 gateway over veth charon-gw (10.77.2.1); the chaos
 #                                                 clusters (chaos, chaosa, chaosb) listen on 10.77.1.1
+#   ./scripts/chaos-targets.sh pg-pitr            PostgreSQL primary 5436 archiving its WAL, made afresh;
+#   ./scripts/chaos-targets.sh pg-pitr-backup     its base backup; pg-pitr-restore 'TIME' replaces its
+#                                                 data with the backup recovered to TIME (issue 27)
 #   (netns before pg-standby: a standby pair made afterwards listens on 10.77.1.1 too.)
 set -euo pipefail
 pg_version="$(ls /etc/postgresql | sort -n | tail -1)"
 netns=charon-w
 db_host=10.77.1.1
 gw_host=10.77.2.1
+pitr_dir=/var/tmp/charon-chaos-pitr
 
 # listen_addresses of a chaos cluster: loopback, and the veth's host side once the netns exists.
 listen_addresses() {
@@ -119,6 +123,61 @@ if [ "${1:-}" = pg-standby ]; then
 export CHARON_TEST_DB_URL='jdbc:postgresql://127.0.0.1:5434,127.0.0.1:5435/postgres?targetServerType=primary'
 export CHARON_TEST_PG_FAILOVER='$pg_version chaosa 5434 chaosb 5435 $mode'
 ENV
+  exit 0
+fi
+
+if [ "${1:-}" = pg-pitr ]; then
+  # A primary (5436) that archives every WAL segment, for the point-in-time-restore scenario
+  # (issue 27), made afresh: 1 MB segments and archive_timeout 1 s, so the archive trails the
+  # primary by about a second; the archive and the base backup live in $pitr_dir.
+  if [ -d "/etc/postgresql/$pg_version/chaosr" ]; then pg_dropcluster --stop "$pg_version" chaosr >&2 || true; fi
+  # pg_dropcluster leaves files it did not make, such as a restore's conf.d/recovery.conf.
+  rm -rf "/etc/postgresql/$pg_version/chaosr" "/var/lib/postgresql/$pg_version/chaosr" "$pitr_dir" && install -d -o postgres -g postgres -m 700 "$pitr_dir" "$pitr_dir/wal"
+  pg_createcluster "$pg_version" chaosr -p 5436 -- --auth=trust --no-sync --wal-segsize=1 >&2
+  conf="/etc/postgresql/$pg_version/chaosr/postgresql.conf"
+  sed -i 's/^#\?max_connections.*/max_connections = 200/' "$conf"
+  printf "listen_addresses = '127.0.0.1'\nwal_level = replica\narchive_mode = on\narchive_timeout = 1\n" >> "$conf"
+  printf "archive_command = 'test ! -f %s/wal/%%f && cp %%p %s/wal/%%f'\n" "$pitr_dir" "$pitr_dir" >> "$conf"
+  pg_ctlcluster --skip-systemctl-redirect "$pg_version" chaosr start >&2
+  cat <<ENV
+export CHARON_TEST_DB_URL='jdbc:postgresql://127.0.0.1:5436/postgres'
+export CHARON_TEST_PG_PITR='$pg_version chaosr 5436 $pitr_dir'
+ENV
+  exit 0
+fi
+
+if [ "${1:-}" = pg-pitr-backup ]; then
+  # A base backup of the primary, its WAL left to the archive (-X none): the backup returns once
+  # the WAL it needs is archived.
+  rm -rf "$pitr_dir/base"
+  su postgres -c "pg_basebackup -h 127.0.0.1 -p 5436 -U postgres -D $pitr_dir/base -X none -c fast" >&2
+  echo "base backup in $pitr_dir/base" >&2
+  exit 0
+fi
+
+if [ "${1:-}" = pg-pitr-restore ]; then
+  # What an operator does after losing the primary (or to undo a mistake): the data directory is
+  # replaced by the base backup, which replays the archived WAL up to the target time and is
+  # promoted there, on a new timeline, on the same port.
+  target="$2"
+  data="/var/lib/postgresql/$pg_version/chaosr"
+  pg_ctlcluster --skip-systemctl-redirect "$pg_version" chaosr stop -m immediate >&2 2>/dev/null || true
+  rm -rf "$data" && cp -a "$pitr_dir/base" "$data" && chown -R postgres:postgres "$data" && chmod 700 "$data"
+  touch "$data/recovery.signal" && chown postgres:postgres "$data/recovery.signal"
+  recovery="/etc/postgresql/$pg_version/chaosr/conf.d/recovery.conf"
+  printf "restore_command = 'cp %s/wal/%%f %%p'\nrecovery_target_time = '%s'\nrecovery_target_action = 'promote'\n" \
+    "$pitr_dir" "$target" > "$recovery"
+  pg_ctlcluster --skip-systemctl-redirect "$pg_version" chaosr start >&2
+  for _ in $(seq 1 300); do
+    [ "$(psql -qAt -h 127.0.0.1 -p 5436 -U postgres -c 'select pg_is_in_recovery()' 2>/dev/null)" = f ] && break
+    sleep 0.5
+  done
+  rm -f "$recovery" # the recovery is done; a later restart must not look for a target again
+  [ "$(psql -qAt -h 127.0.0.1 -p 5436 -U postgres -c 'select pg_is_in_recovery()')" = f ] \
+    || { echo "the restored cluster is still in recovery" >&2; exit 1; }
+  # The new timeline's history: where the restore left the old one, and why.
+  psql -qAt -h 127.0.0.1 -p 5436 -U postgres -c \
+    "select pg_read_file('pg_wal/' || lpad(to_hex(('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int), 8, '0') || '.history')"
   exit 0
 fi
 

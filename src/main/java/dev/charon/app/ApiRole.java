@@ -31,6 +31,8 @@ import dev.charon.invoice.CollectionStats;
 import dev.charon.invoice.InvoiceRepository;
 import dev.charon.invoice.InvoiceRoutes;
 import dev.charon.invoice.InvoiceWrites;
+import dev.charon.refund.DisputeRoutes;
+import dev.charon.refund.Disputes;
 import dev.charon.refund.RefundRoutes;
 import dev.charon.refund.Refunds;
 import dev.charon.subscription.SubscriptionRoutes;
@@ -112,6 +114,7 @@ public final class ApiRole {
                     clock,
                     settings.billing().zone()),
                 new RefundRoutes(new Refunds(jdbi, metrics), new InvoiceRepository(jdbi), writes),
+                new DisputeRoutes(new Disputes(jdbi), new InvoiceRepository(jdbi)),
                 new CreditRoutes(
                     new CreditNotes(jdbi, metrics),
                     new InvoiceRepository(jdbi),

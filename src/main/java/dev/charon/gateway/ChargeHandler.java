@@ -32,11 +32,22 @@ final class ChargeHandler {
   private final Clock clock;
   private final Map<String, Integer> networkFailures = new ConcurrentHashMap<>();
   private final AtomicInteger processing = new AtomicInteger();
+  private final MoneyCallGate gate;
   private volatile FaultProfile faults;
   private volatile boolean outage;
 
+  MoneyCallGate gate() {
+    return gate;
+  }
+
   ChargeHandler(
-      ChargeBook book, Journal journal, ObjectMapper json, Clock clock, FaultProfile faults) {
+      ChargeBook book,
+      Journal journal,
+      ObjectMapper json,
+      Clock clock,
+      FaultProfile faults,
+      MoneyCallGate gate) {
+    this.gate = gate;
     this.book = book;
     this.journal = journal;
     this.json = json;
@@ -44,27 +55,62 @@ final class ChargeHandler {
     this.faults = faults;
   }
 
+  /** What a charge call answers: a status and body, or (a simulated timeout) nothing at all. */
+  record Answer(int status, byte[] body, boolean replayed) {
+    static final Answer DROP = new Answer(0, new byte[0], false);
+
+    boolean dropped() {
+      return this == DROP;
+    }
+  }
+
+  /**
+   * Javalin's route for {@code POST /charges}, used only when {@link ChargePath} passes a request
+   * on.
+   */
   void handle(Context ctx) throws InterruptedException, IOException {
+    var answer = charge(ctx.header(KEY_HEADER), () -> body(ctx));
+    if (answer.dropped()) {
+      dropResponse(ctx);
+      return;
+    }
+    if (answer.replayed()) {
+      ctx.header("Idempotent-Replayed", "true");
+    }
+    ctx.status(answer.status()).contentType("application/json");
+    ctx.res().setContentLength(answer.body().length);
+    try {
+      ctx.res().getOutputStream().write(answer.body());
+    } catch (IOException e) { // the client gave up waiting; its retry with this key replays it
+      log.debug("charge response not delivered: {}", e.toString());
+    }
+  }
+
+  /**
+   * A charge call, whatever serves the HTTP: the gate first (nothing read), then the key, the body,
+   * the faults and the book. Errors are thrown as {@link GatewayError}.
+   */
+  Answer charge(String key, java.util.function.Supplier<byte[]> body) throws InterruptedException {
+    gate.admit();
     if (outage) {
       throw new GatewayError(503, "outage", "the provider is down");
     }
-    var key = ctx.header(KEY_HEADER);
     if (key == null || key.isBlank() || key.length() > 255) {
       throw GatewayError.badRequest(
           "missing_idempotency_key", "header " + KEY_HEADER + " must hold 1..255 characters");
     }
-    var params = ChargeParams.parse(json, body(ctx));
+    var params = ChargeParams.parse(json, body.get());
     var profile = faults;
-    int failures = networkFailures.getOrDefault(key, 0);
+    int failures = networkFailures.isEmpty() ? 0 : networkFailures.getOrDefault(key, 0);
     if (profile.networkError(key, failures)) {
       networkFailures.merge(key, 1, Integer::sum);
       throw new GatewayError(
           503, "network_error", "simulated network error; nothing was processed");
     }
-    switch (book.claim(key, params)) {
+    return switch (book.claim(key, params)) {
       case ChargeBook.Replay replay -> {
         pause(profile.latency(key, failures));
-        respond(ctx, replay.result(), true);
+        yield new Answer(replay.result().status(), replay.result().responseBody(json), true);
       }
       case ChargeBook.InProgress ignored ->
           throw new GatewayError(
@@ -74,13 +120,12 @@ final class ChargeHandler {
       case ChargeBook.Reused ignored ->
           throw new GatewayError(
               422, "idempotency_key_reuse", "this idempotency key was used with other parameters");
-      case ChargeBook.Owner ignored -> process(ctx, profile, key, params, failures);
-    }
+      case ChargeBook.Owner ignored -> process(profile, key, params, failures);
+    };
   }
 
-  private void process(
-      Context ctx, FaultProfile profile, String key, ChargeParams params, int failures)
-      throws InterruptedException, IOException {
+  private Answer process(FaultProfile profile, String key, ChargeParams params, int failures)
+      throws InterruptedException {
     StoredResult stored;
     processing.incrementAndGet();
     try {
@@ -98,10 +143,9 @@ final class ChargeHandler {
       processing.decrementAndGet();
     }
     if (profile.timeout(key)) {
-      dropResponse(ctx);
-      return;
+      return Answer.DROP;
     }
-    respond(ctx, stored, false);
+    return new Answer(stored.status(), stored.responseBody(json), false);
   }
 
   /**
@@ -130,33 +174,20 @@ final class ChargeHandler {
     return bytes;
   }
 
-  /** Writes the body itself: Javalin's result() copies through a fresh 8 KB buffer per response. */
-  private void respond(Context ctx, StoredResult result, boolean replayed) {
-    if (replayed) {
-      ctx.header("Idempotent-Replayed", "true");
-    }
-    var body = result.responseBody(json);
-    ctx.status(result.status()).contentType("application/json");
-    ctx.res().setContentLength(body.length);
-    try {
-      ctx.res().getOutputStream().write(body);
-    } catch (
-        IOException e) { // the client gave up waiting; its retry with this key replays the result
-      log.debug("response for key {} not delivered: {}", result.key(), e.toString());
-    }
-  }
-
   /**
    * Resets the TCP connection without a response, as a crashed proxy would: the client sees the
    * request sent and the connection gone. The socket is closed under Jetty, which then fails
    * quietly to write; closing through Jetty's API would send an error page instead.
    */
   static void dropResponse(Context ctx) throws IOException {
-    var endPoint =
+    dropConnection(
         ServletContextRequest.getServletContextRequest(ctx.req())
             .getConnectionMetaData()
             .getConnection()
-            .getEndPoint();
+            .getEndPoint());
+  }
+
+  static void dropConnection(org.eclipse.jetty.io.EndPoint endPoint) throws IOException {
     if (endPoint.getTransport() instanceof SocketChannel socket) {
       socket.setOption(StandardSocketOptions.SO_LINGER, 0); // RST, not an orderly FIN
       socket.close();

@@ -70,7 +70,10 @@ public final class GatewayServer implements AutoCloseable {
       throw new UncheckedIOException(
           "cannot open the gateway journal " + options.journal() + ": " + e.getMessage(), e);
     }
-    var charges = new ChargeHandler(book, journal, json, clock, options.faults());
+    // The one admission check of money calls (charges and refunds, on either path).
+    MoneyCallGate gate = MoneyCallGate.OPEN;
+    var charges = new ChargeHandler(book, journal, json, clock, options.faults(), gate);
+    var chargePath = new ChargePath(charges, json);
     // Signed with real time whatever clock the gateway runs on: receivers check it against theirs.
     var events = new SignedEvents(options.events(), json, Clock.systemUTC());
     try {
@@ -79,9 +82,14 @@ public final class GatewayServer implements AutoCloseable {
               json,
               ctx -> error(ctx, 500, "internal_error", "the gateway failed; it is logged"),
               config -> {
+                // POST /charges is served in front of Javalin (ChargePath); Javalin gets the rest.
+                config.jetty.modifyServer(server -> server.setHandler(chargePath));
                 config.routes.exception(
                     GatewayError.class,
-                    (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage()));
+                    (e, ctx) -> {
+                      e.headers().forEach(ctx::header);
+                      error(ctx, e.status(), e.code(), e.getMessage());
+                    });
                 config.routes.post("/charges", charges::handle);
                 config.routes.post(
                     "/refunds",

@@ -43,6 +43,7 @@ final class RefundHandler {
   }
 
   void handle(Context ctx) throws InterruptedException, IOException {
+    charges.gate().admit();
     if (charges.outage()) {
       throw new GatewayError(503, "outage", "the provider is down");
     }

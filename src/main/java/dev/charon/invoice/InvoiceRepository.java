@@ -16,11 +16,15 @@ import org.jdbi.v3.core.Jdbi;
 
 /** Reads invoices, their history and their charge attempts. */
 public final class InvoiceRepository {
+  // The amount lost in disputes is read from the disputes themselves (one probe of dispute's
+  // invoice index per row), so no second copy of it can drift; an insert or update may return it.
   static final String COLUMNS =
       """
       id, customer_id, amount_minor, currency, status, billing_period, due_date, created_at,
       updated_at, paid_at, attempt_count, next_attempt_at, last_failure, version, credited_minor,
-      refunded_minor""";
+      refunded_minor,
+      (select coalesce(sum(d.amount_minor), 0) from dispute d
+       where d.invoice_id = invoice.id and d.status = 'LOST') as lost_in_disputes_minor""";
 
   private final Jdbi jdbi;
 
@@ -139,7 +143,8 @@ public final class InvoiceRepository {
         rs.getString("last_failure"),
         rs.getLong("version"),
         rs.getLong("credited_minor"),
-        rs.getLong("refunded_minor"));
+        rs.getLong("refunded_minor"),
+        rs.getLong("lost_in_disputes_minor"));
   }
 
   static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -72,7 +72,8 @@ public final class InvoiceRoutes implements HttpApi.Module {
       String lastFailure,
       long version,
       long creditedMinor,
-      long refundedMinor) {
+      long refundedMinor,
+      long lostInDisputesMinor) {
 
     static InvoiceView of(Invoice i) {
       return new InvoiceView(
@@ -91,7 +92,8 @@ public final class InvoiceRoutes implements HttpApi.Module {
           i.lastFailure(),
           i.version(),
           i.creditedMinor(),
-          i.refundedMinor());
+          i.refundedMinor(),
+          i.lostInDisputesMinor());
     }
   }
 

@@ -20,6 +20,11 @@ import java.util.Locale;
  * (pages of 100) and handed on oldest first, whole seconds at a time: the position is a creation
  * second, and the next read asks for charges created after it. {@code limit} is ignored for that
  * reason; a pass's grace period keeps the seconds it reads complete.
+ *
+ * <p>Both charge paths are read. The Charges API puts Charon's metadata on the charge. The
+ * PaymentIntents path ({@code PaymentIntentCharges}) puts it on the PaymentIntent, whose charge
+ * Stripe makes; its PaymentIntent is expanded in the same list call, its metadata read, and its id
+ * is the charge's reference, as the worker that sent the key would have recorded it.
  */
 public final class StripeChargeFeed implements ChargeFeed {
   private final StripeClient client;
@@ -54,7 +59,8 @@ public final class StripeChargeFeed implements ChargeFeed {
       var params =
           ChargeListParams.builder()
               .setLimit(100L)
-              .setCreated(ChargeListParams.Created.builder().setGt(since).build());
+              .setCreated(ChargeListParams.Created.builder().setGt(since).build())
+              .addExpand("data.payment_intent");
       if (after != null) {
         params.setStartingAfter(after);
       }
@@ -66,7 +72,11 @@ public final class StripeChargeFeed implements ChargeFeed {
             "Stripe refused to list charges created after " + since + ": " + e.getMessage(), e);
       }
       for (var c : list.getData()) {
-        entry(c).ifPresent(entries::add);
+        // The list asked for these only; a server that ignores the filter (stripe-stateful-mock
+        // does) must not move the cursor back.
+        if (c.getCreated() != null && c.getCreated() > since) {
+          entry(c).ifPresent(entries::add);
+        }
       }
       if (!Boolean.TRUE.equals(list.getHasMore()) || list.getData().isEmpty()) {
         break;
@@ -77,8 +87,10 @@ public final class StripeChargeFeed implements ChargeFeed {
     return entries;
   }
 
-  private static java.util.Optional<Entry> entry(com.stripe.model.Charge c) {
-    var metadata = c.getMetadata();
+  static java.util.Optional<Entry> entry(com.stripe.model.Charge c) {
+    var intent = c.getPaymentIntentObject();
+    var metadata =
+        intent != null && intent.getMetadata() != null ? intent.getMetadata() : c.getMetadata();
     var invoice = metadata == null ? null : metadata.get(StripePaymentProvider.INVOICE_ID);
     if (invoice == null
         || !"succeeded".equals(c.getStatus())
@@ -94,10 +106,21 @@ public final class StripeChargeFeed implements ChargeFeed {
             new ProviderLedger.Charge(
                 metadata.get(StripePaymentProvider.IDEMPOTENCY_KEY),
                 Long.parseLong(invoice),
-                c.getId(),
+                reference(c),
                 amount,
                 c.getCurrency().toUpperCase(Locale.ROOT),
                 Instant.ofEpochSecond(c.getCreated())),
             Long.toString(c.getCreated())));
+  }
+
+  /**
+   * The PaymentIntent's id for a charge a PaymentIntent made (what the worker records), else its
+   * own.
+   */
+  private static String reference(com.stripe.model.Charge c) {
+    if (c.getPaymentIntentObject() != null) {
+      return c.getPaymentIntentObject().getId();
+    }
+    return c.getPaymentIntent() != null ? c.getPaymentIntent() : c.getId();
   }
 }

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeWorker;
-import dev.charon.charging.PostgresChargeQueue;
+import dev.charon.charging.Intake;
 import dev.charon.clock.DatabaseClock;
 import dev.charon.money.Currency;
+import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.Http;
@@ -20,7 +21,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** A credit balance is consumed by the customer's next subscription invoice, on the test clock. */
+/**
+ * A credit balance is consumed by the customer's next subscription invoice, on the test clock,
+ * once: at the invoice's production, never again by the retries of its charge.
+ */
 class CreditBalanceBillingTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
   private final Fixtures fixtures = new Fixtures(db.jdbi());
@@ -49,8 +53,8 @@ class CreditBalanceBillingTest {
     try (var api = TestApi.start(db.jdbi(), new dev.charon.clock.ClockMode.DatabaseTime(clock));
         var worker =
             new ChargeWorker(
-                    new PostgresChargeQueue(
-                        db.jdbi(), "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
+                    Intake.table(
+                        db.jdbi(), engine, "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
                     engine,
                     4,
                     metrics)
@@ -99,6 +103,80 @@ class CreditBalanceBillingTest {
       }
       assertThat(provider.calls()).hasSize(3);
     }
+  }
+
+  @Test
+  void retries_of_a_declined_charge_charge_the_same_rest_and_consume_no_credit_again() {
+    var clock = new DatabaseClock(db.jdbi(), Clock.systemUTC(), Duration.ofMillis(50));
+    var provider = new ScriptedProvider();
+    var metrics = new SimpleMeterRegistry();
+    var engine =
+        new ChargeEngine(
+            db.jdbi(),
+            provider,
+            ChargeFixtures.policy(),
+            ChargeFixtures.breaker(clock),
+            clock,
+            "w1",
+            metrics);
+    try (var api = TestApi.start(db.jdbi(), new dev.charon.clock.ClockMode.DatabaseTime(clock));
+        var worker =
+            new ChargeWorker(
+                    Intake.table(
+                        db.jdbi(), engine, "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
+                    engine,
+                    4,
+                    metrics)
+                .start()) {
+      var operator = api.operator();
+      long customer = fixtures.customer(Currency.EUR);
+      subscribe(operator, customer);
+      assertThat(operator.post("/rest/v1/test-clock", "{\"at\":\"2025-12-31T22:00:00Z\"}").status())
+          .isEqualTo(200);
+      advance(operator, "2026-01-15T00:00:00Z");
+      credit(operator, invoiceOf(customer, "2026-01"), "10.00");
+
+      // February's invoice takes the 10.00 at production; the 9.00 left is declined.
+      provider.then(new ChargeOutcome.Declined("insufficient funds"));
+      advance(operator, "2026-02-01T06:00:00Z");
+      long february = invoiceOf(customer, "2026-02");
+      var declined = operator.get("/rest/v1/invoices/" + february).json();
+      assertThat(declined.get("status").asText()).isEqualTo("RETRY_SCHEDULED");
+      assertThat(declined.get("creditedMinor").asLong()).isEqualTo(10_00);
+
+      // New credit during dunning waits for the next production; the retries do not take it.
+      credit(operator, invoiceOf(customer, "2026-01"), "5.00");
+      advance(operator, "2026-02-15T00:00:00Z");
+
+      var paid = operator.get("/rest/v1/invoices/" + february).json();
+      assertThat(paid.get("status").asText()).isEqualTo("PAID");
+      assertThat(paid.get("creditedMinor").asLong()).isEqualTo(10_00);
+      assertThat(provider.calls())
+          .filteredOn(c -> c.invoiceId() == february)
+          .hasSize(2)
+          .allSatisfy(c -> assertThat(c.amount().minorUnits()).isEqualTo(9_00));
+      assertThat(consumedBy(february)).containsExactly(-10_00L);
+      var balance = operator.get("/rest/v1/customers/" + customer + "/credit-balance").json();
+      assertThat(balance.get(0).get("minorUnits").asLong()).isEqualTo(5_00);
+
+      advance(operator, "2026-03-02T00:00:00Z");
+      long march = invoiceOf(customer, "2026-03");
+      assertThat(operator.get("/rest/v1/invoices/" + march).json().get("creditedMinor").asLong())
+          .isEqualTo(5_00);
+      assertThat(consumedBy(february)).containsExactly(-10_00L);
+      assertThat(consumedBy(march)).containsExactly(-5_00L);
+    }
+  }
+
+  private java.util.List<Long> consumedBy(long invoice) {
+    return db.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery(
+                        "select amount_minor from credit_ledger where invoice_id = :i and amount_minor < 0")
+                    .bind("i", invoice)
+                    .mapTo(Long.class)
+                    .list());
   }
 
   private static void subscribe(Http operator, long customer) {

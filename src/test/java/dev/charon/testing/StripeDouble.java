@@ -25,7 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * stripe/fixtures3.json} (Stripe's public OpenAPI repository), with only the fields a case is about
  * changed (ids, status, amount, currency, metadata, the error). Like Stripe it stores the first
  * answer of each {@code Idempotency-Key} and replays it (header {@code Idempotent-Replayed}), and
- * it keeps the PaymentIntents it made so a test can read its ledger.
+ * it keeps the PaymentIntents it made so a test can read its ledger. {@code GET /v1/charges} lists
+ * the charge of each succeeded PaymentIntent, newest first, as Stripe does, with the PaymentIntent
+ * expanded on request ({@code expand[]=data.payment_intent}) and no metadata of its own: Charon's
+ * metadata is the PaymentIntent's, and a reader of charges must find it there.
  *
  * <p>How a customer pays is scripted per Stripe customer id: {@link #customer} registers one with a
  * default payment method and what a PaymentIntent on it comes to.
@@ -78,6 +81,9 @@ public final class StripeDouble implements AutoCloseable {
   private final Map<String, Customer> customers = new ConcurrentHashMap<>();
   private final Map<String, Answer> byKey = new ConcurrentHashMap<>();
   private final Map<String, Intent> intents = new ConcurrentHashMap<>();
+  private final Map<String, Long> createdAt = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong clock =
+      new java.util.concurrent.atomic.AtomicLong(1_796_000_000L);
   private final List<Map<String, String>> creates =
       java.util.Collections.synchronizedList(new ArrayList<>());
   private final AtomicInteger ids = new AtomicInteger();
@@ -90,6 +96,7 @@ public final class StripeDouble implements AutoCloseable {
     server.createContext("/v1/customers/", this::customer);
     server.createContext("/v1/payment_intents", this::paymentIntents);
     server.createContext("/v1/refunds", this::refunds);
+    server.createContext("/v1/charges", this::charges);
     server.start();
   }
 
@@ -286,6 +293,59 @@ public final class StripeDouble implements AutoCloseable {
     send(exchange, answer.status(), answer.body());
   }
 
+  /**
+   * The charges of succeeded PaymentIntents, newest first, {@code created[gt]}, {@code limit} and
+   * {@code starting_after} applied as Stripe applies them.
+   */
+  private void charges(HttpExchange exchange) throws IOException {
+    var query = exchange.getRequestURI().getRawQuery();
+    var params = form(new java.io.ByteArrayInputStream((query == null ? "" : query).getBytes(UTF)));
+    long after = Long.parseLong(params.getOrDefault("created[gt]", "-1"));
+    int limit = Integer.parseInt(params.getOrDefault("limit", "10"));
+    boolean expand = params.containsValue("data.payment_intent");
+    var succeeded =
+        intents.values().stream()
+            .filter(i -> "succeeded".equals(i.status()) && createdAt.get(i.id()) > after)
+            .sorted(java.util.Comparator.comparing((Intent i) -> createdAt.get(i.id())).reversed())
+            .toList();
+    int from = 0;
+    var start = params.get("starting_after");
+    if (start != null) {
+      for (int i = 0; i < succeeded.size(); i++) {
+        if (("ch_of_" + succeeded.get(i).id()).equals(start)) {
+          from = i + 1;
+        }
+      }
+    }
+    var page = succeeded.subList(from, Math.min(succeeded.size(), from + limit));
+    var body = JSON.createObjectNode();
+    body.put("object", "list");
+    body.put("url", "/v1/charges");
+    body.put("has_more", from + limit < succeeded.size());
+    var data = body.putArray("data");
+    for (var intent : page) {
+      var charge = fixture("charge");
+      charge.put("id", "ch_of_" + intent.id());
+      charge.put("amount", intent.amount());
+      charge.put("amount_captured", intent.amount());
+      charge.put("currency", intent.currency());
+      charge.put("customer", intent.customer());
+      charge.put("created", createdAt.get(intent.id()));
+      charge.put("status", "succeeded");
+      charge.put("paid", true);
+      charge.putObject("metadata");
+      if (expand) {
+        charge.set("payment_intent", intentBody(intent, null));
+      } else {
+        charge.put("payment_intent", intent.id());
+      }
+      data.add(charge);
+    }
+    send(exchange, 200, body.toString());
+  }
+
+  private static final java.nio.charset.Charset UTF = StandardCharsets.UTF_8;
+
   /** What the double refunded of a PaymentIntent, in its minor units. */
   public long refunded(String paymentIntent) {
     return refunded.getOrDefault(paymentIntent, 0L);
@@ -326,6 +386,7 @@ public final class StripeDouble implements AutoCloseable {
             Map.copyOf(metadata),
             key);
     intents.put(id, intent);
+    createdAt.put(id, clock.incrementAndGet()); // one second apart, as a test wants them ordered
     return switch (script) {
       case Declines d -> {
         var err = error("card_error", "card_declined", d.declineCode(), "Your card was declined.");

@@ -22,7 +22,8 @@ public record Invoice(
     String lastFailure,
     long version,
     long creditedMinor,
-    long refundedMinor) {
+    long refundedMinor,
+    long lostInDisputesMinor) {
 
   /** What the provider was (or is to be) charged: the amount less what the credit balance paid. */
   public Money charged() {
@@ -40,6 +41,9 @@ public record Invoice(
         || creditedMinor + refundedMinor > amount.minorUnits()) {
       throw new IllegalArgumentException(
           "invoice " + id + " credits or refunds more than its amount");
+    }
+    if (lostInDisputesMinor < 0) {
+      throw new IllegalArgumentException("invoice " + id + " lost a negative amount in disputes");
     }
   }
 }
