@@ -1,4 +1,4 @@
--- Lease up to max ready requests (PostgresChargeQueue). A materialized CTE runs the SKIP LOCKED
+-- Lease up to max ready requests (ChargeRequestLeases). A materialized CTE runs the SKIP LOCKED
 -- pick exactly once: as `where id in (subquery)` the planner may re-run the subquery per row (a
 -- nested-loop semi join under a generic plan) and lease far more than max rows (found by
 -- bench/repro-claim-overlease.sh). The pick locks each request's invoice too, skipping requests

@@ -12,11 +12,16 @@ import dev.charon.api.ApiError;
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeQueue;
 import dev.charon.charging.ChargeStore;
+import dev.charon.charging.Intake;
+import dev.charon.charging.Opened;
+import java.util.List;
+import org.jdbi.v3.core.Handle;
 
 /**
  * The shape of the code: feature packages without cycles, the framework-free domain (money and
- * every feature's {@code domain} sub-package), broker code in the broker packages, HTTP errors at
- * the routes, and a charge transport that knows nothing of the engine.
+ * every feature's {@code domain} sub-package), all AMQP code in {@code queue}, HTTP errors at the
+ * routes, and charge transports that know nothing of the engine: only the two intakes open
+ * attempts.
  */
 @AnalyzeClasses(packages = "dev.charon", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -67,7 +72,7 @@ class ArchitectureTest {
       noClasses()
           .that()
           .resideOutsideOfPackages(
-              "dev.charon.broker..", "dev.charon.queue..", "dev.charon.events..")
+              "dev.charon.queue..", "dev.charon.queue..", "dev.charon.events..")
           .should()
           .dependOnClassesThat()
           .resideInAPackage("com.rabbitmq..");
@@ -84,14 +89,35 @@ class ArchitectureTest {
           .dependOnClassesThat()
           .belongToAnyOf(ChargeEngine.class, ChargeStore.class);
 
+  /** The table transport's leases on charge_request rows (package-private in charging). */
+  private static final String TABLE_TRANSPORT = "dev.charon.charging.ChargeRequestLeases";
+
+  /** Both intakes' transports: the RabbitMQ consumer (queue) and the table's leases. */
   @ArchTest
   static final ArchRule transports_never_call_into_the_engine =
       noClasses()
           .that()
           .resideInAPackage("dev.charon.queue..")
+          .or()
+          .haveFullyQualifiedName(TABLE_TRANSPORT)
           .should()
           .dependOnClassesThat()
-          .belongToAnyOf(ChargeEngine.class, ChargeStore.class);
+          .belongToAnyOf(ChargeEngine.class, ChargeStore.class, Opened.class, Intake.class);
+
+  /** Opening attempts is the intakes' job: one with its claim, one after its transport's take. */
+  @ArchTest
+  static final ArchRule only_the_intakes_open_attempts =
+      noClasses()
+          .that()
+          .doNotHaveFullyQualifiedName("dev.charon.charging.TableIntake")
+          .and()
+          .doNotHaveFullyQualifiedName("dev.charon.charging.QueueIntake")
+          .and()
+          .doNotBelongToAnyOf(ChargeEngine.class)
+          .should()
+          .callMethod(ChargeEngine.class, "open", List.class)
+          .orShould()
+          .callMethod(ChargeEngine.class, "open", Handle.class, List.class);
 
   @ArchTest
   static final ArchRule http_errors_are_raised_only_by_routes_and_access_checks =

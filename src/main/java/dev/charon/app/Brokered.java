@@ -1,8 +1,8 @@
 package dev.charon.app;
 
-import dev.charon.broker.AmqpSettings;
-import dev.charon.broker.RabbitException;
 import dev.charon.config.ConfigException;
+import dev.charon.queue.AmqpSettings;
+import dev.charon.queue.RabbitException;
 import java.util.function.Supplier;
 
 /**

@@ -1,10 +1,9 @@
 package dev.charon.app;
 
 import dev.charon.charging.ChargeEngine;
-import dev.charon.charging.ChargeQueue;
 import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.ChargingSettings;
-import dev.charon.charging.PostgresChargeQueue;
+import dev.charon.charging.Intake;
 import dev.charon.charging.domain.Backoff;
 import dev.charon.config.ConfigException;
 import dev.charon.db.Database;
@@ -54,12 +53,14 @@ public final class WorkerRole {
     var engine =
         new ChargeEngine(
             db.jdbi(), provider, charging.policy(), charging.breaker(clock), clock, name, metrics);
-    ChargeQueue queue =
+    var intake =
         switch (queueSettings.transport()) {
           case POSTGRES ->
-              new PostgresChargeQueue(db.jdbi(), name, charging.lease(), charging.claimPoll());
+              Intake.table(db.jdbi(), engine, name, charging.lease(), charging.claimPoll());
           case RABBITMQ ->
-              dev.charon.queue.RabbitChargeQueue.start(queueSettings.amqp(), name, metrics);
+              Intake.queue(
+                  dev.charon.queue.RabbitChargeQueue.start(queueSettings.amqp(), name, metrics),
+                  engine);
         };
     // Refunds are claimed from their own table whatever the charge transport (docs/architecture.md,
     // Refunds).
@@ -76,7 +77,7 @@ public final class WorkerRole {
                 metrics)
             .start();
     return new ChargeWorker(
-            queue,
+            intake,
             engine,
             charging.concurrency(),
             charging.pipelines(),

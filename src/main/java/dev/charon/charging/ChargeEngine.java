@@ -3,26 +3,20 @@ package dev.charon.charging;
 import dev.charon.charging.domain.ChargePolicy;
 import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.charging.domain.Decision;
-import dev.charon.invoice.domain.InvoiceTransition;
 import dev.charon.ops.LogContext;
 import dev.charon.payment.PaymentProvider;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
-import dev.charon.payment.domain.DeclineCode;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Charges invoices whose charge requests were delivered (DESIGN.md flow step 4), in three steps:
@@ -33,8 +27,6 @@ import org.slf4j.LoggerFactory;
  * Safe for any number of workers and deliveries of the same invoice at once.
  */
 public final class ChargeEngine {
-  private static final Logger log = LoggerFactory.getLogger(ChargeEngine.class);
-
   /** How handling one delivery ended. */
   public sealed interface Result {
     /** The invoice was settled by this delivery. */
@@ -54,9 +46,6 @@ public final class ChargeEngine {
     }
   }
 
-  /** What {@link #open} produced: attempts to call, and invoices whose requests were stale. */
-  public record Opened(List<ChargeStore.OpenAttempt> attempts, java.util.Set<Long> stale) {}
-
   private final Jdbi jdbi;
   private final PaymentProvider provider;
   private final ChargePolicy policy;
@@ -64,8 +53,7 @@ public final class ChargeEngine {
   private final Clock clock;
   private final String worker;
   private final ChargeStore store = new ChargeStore();
-  private final MeterRegistry metrics;
-  private final Timer providerLatency;
+  private final ChargeBooks books;
 
   public ChargeEngine(
       Jdbi jdbi,
@@ -81,23 +69,7 @@ public final class ChargeEngine {
     this.breaker = breaker;
     this.clock = clock;
     this.worker = worker;
-    this.metrics = metrics;
-    this.providerLatency =
-        Timer.builder("charon.provider.latency")
-            .description("Provider call latency")
-            .publishPercentileHistogram()
-            .register(metrics);
-    // Half-open counts as open: the worker still takes no work beyond the one trial call.
-    io.micrometer.core.instrument.Gauge.builder(
-            "charon.provider.breaker.open",
-            breaker,
-            b -> b.state() == CircuitBreaker.State.CLOSED ? 0 : 1)
-        .description("1 while this worker's circuit breaker keeps it from calling the provider")
-        .register(metrics);
-    // Registered before the first call, so the outcomes an alert divides by exist from the start.
-    for (var outcome : List.of("charged", "declined", "unavailable", "unknown")) {
-      metrics.counter("charon.charges", "outcome", outcome);
-    }
+    this.books = new ChargeBooks(metrics, breaker);
   }
 
   public CircuitBreaker breaker() {
@@ -112,24 +84,21 @@ public final class ChargeEngine {
   }
 
   /**
-   * Step 1 inside the caller's transaction: the PostgreSQL transport claims the requests and opens
-   * their attempts in one transaction, so a batch costs one commit, and a failure rolls back the
-   * claim with the attempts.
+   * Step 1 inside the caller's transaction: the table intake claims the requests and opens their
+   * attempts in one transaction, so a batch costs one commit, and a failure rolls back the claim
+   * with the attempts.
    */
   Opened open(Handle h, List<Long> invoiceIds) {
     var opened = store.open(h, invoiceIds, worker);
-    if (!opened.stale().isEmpty()) {
-      metrics.counter("charon.charges", "outcome", "stale").increment(opened.stale().size());
-      log.debug("stale charge requests dropped for invoices {}", opened.stale());
-    }
-    return new Opened(opened.attempts(), opened.stale());
+    books.stale(opened.stale());
+    return opened;
   }
 
   /** Step 2: calls the provider with the attempt's key, unless the circuit breaker is open. */
   public Call call(ChargeStore.OpenAttempt attempt) {
     var blockedUntil = breaker.tryAcquire();
     if (blockedUntil.isPresent()) {
-      metrics.counter("charon.charges", "outcome", "breaker_open").increment();
+      books.blocked();
       return new Call(
           attempt,
           null,
@@ -149,7 +118,7 @@ public final class ChargeEngine {
             attempt.customerReference(),
             attempt.amount(),
             attempt.idempotencyKey());
-    var sample = Timer.start(metrics);
+    var sample = books.calling();
     ChargeOutcome outcome;
     try {
       outcome = provider.charge(request);
@@ -157,28 +126,12 @@ public final class ChargeEngine {
       breaker.onFailure(); // a half-open breaker's trial call must end either way
       throw e;
     }
-    sample.stop(providerLatency);
     switch (outcome) {
       case ChargeOutcome.Unavailable u -> breaker.onFailure();
       case ChargeOutcome.Unknown u -> breaker.onFailure();
       default -> breaker.onSuccess();
     }
-    metrics
-        .counter("charon.charges", "outcome", outcomeName(outcome).toLowerCase(Locale.ROOT))
-        .increment();
-    if (outcome instanceof ChargeOutcome.Declined d) {
-      // Known codes only as tag values: a provider's free text must not grow the metric's
-      // cardinality.
-      var code = DeclineCode.of(d.reason()).map(DeclineCode::code).orElse("other");
-      metrics
-          .counter(
-              "charon.declines",
-              "code",
-              code,
-              "class",
-              DeclineCode.classify(d.reason()).name().toLowerCase(Locale.ROOT))
-          .increment();
-    }
+    books.called(sample, outcome);
     var decision =
         policy.decide(
             outcome,
@@ -192,33 +145,27 @@ public final class ChargeEngine {
 
   /**
    * Step 3: records a batch of calls in one transaction; returns each invoice's result, which the
-   * caller counts and logs.
+   * books count and log.
    */
   public Map<Long, Result> record(List<Call> calls) {
     var finals = new ArrayList<ChargeStore.Final>();
     var finalOf = new java.util.IdentityHashMap<Call, ChargeStore.Final>();
     var deferred = new ArrayList<ChargeStore.Deferred>();
+    var rescheduled = new java.util.IdentityHashMap<Call, Result>();
     for (var call : calls) {
       var a = call.attempt();
-      var f =
-          switch (call.decision()) {
-            case Decision.Reconcile r -> {
-              deferred.add(
-                  new ChargeStore.Deferred(
-                      a.invoiceId(), a.attemptId(), a.calls(), r.at(), r.reason()));
-              yield null;
-            }
-            case Decision.Paid p -> fin(call, InvoiceTransition.PAY, p.paidAt(), null, null);
-            case Decision.RetryAt r ->
-                fin(call, InvoiceTransition.SCHEDULE_RETRY, null, r.at(), r.reason());
-            case Decision.NeedsAction n ->
-                fin(call, InvoiceTransition.REQUIRE_ACTION, null, null, n.reason());
-            case Decision.Uncollectible u ->
-                fin(call, InvoiceTransition.GIVE_UP, null, null, u.reason());
-          };
-      if (f != null) {
-        finals.add(f);
-        finalOf.put(call, f);
+      switch (call.decision()) {
+        case Decision.Reconcile r -> {
+          deferred.add(
+              new ChargeStore.Deferred(
+                  a.invoiceId(), a.attemptId(), a.calls(), r.at(), r.reason()));
+          rescheduled.put(call, new Result.Rescheduled(r.at(), r.reason()));
+        }
+        case Decision.Final f -> {
+          var fin = fin(call, f);
+          finals.add(fin);
+          finalOf.put(call, fin);
+        }
       }
     }
     var settled =
@@ -233,37 +180,32 @@ public final class ChargeEngine {
             });
     var results = new HashMap<Long, Result>();
     for (var call : calls) {
-      var a = call.attempt();
+      var fin = finalOf.get(call);
       Result result =
-          switch (call.decision()) {
-            case Decision.Reconcile r -> new Result.Rescheduled(r.at(), r.reason());
-            default ->
-                settled.contains(finalOf.get(call))
-                    ? new Result.Settled(call.decision())
-                    : new Result.Stale();
-          };
+          fin == null
+              ? rescheduled.get(call)
+              : settled.contains(fin) ? new Result.Settled(call.decision()) : new Result.Stale();
       // Two results for one invoice (duplicate deliveries in one batch): the one that settled it
       // wins.
       results.merge(
-          a.invoiceId(), result, (old, mine) -> old instanceof Result.Settled ? old : mine);
+          call.invoiceId(), result, (old, mine) -> old instanceof Result.Settled ? old : mine);
     }
+    books.recorded(calls, results);
     return results;
   }
 
-  private ChargeStore.Final fin(
-      Call call, InvoiceTransition transition, Instant paidAt, Instant next, String failure) {
+  private ChargeStore.Final fin(Call call, Decision.Final decision) {
     var a = call.attempt();
-    var change = transition.by(worker, call.decision().reason());
     return new ChargeStore.Final(
         a.invoiceId(),
         a.attemptId(),
         a.calls(),
-        outcomeName(call.outcome()),
+        ChargeBooks.outcomeName(call.outcome()),
         reference(call.outcome()),
-        change,
-        paidAt,
-        next,
-        failure,
+        decision.transition().by(worker, decision.reason()),
+        decision.paidAt(),
+        decision.nextAttemptAt(),
+        decision.failure(),
         declineCode(call.outcome()),
         call.outcome() instanceof ChargeOutcome.Declined d ? d.detail() : null);
   }
@@ -279,17 +221,6 @@ public final class ChargeEngine {
     }
     var code = d.reason().trim();
     return code.length() > 100 ? code.substring(0, 100) : code;
-  }
-
-  static String outcomeName(ChargeOutcome outcome) {
-    return switch (outcome) {
-      case ChargeOutcome.Charged c -> "CHARGED";
-      case ChargeOutcome.Declined d -> "DECLINED";
-      case ChargeOutcome.CustomerNotFound n -> "CUSTOMER_NOT_FOUND";
-      case ChargeOutcome.CurrencyMismatch m -> "CURRENCY_MISMATCH";
-      case ChargeOutcome.Unavailable u -> "UNAVAILABLE";
-      case ChargeOutcome.Unknown u -> "UNKNOWN";
-    };
   }
 
   /**

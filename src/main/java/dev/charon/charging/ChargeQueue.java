@@ -4,15 +4,11 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The port a transport implements to tell workers which invoice to charge next. It knows nothing of
- * the engine: the charge_request table is always the outbox and the truth; opening, settling or
- * rescheduling a request is charging's database work ({@link ChargeWorker} does it), not the
- * transport's.
+ * The port a message transport implements (RabbitMQ, in {@code queue/}) to tell workers which
+ * invoice to charge next. It knows nothing of the engine: the charge_request table is always the
+ * outbox and the truth; {@link QueueIntake} opens what it delivers, in charging's own transaction.
  */
 public interface ChargeQueue extends AutoCloseable {
-
-  /** One delivered request. {@code handle} is transport-specific (lease owner, delivery tag). */
-  record Delivery(long requestId, long invoiceId, long handle) {}
 
   /** Up to {@code max} deliveries, waiting at most {@code wait} when none is ready. */
   List<Delivery> take(int max, Duration wait) throws InterruptedException;

@@ -39,9 +39,6 @@ public final class ChargeStore {
       int unavailableBefore,
       String customerReference) {}
 
-  /** What a batch open found: attempts to send and invoices that are no longer PROCESSING. */
-  record Opened(List<OpenAttempt> attempts, Set<Long> stale) {}
-
   /**
    * A final outcome to record: the attempt's outcome and the invoice's new state. {@code calls}:
    * the calls made with the attempt's key when this one was opened, this one included.

@@ -1,14 +1,11 @@
 package dev.charon.charging;
 
-import dev.charon.charging.domain.Decision;
 import dev.charon.ops.LogContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Charges what a queue delivers with at most {@code concurrency} provider calls in flight, split
- * over one or more pipelines. In each pipeline a taker thread asks the queue only for as many
+ * Charges what an intake delivers with at most {@code concurrency} provider calls in flight, split
+ * over one or more pipelines. In each pipeline a taker thread asks the intake only for as many
  * requests as the pipeline has free slots (backpressure: nothing piles up in memory) and has their
  * attempts opened before any call; each call runs on a virtual thread; a recorder thread writes
  * finished calls in batches (group commit), then acknowledges them and frees their slots. Several
@@ -35,21 +32,18 @@ public final class ChargeWorker implements AutoCloseable {
   private static final int RECORD_BATCH = 256;
   private static final Duration TAKE_WAIT = Duration.ofMillis(500);
 
-  private record Finished(ChargeQueue.Delivery delivery, ChargeEngine.Call call) {}
+  private record Finished(Delivery delivery, ChargeEngine.Call call) {}
 
-  private final ChargeQueue queue;
   private final Intake intake;
   private final ChargeEngine engine;
-  private final MeterRegistry metrics;
   private final Duration linger;
   private final List<Pipeline> pipelines = new ArrayList<>();
   private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
   private volatile boolean taking = true;
   private volatile boolean recording = true;
 
-  public ChargeWorker(
-      ChargeQueue queue, ChargeEngine engine, int concurrency, MeterRegistry metrics) {
-    this(queue, engine, concurrency, 1, Duration.ZERO, metrics);
+  public ChargeWorker(Intake intake, ChargeEngine engine, int concurrency, MeterRegistry metrics) {
+    this(intake, engine, concurrency, 1, Duration.ZERO, metrics);
   }
 
   /**
@@ -57,7 +51,7 @@ public final class ChargeWorker implements AutoCloseable {
    * to free up before it takes, so that a claim and its commit serve a full batch.
    */
   public ChargeWorker(
-      ChargeQueue queue,
+      Intake intake,
       ChargeEngine engine,
       int concurrency,
       int pipelineCount,
@@ -66,10 +60,8 @@ public final class ChargeWorker implements AutoCloseable {
     if (concurrency < 1 || pipelineCount < 1 || linger.isNegative()) {
       throw new IllegalArgumentException("concurrency and pipelines must be >= 1 and linger >= 0");
     }
-    this.queue = queue;
-    this.intake = Intake.of(queue, engine);
+    this.intake = intake;
     this.engine = engine;
-    this.metrics = metrics;
     this.linger = linger;
     int n = Math.min(pipelineCount, concurrency);
     for (int i = 0; i < n; i++) {
@@ -154,7 +146,7 @@ public final class ChargeWorker implements AutoCloseable {
     }
 
     private void start(Intake.Taken taken) {
-      var byInvoice = new HashMap<Long, ChargeQueue.Delivery>();
+      var byInvoice = new HashMap<Long, Delivery>();
       for (var delivery : taken.deliveries()) {
         var previous = byInvoice.put(delivery.invoiceId(), delivery);
         if (previous != null) {
@@ -213,11 +205,10 @@ public final class ChargeWorker implements AutoCloseable {
 
     private void record(List<Finished> batch) {
       try {
-        var results = engine.record(batch.stream().map(Finished::call).toList());
+        engine.record(batch.stream().map(Finished::call).toList());
         for (var f : batch) {
           finish(f.delivery());
         }
-        report(batch, results);
       } catch (RuntimeException e) {
         // Nothing of the batch was written: its attempts stay UNKNOWN and redelivery reconciles
         // them.
@@ -232,9 +223,9 @@ public final class ChargeWorker implements AutoCloseable {
       }
     }
 
-    private void finish(ChargeQueue.Delivery delivery) {
+    private void finish(Delivery delivery) {
       try {
-        queue.done(delivery);
+        intake.done(delivery);
       } catch (RuntimeException e) {
         LogContext.inInvoice(
             delivery.invoiceId(),
@@ -248,78 +239,9 @@ public final class ChargeWorker implements AutoCloseable {
     }
   }
 
-  // One count and one line per invoice of the batch: how handling its delivery ended.
-  private void report(List<Finished> batch, Map<Long, ChargeEngine.Result> results) {
-    var reported = new HashSet<Long>();
-    for (var f : batch) {
-      var call = f.call();
-      var result = results.get(call.invoiceId());
-      if (result == null || !reported.add(call.invoiceId())) {
-        continue;
-      }
-      var decision =
-          result instanceof ChargeEngine.Result.Settled s ? decisionName(s.decision()) : "none";
-      metrics
-          .counter("charon.charges.recorded", "result", resultName(result), "decision", decision)
-          .increment();
-      logResult(call, result);
-    }
-  }
-
-  private static void logResult(ChargeEngine.Call call, ChargeEngine.Result result) {
-    if (!log.isInfoEnabled()) {
-      return; // benchmarks run at WARN: no MDC work per charge for nothing
-    }
-    var a = call.attempt();
-    LogContext.inAttempt(
-        a.invoiceId(),
-        a.attemptId(),
-        () -> {
-          switch (result) {
-            case ChargeEngine.Result.Settled s ->
-                log.info(
-                    "invoice {} attempt {}: {}",
-                    a.invoiceId(),
-                    a.attemptId(),
-                    s.decision().reason());
-            case ChargeEngine.Result.Rescheduled r ->
-                log.info(
-                    "invoice {} attempt {}: {}; next call at {}",
-                    a.invoiceId(),
-                    a.attemptId(),
-                    r.why(),
-                    r.at());
-            case ChargeEngine.Result.Stale s ->
-                log.info(
-                    "invoice {} attempt {}: {} not recorded; another delivery of the request settled it or has sent the key since",
-                    a.invoiceId(),
-                    a.attemptId(),
-                    call.outcome() == null ? "no call" : ChargeEngine.outcomeName(call.outcome()));
-          }
-        });
-  }
-
-  private static String resultName(ChargeEngine.Result result) {
-    return switch (result) {
-      case ChargeEngine.Result.Settled s -> "settled";
-      case ChargeEngine.Result.Rescheduled r -> "rescheduled";
-      case ChargeEngine.Result.Stale s -> "stale";
-    };
-  }
-
-  private static String decisionName(Decision decision) {
-    return switch (decision) {
-      case Decision.Paid p -> "paid";
-      case Decision.RetryAt r -> "retry_scheduled";
-      case Decision.NeedsAction n -> "action_required";
-      case Decision.Uncollectible u -> "uncollectible";
-      case Decision.Reconcile r -> "reconcile";
-    };
-  }
-
-  private void handBackQuietly(ChargeQueue.Delivery delivery) {
+  private void handBackQuietly(Delivery delivery) {
     try {
-      queue.handBack(delivery);
+      intake.handBack(delivery);
     } catch (RuntimeException e) {
       LogContext.inInvoice(
           delivery.invoiceId(),
@@ -363,7 +285,7 @@ public final class ChargeWorker implements AutoCloseable {
     }
   }
 
-  /** Work that lives and stops with this worker (the refund executor); closed after the queue. */
+  /** Work that lives and stops with this worker (the refund executor); closed after the intake. */
   public ChargeWorker alsoClosing(AutoCloseable companion) {
     companions.add(companion);
     return this;
@@ -375,7 +297,7 @@ public final class ChargeWorker implements AutoCloseable {
       drain(Duration.ofSeconds(30));
     }
     recording = false;
-    queue.close();
+    intake.close();
     for (var companion : companions) {
       try {
         companion.close();

@@ -1,8 +1,8 @@
 package dev.charon.cli;
 
-import dev.charon.broker.AmqpSettings;
 import dev.charon.config.Env;
-import dev.charon.events.EventWatch;
+import dev.charon.queue.AmqpSettings;
+import dev.charon.queue.EventWatch;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

@@ -70,6 +70,42 @@ public final class EventFeed {
                 .orElseThrow());
   }
 
+  /**
+   * The relay's batch: up to {@code n} visible unpublished events in relay order, locked in the
+   * caller's transaction (rows another relay holds are skipped, not waited for).
+   */
+  public List<Positioned> lockUnpublished(Handle h, int n) {
+    return h.createQuery(
+            """
+            select %s from event_outbox
+            where published_at is null and %s
+            order by xid, id limit :n for update skip locked
+            """
+                .formatted(COLUMNS, VISIBLE))
+        .bind("n", n)
+        .map((rs, ctx) -> read(rs))
+        .list();
+  }
+
+  /** Marks exactly these events published; returns how many rows it marked. */
+  public static int markPublished(Handle h, Long[] ids) {
+    return h.createUpdate(
+            "update event_outbox set published_at = charon_now() where id = any(:ids)")
+        .bind("ids", ids)
+        .execute();
+  }
+
+  /** Seconds since the first event in relay order that is not yet published occurred; 0 if none. */
+  public static double oldestUnpublishedAge(Handle h) {
+    return h.createQuery(
+            """
+            select coalesce((select extract(epoch from charon_now() - occurred_at) from event_outbox
+                             where published_at is null order by xid, id limit 1), 0)
+            """)
+        .mapTo(Double.class)
+        .one();
+  }
+
   Positioned read(ResultSet rs) throws SQLException {
     var position = new EventPosition(Long.parseLong(rs.getString("xid")), rs.getLong("id"));
     try {

@@ -58,7 +58,12 @@ public final class ProviderEvents {
                 == 1);
   }
 
-  /** Claims up to {@code n} due events, oldest first, leased until {@code now + lease}. */
+  /**
+   * Claims up to {@code n} due events, oldest first, leased until {@code now + lease}. An event
+   * never tried is due whatever its time says: it was stored with the database's clock, {@code now}
+   * is the applier's, and a few milliseconds between them must not leave a fresh event for the next
+   * maintenance run.
+   */
   List<Claimed> claim(int n, Instant now, Duration lease) {
     return jdbi.inTransaction(
         h ->
@@ -67,7 +72,7 @@ public final class ProviderEvents {
                     """
                     update provider_event e set tries = e.tries + 1, next_attempt_at = :until
                     where e.id in (select id from provider_event
-                                   where status = 'RECEIVED' and next_attempt_at <= :now
+                                   where status = 'RECEIVED' and (next_attempt_at <= :now or tries = 0)
                                    order by next_attempt_at, id limit :n for update skip locked)
                     returning e.id, e.provider, e.event_id, e.type, e.payload::text as payload, e.tries""")
                 .bind("n", n)

@@ -2,8 +2,6 @@ package dev.charon.queue;
 
 import com.rabbitmq.client.BlockedListener;
 import com.rabbitmq.client.Connection;
-import dev.charon.broker.AmqpSettings;
-import dev.charon.broker.RabbitConnections;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;

@@ -1,6 +1,5 @@
 package dev.charon.queue;
 
-import dev.charon.broker.AmqpSettings;
 import dev.charon.config.Env;
 
 /**

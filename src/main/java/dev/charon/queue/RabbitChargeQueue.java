@@ -1,9 +1,8 @@
 package dev.charon.queue;
 
 import com.rabbitmq.client.Connection;
-import dev.charon.broker.AmqpSettings;
-import dev.charon.broker.RabbitConnections;
 import dev.charon.charging.ChargeQueue;
+import dev.charon.charging.Delivery;
 import dev.charon.ops.LogContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

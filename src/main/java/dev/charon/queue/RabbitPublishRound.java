@@ -5,7 +5,6 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ReturnListener;
-import dev.charon.broker.AmqpSettings;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

@@ -3,8 +3,6 @@ package dev.charon.queue;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import dev.charon.broker.AmqpSettings;
-import dev.charon.broker.RabbitException;
 import java.io.IOException;
 import java.util.Map;
 

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeWorker;
-import dev.charon.charging.PostgresChargeQueue;
+import dev.charon.charging.Intake;
 import dev.charon.db.SqlFiles;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.testing.Billing;
@@ -55,10 +55,9 @@ class CeilingStatementsTest {
             clock,
             "ceiling-test",
             metrics);
-    var queue =
-        new PostgresChargeQueue(
-            jdbi, "ceiling-test", Duration.ofSeconds(60), Duration.ofMillis(20));
-    try (var worker = new ChargeWorker(queue, engine, 2, metrics).start()) {
+    var intake =
+        Intake.table(jdbi, engine, "ceiling-test", Duration.ofSeconds(60), Duration.ofMillis(20));
+    try (var worker = new ChargeWorker(intake, engine, 2, metrics).start()) {
       await().atMost(Duration.ofSeconds(30)).until(() -> billing.inFlight() == 0);
     }
 

@@ -10,6 +10,7 @@ import dev.charon.money.Currency;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.fake.FaultProfile;
 import dev.charon.payment.fake.SimulatedPaymentProvider;
+import dev.charon.testing.BreakerState;
 import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.MutableClock;
@@ -299,9 +300,9 @@ class ChargeEngineTest {
     provider.crashAfterProcessing(new IllegalStateException("unexpected 429"));
     var attempt = engine.open(List.of(invoice)).attempts().getFirst();
     assertThatThrownBy(() -> engine.call(attempt)).hasMessageContaining("429");
-    assertThat(breaker.state())
+    assertThat(BreakerState.of(breaker))
         .as("the failed trial reopened the breaker")
-        .isEqualTo(CircuitBreaker.State.OPEN);
+        .isEqualTo(BreakerState.OPEN);
     clock.advance(Duration.ofSeconds(10));
     assertThat(breaker.tryAcquire()).as("a new trial is allowed after the cooldown").isEmpty();
   }

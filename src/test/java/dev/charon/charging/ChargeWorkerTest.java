@@ -62,11 +62,11 @@ class ChargeWorkerTest {
             "test-worker",
             metrics);
 
-    try (var logs = new CapturedLogs(ChargeWorker.class)) {
-      var queue =
-          new PostgresChargeQueue(
-              db.jdbi(), "test-worker", Duration.ofSeconds(60), Duration.ofMillis(20));
-      try (var worker = new ChargeWorker(queue, engine, 2, metrics).start()) {
+    try (var logs = new CapturedLogs(ChargeBooks.class)) {
+      var intake =
+          Intake.table(
+              db.jdbi(), engine, "test-worker", Duration.ofSeconds(60), Duration.ofMillis(20));
+      try (var worker = new ChargeWorker(intake, engine, 2, metrics).start()) {
         await().atMost(Duration.ofSeconds(20)).until(() -> recorded("settled") == 3);
       }
 

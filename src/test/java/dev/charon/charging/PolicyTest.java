@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.charon.charging.domain.Backoff;
 import dev.charon.charging.domain.CircuitBreaker;
 import dev.charon.charging.domain.Decision;
+import dev.charon.testing.BreakerState;
 import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.MutableClock;
 import java.time.Duration;
@@ -21,15 +22,15 @@ class PolicyTest {
       assertThat(breaker.tryAcquire()).isEmpty();
       breaker.onFailure();
     }
-    assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(BreakerState.of(breaker)).isEqualTo(BreakerState.OPEN);
     assertThat(breaker.tryAcquire()).contains(clock.instant().plusSeconds(10));
 
     clock.advance(Duration.ofSeconds(10));
-    assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+    assertThat(BreakerState.of(breaker)).isEqualTo(BreakerState.HALF_OPEN);
     assertThat(breaker.tryAcquire()).as("one trial call").isEmpty();
     assertThat(breaker.tryAcquire()).as("only one").isPresent();
     breaker.onSuccess();
-    assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(BreakerState.of(breaker)).isEqualTo(BreakerState.CLOSED);
     assertThat(breaker.tryAcquire()).isEmpty();
   }
 
@@ -40,7 +41,7 @@ class PolicyTest {
     clock.advance(Duration.ofSeconds(10));
     assertThat(breaker.tryAcquire()).isEmpty();
     breaker.onFailure();
-    assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(BreakerState.of(breaker)).isEqualTo(BreakerState.OPEN);
   }
 
   @Test

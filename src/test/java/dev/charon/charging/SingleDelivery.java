@@ -12,7 +12,11 @@ final class SingleDelivery {
    * offered again when the breaker lets a trial through, as a worker that takes nothing would.
    */
   static ChargeEngine.Result process(ChargeEngine engine, Jdbi jdbi, long invoiceId) {
-    var blockedUntil = engine.breaker().openUntil();
+    // Open (not half-open): tryAcquire answers when it closes and takes no trial call.
+    var blockedUntil =
+        engine.breaker().openFor().isPresent()
+            ? engine.breaker().tryAcquire()
+            : java.util.Optional.<java.time.Instant>empty();
     if (blockedUntil.isPresent()) {
       jdbi.useHandle(
           h ->

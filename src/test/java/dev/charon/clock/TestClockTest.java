@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeWorker;
-import dev.charon.charging.PostgresChargeQueue;
+import dev.charon.charging.Intake;
 import dev.charon.config.ConfigException;
 import dev.charon.config.Env;
 import dev.charon.money.Currency;
@@ -56,8 +56,8 @@ class TestClockTest {
     try (var api = TestApi.start(db.jdbi(), new ClockMode.DatabaseTime(clock));
         var worker =
             new ChargeWorker(
-                    new PostgresChargeQueue(
-                        db.jdbi(), "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
+                    Intake.table(
+                        db.jdbi(), engine, "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
                     engine,
                     8,
                     metrics)

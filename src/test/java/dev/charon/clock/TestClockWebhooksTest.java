@@ -6,7 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.charon.api.Json;
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeWorker;
-import dev.charon.charging.PostgresChargeQueue;
+import dev.charon.charging.Intake;
 import dev.charon.money.Currency;
 import dev.charon.payment.fake.FaultProfile;
 import dev.charon.payment.fake.SimulatedPaymentProvider;
@@ -100,8 +100,8 @@ class TestClockWebhooksTest {
     try (var api = TestApi.start(db.jdbi(), new ClockMode.DatabaseTime(clock), webhooks);
         var worker =
             new ChargeWorker(
-                    new PostgresChargeQueue(
-                        db.jdbi(), "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
+                    Intake.table(
+                        db.jdbi(), engine, "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
                     engine,
                     4,
                     metrics)

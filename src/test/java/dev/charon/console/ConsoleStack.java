@@ -7,7 +7,7 @@ import dev.charon.billing.BillingSettings;
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.ChargingSettings;
-import dev.charon.charging.PostgresChargeQueue;
+import dev.charon.charging.Intake;
 import dev.charon.config.Env;
 import dev.charon.payment.fake.FaultProfile;
 import dev.charon.payment.fake.SimulatedPaymentProvider;
@@ -64,8 +64,8 @@ final class ConsoleStack implements AutoCloseable {
             metrics);
     worker =
         new ChargeWorker(
-                new PostgresChargeQueue(
-                    db.jdbi(), "browser-worker", charging.lease(), Duration.ofMillis(100)),
+                Intake.table(
+                    db.jdbi(), engine, "browser-worker", charging.lease(), Duration.ofMillis(100)),
                 engine,
                 2,
                 metrics)

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeWorker;
-import dev.charon.charging.PostgresChargeQueue;
+import dev.charon.charging.Intake;
 import dev.charon.clock.DatabaseClock;
 import dev.charon.money.Currency;
 import dev.charon.payment.domain.ChargeOutcome;
@@ -53,8 +53,8 @@ class CreditBalanceBillingTest {
     try (var api = TestApi.start(db.jdbi(), new dev.charon.clock.ClockMode.DatabaseTime(clock));
         var worker =
             new ChargeWorker(
-                    new PostgresChargeQueue(
-                        db.jdbi(), "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
+                    Intake.table(
+                        db.jdbi(), engine, "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
                     engine,
                     4,
                     metrics)
@@ -122,8 +122,8 @@ class CreditBalanceBillingTest {
     try (var api = TestApi.start(db.jdbi(), new dev.charon.clock.ClockMode.DatabaseTime(clock));
         var worker =
             new ChargeWorker(
-                    new PostgresChargeQueue(
-                        db.jdbi(), "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
+                    Intake.table(
+                        db.jdbi(), engine, "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
                     engine,
                     4,
                     metrics)

@@ -279,6 +279,41 @@ class ProviderEventIntakeTest {
   }
 
   @Test
+  void a_refund_whose_event_arrives_after_the_disputes_is_still_recorded() {
+    // Seen in a smoke run with the gateway: the refund's event came in after the dispute's.
+    var charge = "ch_" + System.nanoTime();
+    long invoice = paidInvoice(charge, 30_00);
+    var dispute = "dp_" + System.nanoTime();
+    var opened = StripeEvents.eventId();
+    var open =
+        StripeEvents.event(
+            opened,
+            "charge.dispute.created",
+            StripeEvents.dispute(dispute, charge, 29_00, "eur", "needs_response"));
+    deliver(open, StripeEvents.signature(open));
+    awaitSettled(opened);
+    var refund = StripeEvents.eventId();
+    var refunded =
+        StripeEvents.event(
+            refund, "refund.created", StripeEvents.refund("re_" + refund, charge, 1_00, "eur"));
+    deliver(refunded, StripeEvents.signature(refunded));
+    awaitSettled(refund);
+
+    assertThat(eventStatus(refund)).isEqualTo("APPLIED");
+    assertThat(status(invoice)).isEqualTo("DISPUTED");
+    assertThat(count("select refunded_minor from invoice where id = " + invoice)).isEqualTo(1_00);
+    var won = StripeEvents.eventId();
+    var close =
+        StripeEvents.event(
+            won,
+            "charge.dispute.closed",
+            StripeEvents.dispute(dispute, charge, 29_00, "eur", "won"));
+    deliver(close, StripeEvents.signature(close));
+    awaitSettled(won);
+    assertThat(status(invoice)).isEqualTo("PARTIALLY_REFUNDED");
+  }
+
+  @Test
   void a_payment_intent_outcome_reaches_the_settlement_hook_once() {
     var charge = "ch_" + System.nanoTime();
     long invoice = paidInvoice(charge, 12_00);

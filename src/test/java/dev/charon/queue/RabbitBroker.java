@@ -3,7 +3,6 @@ package dev.charon.queue;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import dev.charon.broker.AmqpSettings;
 import dev.charon.config.Env;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -3,9 +3,8 @@ package dev.charon.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.charon.broker.AmqpSettings;
 import dev.charon.charging.ChargeQueue;
-import dev.charon.charging.ChargeQueue.Delivery;
+import dev.charon.charging.Delivery;
 import dev.charon.testing.ChargeRequests;
 import dev.charon.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

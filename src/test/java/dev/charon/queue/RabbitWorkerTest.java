@@ -3,10 +3,10 @@ package dev.charon.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.charon.broker.AmqpSettings;
 import dev.charon.charging.ChargeEngine;
 import dev.charon.charging.ChargeWorker;
 import dev.charon.charging.ChargingSettings;
+import dev.charon.charging.Intake;
 import dev.charon.config.Env;
 import dev.charon.payment.fake.FaultProfile;
 import dev.charon.payment.fake.SimulatedPaymentProvider;
@@ -59,7 +59,11 @@ class RabbitWorkerTest {
             name,
             metrics);
     started.add(
-        new ChargeWorker(RabbitChargeQueue.start(settings, name, metrics), engine, 4, metrics)
+        new ChargeWorker(
+                Intake.queue(RabbitChargeQueue.start(settings, name, metrics), engine),
+                engine,
+                4,
+                metrics)
             .start());
   }
 

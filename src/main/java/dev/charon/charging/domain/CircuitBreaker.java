@@ -11,12 +11,6 @@ import java.util.Optional;
  * (half-open) and its result closes or re-opens it. Thread-safe; one per worker process.
  */
 public final class CircuitBreaker {
-  public enum State {
-    CLOSED,
-    OPEN,
-    HALF_OPEN
-  }
-
   private final int threshold;
   private final Duration cooldown;
   private final Clock clock;
@@ -46,13 +40,6 @@ public final class CircuitBreaker {
     return Optional.empty();
   }
 
-  /** When the breaker is open (not yet half-open): until when. Does not take the trial call. */
-  public synchronized Optional<Instant> openUntil() {
-    return openUntil != null && clock.instant().isBefore(openUntil)
-        ? Optional.of(openUntil)
-        : Optional.empty();
-  }
-
   /**
    * How much longer the breaker stays open, on its (injected) clock; empty when it is not open. On
    * a frozen test clock this does not shrink until the clock is advanced.
@@ -78,10 +65,8 @@ public final class CircuitBreaker {
     trialInFlight = false;
   }
 
-  public synchronized State state() {
-    if (openUntil == null) {
-      return State.CLOSED;
-    }
-    return clock.instant().isBefore(openUntil) ? State.OPEN : State.HALF_OPEN;
+  /** Calls flow freely: neither open nor half-open (waiting for, or making, its trial call). */
+  public synchronized boolean isClosed() {
+    return openUntil == null;
   }
 }

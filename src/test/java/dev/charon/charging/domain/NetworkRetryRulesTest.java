@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.DeclineDetail;
-import java.time.Duration;
+import dev.charon.testing.ChargeFixtures;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -74,11 +74,7 @@ class NetworkRetryRulesTest {
 
   @Test
   void dunning_sends_a_refused_retry_to_action_required_with_the_reason() {
-    var policy =
-        new ChargePolicy(
-            ChargePolicy.DEFAULT_DUNNING,
-            new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1)),
-            new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1)));
+    var policy = ChargeFixtures.policy();
     var declined = new ChargeOutcome.Declined("do_not_honor", card("mastercard", null, "03", null));
     assertThat(policy.decide(declined, 0, 0, 1, now, () -> 0.5))
         .isInstanceOfSatisfying(

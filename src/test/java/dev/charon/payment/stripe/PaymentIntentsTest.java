@@ -2,7 +2,6 @@ package dev.charon.payment.stripe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.charon.charging.domain.Backoff;
 import dev.charon.charging.domain.ChargePolicy;
 import dev.charon.charging.domain.Decision;
 import dev.charon.money.Currency;
@@ -11,6 +10,7 @@ import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.payment.domain.RefundOutcome;
 import dev.charon.payment.domain.RefundRequest;
+import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.StripeDouble;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
@@ -30,11 +30,7 @@ class PaymentIntentsTest {
   private static final AtomicLong invoices = new AtomicLong(9_000);
   private static StripeDouble stripe;
   private static StripePaymentProvider provider;
-  private final ChargePolicy policy =
-      new ChargePolicy(
-          ChargePolicy.DEFAULT_DUNNING,
-          new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1)),
-          new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1)));
+  private final ChargePolicy policy = ChargeFixtures.policy();
 
   @BeforeAll
   static void start() {

@@ -3,16 +3,21 @@ package dev.charon.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.charon.broker.AmqpSettings;
-import dev.charon.charging.ChargeQueue;
-import dev.charon.charging.ChargeQueue.Delivery;
-import dev.charon.charging.PostgresChargeQueue;
+import dev.charon.charging.ChargeEngine;
+import dev.charon.charging.ChargeStore;
+import dev.charon.charging.ChargingSettings;
+import dev.charon.charging.Delivery;
+import dev.charon.charging.Intake;
 import dev.charon.queue.QueueSettings.Transport;
+import dev.charon.testing.ChargeFixtures;
 import dev.charon.testing.ChargeRequests;
+import dev.charon.testing.ScriptedProvider;
 import dev.charon.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -29,12 +34,14 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * What every transport promises the charge worker, run against each of them: PostgreSQL (claims
- * with leases) and RabbitMQ (the outbox relay plus a consumer per queue, on a queue of its own).
+ * What every intake promises the charge worker, run against each transport setting through the
+ * classes production runs: the table intake (claims with leases, opening in the same transaction)
+ * and the queue intake (the outbox relay plus a RabbitMQ consumer per queue, on a queue of its own,
+ * opening in a transaction of its own). Every delivery arrives with its attempt open.
  */
 @ParameterizedClass
 @EnumSource(Transport.class)
-class ChargeQueueContractTest {
+class IntakeContractTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
 
   private static final Duration LONG_LEASE = Duration.ofSeconds(60);
@@ -49,8 +56,8 @@ class ChargeQueueContractTest {
   void start() {
     db.clean();
     requests = new ChargeRequests(db.jdbi());
-    // Not a switch: one on an enum compiles to a synthetic ChargeQueueContractTest$1, which the
-    // -Dtest=ChargeQueueContract* pattern would pick up as a test class.
+    // Not a switch: one on an enum compiles to a synthetic IntakeContractTest$1, which the
+    // -Dtest=IntakeContract* pattern would pick up as a test class.
     consumers = transport == Transport.POSTGRES ? new PostgresConsumers() : new RabbitConsumers();
   }
 
@@ -64,11 +71,34 @@ class ChargeQueueContractTest {
     var row = requests.enqueue();
     var queue = consumers.open(LONG_LEASE);
 
-    var delivered = takeAtLeast(queue, 1, 10);
+    var taken = new ArrayList<Intake.Taken>();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              var batch = queue.take(10, Duration.ofMillis(100));
+              if (!batch.deliveries().isEmpty()) {
+                taken.add(batch);
+              }
+              return !taken.isEmpty();
+            });
 
-    assertThat(delivered)
+    assertThat(taken.getFirst().deliveries())
         .extracting(Delivery::requestId, Delivery::invoiceId)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(row.requestId(), row.invoiceId()));
+    assertThat(taken.getFirst().opened().attempts())
+        .extracting(ChargeStore.OpenAttempt::invoiceId)
+        .containsExactly(row.invoiceId());
+    long unknown =
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "select count(*) from charge_attempt where invoice_id = :id and outcome = 'UNKNOWN'")
+                        .bind("id", row.invoiceId())
+                        .mapTo(Long.class)
+                        .one());
+    assertThat(unknown).isEqualTo(1L);
   }
 
   @Test
@@ -82,7 +112,7 @@ class ChargeQueueContractTest {
         .atMost(Duration.ofSeconds(20))
         .until(
             () -> {
-              var batch = queue.take(2, Duration.ofMillis(100));
+              var batch = queue.take(2, Duration.ofMillis(100)).deliveries();
               assertThat(batch).hasSizeLessThanOrEqualTo(2);
               batch.forEach(d -> complete(queue, d));
               delivered.addAll(batch);
@@ -114,7 +144,7 @@ class ChargeQueueContractTest {
     var queue = consumers.open(LONG_LEASE);
     complete(queue, takeAtLeast(queue, 1, 10).getFirst());
 
-    assertThat(queue.take(10, Duration.ofSeconds(1))).isEmpty();
+    assertThat(queue.take(10, Duration.ofSeconds(1)).deliveries()).isEmpty();
   }
 
   @Test
@@ -130,7 +160,7 @@ class ChargeQueueContractTest {
         threads.submit(
             () -> {
               while (running.get()) {
-                for (var delivery : queue.take(8, Duration.ofMillis(100))) {
+                for (var delivery : queue.take(8, Duration.ofMillis(100)).deliveries()) {
                   var other = holders.putIfAbsent(delivery.requestId(), name);
                   if (other != null) {
                     violations.add(delivery.requestId() + " held by " + name + " and " + other);
@@ -176,7 +206,7 @@ class ChargeQueueContractTest {
     var wait = Duration.ofMillis(300);
 
     long started = System.nanoTime();
-    var delivered = queue.take(10, wait);
+    var delivered = queue.take(10, wait).deliveries();
     var took = Duration.ofNanos(System.nanoTime() - started);
 
     assertThat(delivered).isEmpty();
@@ -184,7 +214,7 @@ class ChargeQueueContractTest {
   }
 
   /** What the engine does: settle the request in the database, then tell the queue. */
-  private void complete(ChargeQueue queue, Delivery delivery) {
+  private void complete(Intake queue, Delivery delivery) {
     requests.delete(delivery.requestId());
     queue.done(delivery);
   }
@@ -192,18 +222,31 @@ class ChargeQueueContractTest {
   /**
    * Takes until {@code n} deliveries arrived, checking that no take returned more than {@code max}.
    */
-  private static List<Delivery> takeAtLeast(ChargeQueue queue, int n, int max) {
+  private static List<Delivery> takeAtLeast(Intake queue, int n, int max) {
     var taken = new ArrayList<Delivery>();
     await()
         .atMost(Duration.ofSeconds(20))
         .until(
             () -> {
-              var batch = queue.take(max, Duration.ofMillis(100));
+              var batch = queue.take(max, Duration.ofMillis(100)).deliveries();
               assertThat(batch).hasSizeLessThanOrEqualTo(max);
               taken.addAll(batch);
               return taken.size() >= n;
             });
     return taken;
+  }
+
+  /** The engine whose open both intakes run, as a worker's. */
+  private static ChargeEngine engine(String worker, SimpleMeterRegistry metrics) {
+    var clock = Clock.systemUTC();
+    return new ChargeEngine(
+        db.jdbi(),
+        new ScriptedProvider(),
+        ChargeFixtures.policy(),
+        ChargeFixtures.breaker(clock),
+        clock,
+        worker,
+        metrics);
   }
 
   /** Opens consumers of one transport and cleans up after them. */
@@ -212,32 +255,37 @@ class ChargeQueueContractTest {
     void close() throws java.io.IOException;
 
     /** A consumer; {@code lease} is how long a PostgreSQL claim holds (RabbitMQ needs none). */
-    ChargeQueue open(Duration lease);
+    Intake open(Duration lease);
 
     /** The consumer's process dies: nothing is acked or handed back. */
-    void crash(ChargeQueue consumer);
+    void crash(Intake consumer);
   }
 
   private static final class PostgresConsumers implements Consumers {
-    private final List<ChargeQueue> opened = new ArrayList<>();
+    private final List<Intake> opened = new ArrayList<>();
 
     @Override
-    public ChargeQueue open(Duration lease) {
-      var queue =
-          new PostgresChargeQueue(
-              db.jdbi(), "consumer-" + UUID.randomUUID(), lease, Duration.ofMillis(20));
-      opened.add(queue);
-      return queue;
+    public Intake open(Duration lease) {
+      var name = "consumer-" + UUID.randomUUID();
+      var intake =
+          Intake.table(
+              db.jdbi(),
+              engine(name, new SimpleMeterRegistry()),
+              name,
+              lease,
+              ChargingSettings.CLAIM_POLL);
+      opened.add(intake);
+      return intake;
     }
 
     @Override
-    public void crash(ChargeQueue consumer) {
+    public void crash(Intake consumer) {
       // A dead worker does nothing at all; its lease lapses.
     }
 
     @Override
     public void close() {
-      opened.forEach(ChargeQueue::close);
+      opened.forEach(Intake::close);
     }
   }
 
@@ -249,24 +297,27 @@ class ChargeQueueContractTest {
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     private final OutboxRelay relay =
         new OutboxRelay(db.jdbi(), settings, "charon-test-relay", metrics).start();
-    private final List<ChargeQueue> opened = new ArrayList<>();
+    private final List<Intake> opened = new ArrayList<>();
+    private final Map<Intake, RabbitChargeQueue> transports = new HashMap<>();
 
     @Override
-    public ChargeQueue open(Duration lease) {
-      var queue =
-          RabbitChargeQueue.start(settings, "charon-test-consumer-" + UUID.randomUUID(), metrics);
-      opened.add(queue);
-      return queue;
+    public Intake open(Duration lease) {
+      var name = "charon-test-consumer-" + UUID.randomUUID();
+      var transport = RabbitChargeQueue.start(settings, name, metrics);
+      var intake = Intake.queue(transport, engine(name, metrics));
+      opened.add(intake);
+      transports.put(intake, transport);
+      return intake;
     }
 
     @Override
-    public void crash(ChargeQueue consumer) {
-      ConsumerProbe.crash((RabbitChargeQueue) consumer);
+    public void crash(Intake consumer) {
+      ConsumerProbe.crash(transports.get(consumer));
     }
 
     @Override
     public void close() throws java.io.IOException {
-      opened.forEach(ChargeQueue::close);
+      opened.forEach(Intake::close);
       relay.close();
       broker.close();
     }

@@ -1,12 +1,11 @@
-package dev.charon.events;
+package dev.charon.queue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import dev.charon.broker.AmqpSettings;
-import dev.charon.broker.RabbitConnections;
+import dev.charon.events.EventFeed;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +54,7 @@ public final class EventRelay implements AutoCloseable {
     var lag =
         new dev.charon.ops.PolledValue<>(
             "the event relay's lag",
-            () -> jdbi.withHandle(h -> h.createQuery(OLDEST_UNPUBLISHED).mapTo(Double.class).one()),
+            () -> jdbi.withHandle(EventFeed::oldestUnpublishedAge),
             java.time.Duration.ofSeconds(5),
             0.0);
     io.micrometer.core.instrument.Gauge.builder(
@@ -67,12 +66,6 @@ public final class EventRelay implements AutoCloseable {
         .register(metrics);
     this.loop = Thread.ofPlatform().name("event-relay").daemon(true).unstarted(this::run);
   }
-
-  private static final String OLDEST_UNPUBLISHED =
-      """
-      select coalesce((select extract(epoch from charon_now() - occurred_at) from event_outbox
-                       where published_at is null order by xid, id limit 1), 0)
-      """;
 
   public EventRelay start() {
     connection =
@@ -122,17 +115,7 @@ public final class EventRelay implements AutoCloseable {
   private boolean publishBatch(Channel channel) throws Exception {
     return jdbi.inTransaction(
         h -> {
-          var events =
-              h.createQuery(
-                      """
-                  select %s from event_outbox
-                  where published_at is null and %s
-                  order by xid, id limit :n for update skip locked
-                  """
-                          .formatted(EventFeed.COLUMNS, EventFeed.VISIBLE))
-                  .bind("n", BATCH)
-                  .map((rs, ctx) -> feed.read(rs))
-                  .list();
+          var events = feed.lockUnpublished(h, BATCH);
           if (events.isEmpty()) {
             return false;
           }
@@ -153,11 +136,7 @@ public final class EventRelay implements AutoCloseable {
           }
           channel.waitForConfirmsOrDie(Duration.ofSeconds(30).toMillis());
           var ids = events.stream().mapToLong(e -> e.position().id()).boxed().toArray(Long[]::new);
-          int marked =
-              h.createUpdate(
-                      "update event_outbox set published_at = charon_now() where id = any(:ids)")
-                  .bind("ids", ids)
-                  .execute();
+          int marked = EventFeed.markPublished(h, ids);
           if (marked != ids.length) {
             throw new IllegalStateException(
                 "marked " + marked + " of " + ids.length + " published events; rolling back");

@@ -1,4 +1,4 @@
-package dev.charon.broker;
+package dev.charon.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.charon.broker;
+package dev.charon.queue;
 
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;

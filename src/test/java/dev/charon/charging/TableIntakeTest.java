@@ -14,8 +14,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The PostgreSQL transport claims requests and opens their attempts in one transaction. */
-class PostgresClaimAndOpenTest {
+/** The table intake claims requests and opens their attempts in one transaction. */
+class TableIntakeTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
 
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-01T00:00:00Z"));
@@ -36,8 +36,8 @@ class PostgresClaimAndOpenTest {
     requests = new ChargeRequests(db.jdbi());
   }
 
-  private PostgresChargeQueue queue(Duration lease) {
-    return new PostgresChargeQueue(db.jdbi(), "test-owner", lease, Duration.ofMillis(20));
+  private Intake intake(Duration lease) {
+    return Intake.table(db.jdbi(), engine, "test-owner", lease, Duration.ofMillis(20));
   }
 
   @Test
@@ -45,7 +45,7 @@ class PostgresClaimAndOpenTest {
       throws Exception {
     var rows = requests.enqueue(5);
 
-    var taken = queue(Duration.ofSeconds(60)).opening(engine).take(10, Duration.ofSeconds(1));
+    var taken = intake(Duration.ofSeconds(60)).take(10, Duration.ofSeconds(1));
 
     assertThat(taken.deliveries()).hasSize(5);
     assertThat(taken.opened().attempts())
@@ -62,13 +62,12 @@ class PostgresClaimAndOpenTest {
   @Test
   void a_request_delivered_again_after_its_lease_lapsed_reuses_the_attempts_key() throws Exception {
     var row = requests.enqueue();
-    var first = queue(Duration.ofMillis(200)).opening(engine).take(1, Duration.ofSeconds(1));
-    Thread.sleep(300); // the worker died: its lease lapses
+    var first = intake(Duration.ofMillis(200)).take(1, Duration.ofSeconds(1));
 
-    var second = queue(Duration.ofSeconds(60)).opening(engine).take(1, Duration.ofSeconds(5));
+    var second = intake(Duration.ofSeconds(60)).take(1, Duration.ofSeconds(5));
 
     assertThat(second.deliveries())
-        .extracting(ChargeQueue.Delivery::invoiceId)
+        .extracting(Delivery::invoiceId)
         .containsExactly(row.invoiceId());
     var again = second.opened().attempts().getFirst();
     var before = first.opened().attempts().getFirst();
@@ -92,20 +91,16 @@ class PostgresClaimAndOpenTest {
           .one();
 
       long started = System.nanoTime();
-      var taken = queue(Duration.ofSeconds(60)).opening(engine).take(10, Duration.ofMillis(100));
+      var taken = intake(Duration.ofSeconds(60)).take(10, Duration.ofMillis(100));
 
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
       assertThat(taken.deliveries())
-          .extracting(ChargeQueue.Delivery::invoiceId)
+          .extracting(Delivery::invoiceId)
           .containsExactly(rows.get(1).invoiceId());
       other.rollback();
     }
-    assertThat(
-            queue(Duration.ofSeconds(60))
-                .opening(engine)
-                .take(10, Duration.ofSeconds(1))
-                .deliveries())
-        .extracting(ChargeQueue.Delivery::invoiceId)
+    assertThat(intake(Duration.ofSeconds(60)).take(10, Duration.ofSeconds(1)).deliveries())
+        .extracting(Delivery::invoiceId)
         .containsExactly(held);
   }
 
@@ -119,7 +114,7 @@ class PostgresClaimAndOpenTest {
                     "update invoice set status = 'VOID', status_reason = 'test', status_actor = 'test' where id = ?",
                     row.invoiceId()));
 
-    var taken = queue(Duration.ofSeconds(60)).opening(engine).take(10, Duration.ofSeconds(1));
+    var taken = intake(Duration.ofSeconds(60)).take(10, Duration.ofSeconds(1));
 
     assertThat(taken.opened().stale()).containsExactly(row.invoiceId());
     assertThat(taken.opened().attempts()).isEmpty();

@@ -1,11 +1,9 @@
-package dev.charon.events;
+package dev.charon.queue;
 
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import dev.charon.broker.AmqpSettings;
-import dev.charon.broker.RabbitException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 

@@ -1,4 +1,4 @@
-package dev.charon.broker;
+package dev.charon.queue;
 
 /** Infrastructure failure talking to RabbitMQ, with what Charon was doing when it happened. */
 public class RabbitException extends RuntimeException {

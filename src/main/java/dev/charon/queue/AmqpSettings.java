@@ -1,4 +1,4 @@
-package dev.charon.broker;
+package dev.charon.queue;
 
 import com.rabbitmq.client.Address;
 import com.rabbitmq.client.ConnectionFactory;
