@@ -20,18 +20,21 @@ export class ApiError extends Error {
   }
 }
 
-function idempotencyKey() {
+/** A fresh Idempotency-Key; a form that may send the same request again keeps the one it got. */
+export function idempotencyKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return 'console-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function request(path, { method = 'GET', body } = {}) {
+async function request(path, { method = 'GET', body, key: requestKey } = {}) {
   const headers = { Accept: 'application/json' };
   const key = session.key();
   if (key) headers.Authorization = `Bearer ${key}`;
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
-    headers['Idempotency-Key'] = idempotencyKey(); // a double click or a retried request is answered once
+    // A double click or a retried request is answered once; a caller retrying after an error
+    // passes the key it used before, so the server replays instead of acting twice.
+    headers['Idempotency-Key'] = requestKey || idempotencyKey();
   }
   let response;
   try {
@@ -71,6 +74,6 @@ export async function all(path) {
   return items;
 }
 
-export async function post(path, body) {
-  return request(path, { method: 'POST', body });
+export async function post(path, body, { key } = {}) {
+  return request(path, { method: 'POST', body, key });
 }

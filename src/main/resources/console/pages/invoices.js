@@ -1,9 +1,11 @@
 // Invoices: a filtered, cursor-paginated list, and one invoice with its attempts and history.
 import { get, page } from '../api.js';
-import { actionButtons, h, money, problem, status, table, time } from '../ui.js';
+import { actionButtons, h, money, poll, problem, status, table, time } from '../ui.js';
 import { fact } from './run-progress.js';
+import { balanceText, creditNoteTable, disputeTable, minor, refundButton, refundTable, refundsOpen } from './money-back.js';
 
-export const STATUSES = ['PENDING', 'PROCESSING', 'RETRY_SCHEDULED', 'ACTION_REQUIRED', 'UNCOLLECTIBLE', 'VOID', 'PAID'];
+export const STATUSES = ['PENDING', 'PROCESSING', 'RETRY_SCHEDULED', 'ACTION_REQUIRED', 'UNCOLLECTIBLE', 'VOID', 'PAID',
+  'PARTIALLY_REFUNDED', 'REFUNDED', 'DISPUTED'];
 const PAGE = 50;
 
 export async function invoices(view, { query }) {
@@ -86,26 +88,65 @@ export function amountText(amount) {
 
 export async function invoicePage(view, { params, me }) {
   const id = params[0];
-  const [invoice, history, attempts] = await Promise.all([
-    get(`/rest/v1/invoices/${id}`), get(`/rest/v1/invoices/${id}/history`), get(`/rest/v1/invoices/${id}/attempts`)]);
-  // The customer's id at the provider (a Stripe customer id), which the charge goes to.
-  const customer = await get(`/rest/v1/customers/${invoice.customerId}`);
+  const load = async () => {
+    // Refunds first: a refund and the invoice it moves settle in one transaction, so once the
+    // refunds read settled, the invoice, notes and history read after them show the settlement too
+    // (read side by side, the page could stop following with the invoice a moment behind).
+    const refunds = await get(`/rest/v1/invoices/${id}/refunds`);
+    const [inv, hist, atts, notes, disputes] = await Promise.all([
+      get(`/rest/v1/invoices/${id}`), get(`/rest/v1/invoices/${id}/history`), get(`/rest/v1/invoices/${id}/attempts`),
+      get(`/rest/v1/invoices/${id}/credit-notes`), get(`/rest/v1/invoices/${id}/disputes`)]);
+    // The customer's id at the provider (a Stripe customer id), which the charge goes to, and the
+    // credit balance its next invoice consumes first.
+    const [customer, balance] = await Promise.all([
+      get(`/rest/v1/customers/${inv.customerId}`), get(`/rest/v1/customers/${inv.customerId}/credit-balance`)]);
+    return { inv, hist, atts, refunds, notes, disputes, customer, balance };
+  };
   const note = h('div', { role: 'status', class: 'note', id: 'action-result' });
-  const show = (inv, hist, atts) => {
+  let shown = '';
+  let watching = false;
+  // While a refund waits for the provider, the page follows it until it is settled.
+  const watch = (d) => {
+    if (watching || !refundsOpen(d.refunds)) return;
+    watching = true;
+    poll(view, 1000, async () => {
+      const next = await load();
+      show(next);
+      watching = refundsOpen(next.refunds);
+      return watching;
+    });
+  };
+  const reload = async () => {
+    try {
+      const d = await load();
+      show(d);
+      watch(d);
+    } catch (e) {
+      view.append(problem(e));
+    }
+  };
+  const show = (d) => {
+    const text = JSON.stringify(d);
+    if (text === shown) return; // nothing changed: keep focus and scroll where they are
+    shown = text;
+    const { inv, hist, atts, refunds, notes, disputes, customer, balance } = d;
+    const currency = inv.amount.currency;
     view.replaceChildren(h('div', {},
       h('p', { class: 'crumbs' }, h('a', { href: '#/invoices' }, 'Invoices'), ' / ', `#${inv.id}`),
       h('h1', {}, `Invoice #${inv.id} `, status(inv.status)),
       note,
-      actionButtons(inv, me, async (updated) => {
-        note.textContent = `Invoice #${updated.id} is now ${updated.status}.`;
-        try {
-          show(updated, await get(`/rest/v1/invoices/${id}/history`), atts);
-        } catch (e) {
-          view.append(problem(e));
-        }
-      }),
+      h('div', { class: 'actions' },
+        actionButtons(inv, me, (updated) => {
+          note.textContent = `Invoice #${updated.id} is now ${updated.status}.`;
+          reload();
+        }),
+        refundButton(inv, me, (refund) => {
+          note.textContent = `Refund ${refund.refundNo} of ${money(amountText(refund.amount), refund.amount.currency)} `
+            + 'requested: the workers send it to the provider once; its status is in Refunds below.';
+          reload();
+        })),
       h('dl', { class: 'facts invoice-facts' },
-        fact('Amount', money(amountText(inv.amount), inv.amount.currency), 'invoice-amount'),
+        fact('Amount', money(amountText(inv.amount), currency), 'invoice-amount'),
         fact('Status', inv.status, 'invoice-status'),
         fact('Customer', h('a', { href: `#/invoices?customerId=${inv.customerId}` }, String(inv.customerId))),
         fact('Provider customer', customer.providerReference ? h('code', {}, customer.providerReference) : 'not mapped',
@@ -117,7 +158,11 @@ export async function invoicePage(view, { params, me }) {
         fact('Paid', time(inv.paidAt)),
         fact('Attempts', String(inv.attemptCount), 'invoice-attempts'),
         fact('Next attempt', time(inv.nextAttemptAt)),
-        fact('Last failure', inv.lastFailure || '—')),
+        fact('Last failure', inv.lastFailure || '—'),
+        fact('Paid by credit', minor(inv.creditedMinor, currency), 'invoice-credited'),
+        fact('Refunded', minor(inv.refundedMinor, currency), 'invoice-refunded'),
+        fact('Lost in disputes', minor(inv.lostInDisputesMinor, currency), 'invoice-lost-in-disputes'),
+        fact('Customer credit balance', balanceText(balance), 'customer-credit-balance')),
       h('h2', {}, 'Charge attempts'),
       atts.length
         ? table(['#', 'Idempotency key', 'Amount', 'Outcome', 'Provider reference', 'Started', 'Completed'],
@@ -130,6 +175,12 @@ export async function invoicePage(view, { params, me }) {
             h('td', {}, time(a.createdAt)),
             h('td', {}, time(a.completedAt)))), 'Charge attempts')
         : h('p', { class: 'empty' }, 'No charge attempt yet.'),
+      h('section', { id: 'refunds', 'aria-labelledby': 'refunds-title' },
+        h('h2', { id: 'refunds-title' }, 'Refunds'), refundTable(refunds)),
+      h('section', { id: 'credit-notes', 'aria-labelledby': 'credit-notes-title' },
+        h('h2', { id: 'credit-notes-title' }, 'Credit notes'), creditNoteTable(notes, refunds)),
+      h('section', { id: 'disputes', 'aria-labelledby': 'disputes-title' },
+        h('h2', { id: 'disputes-title' }, 'Disputes'), disputeTable(disputes, 'Disputes')),
       h('h2', {}, 'History'),
       h('ol', { class: 'timeline', id: 'timeline' }, hist.map((e) => h('li', { 'data-history-id': e.id },
         h('div', { class: 'when' }, time(e.at)),
@@ -137,6 +188,8 @@ export async function invoicePage(view, { params, me }) {
         h('div', { class: 'why' }, e.reason || '—'),
         h('div', { class: 'actor' }, e.actor))))));
   };
-  show(invoice, history, attempts);
+  const first = await load();
+  show(first);
+  watch(first);
   return null;
 }

@@ -25,5 +25,6 @@ public final class ServerGauges {
         List.of(BillingScheduler.MONTHLY, BillingScheduler.MAINTENANCE, StandingAudit.TASK),
         metrics);
     ChargeGauges.register(jdbi, charging, metrics);
+    dev.charon.provider.ProviderEventGauges.register(jdbi, metrics);
   }
 }

@@ -14,6 +14,8 @@ import dev.charon.ops.OpsRoutes;
 import dev.charon.payment.PaymentProviders;
 import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.QueueSettings;
+import dev.charon.ratelimit.RateLimitSettings;
+import dev.charon.ratelimit.RateLimitedProvider;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -46,7 +48,8 @@ public final class WorkerProcess implements AutoCloseable {
       ChargingSettings charging,
       PaymentSettings payment,
       OpsSettings ops,
-      AuthSettings auth) {
+      AuthSettings auth,
+      RateLimitSettings rateLimit) {
 
     public static Settings from(Env env) {
       return new Settings(
@@ -56,12 +59,13 @@ public final class WorkerProcess implements AutoCloseable {
           ChargingSettings.from(env),
           PaymentSettings.from(env),
           OpsSettings.from(env),
-          AuthSettings.from(env));
+          AuthSettings.from(env),
+          RateLimitSettings.from(env));
     }
 
     public Settings withConcurrency(int n) {
       return new Settings(
-          database, testClock, queue, charging.withConcurrency(n), payment, ops, auth);
+          database, testClock, queue, charging.withConcurrency(n), payment, ops, auth, rateLimit);
     }
   }
 
@@ -79,8 +83,13 @@ public final class WorkerProcess implements AutoCloseable {
       db.requireMigrated();
       var clock = ClockMode.of(db.jdbi(), settings.testClock()).clock();
       var charging = settings.charging();
+      // Charges and refunds alike take their permits from the rate limit shared by every worker.
       var provider =
-          PaymentProviders.create(settings.payment(), clock, metrics, charging.concurrency());
+          RateLimitedProvider.wrap(
+              PaymentProviders.create(settings.payment(), clock, metrics, charging.concurrency()),
+              settings.rateLimit(),
+              db.jdbi(),
+              metrics);
       var worker =
           started.add(
               "charge worker",

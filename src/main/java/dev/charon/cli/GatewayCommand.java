@@ -127,6 +127,14 @@ final class GatewayCommand implements Callable<Integer> {
   java.net.URI eventsUrl;
 
   @Option(
+      names = "--rate-limit",
+      description =
+          "Answer 429 (Retry-After, nothing processed) to calls above N per second, charges and"
+              + " refunds together, as Stripe does above its limit (default: no limit; PUT"
+              + " /admin/rate-limit changes it at run time).")
+  Integer rateLimit;
+
+  @Option(
       names = "--seed",
       description = "Seed of every random decision (default: ${DEFAULT-VALUE}).",
       defaultValue = "1")
@@ -203,7 +211,13 @@ final class GatewayCommand implements Callable<Integer> {
             stateFile != null ? stateFile : settings.journal(),
             reset,
             faults,
-            events(settings));
+            events(settings),
+            rateLimit == null
+                ? java.util.OptionalInt.empty()
+                : java.util.OptionalInt.of(rateLimit));
+    if (rateLimit != null && rateLimit < 1) {
+      throw new ConfigException("--rate-limit=" + rateLimit + " is not valid: expected >= 1");
+    }
     Ports.requireFree(options.host(), options.port(), "--port or CHARON_GATEWAY_PORT");
     GatewayServer gateway;
     try {
@@ -214,8 +228,12 @@ final class GatewayCommand implements Callable<Integer> {
       throw new ConfigException(e.getMessage());
     }
     System.out.printf(
-        "charon gateway listening on %s%n  journal  %s (%d results replayed)%n  faults   %s%n",
-        gateway.url(), gateway.journalPath().toAbsolutePath(), gateway.replayed(), faults);
+        "charon gateway listening on %s%n  journal  %s (%d results replayed)%n  faults   %s%n  rate     %s%n",
+        gateway.url(),
+        gateway.journalPath().toAbsolutePath(),
+        gateway.replayed(),
+        faults,
+        rateLimit == null ? "no limit" : "at most " + rateLimit + " calls per second, then 429");
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

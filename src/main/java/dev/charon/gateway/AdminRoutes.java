@@ -8,11 +8,15 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
-/** Changes the gateway's behaviour while it runs: fault knobs and the outage switch. */
+/**
+ * Changes the gateway's behaviour while it runs: fault knobs, the outage switch, the rate limit.
+ */
 final class AdminRoutes {
   private final ChargeHandler charges;
+  private final CallRate rate;
   private final ObjectMapper json;
 
   /** Fields present replace the current value; absent fields keep it. */
@@ -45,8 +49,12 @@ final class AdminRoutes {
 
   record Outage(Boolean enabled) {}
 
-  AdminRoutes(ChargeHandler charges, ObjectMapper json) {
+  /** {@code callsPerSecond}: null lifts the limit. */
+  record RateLimit(Integer callsPerSecond) {}
+
+  AdminRoutes(ChargeHandler charges, CallRate rate, ObjectMapper json) {
     this.charges = charges;
+    this.rate = rate;
     this.json = json;
   }
 
@@ -55,6 +63,8 @@ final class AdminRoutes {
     routes.put("/admin/config", this::configure);
     routes.get("/admin/outage", ctx -> ctx.json(Map.of("enabled", charges.outage())));
     routes.post("/admin/outage", this::outage);
+    routes.get("/admin/rate-limit", ctx -> ctx.json(rateLimit()));
+    routes.put("/admin/rate-limit", this::setRateLimit);
   }
 
   private void configure(Context ctx) {
@@ -74,6 +84,24 @@ final class AdminRoutes {
     }
     charges.outage(outage.enabled());
     ctx.json(Map.of("enabled", charges.outage()));
+  }
+
+  private RateLimit rateLimit() {
+    var limit = rate.limit();
+    return new RateLimit(limit.isPresent() ? limit.getAsInt() : null);
+  }
+
+  private void setRateLimit(Context ctx) {
+    var body = read(ctx, RateLimit.class);
+    try {
+      rate.set(
+          body.callsPerSecond() == null
+              ? OptionalInt.empty()
+              : OptionalInt.of(body.callsPerSecond()));
+    } catch (IllegalArgumentException e) {
+      throw GatewayError.badRequest("invalid_rate_limit", e.getMessage());
+    }
+    ctx.json(rateLimit());
   }
 
   private <T> T read(Context ctx, Class<T> type) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Objects;
+import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +23,9 @@ public final class GatewayServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
 
   /**
-   * How to start: where to listen, where the journal lives, how to misbehave, and where to send
-   * signed events (none: only the ledgers tell).
+   * How to start: where to listen, where the journal lives, how to misbehave, where to send signed
+   * events (none: only the ledgers tell), and how many money calls a second to let through (none:
+   * no limit).
    */
   public record Options(
       String host,
@@ -31,12 +33,24 @@ public final class GatewayServer implements AutoCloseable {
       Path journal,
       boolean reset,
       FaultProfile faults,
-      java.util.Optional<SignedEvents.Target> events) {
+      java.util.Optional<SignedEvents.Target> events,
+      OptionalInt rateLimit) {
     public Options {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(journal, "journal");
       Objects.requireNonNull(faults, "faults");
       Objects.requireNonNull(events, "events");
+      Objects.requireNonNull(rateLimit, "rateLimit");
+    }
+
+    public Options(
+        String host,
+        int port,
+        Path journal,
+        boolean reset,
+        FaultProfile faults,
+        java.util.Optional<SignedEvents.Target> events) {
+      this(host, port, journal, reset, faults, events, OptionalInt.empty());
     }
 
     public Options(String host, int port, Path journal, boolean reset, FaultProfile faults) {
@@ -70,8 +84,9 @@ public final class GatewayServer implements AutoCloseable {
       throw new UncheckedIOException(
           "cannot open the gateway journal " + options.journal() + ": " + e.getMessage(), e);
     }
-    // The one admission check of money calls (charges and refunds, on either path).
-    MoneyCallGate gate = MoneyCallGate.OPEN;
+    // The one admission check of money calls (charges and refunds, on either path): the rate limit.
+    var rate = new CallRate(options.rateLimit());
+    MoneyCallGate gate = rate;
     var charges = new ChargeHandler(book, journal, json, clock, options.faults(), gate);
     var chargePath = new ChargePath(charges, json);
     // Signed with real time whatever clock the gateway runs on: receivers check it against theirs.
@@ -95,7 +110,7 @@ public final class GatewayServer implements AutoCloseable {
                     "/refunds",
                     new RefundHandler(refunds, charges, journal, json, clock, events)::handle);
                 new ReadRoutes(book, refunds, journal, charges::processing).register(config.routes);
-                new AdminRoutes(charges, json).register(config.routes);
+                new AdminRoutes(charges, rate, json).register(config.routes);
                 new DisputeRoutes(refunds, charges, journal, json, clock, events)
                     .register(config.routes);
               });

@@ -120,6 +120,28 @@ public final class InvoiceWrites {
     return new Result.Written(created);
   }
 
+  // One guarded statement. A voided invoice owes nothing, so the credit balance it consumed at
+  // production (credited_minor) goes back to the customer's balance in the same statement: credit
+  // is taken once per invoice and never lost with it. The history trigger records the one change.
+  private static final String APPLY =
+      """
+      with old as (
+        select id, customer_id, currency, credited_minor from invoice
+        where id = :id and status = any(:from)
+        for update),
+      changed as (
+        update invoice i
+        set status = :to, next_attempt_at = :next, status_reason = :reason, status_actor = :actor,
+            credited_minor = case when :returnCredit then 0 else i.credited_minor end
+        from old where i.id = old.id
+        returning i.*),
+      returned as (
+        insert into credit_ledger (customer_id, currency, amount_minor, invoice_id, reason)
+        select customer_id, currency, credited_minor, id, 'returned: invoice ' || id || ' voided'
+        from old where :returnCredit and credited_minor > 0)
+      select %s from changed invoice
+      """;
+
   /**
    * Applies {@code action}; a rejection when the invoice is unknown or its status does not allow
    * it.
@@ -128,10 +150,8 @@ public final class InvoiceWrites {
     var change = action.transition.by(actor, action.path + ": " + reason);
     var to = change.transition().to();
     var changed =
-        h.createQuery(
-                "update invoice set status = :to, next_attempt_at = :next, status_reason = :reason, status_actor = :actor "
-                    + "where id = :id and status = any(:from) returning "
-                    + InvoiceRepository.COLUMNS)
+        h.createQuery(APPLY.formatted(InvoiceRepository.COLUMNS))
+            .bind("returnCredit", to == InvoiceStatus.VOID)
             .bind("to", to.name())
             .bind(
                 "next",
@@ -153,7 +173,33 @@ public final class InvoiceWrites {
     }
     count(action.path);
     log.info("invoice {} -> {} by {} ({}): {}", invoiceId, to, actor, action.path, reason);
+    if (to == InvoiceStatus.VOID) {
+      returnedCredit(h, changed.get());
+    }
     return new Result.Written(changed.get());
+  }
+
+  /** Logs and counts the credit a void gave back (the statement wrote it). */
+  private void returnedCredit(Handle h, Invoice voided) {
+    h.createQuery(
+            "select amount_minor from credit_ledger where invoice_id = :id and amount_minor > 0 and reason = :reason")
+        .bind("id", voided.id())
+        .bind("reason", "returned: invoice " + voided.id() + " voided")
+        .mapTo(Long.class)
+        .findOne()
+        .ifPresent(
+            minor -> {
+              Counter.builder("charon.credit.returned")
+                  .description("Invoices voided after consuming credit: the credit went back")
+                  .register(metrics)
+                  .increment();
+              log.info(
+                  "invoice {} voided: {} minor units of {} credit back on customer {}'s balance",
+                  voided.id(),
+                  minor,
+                  voided.amount().currency(),
+                  voided.customerId());
+            });
   }
 
   private void count(String action) {

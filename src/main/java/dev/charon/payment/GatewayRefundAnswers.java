@@ -83,7 +83,7 @@ final class GatewayRefundAnswers {
   /** A call that got no answer, classified by the charge path's rules (the same transport). */
   static RefundOutcome failed(ChargeOutcome transportFailure) {
     return switch (transportFailure) {
-      case ChargeOutcome.Unavailable u -> new RefundOutcome.Unavailable(u.detail());
+      case ChargeOutcome.Unavailable u -> new RefundOutcome.Unavailable(u.detail(), u.throttle());
       case ChargeOutcome.Unknown u -> new RefundOutcome.Unknown(u.detail());
       default -> throw new IllegalStateException("not a transport failure: " + transportFailure);
     };

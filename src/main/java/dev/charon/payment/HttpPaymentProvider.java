@@ -7,6 +7,7 @@ import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.payment.domain.RefundOutcome;
 import dev.charon.payment.domain.RefundRequest;
+import dev.charon.payment.domain.Throttle;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -115,7 +116,19 @@ public final class HttpPaymentProvider implements PaymentProvider, AutoCloseable
     } catch (ExecutionException e) {
       return failed(e.getCause() != null ? e.getCause() : e);
     }
+    if (response.getStatus() == 429) {
+      return ChargeOutcome.Unavailable.throttled(
+          "provider rate limit (HTTP 429)", throttle(response));
+    }
     return outcome(request, response.getStatus(), response.getContentAsString());
+  }
+
+  /**
+   * The gateway protocol's 429 (docs/gateway.md): refused for the provider's rate limit before
+   * anything was processed, so the same key may be sent again after {@code Retry-After}.
+   */
+  private static Throttle throttle(ContentResponse response) {
+    return Throttle.fromRetryAfter(response.getHeaders().get("Retry-After"));
   }
 
   /**
@@ -143,7 +156,11 @@ public final class HttpPaymentProvider implements PaymentProvider, AutoCloseable
       return GatewayRefundAnswers.failed(failed(e.getCause() != null ? e.getCause() : e));
     }
     var outcome =
-        GatewayRefundAnswers.outcome(request, response.getStatus(), response.getContentAsString());
+        response.getStatus() == 429
+            ? RefundOutcome.Unavailable.throttled(
+                "provider rate limit (HTTP 429)", throttle(response))
+            : GatewayRefundAnswers.outcome(
+                request, response.getStatus(), response.getContentAsString());
     log.info(
         "refund of {} on charge {} for invoice {} (key {}): {}",
         request.amount(),

@@ -1373,7 +1373,7 @@ class ChaosIT {
             .append(
                 "the provider's charges the server recorded because the database had forgotten them (issue 27: ")
             .append(
-                "an asynchronous failover or a point-in-time restore must have some, every other scenario none).\n\n")
+                "an asynchronous failover or a point-in-time restore must have at least one).\n\n")
             .append("Tree: ")
             .append(TREE)
             .append(", run started ")

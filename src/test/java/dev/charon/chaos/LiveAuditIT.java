@@ -1,6 +1,7 @@
 package dev.charon.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.charon.audit.Auditor;
 import dev.charon.chaos.ChaosCluster.Transport;
@@ -24,7 +25,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code charon audit}'s reconciliation run every second while a real run charges through a gateway
  * that loses responses and refuses calls, so that charges land at the provider between any two
  * reads: it must never report a difference, and must still report a double charge, a missing charge
- * and an amount that differs once they are injected (issue 16).
+ * and an amount that differs once they are injected (issue 16). The server's standing audit (issue
+ * 25) runs through the same run every 10 s: no stored result reports a difference until the double
+ * charge is planted, and then one does.
  */
 @Tag("chaos")
 class LiveAuditIT {
@@ -54,6 +57,8 @@ class LiveAuditIT {
           "50",
           "--seed",
           "7");
+      // The server's standing audit (issue 25) runs through the same chaos, every 10 s.
+      c.set("CHARON_AUDIT_INTERVAL", "10s");
       c.startServer();
       c.startWorkers(2);
       var auditor = new Auditor(db.jdbi(), URI.create(c.gateway.url() + "/"));
@@ -117,11 +122,34 @@ class LiveAuditIT {
           .as("every audit during the run reconciles")
           .allSatisfy(r -> assertThat(r.reconciles()).as(r.toString()).isTrue());
       assertThat(auditor.run().reconciles()).isTrue();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> count("select count(*) from audit_result where outcome = 'RECONCILES'") > 0);
+      System.out.printf(
+          "standing audit through the run: %s%n",
+          db.jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery(
+                              "select outcome || ' ' || count(*) from audit_result group by outcome order by 1")
+                          .mapTo(String.class)
+                          .list())
+              .toString());
+      assertThat(count("select count(*) from audit_result where outcome = 'DIFFERENCES'"))
+          .as("standing audits that reported a difference through the chaos run")
+          .isZero();
 
       // A double charge: a paid invoice charged again under a fresh key.
       long doubled = paidInvoice(0);
       chargeAgain(c, doubled);
       assertThat(check(auditor.run(), "invoices charged more than once")).contains(doubled);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  count(
+                          "select count(*) from audit_result where outcome = 'DIFFERENCES' and (differences ->> 'double_charge')::bigint > 0")
+                      > 0);
 
       // A missing charge: an invoice recorded as PAID that the provider never charged.
       long missing =

@@ -38,28 +38,9 @@ class CreditBalanceBillingTest {
   @Test
   void
       the_next_periods_invoice_consumes_the_credit_first_and_a_wholly_credited_one_is_never_charged() {
-    var clock = new DatabaseClock(db.jdbi(), Clock.systemUTC(), Duration.ofMillis(50));
     var provider = new ScriptedProvider();
-    var metrics = new SimpleMeterRegistry();
-    var engine =
-        new ChargeEngine(
-            db.jdbi(),
-            provider,
-            ChargeFixtures.policy(),
-            ChargeFixtures.breaker(clock),
-            clock,
-            "w1",
-            metrics);
-    try (var api = TestApi.start(db.jdbi(), new dev.charon.clock.ClockMode.DatabaseTime(clock));
-        var worker =
-            new ChargeWorker(
-                    Intake.table(
-                        db.jdbi(), engine, "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
-                    engine,
-                    4,
-                    metrics)
-                .start()) {
-      var operator = api.operator();
+    try (var billing = new Billing(provider)) {
+      var operator = billing.api.operator();
       long wholly = fixtures.customer(Currency.EUR);
       long partly = fixtures.customer(Currency.EUR);
       subscribe(operator, wholly);
@@ -107,28 +88,9 @@ class CreditBalanceBillingTest {
 
   @Test
   void retries_of_a_declined_charge_charge_the_same_rest_and_consume_no_credit_again() {
-    var clock = new DatabaseClock(db.jdbi(), Clock.systemUTC(), Duration.ofMillis(50));
     var provider = new ScriptedProvider();
-    var metrics = new SimpleMeterRegistry();
-    var engine =
-        new ChargeEngine(
-            db.jdbi(),
-            provider,
-            ChargeFixtures.policy(),
-            ChargeFixtures.breaker(clock),
-            clock,
-            "w1",
-            metrics);
-    try (var api = TestApi.start(db.jdbi(), new dev.charon.clock.ClockMode.DatabaseTime(clock));
-        var worker =
-            new ChargeWorker(
-                    Intake.table(
-                        db.jdbi(), engine, "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
-                    engine,
-                    4,
-                    metrics)
-                .start()) {
-      var operator = api.operator();
+    try (var billing = new Billing(provider)) {
+      var operator = billing.api.operator();
       long customer = fixtures.customer(Currency.EUR);
       subscribe(operator, customer);
       assertThat(operator.post("/rest/v1/test-clock", "{\"at\":\"2025-12-31T22:00:00Z\"}").status())
@@ -165,6 +127,93 @@ class CreditBalanceBillingTest {
           .isEqualTo(5_00);
       assertThat(consumedBy(february)).containsExactly(-10_00L);
       assertThat(consumedBy(march)).containsExactly(-5_00L);
+    }
+  }
+
+  /** The API on the database clock and a worker charging through {@code provider}. */
+  private static final class Billing implements AutoCloseable {
+    final TestApi api;
+    final ChargeWorker worker;
+
+    Billing(ScriptedProvider provider) {
+      var clock = new DatabaseClock(db.jdbi(), Clock.systemUTC(), Duration.ofMillis(50));
+      var metrics = new SimpleMeterRegistry();
+      var engine =
+          new ChargeEngine(
+              db.jdbi(),
+              provider,
+              ChargeFixtures.policy(),
+              ChargeFixtures.breaker(clock),
+              clock,
+              "w1",
+              metrics);
+      api = TestApi.start(db.jdbi(), new dev.charon.clock.ClockMode.DatabaseTime(clock));
+      worker =
+          new ChargeWorker(
+                  Intake.table(
+                      db.jdbi(), engine, "w1", Duration.ofSeconds(30), Duration.ofMillis(5)),
+                  engine,
+                  4,
+                  metrics)
+              .start();
+    }
+
+    @Override
+    public void close() {
+      worker.close();
+      api.close();
+    }
+  }
+
+  @Test
+  void voiding_a_partly_credited_invoice_gives_its_credit_back_to_the_balance() {
+    var provider = new ScriptedProvider();
+    try (var billing = new Billing(provider)) {
+      var operator = billing.api.operator();
+      long customer = fixtures.customer(Currency.EUR);
+      subscribe(operator, customer);
+      assertThat(operator.post("/rest/v1/test-clock", "{\"at\":\"2025-12-31T22:00:00Z\"}").status())
+          .isEqualTo(200);
+      advance(operator, "2026-01-15T00:00:00Z");
+      credit(operator, invoiceOf(customer, "2026-01"), "10.00");
+      provider.then(new ChargeOutcome.Declined("insufficient funds"));
+      advance(operator, "2026-02-01T06:00:00Z");
+      long february = invoiceOf(customer, "2026-02");
+      assertThat(operator.get("/rest/v1/invoices/" + february).json().get("creditedMinor").asLong())
+          .isEqualTo(10_00);
+
+      var voided =
+          operator.post("/rest/v1/invoices/" + february + "/void", "{\"reason\":\"cancelled\"}");
+
+      assertThat(voided.status()).as(voided.body()).isEqualTo(200);
+      assertThat(voided.json().get("status").asText()).isEqualTo("VOID");
+      assertThat(voided.json().get("creditedMinor").asLong()).isZero();
+      var balance = operator.get("/rest/v1/customers/" + customer + "/credit-balance").json();
+      assertThat(balance.get(0).get("minorUnits").asLong()).isEqualTo(10_00);
+      var history = operator.get("/rest/v1/invoices/" + february + "/history").json();
+      var last = history.get(history.size() - 1);
+      assertThat(last.get("newStatus").asText()).isEqualTo("VOID");
+      assertThat(last.get("actor").asText()).isEqualTo("api-key:test-operator");
+      java.util.List<Long> ledger =
+          db.jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery(
+                              "select amount_minor from credit_ledger where invoice_id = :i order by id")
+                          .bind("i", february)
+                          .mapTo(Long.class)
+                          .list());
+      assertThat(ledger).containsExactly(-10_00L, 10_00L);
+
+      // The next invoice takes it, as any credit.
+      advance(operator, "2026-03-02T00:00:00Z");
+      assertThat(
+              operator
+                  .get("/rest/v1/invoices/" + invoiceOf(customer, "2026-03"))
+                  .json()
+                  .get("creditedMinor")
+                  .asLong())
+          .isEqualTo(10_00);
     }
   }
 

@@ -10,6 +10,7 @@ import dev.charon.money.Money;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.payment.domain.DeclineCode;
+import dev.charon.payment.domain.Throttle;
 import dev.charon.payment.fake.DeclineMix;
 import dev.charon.payment.fake.FaultProfile;
 import dev.charon.testing.GatewayAdmin;
@@ -181,6 +182,22 @@ class HttpPaymentProviderTest {
         .hasMessageContaining("idempotency_key_reuse")
         .extracting(e -> ((PaymentProviderException) e).status())
         .isEqualTo(422);
+  }
+
+  @Test
+  void above_the_gateways_rate_limit_the_call_is_throttled_and_its_key_stays_unused() {
+    admin.rateLimit(1);
+    assertThat(provider.charge(request("k-rate-1", 7))).isInstanceOf(ChargeOutcome.Charged.class);
+
+    var refused = provider.charge(request("k-rate-2", 7));
+
+    assertThat(refused)
+        .isEqualTo(
+            ChargeOutcome.Unavailable.throttled(
+                "provider rate limit (HTTP 429)",
+                new Throttle(java.util.Optional.of(Duration.ofSeconds(1)))));
+    admin.rateLimit(null);
+    assertThat(provider.charge(request("k-rate-2", 7))).isInstanceOf(ChargeOutcome.Charged.class);
   }
 
   @Test

@@ -196,6 +196,10 @@ class ProviderEventIntakeTest {
                     "unmatched")
                 .count())
         .isGreaterThanOrEqualTo(1);
+    var gauges = new SimpleMeterRegistry();
+    ProviderEventGauges.register(db.jdbi(), gauges);
+    assertThat(gauges.get("charon.provider.events.unmatched").gauge().value())
+        .isGreaterThanOrEqualTo(1);
     // Not retried: it is settled, so no later pass claims it again.
     db.jdbi()
         .useHandle(

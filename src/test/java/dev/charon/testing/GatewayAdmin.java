@@ -47,6 +47,16 @@ public final class GatewayAdmin {
         http.send("POST", "/admin/outage", "{\"enabled\":" + enabled + "}", "application/json"));
   }
 
+  /** At most {@code callsPerSecond} money calls a second, the rest answered 429; null lifts it. */
+  public void rateLimit(Integer callsPerSecond) {
+    expectOk(
+        http.send(
+            "PUT",
+            "/admin/rate-limit",
+            "{\"callsPerSecond\":" + callsPerSecond + "}",
+            "application/json"));
+  }
+
   private static String json(Object value) {
     try {
       return JSON.writeValueAsString(value);

@@ -1,5 +1,8 @@
 package dev.charon.payment.domain;
 
+import java.util.Objects;
+import java.util.Optional;
+
 /**
  * Everything a provider call can end in. Business rejections are values, not exceptions, and a
  * {@code switch} over this type must handle each one.
@@ -29,8 +32,24 @@ public sealed interface ChargeOutcome {
   /** The invoice's currency differs from the customer's account at the provider. */
   record CurrencyMismatch(String detail) implements ChargeOutcome {}
 
-  /** The request is known not to have been processed (connection refused, 5xx before work). */
-  record Unavailable(String detail) implements ChargeOutcome {}
+  /**
+   * The request is known not to have been processed (connection refused, 5xx before work); {@code
+   * throttle} present when the provider refused it for its rate limit (HTTP 429), which the shared
+   * rate limit feeds on.
+   */
+  record Unavailable(String detail, Optional<Throttle> throttle) implements ChargeOutcome {
+    public Unavailable {
+      Objects.requireNonNull(throttle, "throttle");
+    }
+
+    public Unavailable(String detail) {
+      this(detail, Optional.empty());
+    }
+
+    public static Unavailable throttled(String detail, Throttle throttle) {
+      return new Unavailable(detail, Optional.of(throttle));
+    }
+  }
 
   /** The request may or may not have been processed (timeout, lost response). */
   record Unknown(String detail) implements ChargeOutcome {}

@@ -1,6 +1,7 @@
 package dev.charon.payment.domain;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything a refund call can end in, answering the one question that matters for money going
@@ -44,8 +45,23 @@ public sealed interface RefundOutcome {
     }
   }
 
-  /** Known not to have been processed (connection refused, the provider's own outage answer). */
-  record Unavailable(String why) implements RefundOutcome {}
+  /**
+   * Known not to have been processed (connection refused, the provider's own outage answer, its
+   * rate limit: then {@code throttle} is present).
+   */
+  record Unavailable(String why, Optional<Throttle> throttle) implements RefundOutcome {
+    public Unavailable {
+      Objects.requireNonNull(throttle, "throttle");
+    }
+
+    public Unavailable(String why) {
+      this(why, Optional.empty());
+    }
+
+    public static Unavailable throttled(String why, Throttle throttle) {
+      return new Unavailable(why, Optional.of(throttle));
+    }
+  }
 
   /** May or may not have been processed (timeout, lost response): reconcile with the same key. */
   record Unknown(String why) implements RefundOutcome {}

@@ -11,6 +11,7 @@ import dev.charon.payment.PaymentProviderException;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.payment.domain.DeclineDetail;
+import dev.charon.payment.domain.Throttle;
 import java.net.ConnectException;
 import java.util.Objects;
 
@@ -55,7 +56,8 @@ final class StripeOutcomes {
               e.getMessage());
       // Stripe rate-limits before it processes anything and keeps no idempotent result for a 429.
       case RateLimitException rate ->
-          new ChargeOutcome.Unavailable("Stripe rate limit (HTTP 429, " + code + ")");
+          ChargeOutcome.Unavailable.throttled(
+              "Stripe rate limit (HTTP 429, " + code + ")", StripeOutcomes.throttle(rate));
       case InvalidRequestException invalid -> invalid(request, invalid, status, code);
       case ApiConnectionException connection -> connection(connection);
       default -> {
@@ -141,5 +143,12 @@ final class StripeOutcomes {
     return e.getStripeError() != null && e.getStripeError().getMessage() != null
         ? e.getStripeError().getMessage()
         : e.getMessage();
+  }
+
+  /** Stripe's 429: its {@code Retry-After}, when the client kept the response's headers. */
+  static Throttle throttle(RateLimitException e) {
+    var response = e.getStripeError() == null ? null : e.getStripeError().getLastResponse();
+    return Throttle.fromRetryAfter(
+        response == null ? null : response.headers().firstValue("Retry-After").orElse(null));
   }
 }

@@ -34,7 +34,8 @@ final class StripeRefundOutcomes {
               status,
               e.getMessage());
       case RateLimitException rate ->
-          new RefundOutcome.Unavailable("Stripe rate limit (HTTP 429, " + code + ")");
+          RefundOutcome.Unavailable.throttled(
+              "Stripe rate limit (HTTP 429, " + code + ")", StripeOutcomes.throttle(rate));
       case InvalidRequestException invalid -> invalid(request, invalid, status, code);
       case ApiConnectionException connection ->
           connection.getCause() instanceof ConnectException refused
