@@ -1,8 +1,19 @@
 // Invoices: a filtered, cursor-paginated list, and one invoice with its attempts and history.
+
 import { get, page } from '../api.js';
 import { actionButtons, h, money, poll, problem, status, table, time } from '../ui.js';
 import { fact } from './run-progress.js';
 import { balanceText, creditNoteTable, disputeTable, minor, refundButton, refundTable, refundsOpen } from './money-back.js';
+
+// What a decline said beyond the outcome (issue 28): its code, the card's network, Stripe's
+// advice_code and the network's advice and decline codes, which the card network rules read.
+function decline(a) {
+  const parts = [
+    ['code', a.declineCode], ['card', a.cardBrand], ['advice', a.adviceCode],
+    ['network advice', a.networkAdviceCode], ['network code', a.networkDeclineCode],
+  ].filter(([, v]) => v);
+  return parts.length ? parts.map(([k, v]) => `${k} ${v}`).join(' · ') : '—';
+}
 
 export const STATUSES = ['PENDING', 'PROCESSING', 'RETRY_SCHEDULED', 'ACTION_REQUIRED', 'UNCOLLECTIBLE', 'VOID', 'PAID',
   'PARTIALLY_REFUNDED', 'REFUNDED', 'DISPUTED'];
@@ -165,12 +176,13 @@ export async function invoicePage(view, { params, me }) {
         fact('Customer credit balance', balanceText(balance), 'customer-credit-balance')),
       h('h2', {}, 'Charge attempts'),
       atts.length
-        ? table(['#', 'Idempotency key', 'Amount', 'Outcome', 'Provider reference', 'Started', 'Completed'],
+        ? table(['#', 'Idempotency key', 'Amount', 'Outcome', 'Decline', 'Provider reference', 'Started', 'Completed'],
           atts.map((a) => h('tr', { 'data-attempt': a.attemptNo },
             h('th', { scope: 'row' }, String(a.attemptNo)),
             h('td', {}, h('code', {}, a.idempotencyKey)),
             h('td', { class: 'num' }, money(amountText(a.amount), a.amount.currency)),
             h('td', {}, status(a.outcome), a.detail ? h('div', { class: 'detail' }, a.detail) : null),
+            h('td', { class: 'decline' }, decline(a)),
             h('td', {}, a.providerReference ? h('code', {}, a.providerReference) : '—'),
             h('td', {}, time(a.createdAt)),
             h('td', {}, time(a.completedAt)))), 'Charge attempts')

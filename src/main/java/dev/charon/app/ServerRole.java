@@ -15,6 +15,8 @@ import dev.charon.config.Env;
 import dev.charon.db.Database;
 import dev.charon.ops.OpsRoutes;
 import dev.charon.payment.PaymentSettings;
+import dev.charon.payment.stripe.PaymentIntentLookup;
+import dev.charon.provider.PaymentIntentRoutes;
 import dev.charon.provider.PaymentIntentSettlement;
 import dev.charon.provider.PaymentIntentSettler;
 import dev.charon.provider.ProviderEventApplier;
@@ -238,6 +240,20 @@ public final class ServerRole implements AutoCloseable {
                   metrics)
               .start());
     }
+    var modules =
+        new java.util.ArrayList<dev.charon.api.HttpApi.Module>(
+            List.of(
+                new OpsRoutes(metrics, readiness),
+                new ProviderEventRoutes(
+                    providerEvents, applier, settings.providerEvents(), metrics)));
+    // Issue 28: the customer's part of SCA, a waiting PaymentIntent's client secret on demand.
+    settings
+        .payment()
+        .stripe()
+        .ifPresent(
+            s ->
+                modules.add(
+                    new PaymentIntentRoutes(db.jdbi(), new PaymentIntentLookup(s), metrics)));
     var http =
         started.add(
             "API",
@@ -246,9 +262,7 @@ public final class ServerRole implements AutoCloseable {
                 api,
                 mode,
                 metrics,
-                new OpsRoutes(metrics, readiness),
-                new ProviderEventRoutes(
-                    providerEvents, applier, settings.providerEvents(), metrics)));
+                modules.toArray(dev.charon.api.HttpApi.Module[]::new)));
     return new ServerRole(started, http, runs, delivers);
   }
 

@@ -19,10 +19,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads Stripe's own truth for the audit: every succeeded charge on the account that Charon made
- * (it carries {@code charon_invoice_id} in its metadata), listed newest first in pages of 100 with
- * {@code starting_after}, as the same records the gateway's ledger gives. Charges without Charon's
- * metadata (made by other systems on the same account) are counted and left out; failed charges
- * (declines) are not money taken.
+ * (it carries {@code charon_invoice_id} in its metadata, or, on the PaymentIntents path, its
+ * PaymentIntent does; the intent is expanded in the same call and its id is the reference), listed
+ * newest first in pages of 100 with {@code starting_after}, as the same records the gateway's
+ * ledger gives. Charges without Charon's metadata (made by other systems on the same account) are
+ * counted and left out; failed charges (declines) are not money taken.
  */
 final class StripeLedger implements ProviderLedger {
   private static final Logger log = LoggerFactory.getLogger(StripeLedger.class);
@@ -52,7 +53,8 @@ final class StripeLedger implements ProviderLedger {
     String after = null;
     long pages = 0;
     while (true) {
-      var params = ChargeListParams.builder().setLimit(PAGE);
+      // A PaymentIntent's charge: Charon's metadata is the intent's, read in the same call.
+      var params = ChargeListParams.builder().setLimit(PAGE).addExpand("data.payment_intent");
       if (after != null) {
         params.setStartingAfter(after);
       }
@@ -87,7 +89,9 @@ final class StripeLedger implements ProviderLedger {
   }
 
   private java.util.Optional<ProviderLedger.Charge> charge(com.stripe.model.Charge c) {
-    var metadata = c.getMetadata();
+    var intent = c.getPaymentIntentObject();
+    var metadata =
+        intent != null && intent.getMetadata() != null ? intent.getMetadata() : c.getMetadata();
     var invoice = metadata == null ? null : metadata.get(StripePaymentProvider.INVOICE_ID);
     if (invoice == null) {
       foreign++;
@@ -107,10 +111,21 @@ final class StripeLedger implements ProviderLedger {
         new ProviderLedger.Charge(
             metadata.get(StripePaymentProvider.IDEMPOTENCY_KEY),
             Long.parseLong(invoice),
-            c.getId(),
+            reference(c),
             amount,
             c.getCurrency().toUpperCase(Locale.ROOT),
             java.time.Instant.ofEpochSecond(c.getCreated())));
+  }
+
+  /**
+   * What Charon records as the charge's reference: the PaymentIntent's id for a charge a
+   * PaymentIntent made (the PaymentIntents path), else the charge's own id (the Charges path).
+   */
+  private static String reference(com.stripe.model.Charge c) {
+    if (c.getPaymentIntentObject() != null) {
+      return c.getPaymentIntentObject().getId();
+    }
+    return c.getPaymentIntent() != null ? c.getPaymentIntent() : c.getId();
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.charon.billing.BillingRuns;
 import dev.charon.charging.ChargingSettings;
 import dev.charon.charging.domain.ChargePolicy;
 import dev.charon.charging.domain.Dunning;
+import dev.charon.charging.domain.NetworkRetryRules;
 import dev.charon.clock.DatabaseClock;
 import dev.charon.clock.TestClock;
 import dev.charon.customer.PaymentMethods;
@@ -43,7 +44,11 @@ public final class Simulation {
 
   public record Options(int customers, int months, YearMonth start, long seed) {}
 
-  /** A policy's figures; money in EUR minor units. */
+  /**
+   * A policy's figures; money in EUR minor units. {@code networkRefusedRetries}: the retries this
+   * policy would have made that the card network rules forbid (each sent the invoice to
+   * ACTION_REQUIRED instead), by rule in {@code networkRefusalsByRule}.
+   */
   public record Result(
       String policy,
       long invoices,
@@ -56,7 +61,9 @@ public final class Simulation {
       long uncollectible,
       long awaitingPaymentMethod,
       BigDecimal meanDaysToCollect,
-      Map<String, Long> declinesByCode) {}
+      Map<String, Long> declinesByCode,
+      long networkRefusedRetries,
+      Map<String, Long> networkRefusalsByRule) {}
 
   private Simulation() {}
 
@@ -188,6 +195,18 @@ public final class Simulation {
                   "select coalesce(decline_code, 'unknown') as code, count(*) as n from charge_attempt where outcome = 'DECLINED' group by 1")
               .map((rs, ctx) -> Map.entry(rs.getString("code"), rs.getLong("n")))
               .forEach(e -> declines.put(e.getKey(), e.getValue()));
+          // A refused retry is the decline whose decision names the rule (ChargePolicy): its
+          // reason, kept as the attempt's detail, reads "... forbid a retry: <rule> (<source>)".
+          var refusals = new TreeMap<String, Long>();
+          h.createQuery(
+                  """
+                  select substring(detail from :pattern) as rule, count(*) as n from charge_attempt
+                  where outcome = 'DECLINED' and strpos(detail, :refusal) > 0 group by 1
+                  """)
+              .bind("pattern", NetworkRetryRules.REFUSAL + ": (.*?) \\(")
+              .bind("refusal", NetworkRetryRules.REFUSAL)
+              .map((rs, ctx) -> Map.entry(String.valueOf(rs.getString("rule")), rs.getLong("n")))
+              .forEach(e -> refusals.put(e.getKey(), e.getValue()));
           long invoices = ((Number) row.get("invoices")).longValue();
           long paid = ((Number) row.get("paid")).longValue();
           var rate =
@@ -211,7 +230,9 @@ public final class Simulation {
               ((Number) row.get("uncollectible")).longValue(),
               ((Number) row.get("awaiting")).longValue(),
               mean,
-              declines);
+              declines,
+              refusals.values().stream().mapToLong(Long::longValue).sum(),
+              refusals);
         });
   }
 }

@@ -29,11 +29,11 @@ public final class SimulationReport {
         "Dunning policies compared: %d customers x %d months from %s, population seed %d%n%n"
             .formatted(o.customers(), o.months(), o.start(), o.seed()));
     sb.append(
-        "| policy | invoices | paid | collection rate | collected (EUR) | recovered by dunning (EUR) | retries | uncollectible | awaiting new card | mean days to collect |\n");
-    sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        "| policy | invoices | paid | collection rate | collected (EUR) | recovered by dunning (EUR) | retries | uncollectible | awaiting new card | mean days to collect | retries the networks refused |\n");
+    sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (var r : results) {
       sb.append(
-          "| %s | %d | %d | %s%% | %s | %s | %d | %d | %d | %s |%n"
+          "| %s | %d | %d | %s%% | %s | %s | %d | %d | %d | %s | %d |%n"
               .formatted(
                   r.policy(),
                   r.invoices(),
@@ -44,7 +44,8 @@ public final class SimulationReport {
                   r.retries(),
                   r.uncollectible(),
                   r.awaitingPaymentMethod(),
-                  r.meanDaysToCollect().toPlainString()));
+                  r.meanDaysToCollect().toPlainString(),
+                  r.networkRefusedRetries()));
     }
     var codes = new TreeSet<String>();
     results.forEach(r -> codes.addAll(r.declinesByCode().keySet()));
@@ -58,6 +59,26 @@ public final class SimulationReport {
       codes.forEach(
           c -> sb.append(" ").append(r.declinesByCode().getOrDefault(c, 0L)).append(" |"));
       sb.append("\n");
+    }
+    var rules = new TreeSet<String>();
+    results.forEach(r -> rules.addAll(r.networkRefusalsByRule().keySet()));
+    sb.append(
+        "\nRetries the card networks would have refused, by rule"
+            + " (charging/domain/NetworkRetryRules: each waits for the customer instead)\n\n");
+    if (rules.isEmpty()) {
+      sb.append("None: no policy reached a rule.\n");
+    } else {
+      sb.append("| policy |");
+      rules.forEach(c -> sb.append(" ").append(c).append(" |"));
+      sb.append("\n| --- |");
+      rules.forEach(c -> sb.append(" ---: |"));
+      sb.append("\n");
+      for (var r : results) {
+        sb.append("| ").append(r.policy()).append(" |");
+        rules.forEach(
+            c -> sb.append(" ").append(r.networkRefusalsByRule().getOrDefault(c, 0L)).append(" |"));
+        sb.append("\n");
+      }
     }
     return sb.toString();
   }

@@ -93,6 +93,18 @@ class OpenApiConformanceTest {
                 new dev.charon.provider.ProviderEventSettings(
                     Optional.of(dev.charon.testing.StripeEvents.SECRET),
                     Optional.of(dev.charon.testing.StripeEvents.SECRET)),
+                metrics),
+            // Served with CHARON_PROVIDER=stripe; no invoice here waits on an intent, so Stripe
+            // (a closed port) is never asked.
+            new dev.charon.provider.PaymentIntentRoutes(
+                db.jdbi(),
+                new dev.charon.payment.stripe.PaymentIntentLookup(
+                    new dev.charon.payment.stripe.StripeSettings(
+                        "sk_test_conformance",
+                        java.net.URI.create("http://127.0.0.1:9"),
+                        java.time.Duration.ofSeconds(1),
+                        java.time.Duration.ofSeconds(1),
+                        dev.charon.payment.stripe.StripeApi.PAYMENT_INTENTS)),
                 metrics));
     operator = api.operator();
     reader = api.reader();

@@ -54,15 +54,7 @@ class PaymentIntentSettlementTest {
   @BeforeAll
   static void start() {
     stripe = StripeDouble.start();
-    provider =
-        new StripePaymentProvider(
-            new StripeSettings(
-                "sk_test_double",
-                URI.create(stripe.url()),
-                Duration.ofSeconds(2),
-                Duration.ofSeconds(5),
-                StripeApi.PAYMENT_INTENTS),
-            metrics);
+    provider = new StripePaymentProvider(settings(), metrics);
     var events = new ProviderEvents(db.jdbi());
     applier =
         new ProviderEventApplier(
@@ -79,7 +71,18 @@ class PaymentIntentSettlementTest {
                 events,
                 applier,
                 new ProviderEventSettings(Optional.of(StripeEvents.SECRET), Optional.empty()),
-                metrics));
+                metrics),
+            new PaymentIntentRoutes(
+                db.jdbi(), new dev.charon.payment.stripe.PaymentIntentLookup(settings()), metrics));
+  }
+
+  private static StripeSettings settings() {
+    return new StripeSettings(
+        "sk_test_double",
+        URI.create(stripe.url()),
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(5),
+        StripeApi.PAYMENT_INTENTS);
   }
 
   @AfterAll
@@ -179,6 +182,41 @@ class PaymentIntentSettlementTest {
                     "applied")
                 .count())
         .isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void an_operator_reads_the_waiting_intents_client_secret_from_stripe_and_nothing_logs_it() {
+    long invoice =
+        enqueuedInvoice(stripe.customer("pm_card_3ds", new StripeDouble.RequiresAction()));
+    charge(invoice);
+    var intent = (String) attempt(invoice).get("provider_reference");
+    var path = "/rest/v1/invoices/" + invoice + "/payment-intent";
+
+    Http.Response answer;
+    try (var logs = new dev.charon.testing.CapturedLogs(PaymentIntentRoutes.class)) {
+      answer = api.operator().get(path);
+      assertThat(logs.events())
+          .isNotEmpty()
+          .allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain("secret_double"));
+    }
+
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    assertThat(answer.header("Cache-Control")).isEqualTo("no-store");
+    assertThat(answer.json().path("paymentIntentId").asText()).isEqualTo(intent);
+    assertThat(answer.json().path("status").asText()).isEqualTo("requires_action");
+    assertThat(answer.json().path("nextAction").asText()).isEqualTo("use_stripe_sdk");
+    assertThat(answer.json().path("declineCode").asText()).isEqualTo("authentication_required");
+    assertThat(answer.json().path("clientSecret").asText()).isEqualTo(intent + "_secret_double");
+    assertThat(api.reader().get(path).status()).as("a reader key").isEqualTo(403);
+    assertThat(
+            value(
+                "select count(*)::text from event_outbox where data::text like '%secret_double%'"))
+        .isEqualTo("0");
+
+    var paid = StripeEvents.eventId();
+    deliver(StripeEvents.event(paid, "payment_intent.succeeded", stripe.succeed(intent)));
+    awaitSettled(paid);
+    assertThat(api.operator().get(path).status()).as("no longer waiting").isEqualTo(409);
   }
 
   @Test

@@ -26,6 +26,9 @@ import java.util.Set;
 public final class NetworkRetryRules {
   private static final String RESOURCE = "/payment/network-retry-rules.txt";
 
+  /** How every refusal's reason starts (the simulator and reports find refusals by it). */
+  public static final String REFUSAL = "card network rules forbid a retry";
+
   /**
    * One rule: for which brand ({@code any} for all), what kind, its values, where it comes from.
    */
@@ -104,7 +107,7 @@ public final class NetworkRetryRules {
                   + period(rule.cap().period());
         };
     var brand = rule.brand().equals("any") ? "" : rule.brand() + " ";
-    return "card network rules forbid a retry: " + brand + what + " (" + rule.source() + ")";
+    return REFUSAL + ": " + brand + what + " (" + rule.source() + ")";
   }
 
   private static String period(Duration period) {

@@ -1,6 +1,7 @@
 package dev.charon.payment.fake;
 
 import dev.charon.payment.domain.DeclineCode;
+import dev.charon.payment.domain.DeclineDetail;
 import java.time.Duration;
 import java.util.Set;
 
@@ -52,8 +53,19 @@ public record FaultProfile(
     java.util.Objects.requireNonNull(declineMix, "declineMix");
   }
 
-  /** A processed request's verdict and, for a decline, its code. */
-  public record Decided(Verdict verdict, DeclineCode code) {}
+  /**
+   * A processed request's verdict and, for a decline, its code and what the network said (from the
+   * population; {@link DeclineDetail#NONE} without one).
+   */
+  public record Decided(Verdict verdict, DeclineCode code, DeclineDetail detail) {
+    public Decided {
+      detail = detail == null ? DeclineDetail.NONE : detail;
+    }
+
+    public Decided(Verdict verdict, DeclineCode code) {
+      this(verdict, code, DeclineDetail.NONE);
+    }
+  }
 
   /** The verdict for a request processed at {@code at}: the population decides when one is set. */
   public Decided decide(String key, long customerId, long invoiceId, java.time.Instant at) {
@@ -64,7 +76,9 @@ public record FaultProfile(
     if (population != null) {
       return population
           .decline(customerId, invoiceId, at)
-          .map(c -> new Decided(Verdict.DECLINED, c))
+          .map(
+              c ->
+                  new Decided(Verdict.DECLINED, c, population.detail(customerId, invoiceId, at, c)))
           .orElse(new Decided(Verdict.CHARGED, null));
     }
     return verdict == Verdict.DECLINED

@@ -1,6 +1,7 @@
 package dev.charon.payment.fake;
 
 import dev.charon.payment.domain.DeclineCode;
+import dev.charon.payment.domain.DeclineDetail;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -22,7 +23,11 @@ import java.util.Optional;
  *       Customer#cardReplacedOn()}, the day a simulation updates the payment method);
  *   <li>for {@code paydayShare} of customers, a balance that is short except in the three days from
  *       their payday (the 1st for half of them, the 15th for the others): {@code
- *       insufficient_funds} otherwise.
+ *       insufficient_funds} otherwise;
+ *   <li>a card network (55% Visa, 35% Mastercard, 10% American Express) and, with each decline,
+ *       what the network and Stripe would say beside the code ({@link #detail}): a model of the
+ *       codes' shapes, not measured rates, so that the simulator can count the retries the card
+ *       network rules refuse (charging/domain/NetworkRetryRules).
  * </ul>
  */
 public record Population(
@@ -70,7 +75,9 @@ public record Population(
       PAYDAY = 6,
       ROLL = 7,
       CODE = 8,
-      PAYDAY_DAY = 9;
+      PAYDAY_DAY = 9,
+      BRAND = 10,
+      ADVICE = 11;
   private static final DeclineCode[] SOFT = {
     DeclineCode.INSUFFICIENT_FUNDS,
     DeclineCode.INSUFFICIENT_FUNDS,
@@ -118,6 +125,59 @@ public record Population(
       return Optional.of(SOFT[(int) Math.floor(roll(key, CODE) * SOFT.length)]);
     }
     return Optional.empty();
+  }
+
+  /** The customer's card network, as Stripe names it ({@code card.brand}). */
+  public String brand(long customerId) {
+    double u = u(customerId, BRAND);
+    return u < 0.55 ? "visa" : u < 0.90 ? "mastercard" : "amex";
+  }
+
+  /**
+   * What a decline with {@code code} of this customer's card would carry, rolled per invoice and
+   * day as {@link #decline} is. Mastercard: a merchant advice code ({@code network_advice_code}):
+   * 03 "do not try again" for 30% of issuer refusals ({@code do_not_honor}, {@code
+   * generic_decline}), 02 "try again later" for the others and for short balances, 01 for an
+   * expired card. Visa: a response code ({@code network_decline_code}): R1 (the cardholder revoked
+   * recurring payments, a category 1 code) for 20% of {@code generic_decline}s, 05, 51 or 54 by the
+   * code otherwise. Stripe's {@code advice_code}: {@code do_not_try_again} for 10% of the other
+   * {@code generic_decline}s, {@code try_again_later} for short balances and issuer hiccups.
+   */
+  public DeclineDetail detail(long customerId, long invoiceId, Instant at, DeclineCode code) {
+    var brand = brand(customerId);
+    long key = invoiceId * 100_003L + LocalDate.ofInstant(at, ZoneOffset.UTC).toEpochDay();
+    double u = roll(key, ADVICE);
+    String networkAdvice = null;
+    String networkDecline = null;
+    String advice = null;
+    switch (brand) {
+      case "mastercard" ->
+          networkAdvice =
+              switch (code) {
+                case DO_NOT_HONOR, GENERIC_DECLINE -> u < 0.30 ? "03" : "02";
+                case INSUFFICIENT_FUNDS, TRY_AGAIN_LATER -> "02";
+                case EXPIRED_CARD -> "01";
+                default -> null;
+              };
+      case "visa" ->
+          networkDecline =
+              switch (code) {
+                case GENERIC_DECLINE -> u < 0.20 ? "R1" : "05";
+                case DO_NOT_HONOR -> "05";
+                case INSUFFICIENT_FUNDS -> "51";
+                case EXPIRED_CARD -> "54";
+                default -> null;
+              };
+      default -> {}
+    }
+    if (code == DeclineCode.GENERIC_DECLINE
+        && !"R1".equals(networkDecline)
+        && !"03".equals(networkAdvice)) {
+      advice = roll(key, ADVICE + 1) < 0.10 ? "do_not_try_again" : null;
+    } else if (code == DeclineCode.INSUFFICIENT_FUNDS || code == DeclineCode.TRY_AGAIN_LATER) {
+      advice = "try_again_later";
+    }
+    return new DeclineDetail(null, brand, advice, networkAdvice, networkDecline);
   }
 
   /** Within three days from the customer's payday (the payday and the two days after). */

@@ -178,7 +178,7 @@ public final class SimulatedPaymentProvider implements PaymentProvider {
     var decided = faults.decide(key, request.customerId(), request.invoiceId(), clock.instant());
     return switch (decided.verdict()) {
       case CHARGED -> new ChargeOutcome.Charged(faults.chargeId(key));
-      case DECLINED -> new ChargeOutcome.Declined(decided.code().code());
+      case DECLINED -> new ChargeOutcome.Declined(decided.code().code(), decided.detail());
       case CUSTOMER_NOT_FOUND ->
           new ChargeOutcome.CustomerNotFound(
               "no customer " + request.customerId() + " at the provider");

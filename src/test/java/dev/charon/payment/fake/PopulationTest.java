@@ -35,6 +35,41 @@ class PopulationTest {
   }
 
   @Test
+  void declines_carry_what_the_card_network_says_and_some_forbid_a_retry() {
+    var rules = dev.charon.charging.domain.NetworkRetryRules.published();
+    var at = Instant.parse("2026-03-09T00:00:00Z");
+    var brands = new java.util.TreeMap<String, Long>();
+    long mastercard03 = 0, visaR1 = 0, refused = 0, issuerRefusals = 0;
+    for (long id = 1; id <= 10_000; id++) {
+      brands.merge(population.brand(id), 1L, Long::sum);
+      for (var code : new DeclineCode[] {DeclineCode.DO_NOT_HONOR, DeclineCode.GENERIC_DECLINE}) {
+        issuerRefusals++;
+        var detail = population.detail(id, id * 10, at, code);
+        assertThat(detail).isEqualTo(population.detail(id, id * 10, at, code));
+        assertThat(detail.cardBrand()).isEqualTo(population.brand(id));
+        if ("03".equals(detail.networkAdviceCode())) {
+          assertThat(detail.cardBrand()).isEqualTo("mastercard");
+          mastercard03++;
+        }
+        if ("R1".equals(detail.networkDeclineCode())) {
+          assertThat(detail.cardBrand()).isEqualTo("visa");
+          visaR1++;
+        }
+        if (rules.refusal(detail, 1).isPresent()) {
+          refused++;
+        }
+      }
+    }
+    assertThat(brands.get("visa")).isBetween(5_200L, 5_800L);
+    assertThat(brands.get("mastercard")).isBetween(3_200L, 3_800L);
+    assertThat(mastercard03).isPositive();
+    assertThat(visaR1).isPositive();
+    assertThat(refused).isGreaterThanOrEqualTo(mastercard03 + visaR1).isLessThan(issuerRefusals);
+    assertThat(population.detail(1, 10, at, DeclineCode.INSUFFICIENT_FUNDS).adviceCode())
+        .isEqualTo("try_again_later");
+  }
+
+  @Test
   void traits_follow_the_shares() {
     var customers = LongStream.rangeClosed(1, 10_000).mapToObj(population::customer).toList();
     long expiring = customers.stream().filter(c -> c.cardExpires().isPresent()).count();
@@ -120,7 +155,11 @@ class PopulationTest {
             profile, Clock.fixed(noon(LocalDate.of(2026, 4, 15)), ZoneOffset.UTC), d -> {});
     var request = new ChargeRequest(1, c.id(), Money.ofMinor(1_000, Currency.EUR), "k-1");
     assertThat(onTheTenth.charge(request))
-        .isEqualTo(new ChargeOutcome.Declined("insufficient_funds"));
+        .isEqualTo(
+            new ChargeOutcome.Declined(
+                "insufficient_funds",
+                population.detail(
+                    c.id(), 1, noon(LocalDate.of(2026, 4, 10)), DeclineCode.INSUFFICIENT_FUNDS)));
     assertThat(onPayday.charge(request)).isInstanceOf(ChargeOutcome.Charged.class);
   }
 
