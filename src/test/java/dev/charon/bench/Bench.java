@@ -126,6 +126,19 @@ public final class Bench implements Callable<Integer> {
           "Record the e2e scenarios' worker(s) and gateway with JFR (settings=profile) and summarise where their CPU goes (default: on in medium and full mode, off in quick).")
   Boolean profile;
 
+  @Option(
+      names = "--baseline",
+      description =
+          "A commit measured beside --commit in this invocation (its jar built in a git worktree):"
+              + " each scenario runs --repeats times for each, alternating, and the results"
+              + " give medians, spreads and the change against it (issue 26).")
+  String baseline;
+
+  @Option(
+      names = "--repeats",
+      description = "Runs of each scenario per commit (default: 3 with --baseline, else 1).")
+  Integer repeats;
+
   @Option(names = "--e2e-invoices")
   Integer e2eInvoices;
 
@@ -194,7 +207,8 @@ public final class Bench implements Callable<Integer> {
             + mode
             + " --commit "
             + build.commit()
-            + (scenarios.size() < 6 ? " --scenarios " + String.join(",", scenarios) : ""));
+            + (scenarios.size() < 6 ? " --scenarios " + String.join(",", scenarios) : "")
+            + (baseline != null ? " --baseline " + baseline : ""));
     run.put("arguments", String.join(" ", arguments));
     Machine.describe(results.putObject("machine"));
 
@@ -211,63 +225,60 @@ public final class Bench implements Callable<Integer> {
     clusterNode.set("settings", JSON.valueToTree(cluster.reportedSettings()));
 
     var scenarioNode = results.putObject("scenarios");
+    var baselineBuild = baseline == null ? null : JarBuild.build(root, baseline);
+    if (baselineBuild != null) {
+      var b = run.putObject("baseline");
+      b.put("commit", baselineBuild.commit());
+      b.put("commit_subject", baselineBuild.subject());
+      b.put("jar_sha256", baselineBuild.sha256());
+    }
+    int rounds = or(repeats, baseline == null ? 1 : 3);
+    run.put("repeats", rounds);
     try (var procs = new Procs(out, Map.of("CHARON_LOG_LEVEL", "WARN"))) {
       var ctx = new Context(root, out, build.jar(), cluster, procs);
-      ctx.profile = profile == null ? mode != Mode.quick : profile;
+      ctx.profile = profile == null ? mode != Mode.quick && rounds == 1 : profile;
       run.put("jfr_profile", ctx.profile);
       run.put("pg_profile", pgProfile);
-      int e2eN = or(e2eInvoices, mode.e2eInvoices);
-      int e2eC = or(e2eConcurrency, mode.e2eConcurrency);
-      int lat = or(latencyMs, mode.latencyMs);
-      if (scenarios.contains("e2e")) {
-        attempt(
-            scenarioNode,
-            "e2e_w1",
-            () -> new ChargeRun(ctx, "e2e_w1", e2eN, 1, e2eC, 0, true).run());
+      var sides = new java.util.LinkedHashMap<String, Context>();
+      sides.put("target", ctx);
+      if (baselineBuild != null) {
+        sides.put("baseline", ctx.forJar(baselineBuild.jar(), "_b"));
       }
-      if (scenarios.contains("e2e2")) {
-        attempt(
-            scenarioNode,
-            "e2e_w2",
-            () -> new ChargeRun(ctx, "e2e_w2", e2eN, 2, e2eC, 0, true).run());
-      }
-      if (scenarios.contains("ceiling")) {
-        attempt(scenarioNode, "ceiling_c2", () -> new Ceiling(ctx, e2eN, 2, e2eC).run());
-        if (mode != Mode.quick) {
-          attempt(scenarioNode, "ceiling_c4", () -> new Ceiling(ctx, e2eN, 4, e2eC).run());
+      var planned = plan();
+      var runsNode = results.putArray("runs");
+      for (int round = 1; round <= rounds; round++) {
+        for (var scenario : planned.entrySet()) {
+          var order = new java.util.ArrayList<>(sides.keySet());
+          if (round % 2 == 0) {
+            java.util.Collections.reverse(order); // A B, B A, A B...: drift falls on both sides
+          }
+          for (var side : order) {
+            var sideCtx = sides.get(side).into(out.resolve("r" + round + "-" + side));
+            var result =
+                rounds == 1 && baselineBuild == null
+                    ? attempt(
+                        scenarioNode, scenario.getKey(), () -> scenario.getValue().apply(sideCtx))
+                    : attempt(null, scenario.getKey(), () -> scenario.getValue().apply(sideCtx));
+            var entry = runsNode.addObject();
+            entry.put("scenario", scenario.getKey());
+            entry.put("side", side);
+            entry.put("commit", side.equals("target") ? build.commit() : baselineBuild.commit());
+            entry.put("round", round);
+            entry.put("disturbed", Disturbance.disturbed(result));
+            entry.set("result", result);
+          }
         }
       }
-      if (scenarios.contains("large")) {
-        attempt(
-            scenarioNode,
-            "large",
-            () ->
-                new ChargeRun(
-                        ctx,
-                        "large",
-                        or(largeInvoices, mode.largeInvoices),
-                        1,
-                        or(largeConcurrency, mode.largeConcurrency),
-                        lat)
-                    .run());
-      }
-      if (scenarios.contains("bigdb")) {
-        attempt(
-            scenarioNode,
-            "big_database",
-            () ->
-                new BigDatabase(
-                        ctx,
-                        or(bigBackground, mode.bigBackground),
-                        or(bigDue, mode.bigDue),
-                        e2eC,
-                        or(bigProbes, mode.probes),
-                        bigKeep)
-                    .run());
-      }
-      if (scenarios.contains("clients")) {
-        int calls = or(clientCalls, mode == Mode.quick ? 2_000 : 20_000);
-        attempt(scenarioNode, "clients", () -> new ClientCost(ctx, calls, e2eC).run());
+      if (rounds > 1 || baselineBuild != null) {
+        results.set("comparison", Repeats.compare(runsNode, scenarioNode));
+        // Keep the results file to one copy of each figure: the runs hold them.
+        for (var entry : runsNode) {
+          if (entry.path("result").has("profile")) {
+            ((ObjectNode) entry.get("result")).remove("profile");
+          }
+        }
+      } else {
+        results.remove("runs");
       }
     } finally {
       cluster.dropBenchDatabases();
@@ -352,14 +363,84 @@ public final class Bench implements Callable<Integer> {
    * Runs one scenario; a failure is written into the results as that scenario's {@code error} (and
    * fails the harness's exit code) instead of losing the other scenarios' figures.
    */
-  private void attempt(ObjectNode scenarios, String name, Callable<ObjectNode> scenario) {
+  private ObjectNode attempt(ObjectNode scenarios, String name, Callable<ObjectNode> scenario) {
+    ObjectNode result;
     try {
-      scenarios.set(name, scenario.call());
+      result = scenario.call();
     } catch (Exception e) {
       log("%s FAILED: %s", name, e);
-      scenarios.putObject(name).put("error", String.valueOf(e.getMessage()));
+      result = JSON.createObjectNode().put("error", String.valueOf(e.getMessage()));
       failed = true;
     }
+    if (scenarios != null) {
+      scenarios.set(name, result);
+    }
+    return result;
+  }
+
+  /** The selected scenarios, by the name their results go under, in running order. */
+  private Map<String, java.util.function.Function<Context, ObjectNode>> plan() {
+    var planned =
+        new java.util.LinkedHashMap<String, java.util.function.Function<Context, ObjectNode>>();
+    int e2eN = or(e2eInvoices, mode.e2eInvoices);
+    int e2eC = or(e2eConcurrency, mode.e2eConcurrency);
+    int lat = or(latencyMs, mode.latencyMs);
+    if (scenarios.contains("e2e")) {
+      planned.put("e2e_w1", c -> new ChargeRun(c, "e2e_w1", e2eN, 1, e2eC, 0, true).run());
+    }
+    if (scenarios.contains("e2e2")) {
+      planned.put("e2e_w2", c -> new ChargeRun(c, "e2e_w2", e2eN, 2, e2eC, 0, true).run());
+    }
+    if (scenarios.contains("ceiling")) {
+      planned.put("ceiling_c2", c -> new Ceiling(c, e2eN, 2, e2eC).run());
+      if (mode != Mode.quick) {
+        planned.put("ceiling_c4", c -> new Ceiling(c, e2eN, 4, e2eC).run());
+      }
+    }
+    if (scenarios.contains("large")) {
+      planned.put(
+          "large",
+          c ->
+              new ChargeRun(
+                      c,
+                      "large",
+                      or(largeInvoices, mode.largeInvoices),
+                      1,
+                      or(largeConcurrency, mode.largeConcurrency),
+                      lat)
+                  .run());
+    }
+    if (scenarios.contains("bigdb")) {
+      planned.put(
+          "big_database",
+          c -> {
+            try {
+              return new BigDatabase(
+                      c,
+                      or(bigBackground, mode.bigBackground),
+                      or(bigDue, mode.bigDue),
+                      e2eC,
+                      or(bigProbes, mode.probes),
+                      bigKeep)
+                  .run();
+            } catch (Exception e) {
+              throw new IllegalStateException(e.getMessage(), e);
+            }
+          });
+    }
+    if (scenarios.contains("clients")) {
+      int calls = or(clientCalls, mode == Mode.quick ? 2_000 : 20_000);
+      planned.put(
+          "clients",
+          c -> {
+            try {
+              return new ClientCost(c, calls, e2eC).run();
+            } catch (Exception e) {
+              throw new IllegalStateException(e.getMessage(), e);
+            }
+          });
+    }
+    return planned;
   }
 
   private boolean failed;

@@ -101,6 +101,7 @@ final class ClientCost {
       }
       long self = ProcessHandle.current().pid();
       double c0 = Cpu.process(self), g0 = Cpu.process(gatewayPid), m0 = Cpu.machineBusy();
+      double s0 = Cpu.steal();
       long t0 = System.nanoTime();
       long failed = drive(client, name, calls);
       double wall = (System.nanoTime() - t0) / 1e9;
@@ -111,6 +112,12 @@ final class ClientCost {
       node.put("gateway_cpu_us_per_call", Bench.round(gw * 1e6 / calls, 1));
       node.put("machine_busy_cpu_s", Bench.round(Cpu.machineBusy() - m0, 2));
       node.put("window_s", Bench.round(wall, 2));
+      Disturbance.judge(
+          node,
+          wall * Runtime.getRuntime().availableProcessors(),
+          Cpu.machineBusy() - m0,
+          Cpu.steal() - s0,
+          client1 + gw);
       Bench.log(
           "clients: %s %s CPU-us per call (gateway %s)",
           name, node.path("client_cpu_us_per_call"), node.path("gateway_cpu_us_per_call"));

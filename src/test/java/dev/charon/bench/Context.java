@@ -23,15 +23,53 @@ final class Context {
   /** Whether the e2e scenarios' JVMs run with a JFR recording ({@link JfrSummary}). */
   boolean profile;
 
-  private final Map<Integer, String> templates = new HashMap<>();
-  private int databases;
+  /** Names this jar's databases apart from another jar's (a baseline) in the same cluster. */
+  final String tag;
+
+  private final Map<Integer, String> templates;
+  private final int[] databases;
 
   Context(Path root, Path out, Path jar, Cluster cluster, Procs procs) {
+    this(root, out, jar, cluster, procs, "", new HashMap<>(), new int[1]);
+  }
+
+  private Context(
+      Path root,
+      Path out,
+      Path jar,
+      Cluster cluster,
+      Procs procs,
+      String tag,
+      Map<Integer, String> templates,
+      int[] databases) {
     this.root = root;
     this.out = out;
     this.jar = jar;
     this.cluster = cluster;
     this.procs = procs;
+    this.tag = tag;
+    this.templates = templates;
+    this.databases = databases;
+  }
+
+  /** The same jar, its output under {@code out}: one repeated run of a scenario. */
+  Context into(Path runOut) {
+    try {
+      java.nio.file.Files.createDirectories(runOut);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    var copy = new Context(root, runOut, jar, cluster, procs, tag, templates, databases);
+    copy.profile = profile;
+    return copy;
+  }
+
+  /** Another jar (the baseline) in the same cluster, its templates seeded by its own jar. */
+  Context forJar(Path otherJar, String otherTag) {
+    var other =
+        new Context(root, out, otherJar, cluster, procs, otherTag, new HashMap<>(), databases);
+    other.profile = profile;
+    return other;
   }
 
   String java() {
@@ -92,7 +130,7 @@ final class Context {
    */
   String freshDatabase(String name, int invoices) {
     var template = templates.computeIfAbsent(invoices, this::seedTemplate);
-    var db = "bench_" + name + "_" + (++databases);
+    var db = "bench_" + name + tag + "_" + (++databases[0]);
     cluster.sql.exec(
         "postgres",
         "drop database if exists " + db,
@@ -101,12 +139,12 @@ final class Context {
   }
 
   private String seedTemplate(int invoices) {
-    var db = "bench_tpl_" + invoices;
+    var db = "bench_tpl_" + invoices + tag;
     Bench.log("seeding template %s (%,d customers, one due invoice each)", db, invoices);
     cluster.sql.exec("postgres", "drop database if exists " + db, "create database " + db);
     var done =
         procs.run(
-            "seed-" + invoices,
+            "seed-" + invoices + tag,
             dbEnv(db),
             charon(
                 List.of(),

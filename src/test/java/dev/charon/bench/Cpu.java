@@ -94,6 +94,19 @@ final class Cpu {
     }
   }
 
+  /**
+   * CPU seconds the hypervisor gave to other guests while this machine wanted them (/proc/stat's
+   * steal column, summed over the cores): invisible to every process's own times.
+   */
+  static double steal() {
+    try {
+      var cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      return cpu.length > 8 ? Long.parseLong(cpu[8]) / HZ : 0;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
   static String loadavg() {
     try {
       var parts = Files.readString(Path.of("/proc/loadavg")).split(" ");

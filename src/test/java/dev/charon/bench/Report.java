@@ -57,8 +57,15 @@ final class Report {
         .append(m.path("other_java_processes_start").asInt())
         .append(" other `java` processes at the start. Each scenario lists the CPU")
         .append(
-            " other processes used in its window. Rates (invoices/s) on a busy box are floors; CPU time per invoice is")
-        .append(" the figure to compare, as it hardly depends on what else runs.\n\n");
+            " other processes used in its window, and the CPU the hypervisor stole from it (/proc/stat); a window where")
+        .append(" either passes ")
+        .append(Math.round(Disturbance.LIMIT * 100))
+        .append(
+            "% is *disturbed*. Absolute figures, CPU time per invoice included, move with the host (issue 26 saw it")
+        .append(
+            " move 2.5x between two runs of the same code): compare commits only side by side in one invocation")
+        .append(" (`--baseline`), or as ratios to the reference measured with them.\n\n");
+    Repeated.render(r, b);
 
     b.append(
         "## Targets (issue 17)\n\n| target | what | measured | met | full size | from |\n| --- | --- | --- | --- | --- | --- |\n");
@@ -128,6 +135,11 @@ final class Report {
                   .append(w.path("others_cpu_s").asText())
                   .append(" / ")
                   .append(w.path("busy_cpu_s").asText())
+                  .append(w.has("steal_cpu_s") ? ", stolen " + w.path("steal_cpu_s").asText() : "")
+                  .append(
+                      w.path("disturbed").asBoolean()
+                          ? " **disturbed** (" + w.path("disturbed_because").asText() + ")"
+                          : "")
                   .append(" |\n");
             });
 

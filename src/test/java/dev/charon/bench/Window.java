@@ -18,6 +18,8 @@ final class Window {
   private final Map<String, Double> start = new LinkedHashMap<>();
   private final Map<String, Double> used = new LinkedHashMap<>();
   private double machineStart;
+  private double stealStart;
+  double steal;
   private long nanoStart;
   private String loadStart;
   double wallSeconds;
@@ -36,6 +38,7 @@ final class Window {
     start.putAll(sample());
     openedAt = Instant.now();
     machineStart = Cpu.machineBusy();
+    stealStart = Cpu.steal();
     nanoStart = System.nanoTime();
     loadStart = Cpu.loadavg();
     return this;
@@ -46,6 +49,7 @@ final class Window {
     closedAt = Instant.now();
     end.forEach((k, v) -> used.put(k, v - start.getOrDefault(k, 0.0)));
     machineBusy = Cpu.machineBusy() - machineStart;
+    steal = Cpu.steal() - stealStart;
     wallSeconds = (System.nanoTime() - nanoStart) / 1e9;
     loadEnd = Cpu.loadavg();
     return this;
@@ -100,9 +104,10 @@ final class Window {
         "available_cpu_s",
         Bench.round(wallSeconds * Runtime.getRuntime().availableProcessors(), 2));
     machine.put("measured_processes_cpu_s", Bench.round(all, 2));
-    machine.put("others_cpu_s", Bench.round(Math.max(0, machineBusy - all), 2));
     machine.put("loadavg_start", loadStart);
     machine.put("loadavg_end", loadEnd);
+    Disturbance.judge(
+        machine, wallSeconds * Runtime.getRuntime().availableProcessors(), machineBusy, steal, all);
   }
 
   private static double perInvoice(double seconds, long invoices) {
