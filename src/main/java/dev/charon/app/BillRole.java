@@ -11,6 +11,8 @@ import dev.charon.db.Database;
 import dev.charon.payment.PaymentProviders;
 import dev.charon.payment.PaymentSettings;
 import dev.charon.queue.QueueSettings;
+import dev.charon.ratelimit.RateLimitSettings;
+import dev.charon.ratelimit.RateLimitedProvider;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Optional;
@@ -39,7 +41,8 @@ public final class BillRole implements AutoCloseable {
       BillingSettings billing,
       ChargingSettings charging,
       QueueSettings queue,
-      PaymentSettings payment) {
+      PaymentSettings payment,
+      RateLimitSettings rateLimit) {
 
     public static Settings from(Env env) {
       return new Settings(
@@ -48,7 +51,8 @@ public final class BillRole implements AutoCloseable {
           BillingSettings.from(env),
           ChargingSettings.from(env),
           QueueSettings.from(env),
-          PaymentSettings.from(env));
+          PaymentSettings.from(env),
+          RateLimitSettings.from(env));
     }
   }
 
@@ -67,7 +71,13 @@ public final class BillRole implements AutoCloseable {
       var runs = BillingRuns.of(db.jdbi(), clock, settings.billing(), metrics);
       int slots = workers.orElse(db.embedded().isPresent() ? settings.charging().concurrency() : 0);
       if (slots > 0) {
-        var provider = PaymentProviders.create(settings.payment(), clock, metrics, slots);
+        // In-process charges keep to the rate limit shared with every worker, as a worker's do.
+        var provider =
+            RateLimitedProvider.wrap(
+                PaymentProviders.create(settings.payment(), clock, metrics, slots),
+                settings.rateLimit(),
+                db.jdbi(),
+                metrics);
         var charging = settings.charging().withConcurrency(slots);
         started.add(
             "charge worker",

@@ -9,6 +9,8 @@ import dev.charon.db.Database;
 import dev.charon.db.EmbeddedDatabase;
 import dev.charon.payment.PaymentProviders;
 import dev.charon.payment.PaymentSettings;
+import dev.charon.ratelimit.RateLimitSettings;
+import dev.charon.ratelimit.RateLimitedProvider;
 import dev.charon.seed.Seeder;
 import dev.charon.webhooks.WebhookSettings;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -46,6 +48,7 @@ public final class DemoRole implements AutoCloseable {
       ServerRole.Settings server,
       ChargingSettings charging,
       PaymentSettings payment,
+      RateLimitSettings rateLimit,
       boolean allowPrivateSet,
       boolean webhookReceiver) {
 
@@ -54,6 +57,7 @@ public final class DemoRole implements AutoCloseable {
           ServerRole.Settings.from(env),
           ChargingSettings.from(env),
           PaymentSettings.from(env),
+          RateLimitSettings.from(env),
           env.optional(WebhookSettings.ALLOW_PRIVATE).isPresent(),
           false);
     }
@@ -63,12 +67,13 @@ public final class DemoRole implements AutoCloseable {
           server.withApi(server.api().withPort(port)),
           charging,
           payment,
+          rateLimit,
           allowPrivateSet,
           webhookReceiver);
     }
 
     public Settings withWebhookReceiver(boolean on) {
-      return new Settings(server, charging, payment, allowPrivateSet, on);
+      return new Settings(server, charging, payment, rateLimit, allowPrivateSet, on);
     }
   }
 
@@ -96,7 +101,11 @@ public final class DemoRole implements AutoCloseable {
       seedIfEmpty(db, clock, out);
       var charging = settings.charging();
       var provider =
-          PaymentProviders.create(settings.payment(), clock, metrics, charging.concurrency());
+          RateLimitedProvider.wrap(
+              PaymentProviders.create(settings.payment(), clock, metrics, charging.concurrency()),
+              settings.rateLimit(),
+              db.jdbi(),
+              metrics);
       var queue = settings.server().queue();
       started.add(
           "charge worker",

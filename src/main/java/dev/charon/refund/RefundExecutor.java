@@ -107,7 +107,7 @@ public final class RefundExecutor implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("refund executor round failed; its refunds' leases lapse and they are retried", e);
         try {
-          Thread.sleep(poll);
+          Thread.sleep(poll); // a round's pause before trying again, not a retry loop on the error
         } catch (InterruptedException stop) {
           Thread.currentThread().interrupt();
           return;

@@ -8,15 +8,12 @@ import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
-import dev.charon.payment.stripe.StripeApi;
 import dev.charon.payment.stripe.StripePaymentProvider;
 import dev.charon.payment.stripe.StripeSettings;
 import dev.charon.testing.Fixtures;
 import dev.charon.testing.StripeEmulator;
 import dev.charon.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.URI;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,13 +36,7 @@ class StripeAuditMoneyBackTest {
   @BeforeAll
   static void start() {
     emulator = StripeEmulator.start();
-    settings =
-        new StripeSettings(
-            StripeEmulator.API_KEY,
-            URI.create(emulator.url()),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(10),
-            StripeApi.CHARGES);
+    settings = emulator.settings();
     stripe = new StripePaymentProvider(settings, new SimpleMeterRegistry());
   }
 

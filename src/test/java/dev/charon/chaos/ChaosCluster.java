@@ -245,21 +245,22 @@ final class ChaosCluster implements AutoCloseable {
 
   /** Starts the run of the current period through a server's API, as an operator would. */
   void startRun(String period) {
-    var port = serverPorts.getFirst();
+    var response = operator().post("/rest/v1/billing-runs", "{\"period\":\"" + period + "\"}");
+    if (response.status() != 201 && response.status() != 200) {
+      throw new IllegalStateException(
+          "starting the run answered " + response.status() + ": " + response.body());
+    }
+  }
+
+  /** The first server's API with an operator key made for this scenario. */
+  Http operator() {
     if (operatorKey == null) {
       operatorKey =
           new ApiKeys(db.jdbi(), Clock.systemUTC())
               .create(Role.OPERATOR, "chaos-operator-" + System.nanoTime())
               .secret();
     }
-    var response =
-        new Http("http://127.0.0.1:" + port)
-            .bearer(operatorKey)
-            .post("/rest/v1/billing-runs", "{\"period\":\"" + period + "\"}");
-    if (response.status() != 201 && response.status() != 200) {
-      throw new IllegalStateException(
-          "starting the run answered " + response.status() + ": " + response.body());
-    }
+    return new Http("http://127.0.0.1:" + serverPorts.getFirst()).bearer(operatorKey);
   }
 
   @Override

@@ -795,6 +795,85 @@ class ChaosIT {
   }
 
   /**
+   * Money back under kill -9 (issue 24). Once a quarter of the run is paid, an operator asks the
+   * server's API for a full refund of up to 40 paid invoices; a random worker is then SIGKILLed
+   * while refunds are still open, {@code ROUNDS} times, and replaced. Each refund must reach the
+   * gateway exactly once: the audit nets refunds per invoice against the gateway's own ledger, so a
+   * second refund of one request, or one Charon did not record, is a difference and fails the row.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void sigkill_workers_while_refunds_settle(Transport transport) {
+    assumeTransportOfThisRun(14, transport);
+    scenario(
+        "14 SIGKILL workers while refunds settle",
+        transport,
+        ROUNDS,
+        (c, faults) -> {
+          await("a quarter of the run paid")
+              .atMost(Duration.ofMinutes(3))
+              .pollInterval(Duration.ofMillis(50))
+              .until(
+                  () ->
+                      count("select count(*) from invoice where status = 'PAID'") >= INVOICES / 4);
+          var paid =
+              db.jdbi()
+                  .withHandle(
+                      h ->
+                          h.createQuery(
+                                  "select id from invoice where status = 'PAID' order by id limit 40")
+                              .mapTo(Long.class)
+                              .list());
+          var operator = c.operator();
+          for (long invoice : paid) {
+            var asked =
+                operator
+                    .withHeader("Idempotency-Key", "chaos-refund-" + invoice)
+                    .post(
+                        "/rest/v1/invoices/" + invoice + "/refunds",
+                        "{\"reason\":\"chaos: refunded while workers die\"}");
+            Verify.that(
+                asked.status() == 201 || asked.status() == 202,
+                "refund of invoice "
+                    + invoice
+                    + " answered "
+                    + asked.status()
+                    + ": "
+                    + asked.body());
+          }
+          faults.evidence("refunds asked", paid.size());
+          for (int round = 0; round < ROUNDS; round++) {
+            faults.strike(
+                () -> {
+                  Verify.that(openRefunds() > 0, "no refund was open when the worker would die");
+                  var worker = c.readyWorker();
+                  worker.kill();
+                  Verify.that(
+                      worker.waitFor(10) != -1,
+                      "worker " + worker.pid() + " still alive 10 s after SIGKILL");
+                  faults.evidence("workers killed", 1);
+                  c.launchWorker();
+                });
+          }
+          try {
+            await("every refund settled")
+                .atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> openRefunds() == 0);
+          } catch (org.awaitility.core.ConditionTimeoutException e) {
+            faults.failed(openRefunds() + " refunds still open after 3 minutes");
+          }
+          faults.evidence(
+              "refunds succeeded", count("select count(*) from refund where status = 'SUCCEEDED'"));
+        });
+  }
+
+  /** Refunds asked for and not yet settled: requested, or sent with the answer unknown. */
+  private static long openRefunds() {
+    return count("select count(*) from refund where status in ('REQUESTED', 'UNKNOWN')");
+  }
+
+  /**
    * A worker in a network namespace of its own (scripts/chaos-targets.sh netns) is cut off from
    * PostgreSQL (the namespace's end of its veth to the database taken down) while it holds leased
    * charge requests with calls in flight. The gateway stays reachable over a second veth: its calls
@@ -1224,7 +1303,8 @@ class ChaosIT {
         count(
             """
         select count(*) from invoice where due_date <= current_date and (billing_run_id is null
-          or (status <> 'PAID' and status <> 'PROCESSING' and last_failure is null)
+          or (status not in ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'DISPUTED', 'PROCESSING')
+              and last_failure is null)
           or (status = 'RETRY_SCHEDULED' and next_attempt_at is null))
         """);
     long stuck = count("select count(*) from invoice where status = 'PROCESSING'") + outstanding(c);

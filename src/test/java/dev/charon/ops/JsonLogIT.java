@@ -69,7 +69,7 @@ class JsonLogIT {
     for (long invoice : invoices) {
       var charged =
           events.stream()
-              .filter(e -> e.get("loggerName").asText().equals("dev.charon.charging.ChargeWorker"))
+              .filter(e -> e.get("loggerName").asText().equals("dev.charon.charging.ChargeBooks"))
               .filter(
                   e ->
                       e.get("formattedMessage")

@@ -8,8 +8,6 @@ import dev.charon.gateway.SignedEvents;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import dev.charon.payment.HttpPaymentProvider;
-import dev.charon.payment.domain.ChargeOutcome;
-import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.payment.domain.RefundOutcome;
 import dev.charon.payment.domain.RefundRequest;
 import dev.charon.payment.fake.FaultProfile;
@@ -72,8 +70,8 @@ class GatewayEventsTest {
         var provider =
             new HttpPaymentProvider(
                 URI.create(gateway.url() + "/"), Duration.ofSeconds(2), Duration.ofSeconds(5))) {
-      long refunded = chargedInvoice(provider, 20_00);
-      long lost = chargedInvoice(provider, 40_00);
+      long refunded = new Fixtures(db.jdbi()).paidAt(provider, 20_00);
+      long lost = new Fixtures(db.jdbi()).paidAt(provider, 40_00);
 
       assertThat(
               provider.refund(
@@ -114,33 +112,6 @@ class GatewayEventsTest {
                       + " ('refund.created', 'dispute.opened', 'dispute.closed')"))
           .isEqualTo(3);
     }
-  }
-
-  private long chargedInvoice(HttpPaymentProvider provider, long amountMinor) {
-    long invoice = new Fixtures(db.jdbi()).invoice().amount(amountMinor).create();
-    var key = "events-test-" + invoice + "-" + System.nanoTime();
-    var charged =
-        provider.charge(
-            new ChargeRequest(
-                invoice, 1, invoice, null, Money.ofMinor(amountMinor, Currency.EUR), key));
-    var reference = ((ChargeOutcome.Charged) charged).providerReference();
-    db.jdbi()
-        .useHandle(
-            h -> {
-              h.execute(
-                  """
-                  insert into charge_attempt (invoice_id, attempt_no, idempotency_key, amount_minor, currency,
-                                              outcome, provider_reference, worker, calls, completed_at)
-                  values (?, 1, ?, ?, 'EUR', 'CHARGED', ?, 'test', 1, now())""",
-                  invoice,
-                  key,
-                  amountMinor,
-                  reference);
-              h.execute(
-                  "update invoice set status = 'PAID', paid_at = now(), attempt_count = 1 where id = ?",
-                  invoice);
-            });
-    return invoice;
   }
 
   private static String charge(long invoice) {

@@ -9,7 +9,6 @@ import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import dev.charon.payment.domain.ChargeOutcome;
 import dev.charon.payment.domain.ChargeRequest;
-import dev.charon.payment.stripe.StripeApi;
 import dev.charon.payment.stripe.StripePaymentProvider;
 import dev.charon.payment.stripe.StripeSettings;
 import dev.charon.refund.ProviderFacts;
@@ -18,9 +17,7 @@ import dev.charon.testing.StripeEmulator;
 import dev.charon.testing.StripeEvents;
 import dev.charon.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,13 +40,7 @@ class StripeBackstopIT {
   @BeforeAll
   static void start() {
     emulator = StripeEmulator.start();
-    settings =
-        new StripeSettings(
-            StripeEmulator.API_KEY,
-            URI.create(emulator.url()),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(10),
-            StripeApi.CHARGES);
+    settings = emulator.settings();
     stripe = new StripePaymentProvider(settings, new SimpleMeterRegistry());
   }
 

@@ -40,9 +40,9 @@ class GatewayBackstopIT {
               Clock.systemUTC(),
               new SimpleMeterRegistry());
       var admin = new Http(gateway.url());
-      long refunded = chargedInvoice(provider, 20_00);
-      long won = chargedInvoice(provider, 30_00);
-      long lost = chargedInvoice(provider, 40_00);
+      long refunded = new Fixtures(db.jdbi()).paidAt(provider, 20_00);
+      long won = new Fixtures(db.jdbi()).paidAt(provider, 30_00);
+      long lost = new Fixtures(db.jdbi()).paidAt(provider, 40_00);
       var ours = new Refunds(db.jdbi(), new SimpleMeterRegistry());
       var own =
           db.jdbi()
@@ -137,33 +137,6 @@ class GatewayBackstopIT {
     var closed =
         admin.post("/admin/disputes/" + dispute + "/close", "{\"outcome\":\"" + outcome + "\"}");
     assertThat(closed.status()).as(closed.body()).isEqualTo(200);
-  }
-
-  private long chargedInvoice(HttpPaymentProvider provider, long amountMinor) {
-    long invoice = new Fixtures(db.jdbi()).invoice().amount(amountMinor).create();
-    var key = "backstop-it-" + invoice + "-" + System.nanoTime();
-    var charged =
-        provider.charge(
-            new ChargeRequest(
-                invoice, 1, invoice, null, Money.ofMinor(amountMinor, Currency.EUR), key));
-    var reference = ((ChargeOutcome.Charged) charged).providerReference();
-    db.jdbi()
-        .useHandle(
-            h -> {
-              h.execute(
-                  """
-                  insert into charge_attempt (invoice_id, attempt_no, idempotency_key, amount_minor, currency,
-                                              outcome, provider_reference, worker, calls, completed_at)
-                  values (?, 1, ?, ?, 'EUR', 'CHARGED', ?, 'test', 1, now())""",
-                  invoice,
-                  key,
-                  amountMinor,
-                  reference);
-              h.execute(
-                  "update invoice set status = 'PAID', paid_at = now(), attempt_count = 1 where id = ?",
-                  invoice);
-            });
-    return invoice;
   }
 
   private static String charge(long invoice) {

@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.charon.money.Currency;
 import dev.charon.money.Money;
 import dev.charon.payment.HttpPaymentProvider;
-import dev.charon.payment.domain.ChargeOutcome;
-import dev.charon.payment.domain.ChargeRequest;
 import dev.charon.refund.domain.Refund;
 import dev.charon.testing.CharonProcess;
 import dev.charon.testing.Fixtures;
@@ -47,7 +45,7 @@ class RefundKillIT {
         var provider =
             new HttpPaymentProvider(
                 URI.create(gateway.url() + "/"), Duration.ofSeconds(2), Duration.ofSeconds(5))) {
-      long invoice = chargedInvoice(provider, 50_00);
+      long invoice = new Fixtures(db.jdbi()).paidAt(provider, 50_00);
       var refunds = new Refunds(db.jdbi(), new SimpleMeterRegistry());
       Refund refund =
           db.jdbi()
@@ -70,7 +68,15 @@ class RefundKillIT {
               .atMost(Duration.ofSeconds(60))
               .pollInterval(Duration.ofMillis(100))
               .until(() -> refundsAtGateway(gatewayApi, invoice) == 1);
-          Thread.sleep(300);
+          // ... and its transaction is waiting on the test's lock, so the kill lands in between.
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(
+                  () ->
+                      count(
+                              "select count(*) from pg_stat_activity where datname = current_database()"
+                                  + " and cardinality(pg_blocking_pids(pid)) > 0")
+                          > 0);
           assertThat(status(refund.id())).isEqualTo("UNKNOWN");
           first.kill();
           first.waitFor(10);
@@ -115,35 +121,6 @@ class RefundKillIT {
       env.put("CHARON_AMQP_QUEUE", "charon.test." + id);
     }
     return env;
-  }
-
-  private long chargedInvoice(HttpPaymentProvider provider, long amountMinor) {
-    long invoice = new Fixtures(db.jdbi()).invoice().amount(amountMinor).create();
-    long customer = count("select customer_id from invoice where id = " + invoice);
-    var key = "kill-it-charge-" + invoice + "-" + System.nanoTime();
-    var charged =
-        provider.charge(
-            new ChargeRequest(
-                invoice, 1, customer, null, Money.ofMinor(amountMinor, Currency.EUR), key));
-    assertThat(charged).isInstanceOf(ChargeOutcome.Charged.class);
-    var reference = ((ChargeOutcome.Charged) charged).providerReference();
-    db.jdbi()
-        .useHandle(
-            h -> {
-              h.execute(
-                  """
-                  insert into charge_attempt (invoice_id, attempt_no, idempotency_key, amount_minor, currency,
-                                              outcome, provider_reference, worker, calls, completed_at)
-                  values (?, 1, ?, ?, 'EUR', 'CHARGED', ?, 'test', 1, now())""",
-                  invoice,
-                  key,
-                  amountMinor,
-                  reference);
-              h.execute(
-                  "update invoice set status = 'PAID', paid_at = now(), attempt_count = 1 where id = ?",
-                  invoice);
-            });
-    return invoice;
   }
 
   private static long refundsAtGateway(Http gateway, long invoice) {

@@ -2,6 +2,10 @@ package dev.charon.testing;
 
 import dev.charon.invoice.domain.InvoiceStatus;
 import dev.charon.money.Currency;
+import dev.charon.money.Money;
+import dev.charon.payment.PaymentProvider;
+import dev.charon.payment.domain.ChargeOutcome;
+import dev.charon.payment.domain.ChargeRequest;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import org.jdbi.v3.core.Jdbi;
@@ -92,6 +96,47 @@ public final class Fixtures {
                   .mapTo(Long.class)
                   .one());
     }
+  }
+
+  /**
+   * An EUR invoice charged at {@code provider} for real and recorded as the engine records a paid
+   * one (attempt 1 CHARGED with the provider's reference, the invoice PAID): where every money-back
+   * test starts. Fails if the provider does not charge it.
+   */
+  public long paidAt(PaymentProvider provider, long amountMinor) {
+    long invoice = invoice().in(Currency.EUR).amount(amountMinor).create();
+    long customer =
+        jdbi.withHandle(
+            h ->
+                h.createQuery("select customer_id from invoice where id = :id")
+                    .bind("id", invoice)
+                    .mapTo(Long.class)
+                    .one());
+    var key = "paid-at-" + invoice + "-" + System.nanoTime();
+    var outcome =
+        provider.charge(
+            new ChargeRequest(
+                invoice, 1, customer, null, Money.ofMinor(amountMinor, Currency.EUR), key));
+    if (!(outcome instanceof ChargeOutcome.Charged charged)) {
+      throw new IllegalStateException(
+          "the provider did not charge invoice " + invoice + ": " + outcome);
+    }
+    jdbi.useHandle(
+        h -> {
+          h.execute(
+              """
+              insert into charge_attempt (invoice_id, attempt_no, idempotency_key, amount_minor, currency,
+                                          outcome, provider_reference, worker, calls, completed_at)
+              values (?, 1, ?, ?, 'EUR', 'CHARGED', ?, 'test', 1, now())""",
+              invoice,
+              key,
+              amountMinor,
+              charged.providerReference());
+          h.execute(
+              "update invoice set status = 'PAID', paid_at = now(), attempt_count = 1 where id = ?",
+              invoice);
+        });
+    return invoice;
   }
 
   public static LocalDate firstOf(YearMonth period) {

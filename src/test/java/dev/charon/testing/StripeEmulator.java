@@ -9,6 +9,8 @@ import com.stripe.model.Refund;
 import com.stripe.param.ChargeListParams;
 import com.stripe.param.CustomerCreateParams;
 import com.stripe.param.RefundListParams;
+import dev.charon.payment.stripe.StripeApi;
+import dev.charon.payment.stripe.StripeSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -125,6 +127,19 @@ public final class StripeEmulator implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /**
+   * The adapter's settings for this emulator: the Charges API (it implements no PaymentIntents), 2
+   * s to connect, 10 s to answer.
+   */
+  public StripeSettings settings() {
+    return new StripeSettings(
+        API_KEY,
+        URI.create(url()),
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(10),
+        StripeApi.CHARGES);
   }
 
   public Path log() {
