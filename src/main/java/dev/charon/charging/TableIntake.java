@@ -45,6 +45,8 @@ final class TableIntake implements Intake {
       if (!taken.deliveries().isEmpty() || left <= 0) {
         return taken;
       }
+      // A table cannot push: nothing claimable, so wait one poll (at most what is left of the
+      // take's deadline) before claiming again (real time, not the billing clock).
       Thread.sleep(Math.min(poll.toMillis(), Math.max(1, left / 1_000_000)));
     }
     return Taken.NONE;
