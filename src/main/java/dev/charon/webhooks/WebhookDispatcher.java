@@ -344,14 +344,30 @@ public final class WebhookDispatcher implements AutoCloseable {
     return inFlight.get();
   }
 
+  /**
+   * Stops claiming, then waits (at most one delivery timeout and a second) for the attempts already
+   * started to record their outcome, so a stopped dispatcher holds no transaction. An attempt still
+   * running after that is left to its lease: another dispatcher tries it again.
+   */
   @Override
   public void close() {
     stopping = true;
     loop.interrupt();
     try {
       loop.join(5000);
+      long deadline = System.nanoTime() + settings.timeout().plusSeconds(1).toNanos();
+      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (inFlight.get() > 0) {
+      log.warn(
+          "webhook dispatcher {} stopped with {} attempts unrecorded; their leases let another"
+              + " dispatcher try again",
+          owner,
+          inFlight.get());
     }
     http.close();
   }

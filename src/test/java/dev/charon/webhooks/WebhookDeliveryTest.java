@@ -45,8 +45,10 @@ class WebhookDeliveryTest {
 
   @AfterEach
   void tearDown() {
-    dispatchers.forEach(WebhookDispatcher::close);
+    // Receivers first: an attempt waiting on a slow receiver fails at once and the dispatcher's
+    // close, which waits for its attempts to be recorded, returns without waiting out a timeout.
     receivers.forEach(TestReceiver::close);
+    dispatchers.forEach(WebhookDispatcher::close);
   }
 
   private TestReceiver receiver(TestReceiver receiver) {
