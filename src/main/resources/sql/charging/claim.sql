@@ -1,19 +1,19 @@
--- Lease up to max ready requests (ChargeRequestLeases). A materialized CTE runs the SKIP LOCKED
--- pick exactly once: as `where id in (subquery)` the planner may re-run the subquery per row (a
+-- Lease up to max ready invoices (TableIntake): the invoice row carries its charge request (V100).
+-- The lease is a visibility timeout: charge_available_at moves to the lease's end, so a leased
+-- invoice leaves the ready range and comes back by itself if its worker dies; charge_lease_owner
+-- names the holder (hand-back, the past-lease gauge). A materialized CTE runs the SKIP LOCKED pick
+-- exactly once: as `where id in (subquery)` the planner may re-run the subquery per row (a
 -- nested-loop semi join under a generic plan) and lease far more than max rows (found by
--- bench/repro-claim-overlease.sh). The pick locks each request's invoice too, skipping requests
--- whose invoice another transaction holds: settling and deferring lock the invoice, then its
--- request, so a claim that held a request and then waited for its invoice (to open the attempt in
--- the same transaction) could deadlock with them. Holding both before open runs, it never waits.
+-- bench/repro-claim-overlease.sh). The pick holds the invoice's row lock, so open never waits for
+-- it behind a settle or a deferral of the same invoice.
 with picked as materialized (
-  select r.id from charge_request r join invoice i on i.id = r.invoice_id
-  where r.available_at <= charon_now() and (r.lease_until is null or r.lease_until < charon_now())
-  order by r.id
+  select id from invoice
+  where charge_available_at <= charon_now()
+  order by charge_available_at, id
   limit :max
-  for update of r, i skip locked)
-update charge_request r
-set lease_owner = :owner, lease_until = charon_now() + :lease::bigint * interval '1 millisecond',
-    deliveries = deliveries + 1
+  for update skip locked)
+update invoice i
+set charge_lease_owner = :owner, charge_available_at = charon_now() + :lease::bigint * interval '1 millisecond'
 from picked
-where r.id = picked.id
-returning r.id, r.invoice_id
+where i.id = picked.id
+returning i.id as invoice_id

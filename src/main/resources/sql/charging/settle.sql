@@ -3,7 +3,8 @@
 -- with it. UNAVAILABLE completes an attempt only if no other delivery has sent the key since this
 -- call was opened (calls unchanged). The invoice takes its new state from the input row that
 -- completed its attempt, joined by position (ord), not by invoice: a batch may hold two results for
--- one attempt, from duplicate deliveries, of which the guard lets only one through.
+-- one attempt, from duplicate deliveries, of which the guard lets only one through. A moving invoice
+-- stops being offered (charge_available_at, V100) in the same update.
 -- attempt_count counts completed attempts and moves here, in the update that records the outcome
 -- (issue 17: open no longer writes the invoice a second time). It moves even when the invoice does
 -- not (no longer PROCESSING), so that the next attempt's number (attempt_count + 1) is always
@@ -36,9 +37,12 @@ inv as (
       next_attempt_at = case when cur.moving then i.next_at::timestamptz else v.next_attempt_at end,
       last_failure = case when cur.moving then coalesce(i.failure, v.last_failure) else v.last_failure end,
       status_reason = case when cur.moving then i.reason else v.status_reason end,
-      status_actor = case when cur.moving then :worker else v.status_actor end
+      status_actor = case when cur.moving then :worker else v.status_actor end,
+      charge_available_at = case when cur.moving then null else v.charge_available_at end,
+      charge_lease_owner = case when cur.moving then null else v.charge_lease_owner end
   from input i join att on att.ord = i.ord join cur on cur.id = i.invoice_id
   where v.id = i.invoice_id and (cur.moving or v.attempt_count < att.attempt_no)
   returning v.id, i.ord, cur.moving),
+-- The RabbitMQ intake's request goes with the move (the table intake's lives on the invoice row).
 done as (delete from charge_request r using inv where r.invoice_id = inv.id and inv.moving)
 select ord from inv where moving

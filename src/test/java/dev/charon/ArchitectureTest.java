@@ -89,8 +89,8 @@ class ArchitectureTest {
           .dependOnClassesThat()
           .belongToAnyOf(ChargeEngine.class, ChargeStore.class);
 
-  /** The table transport's leases on charge_request rows (package-private in charging). */
-  private static final String TABLE_TRANSPORT = "dev.charon.charging.ChargeRequestLeases";
+  /** The table transport's leases on invoice rows (package-private in charging). */
+  private static final String TABLE_TRANSPORT = "dev.charon.charging.InvoiceLeases";
 
   /** Both intakes' transports: the RabbitMQ consumer (queue) and the table's leases. */
   @ArchTest

@@ -68,7 +68,13 @@ public final class BillRole implements AutoCloseable {
       var db = started.add("database", Database.open(settings.database(), "bill"));
       db.migrate();
       var clock = fixed.orElseGet(() -> ClockMode.of(db.jdbi(), settings.testClock()).clock());
-      var runs = BillingRuns.of(db.jdbi(), clock, settings.billing(), metrics);
+      var runs =
+          BillingRuns.of(
+              db.jdbi(),
+              clock,
+              settings.billing(),
+              metrics,
+              settings.queue().transport() == QueueSettings.Transport.RABBITMQ);
       int slots = workers.orElse(db.embedded().isPresent() ? settings.charging().concurrency() : 0);
       if (slots > 0) {
         // In-process charges keep to the rate limit shared with every worker, as a worker's do.

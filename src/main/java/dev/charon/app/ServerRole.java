@@ -135,7 +135,13 @@ public final class ServerRole implements AutoCloseable {
       PrometheusMeterRegistry metrics) {
     var clock = mode.clock();
     var api = settings.api();
-    var runs = BillingRuns.of(db.jdbi(), clock, api.billing(), metrics);
+    var runs =
+        BillingRuns.of(
+            db.jdbi(),
+            clock,
+            api.billing(),
+            metrics,
+            settings.queue().transport() == QueueSettings.Transport.RABBITMQ);
     var backstop =
         settings.gatewayLedger().map(url -> new GatewayBackstop(db.jdbi(), url, clock, metrics));
     var stripeBackstop =

@@ -52,12 +52,27 @@ public final class BillingRuns {
   private final MeterRegistry metrics;
   private final Tallies tallies;
 
+  /** Offers invoices on the invoice row and as charge_request rows: right for either intake. */
   public BillingRuns(Jdbi jdbi, Clock clock, ZoneId zone, int batchSize, MeterRegistry metrics) {
+    this(jdbi, clock, zone, batchSize, metrics, true);
+  }
+
+  /**
+   * {@code publishRequests}: write the charge_request rows the RabbitMQ intake's relay publishes;
+   * the table intake claims the invoice rows themselves and does without them (issue 26).
+   */
+  public BillingRuns(
+      Jdbi jdbi,
+      Clock clock,
+      ZoneId zone,
+      int batchSize,
+      MeterRegistry metrics,
+      boolean publishRequests) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize must be >= 1, was " + batchSize);
     }
     this.jdbi = jdbi;
-    this.due = new DueInvoices(jdbi);
+    this.due = new DueInvoices(jdbi, publishRequests);
     this.subscriptionInvoices = new SubscriptionInvoices(jdbi, clock, batchSize, metrics);
     this.clock = clock;
     this.zone = zone;
@@ -82,6 +97,17 @@ public final class BillingRuns {
   public static BillingRuns of(
       Jdbi jdbi, Clock clock, BillingSettings settings, MeterRegistry metrics) {
     return new BillingRuns(jdbi, clock, settings.zone(), settings.batchSize(), metrics);
+  }
+
+  /** As {@link #of(Jdbi, Clock, BillingSettings, MeterRegistry)}, for the charge transport. */
+  public static BillingRuns of(
+      Jdbi jdbi,
+      Clock clock,
+      BillingSettings settings,
+      MeterRegistry metrics,
+      boolean publishRequests) {
+    return new BillingRuns(
+        jdbi, clock, settings.zone(), settings.batchSize(), metrics, publishRequests);
   }
 
   /** The period a run started now belongs to: this month in the billing zone. */

@@ -7,18 +7,25 @@ import java.time.YearMonth;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Turns due invoices into charge requests: set-based, in batches, and in the same transaction as
- * the invoice's move to PROCESSING (the transactional outbox). {@code SKIP LOCKED} lets several
- * producers share the work; an invoice already PROCESSING is never picked again, so a producer cut
- * by a crash is resumed by simply running it again. The status names come from the lifecycle
- * ({@code InvoiceTransition.ENQUEUE}, {@code ENQUEUE_RETRY}), inlined as literals so that the
- * partial indexes on PENDING and RETRY_SCHEDULED still match.
+ * Offers due invoices for charging: set-based, in batches, in the statement that moves them to
+ * PROCESSING (on the invoice row, and with {@code publish} as charge_request rows: the
+ * transactional outbox). {@code SKIP LOCKED} lets several producers share the work; an invoice
+ * already PROCESSING is never picked again, so a producer cut by a crash is resumed by simply
+ * running it again. The status names come from the lifecycle ({@code InvoiceTransition.ENQUEUE},
+ * {@code ENQUEUE_RETRY}), inlined as literals so that the partial indexes on PENDING and
+ * RETRY_SCHEDULED still match.
  */
 public final class DueInvoices {
   private final Jdbi jdbi;
+  private final boolean publish;
 
-  public DueInvoices(Jdbi jdbi) {
+  /**
+   * {@code publish}: also write each offered invoice's charge_request row, the outbox the RabbitMQ
+   * intake's relay publishes. The table intake claims the invoice row itself (V100) and needs none.
+   */
+  public DueInvoices(Jdbi jdbi, boolean publish) {
     this.jdbi = jdbi;
+    this.publish = publish;
   }
 
   /**
@@ -31,12 +38,14 @@ public final class DueInvoices {
           // Shared with every other batch of the run, exclusive with finishing it (see RunLock).
           RunLock.shareInTransaction(h, runId);
           int n =
-              h.createUpdate(SqlFiles.get("billing/produce"))
+              h.createQuery(SqlFiles.get("billing/produce"))
                   .bind("cutoff", cutoff)
                   .bind("period", period.toString())
                   .bind("batch", batch)
                   .bind("run", runId)
-                  .execute();
+                  .bind("publish", publish)
+                  .mapTo(Integer.class)
+                  .one();
           if (n > 0) { // a sweep that finds nothing does not rewrite the run's row
             h.createUpdate("update billing_run set enqueued = enqueued + :n where id = :run")
                 .bind("n", n)
@@ -75,18 +84,26 @@ public final class DueInvoices {
             for update skip locked),
           moved as (
             update invoice i
-            set status = ${ENQUEUE_RETRY.to}, next_attempt_at = null,
+            set status = ${ENQUEUE_RETRY.to}, next_attempt_at = null, charge_available_at = charon_now(),
                 status_reason = 'retry due ' || to_char(i.next_attempt_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                 status_actor = ${ENQUEUE_RETRY.actor}
             from due where i.id = due.id
-            returning i.id, i.billing_run_id)
-          insert into charge_request (invoice_id, run_id)
-          select id, billing_run_id from moved
+            returning i.id, i.billing_run_id),
+          requests as (
+            insert into charge_request (invoice_id, run_id)
+            select id, billing_run_id from moved where :publish)
+          select count(*) from moved
           """);
 
   /** Enqueues up to {@code batch} invoices whose retry time has come. */
   public int enqueueRetries(Instant now, int batch) {
     return jdbi.inTransaction(
-        h -> h.createUpdate(ENQUEUE_RETRIES).bind("now", now).bind("batch", batch).execute());
+        h ->
+            h.createQuery(ENQUEUE_RETRIES)
+                .bind("now", now)
+                .bind("batch", batch)
+                .bind("publish", publish)
+                .mapTo(Integer.class)
+                .one());
   }
 }

@@ -22,7 +22,8 @@ public final class ChargeGauges {
 
   private static final String STUCK =
       """
-      select (select count(*) from charge_request where lease_until < charon_now()) as past_lease,
+      select (select count(*) from invoice
+              where charge_available_at < charon_now() and charge_lease_owner is not null) as past_lease,
              (select count(*) from charge_attempt
               where outcome = 'UNKNOWN' and created_at < charon_now() - :windowSeconds * interval '1 second') as unknown_overdue,
              (select coalesce(extract(epoch from charon_now() - min(created_at)), 0)
@@ -53,7 +54,9 @@ public final class ChargeGauges {
             Duration.ofSeconds(5),
             new Stuck(0, 0, 0));
     Gauge.builder("charon.charge.requests.past.lease", stuck, s -> s.get().pastLease())
-        .description("Charge requests whose worker lease ran out and that no worker has taken over")
+        .description(
+            "Invoices leased for charging whose worker lease ran out and that no worker has taken"
+                + " over")
         // Gauges hold their object weakly: nothing else keeps this reading alive.
         .strongReference(true)
         .register(metrics);

@@ -6,9 +6,9 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * How a worker's pipelines get work: deliveries whose attempts are already open (written UNKNOWN,
- * before any provider call). Two intakes, one per transport setting: {@link #table} claims
- * charge_request rows and opens their attempts in one transaction; {@link #queue} takes what a
- * message transport delivers and opens it in a transaction of its own.
+ * before any provider call). Two intakes, one per transport setting: {@link #table} claims the
+ * invoice rows waiting to be charged (InvoiceLeases) and opens their attempts in one transaction;
+ * {@link #queue} takes what a message transport delivers and opens it in a transaction of its own.
  */
 public sealed interface Intake extends AutoCloseable permits TableIntake, QueueIntake {
 
@@ -37,7 +37,7 @@ public sealed interface Intake extends AutoCloseable permits TableIntake, QueueI
    * every {@code poll}.
    */
   static Intake table(Jdbi jdbi, ChargeEngine engine, String owner, Duration lease, Duration poll) {
-    return new TableIntake(jdbi, new ChargeRequestLeases(jdbi, owner, lease), engine, poll);
+    return new TableIntake(jdbi, new InvoiceLeases(jdbi, owner, lease), engine, poll);
   }
 
   /** A message transport (RabbitMQ); closing the intake closes it. */

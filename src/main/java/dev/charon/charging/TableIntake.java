@@ -10,12 +10,12 @@ import org.jdbi.v3.core.Jdbi;
  */
 final class TableIntake implements Intake {
   private final Jdbi jdbi;
-  private final ChargeRequestLeases leases;
+  private final InvoiceLeases leases;
   private final ChargeEngine engine;
   private final Duration poll;
   private volatile boolean closed;
 
-  TableIntake(Jdbi jdbi, ChargeRequestLeases leases, ChargeEngine engine, Duration poll) {
+  TableIntake(Jdbi jdbi, InvoiceLeases leases, ChargeEngine engine, Duration poll) {
     this.jdbi = jdbi;
     this.leases = leases;
     this.engine = engine;

@@ -248,8 +248,8 @@ public final class TestClock {
                         """
                         select least(
                           (select min(next_attempt_at) from invoice where status = 'RETRY_SCHEDULED' and next_attempt_at > :now),
+                          (select min(charge_available_at) from invoice where charge_available_at > :now),
                           (select min(available_at) from charge_request where available_at > :now),
-                          (select min(lease_until) from charge_request where lease_until > :now),
                           case when :webhooks then (
                             select min(greatest(d.next_attempt_at, coalesce(d.lease_until, d.next_attempt_at)))
                             from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id
@@ -287,7 +287,8 @@ public final class TestClock {
   }
 
   /**
-   * Waits until no charge request is due at {@code now}: the workers have recorded every outcome.
+   * Waits until no charge is due at {@code now} or held by a worker (the table intake's lease on
+   * the invoice, the RabbitMQ intake's request): the workers have recorded every outcome.
    */
   private void awaitIdle(Instant now) {
     long deadline = System.nanoTime() + idleTimeout.toNanos();
@@ -296,7 +297,12 @@ public final class TestClock {
       long due =
           jdbi.withHandle(
               h ->
-                  h.createQuery("select count(*) from charge_request where available_at <= :now")
+                  h.createQuery(
+                          """
+                          select (select count(*) from invoice
+                                  where charge_available_at is not null
+                                    and (charge_available_at <= :now or charge_lease_owner is not null))
+                               + (select count(*) from charge_request where available_at <= :now)""")
                       .bind("now", now)
                       .mapTo(Long.class)
                       .one());

@@ -57,18 +57,27 @@ public final class PaymentIntentSettler implements PaymentIntentSettlement {
             update invoice v
             set status = ${CONFIRM_PAYMENT.to}, paid_at = charon_now(), next_attempt_at = null,
                 attempt_count = greatest(v.attempt_count, att.attempt_no),
-                status_reason = :reason, status_actor = ${CONFIRM_PAYMENT.actor}
+                status_reason = :reason, status_actor = ${CONFIRM_PAYMENT.actor},
+                charge_available_at = null, charge_lease_owner = null
             from att
             where v.id = att.invoice_id and v.status in (${CONFIRM_PAYMENT.from})
             returning v.id),
           gone as (delete from charge_request r using paid where r.invoice_id = paid.id)
           select count(*) from paid""");
 
-  // Only a request nobody holds, deferred to later: offered now.
+  // Only an offer nobody holds, deferred to later: made now (on the invoice row for the table
+  // intake, on its charge request for the RabbitMQ intake).
   private static final String HASTEN =
       """
-      update charge_request set available_at = charon_now()
-      where invoice_id = :invoice and lease_owner is null and available_at > charon_now()""";
+      with offered as (
+        update invoice set charge_available_at = charon_now()
+        where id = :invoice and charge_lease_owner is null and charge_available_at > charon_now()
+        returning id),
+      requested as (
+        update charge_request set available_at = charon_now()
+        where invoice_id = :invoice and lease_owner is null and available_at > charon_now()
+        returning id)
+      select exists (select from offered) or exists (select from requested)""";
 
   private static final java.util.Set<String> PAID_STATES =
       java.util.Set.of(
@@ -242,7 +251,8 @@ public final class PaymentIntentSettler implements PaymentIntentSettlement {
     var code = e.declineCode().orElse("card_declined");
     return switch (a.outcome()) {
       case "UNKNOWN" -> {
-        int hastened = h.createUpdate(HASTEN).bind("invoice", invoice).execute();
+        boolean hastened =
+            h.createQuery(HASTEN).bind("invoice", invoice).mapTo(Boolean.class).one();
         yield EventOutcome.applied(
             "PaymentIntent "
                 + intent
@@ -251,7 +261,7 @@ public final class PaymentIntentSettler implements PaymentIntentSettlement {
                 + ") while attempt "
                 + a.number()
                 + " was open: "
-                + (hastened > 0
+                + (hastened
                     ? "its request is offered now; the worker records the decline"
                     : "the worker holding it records the decline"),
             invoice);

@@ -76,7 +76,7 @@ public final class Simulation {
         new DatabaseClock(
             jdbi, Clock.systemUTC(), Duration.ofDays(1)); // one process: advances invalidate it
     var metrics = new SimpleMeterRegistry();
-    var runs = new BillingRuns(jdbi, clock, ZoneOffset.UTC, 1000, metrics);
+    var runs = new BillingRuns(jdbi, clock, ZoneOffset.UTC, 1000, metrics, false); // table intake
     var testClock = new TestClock(jdbi, clock, runs, ZoneOffset.UTC, Duration.ofMinutes(5));
     var provider =
         new SimulatedPaymentProvider(

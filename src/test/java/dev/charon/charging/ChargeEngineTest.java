@@ -220,9 +220,15 @@ class ChargeEngineTest {
     db.jdbi()
         .useHandle(
             h ->
-                h.execute(
-                    "update charge_request set lease_owner = 'worker-b', lease_until = now() + interval '1 hour' where invoice_id = ?",
-                    invoice));
+                h.createUpdate(
+                        """
+                    with leased as (
+                      update invoice set charge_lease_owner = 'worker-b', charge_available_at = now() + interval '1 hour'
+                      where id = :invoice)
+                    update charge_request set lease_owner = 'worker-b', lease_until = now() + interval '1 hour'
+                    where invoice_id = :invoice""")
+                    .bind("invoice", invoice)
+                    .execute());
     var takeover = engine.open(List.of(invoice)).attempts().getFirst();
     assertThat(takeover.calls()).isEqualTo(2);
     var before = request(invoice);
@@ -271,7 +277,7 @@ class ChargeEngineTest {
     provider.then(new ChargeOutcome.Unavailable("outage"));
     process(engine, invoice); // RETRY_SCHEDULED, its request deleted
     clock.advance(Duration.ofHours(1));
-    var due = new DueInvoices(db.jdbi());
+    var due = new DueInvoices(db.jdbi(), true);
     try (var h = db.jdbi().open()) {
       h.begin();
       // A late duplicate of the old request is opened: the invoice is not PROCESSING, so stale.
@@ -347,7 +353,7 @@ class ChargeEngineTest {
   @Test
   void declines_follow_the_dunning_schedule_then_the_invoice_is_uncollectible() {
     long invoice = enqueuedInvoice();
-    var due = new DueInvoices(db.jdbi());
+    var due = new DueInvoices(db.jdbi(), true);
     for (int i = 0; i < 4; i++) {
       provider.then(new ChargeOutcome.Declined("insufficient_funds"));
     }
@@ -416,7 +422,7 @@ class ChargeEngineTest {
         .useHandle(
             h -> {
               h.execute(
-                  "update invoice set status = 'PROCESSING', status_reason = 'released' where id = ?",
+                  "update invoice set status = 'PROCESSING', status_reason = 'released', charge_available_at = charon_now() where id = ?",
                   invoice);
               // The first request is still there: its delivery's result did not settle it.
               h.execute(
@@ -492,7 +498,7 @@ class ChargeEngineTest {
         .useHandle(
             h ->
                 h.execute(
-                    "update invoice set status = 'PROCESSING', status_reason = 'enqueued' where id = ?",
+                    "update invoice set status = 'PROCESSING', status_reason = 'enqueued', charge_available_at = charon_now() where id = ?",
                     id));
     db.jdbi().useHandle(h -> h.execute("insert into charge_request (invoice_id) values (?)", id));
     return id;
@@ -549,20 +555,39 @@ class ChargeEngineTest {
         .withHandle(
             h ->
                 h.createQuery(
-                        "select lease_owner, lease_until, available_at, published_at from charge_request where invoice_id = :id")
+                        """
+                        select i.charge_lease_owner, i.charge_available_at,
+                               r.lease_owner, r.lease_until, r.available_at, r.published_at
+                        from invoice i left join charge_request r on r.invoice_id = i.id
+                        where i.id = :id""")
                     .bind("id", invoiceId)
                     .mapToMap()
                     .one());
   }
 
+  /**
+   * Whether the invoice is offered for charging (1) or not (0): on its own row, what the table
+   * intake claims, and as its charge_request row, what the RabbitMQ intake publishes. These tests
+   * produce both, and the two must agree.
+   */
   private long requests(long id) {
-    return db.jdbi()
-        .withHandle(
-            h ->
-                h.createQuery("select count(*) from charge_request where invoice_id = :id")
-                    .bind("id", id)
-                    .mapTo(Long.class)
-                    .one());
+    var offer =
+        db.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            """
+                            select (i.charge_available_at is not null) as offered,
+                                   (select count(*) from charge_request r where r.invoice_id = i.id) as rows
+                            from invoice i where i.id = :id""")
+                        .bind("id", id)
+                        .mapToMap()
+                        .one());
+    long rows = ((Number) offer.get("rows")).longValue();
+    assertThat(rows)
+        .as("invoice %d's charge_request rows agree with its own offer", id)
+        .isEqualTo(Boolean.TRUE.equals(offer.get("offered")) ? 1L : 0L);
+    return rows;
   }
 
   static LocalDate unused() {

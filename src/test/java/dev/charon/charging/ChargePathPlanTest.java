@@ -80,7 +80,7 @@ class ChargePathPlanTest {
                       .mapTo(Long.class)
                       .one();
               h.execute(
-                  "update invoice set status = 'PROCESSING', billing_run_id = ? where status = 'PENDING'",
+                  "update invoice set status = 'PROCESSING', billing_run_id = ?, charge_available_at = now() where status = 'PENDING'",
                   run);
               h.execute(
                   "insert into charge_request (invoice_id, run_id) select id, ? from invoice where status = 'PROCESSING'",
@@ -107,14 +107,26 @@ class ChargePathPlanTest {
     assertThat(attempts).hasSize(BATCH);
   }
 
+  /**
+   * The claim finds the invoices waiting to be charged through their own partial index (V100: the
+   * invoice row carries its charge request), never by scanning invoices, and updates them by key.
+   */
+  @org.junit.jupiter.api.Test
+  void the_claim_picks_waiting_invoices_by_their_ready_index_and_leases_them_by_primary_key() {
+    var args = arguments();
+    for (var mode : List.of("force_custom_plan", "force_generic_plan")) {
+      var scans = invoiceScans("charging/claim", args, mode);
+      assertThat(scans)
+          .as("charging/claim (%s): scans of invoice", mode)
+          .contains("invoice_charge_ready_idx")
+          .allMatch(
+              scan -> scan.equals("invoice_charge_ready_idx") || scan.equals("invoice_pkey"),
+              "uses invoice_charge_ready_idx or invoice_pkey");
+    }
+  }
+
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "charging/claim",
-        "charging/open-lock",
-        "charging/lock-invoices",
-        "charging/settle"
-      })
+  @ValueSource(strings = {"charging/open-lock", "charging/lock-invoices", "charging/settle"})
   void every_charge_path_statement_reaches_invoices_by_primary_key(String file) {
     var args = arguments();
     for (var mode : List.of("force_custom_plan", "force_generic_plan")) {

@@ -123,7 +123,7 @@ class ChargeWorkerTest {
         .useHandle(
             h ->
                 h.execute(
-                    "update invoice set status = 'PROCESSING', status_reason = 'enqueued' where id = ?",
+                    "update invoice set status = 'PROCESSING', status_reason = 'enqueued', charge_available_at = charon_now() where id = ?",
                     id));
     db.jdbi().useHandle(h -> h.execute("insert into charge_request (invoice_id) values (?)", id));
     return id;

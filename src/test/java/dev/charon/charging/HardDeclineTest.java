@@ -40,7 +40,7 @@ class HardDeclineTest {
   @BeforeEach
   void setUp() {
     db.clean();
-    due = new DueInvoices(db.jdbi());
+    due = new DueInvoices(db.jdbi(), true);
     engine =
         new ChargeEngine(
             db.jdbi(),
@@ -179,7 +179,7 @@ class HardDeclineTest {
         .useHandle(
             h ->
                 h.execute(
-                    "update invoice set status = 'PROCESSING', status_reason = 'enqueued' where id = ?",
+                    "update invoice set status = 'PROCESSING', status_reason = 'enqueued', charge_available_at = charon_now() where id = ?",
                     id));
     db.jdbi().useHandle(h -> h.execute("insert into charge_request (invoice_id) values (?)", id));
     return id;

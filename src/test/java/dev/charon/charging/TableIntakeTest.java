@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The table intake claims requests and opens their attempts in one transaction. */
+/** The table intake claims waiting invoices and opens their attempts in one transaction. */
 class TableIntakeTest {
   @RegisterExtension static final TestDatabase db = new TestDatabase();
 
@@ -41,7 +41,7 @@ class TableIntakeTest {
   }
 
   @Test
-  void a_claim_leases_the_requests_and_writes_their_attempts_unknown_before_any_call()
+  void a_claim_leases_the_invoices_and_writes_their_attempts_unknown_before_any_call()
       throws Exception {
     var rows = requests.enqueue(5);
 
@@ -53,9 +53,10 @@ class TableIntakeTest {
         .containsExactlyInAnyOrderElementsOf(
             rows.stream().map(ChargeRequests.Row::invoiceId).toList());
     assertThat(sql("select count(*) from charge_attempt where outcome = 'UNKNOWN'")).isEqualTo(5L);
+    // The invoice row carries the lease (V100): owned, and out of the ready range until it ends.
     assertThat(
             sql(
-                "select count(*) from charge_request where lease_owner = 'test-owner' and lease_until > now()"))
+                "select count(*) from invoice where charge_lease_owner = 'test-owner' and charge_available_at > now() + interval '50 seconds'"))
         .isEqualTo(5L);
   }
 
@@ -118,6 +119,7 @@ class TableIntakeTest {
 
     assertThat(taken.opened().stale()).containsExactly(row.invoiceId());
     assertThat(taken.opened().attempts()).isEmpty();
+    assertThat(sql("select count(*) from invoice where charge_available_at is not null")).isZero();
     assertThat(sql("select count(*) from charge_request")).isZero();
   }
 

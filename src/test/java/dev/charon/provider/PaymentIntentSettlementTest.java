@@ -133,7 +133,7 @@ class PaymentIntentSettlementTest {
         .contains("\"declineCode\": \"authentication_required\"")
         .doesNotContain("secret");
     // Dunning never takes it up: a year of retry polls enqueues nothing, Stripe is asked once.
-    var due = new DueInvoices(db.jdbi());
+    var due = new DueInvoices(db.jdbi(), true);
     for (int day = 1; day <= 365; day += 7) {
       clock.set(Instant.parse("2026-11-01T00:00:00Z").plus(Duration.ofDays(day)));
       assertThat(due.enqueueRetries(clock.instant(), 100)).isZero();
@@ -259,7 +259,7 @@ class PaymentIntentSettlementTest {
     assertThat(value("select status_reason from invoice where id = " + invoice))
         .contains("card network rules forbid a retry")
         .contains("advice code 03");
-    var due = new DueInvoices(db.jdbi());
+    var due = new DueInvoices(db.jdbi(), true);
     for (int day = 1; day <= 60; day++) {
       clock.set(Instant.parse("2026-11-01T00:00:00Z").plus(Duration.ofDays(day)));
       assertThat(due.enqueueRetries(clock.instant(), 100)).isZero();
@@ -329,7 +329,7 @@ class PaymentIntentSettlementTest {
         .useHandle(
             h -> {
               h.execute(
-                  "update invoice set status = 'PROCESSING', status_reason = 'enqueued' where id = ?",
+                  "update invoice set status = 'PROCESSING', status_reason = 'enqueued', charge_available_at = charon_now() where id = ?",
                   id);
               h.execute("insert into charge_request (invoice_id) values (?)", id);
             });

@@ -6,7 +6,8 @@ import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The charge_request outbox as tests see it: enqueue like a billing run does, read the rows back.
+ * Invoices offered for charging as tests see them: enqueue like a billing run does (the invoice row
+ * and the charge_request outbox), read the rows back.
  */
 public final class ChargeRequests {
   /** One outbox row, as the relay and the queues see it. */
@@ -20,21 +21,29 @@ public final class ChargeRequests {
     this.fixtures = new Fixtures(jdbi);
   }
 
-  /** A PROCESSING invoice with its charge request, as a billing run leaves it. */
+  /**
+   * A PROCESSING invoice offered for charging, as a billing run leaves it: on the invoice row (what
+   * the table intake claims) and as a charge request (what the RabbitMQ intake's relay publishes).
+   */
   public Row enqueue() {
     long invoice = fixtures.invoice().status(InvoiceStatus.PROCESSING).create();
     long request =
         jdbi.withHandle(
             h ->
                 h.createQuery(
-                        "insert into charge_request (invoice_id) values (:invoice) returning id")
+                        """
+                        with offered as (
+                          update invoice set charge_available_at = charon_now() where id = :invoice)
+                        insert into charge_request (invoice_id) values (:invoice) returning id""")
                     .bind("invoice", invoice)
                     .mapTo(Long.class)
                     .one());
     return new Row(request, invoice);
   }
 
-  /** {@code n} PROCESSING invoices of one customer and their charge requests, set-based. */
+  /**
+   * {@code n} PROCESSING invoices of one customer, offered as {@link #enqueue()} does, set-based.
+   */
   public List<Row> enqueue(int n) {
     long customer = fixtures.customer(Currency.EUR);
     return jdbi.inTransaction(
@@ -42,8 +51,9 @@ public final class ChargeRequests {
             h.createQuery(
                     """
                     with invoices as (
-                      insert into invoice (customer_id, amount_minor, currency, status, billing_period, due_date)
-                      select :customer, 1000, 'EUR', 'PROCESSING', '2026-11', date '2026-11-01'
+                      insert into invoice (customer_id, amount_minor, currency, status, billing_period, due_date,
+                                           charge_available_at)
+                      select :customer, 1000, 'EUR', 'PROCESSING', '2026-11', date '2026-11-01', charon_now()
                       from generate_series(1, :n)
                       returning id)
                     insert into charge_request (invoice_id) select id from invoices order by id
