@@ -22,6 +22,9 @@ final class SingleDelivery {
           h ->
               h.createUpdate(
                       """
+                      with offered as (
+                        update invoice set charge_available_at = :at, charge_lease_owner = null
+                        where id = :id and charge_available_at is not null)
                       update charge_request set available_at = :at, lease_owner = null, lease_until = null, published_at = null
                       where invoice_id = :id
                       """)

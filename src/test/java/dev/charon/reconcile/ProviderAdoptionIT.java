@@ -188,6 +188,12 @@ class ProviderAdoptionIT {
                   id))
           .isEqualTo(1);
       assertThat(count("select count(*) from charge_request where invoice_id = ?", id)).isZero();
+      assertThat(
+              count(
+                  "select count(*) from invoice where id = ? and charge_available_at is not null",
+                  id))
+          .as("the adopted invoice is no longer offered for charging")
+          .isZero();
     }
     assertThat(
             count(
