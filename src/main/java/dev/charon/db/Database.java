@@ -74,9 +74,24 @@ public final class Database implements AutoCloseable {
     return Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load();
   }
 
-  /** Applies pending Flyway migrations; safe to call from every process at start. */
+  /**
+   * Applies pending Flyway migrations; safe to call from every process at start. A schema history
+   * this build's migrations do not match (a database another build migrated, such as a demo data
+   * directory left by a branch) stops with one line saying what to do.
+   */
   public static int migrate(DataSource dataSource) {
-    return flyway(dataSource).migrate().migrationsExecuted;
+    try {
+      return flyway(dataSource).migrate().migrationsExecuted;
+    } catch (org.flywaydb.core.api.exception.FlywayValidateException e) {
+      var first = String.valueOf(e.getMessage()).lines().filter(l -> !l.isBlank()).toList();
+      throw new DatabaseException(
+          "the database was migrated by another build of Charon and does not match this one's"
+              + " migrations ("
+              + (first.size() > 1 ? first.get(1).strip() : first.isEmpty() ? "" : first.get(0))
+              + "); point CHARON_DATA_DIR (the embedded demo) or CHARON_DB_URL at a new database,"
+              + " or run the build that migrated it",
+          e);
+    }
   }
 
   public int migrate() {
