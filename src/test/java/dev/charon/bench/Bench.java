@@ -386,7 +386,8 @@ public final class Bench implements Callable<Integer> {
     int e2eC = or(e2eConcurrency, mode.e2eConcurrency);
     int lat = or(latencyMs, mode.latencyMs);
     if (scenarios.contains("e2e")) {
-      planned.put("e2e_w1", c -> new ChargeRun(c, "e2e_w1", e2eN, 1, e2eC, 0, true).run());
+      planned.put(
+          "e2e_w1", c -> new ChargeRun(c, "e2e_w1", e2eN, 1, e2eC, 0, true).withRefunds().run());
     }
     if (scenarios.contains("e2e2")) {
       planned.put("e2e_w2", c -> new ChargeRun(c, "e2e_w2", e2eN, 2, e2eC, 0, true).run());

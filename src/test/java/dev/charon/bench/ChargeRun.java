@@ -25,6 +25,7 @@ final class ChargeRun {
   private final int concurrency;
   private final int latencyMs;
   private final boolean jfr;
+  private boolean refunds;
 
   ChargeRun(Context ctx, String name, int invoices, int workers, int concurrency, int latencyMs) {
     this(ctx, name, invoices, workers, concurrency, latencyMs, false);
@@ -48,6 +49,12 @@ final class ChargeRun {
     this.workers = workers;
     this.concurrency = concurrency;
     this.latencyMs = latencyMs;
+  }
+
+  /** After the charge run, refunds what it charged and measures that too ({@link RefundRun}). */
+  ChargeRun withRefunds() {
+    refunds = true;
+    return this;
   }
 
   ObjectNode run() {
@@ -121,6 +128,14 @@ final class ChargeRun {
       Writes.write(node, before, Writes.snapshot(ctx.cluster.sql, db), charged);
       node.put("audit_exit", audit.exit());
       node.put("audit_line", audit.lastLine());
+      if (refunds) {
+        var refund = RefundRun.run(ctx, started, db, concurrency, name);
+        // The audit nets refunds against charges (issue 24): everything refunded must reconcile.
+        var after = started.audit();
+        refund.put("audit_exit", after.exit());
+        refund.put("audit_line", after.lastLine());
+        node.set("refund", refund);
+      }
     } finally {
       started.close();
       ctx.drop(db);

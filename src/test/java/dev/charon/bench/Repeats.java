@@ -30,7 +30,11 @@ final class Repeats {
                   "charon_steady_cpu_ms_per_invoice", "steady/cpu_ms_per_invoice/charon", true),
               new Metric("workers_cpu_ms_per_invoice", "cpu_ms_per_invoice/workers", true),
               new Metric("gateway_cpu_ms_per_invoice", "cpu_ms_per_invoice/gateway", true),
-              new Metric("row_writes_per_invoice", "row_writes_per_invoice/total", false)),
+              new Metric("row_writes_per_invoice", "row_writes_per_invoice/total", false),
+              new Metric("refunds_per_s", "refund/refunds_per_s", false),
+              new Metric("charon_cpu_ms_per_refund", "refund/cpu_ms_per_invoice/charon", true),
+              new Metric("gateway_cpu_ms_per_refund", "refund/cpu_ms_per_invoice/gateway", true),
+              new Metric("row_writes_per_refund", "refund/row_writes_per_invoice/total", false)),
           "ceiling",
           List.of(
               new Metric("invoices_per_s", "invoices_per_s", false),
