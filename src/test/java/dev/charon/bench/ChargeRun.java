@@ -342,6 +342,23 @@ final class ChargeRun {
       return w;
     }
 
+    /**
+     * A worker without a JFR recording, named {@code label}: the refund phase's, whose recording
+     * would otherwise replace the charge window's under the same file.
+     */
+    Procs.Proc unrecordedWorker(String label, int concurrency) {
+      var workerEnv = new HashMap<>(env);
+      workerEnv.put("CHARON_METRICS_PORT", "0");
+      var w =
+          ctx.procs.start(
+              name + "." + label,
+              workerEnv,
+              ctx.charon(
+                  List.of("-Xmx256m"), "worker", "--concurrency", String.valueOf(concurrency)));
+      workers.add(w);
+      return w;
+    }
+
     private List<String> jvmOptions(String process, String heap) {
       if (!jfr) {
         return List.of(heap);

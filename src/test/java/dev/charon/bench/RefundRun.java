@@ -28,7 +28,7 @@ final class RefundRun {
       Context ctx, ChargeRun.Started started, String db, int concurrency, String scenario) {
     var node = Bench.JSON.createObjectNode();
     node.put("unit", "refund");
-    var worker = started.worker(1, concurrency);
+    var worker = started.unrecordedWorker("refund-worker", concurrency);
     started.awaitWorkers();
     var jdbi = Jdbi.create(ctx.cluster.sql.url(db), "postgres", "");
     var paid =
