@@ -47,6 +47,19 @@ public final class OutboxRelay implements AutoCloseable {
       for update skip locked
       """;
 
+  // Invoices offered on their own row with no charge request: the table intake's (issue 26), left
+  // when a deployment switched CHARON_QUEUE from postgres to rabbitmq with invoices in flight. The
+  // relay gives them their request once at start, available when their offer (or lease) is, so no
+  // invoice waits for a claim no worker makes any more. A no-op when every offer has its request.
+  private static final String REQUEST_OFFERED =
+      """
+      insert into charge_request (invoice_id, run_id, available_at)
+      select i.id, i.billing_run_id, i.charge_available_at from invoice i
+      where i.charge_available_at is not null
+        and not exists (select 1 from charge_request r where r.invoice_id = i.id)
+      on conflict (invoice_id) do nothing
+      """;
+
   private final Jdbi jdbi;
   private final AmqpSettings settings;
   private final String name;
@@ -114,6 +127,14 @@ public final class OutboxRelay implements AutoCloseable {
           }
         });
     RabbitTopology.declare(connection, settings);
+    int adopted = jdbi.withHandle(h -> h.createUpdate(REQUEST_OFFERED).execute());
+    if (adopted > 0) {
+      log.warn(
+          "outbox relay {}: {} invoice(s) offered for charging on the table intake had no charge"
+              + " request (CHARON_QUEUE switched to rabbitmq while they waited); requested now",
+          name,
+          adopted);
+    }
     loop.start();
     log.info(
         "outbox relay {} publishing to exchange {} (queue {}) at {}",

@@ -52,6 +52,28 @@ class OutboxRelayTest {
   }
 
   @Test
+  void invoices_the_table_intake_was_offered_get_their_request_when_the_relay_starts()
+      throws Exception {
+    var settings = broker.uniqueSettings(Map.of());
+    // Offered on the invoice row only, as production leaves them on CHARON_QUEUE=postgres.
+    var rows = requests.enqueue(2);
+    rows.forEach(r -> requests.delete(r.requestId()));
+    startRelay(settings);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> requests.published() == 2);
+    try (var channel = broker.admin().createChannel()) {
+      var invoices = new ArrayList<Long>();
+      for (int i = 0; i < 2; i++) {
+        invoices.add(
+            RabbitMessage.parse(channel.basicGet(settings.queue(), true).getBody()).invoiceId());
+      }
+      assertThat(invoices)
+          .containsExactlyInAnyOrderElementsOf(
+              rows.stream().map(ChargeRequests.Row::invoiceId).toList());
+    }
+  }
+
+  @Test
   void
       each_pending_row_is_published_as_a_persistent_message_and_marked_published_after_its_confirm()
           throws Exception {
