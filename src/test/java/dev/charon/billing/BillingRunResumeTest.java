@@ -140,6 +140,32 @@ class BillingRunResumeTest {
     assertThat(requestsFor(due)).as("not enqueued twice").isEqualTo(1);
   }
 
+  @Test
+  void on_the_table_intake_production_and_retries_offer_the_invoice_row_and_write_no_request() {
+    var lean = BillingRuns.of(db.jdbi(), clock, settings, new SimpleMeterRegistry(), false);
+    dueInvoices(20);
+    long retry = retryAt(clock.instant().minusSeconds(60));
+    var run = lean.startOrJoin(NOVEMBER, "cli").run();
+
+    assertThat(lean.produce(run).enqueued()).isEqualTo(20);
+    assertThat(lean.enqueueRetries()).isEqualTo(1);
+
+    assertThat(count("select count(*) from charge_request")).isZero();
+    assertThat(
+            count(
+                "select count(*) from invoice where status = 'PROCESSING'"
+                    + " and charge_available_at is not null and charge_lease_owner is null"))
+        .as("every invoice produced or retried is offered on its own row, unleased")
+        .isEqualTo(21);
+    assertThat(
+            count(
+                "select count(*) from invoice where status <> 'PROCESSING'"
+                    + " and charge_available_at is not null"))
+        .as("nothing else is offered")
+        .isZero();
+    assertThat(status(retry)).isEqualTo("PROCESSING");
+  }
+
   private void dueInvoices(int n) {
     long customer = fixtures.customer(Currency.EUR);
     for (int i = 0; i < n; i++) {

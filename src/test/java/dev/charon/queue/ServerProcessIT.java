@@ -69,12 +69,22 @@ class ServerProcessIT {
               .withHandle(
                   h -> h.createQuery("select count(*) from billing_run").mapTo(Long.class).one());
       assertThat(runs).isEqualTo(1);
+      // On the default postgres transport the invoice row is its own charge request (issue 26).
+      long offered =
+          db.jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery(
+                              "select count(*) from invoice where charge_available_at is not null")
+                          .mapTo(Long.class)
+                          .one());
+      assertThat(offered).as("each due invoice offered once").isEqualTo(300);
       long requests =
           db.jdbi()
               .withHandle(
                   h ->
                       h.createQuery("select count(*) from charge_request").mapTo(Long.class).one());
-      assertThat(requests).as("each due invoice enqueued once").isEqualTo(300);
+      assertThat(requests).as("no charge_request rows without the RabbitMQ intake").isZero();
 
       var http = new Http("http://127.0.0.1:" + ports.getFirst());
       var ready = http.get("/health/ready");
@@ -146,6 +156,9 @@ class ServerProcessIT {
                   h ->
                       h.createQuery("select count(*) from charge_request").mapTo(Long.class).one());
       assertThat(published).as("the outbox is empty once everything settled").isZero();
+      assertThat(billing.count("charge_available_at is not null"))
+          .as("no invoice still offered for charging once everything settled")
+          .isZero();
     }
   }
 }

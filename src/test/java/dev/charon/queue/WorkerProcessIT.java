@@ -97,11 +97,14 @@ class WorkerProcessIT {
               .withHandle(
                   h ->
                       h.createQuery(
-                              "select count(*) from charge_request r where r.lease_until > now() "
-                                  + "and not exists (select 1 from charge_attempt a where a.invoice_id = r.invoice_id)")
+                              "select count(*) from invoice i where i.charge_lease_owner is not null"
+                                  + " and i.charge_available_at > now()"
+                                  + " and not exists (select 1 from charge_attempt a where a.invoice_id = i.id)")
                           .mapTo(Long.class)
                           .one());
-      assertThat(leasedButUnattempted).as("requests not started were handed back").isZero();
+      assertThat(leasedButUnattempted)
+          .as("invoices leased but not started were handed back")
+          .isZero();
       try (var next = CharonProcess.start(env, "worker", "--concurrency", "32")) {
         awaitAllSettled(Duration.ofMinutes(2));
       }
