@@ -5,7 +5,8 @@
 -- exactly once: as `where id in (subquery)` the planner may re-run the subquery per row (a
 -- nested-loop semi join under a generic plan) and lease far more than max rows (found by
 -- bench/repro-claim-overlease.sh). The pick holds the invoice's row lock, so open never waits for
--- it behind a settle or a deferral of the same invoice.
+-- it behind a settle or a deferral of the same invoice. The clock is read once for the statement
+-- (V102): `(select charon_now())` is an InitPlan.
 with picked as materialized (
   select id from invoice
   where charge_available_at <= charon_now()
@@ -13,7 +14,8 @@ with picked as materialized (
   limit :max
   for update skip locked)
 update invoice i
-set charge_lease_owner = :owner, charge_available_at = charon_now() + :lease::bigint * interval '1 millisecond'
+set charge_lease_owner = :owner, charge_available_at = (select charon_now()) + :lease::bigint * interval '1 millisecond',
+    updated_at = (select charon_now())
 from picked
 where i.id = picked.id
 returning i.id as invoice_id

@@ -84,7 +84,8 @@ public final class DueInvoices {
             for update skip locked),
           moved as (
             update invoice i
-            set status = ${ENQUEUE_RETRY.to}, next_attempt_at = null, charge_available_at = charon_now(),
+            set status = ${ENQUEUE_RETRY.to}, next_attempt_at = null, charge_available_at = (select charon_now()),
+                updated_at = (select charon_now()),
                 status_reason = 'retry due ' || to_char(i.next_attempt_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                 status_actor = ${ENQUEUE_RETRY.actor}
             from due where i.id = due.id

@@ -138,6 +138,40 @@ class ChargePathPlanTest {
     }
   }
 
+  /**
+   * Issue 26: a charge-path statement reads the clock ({@code charon_now()}, a query of its own,
+   * since it cannot be inlined) a fixed number of times, not once per invoice: its SETs use an
+   * InitPlan, it sets {@code updated_at} itself, and the history and event rows its triggers write
+   * take the invoice's {@code updated_at} (V102). Counted by PostgreSQL's function statistics for a
+   * batch of 30, in a transaction that is rolled back: 2 for the claim and 6 for the settle here
+   * (its CTEs' InitPlans), where they were one or more per invoice and per trigger before.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"charging/claim", "charging/settle"})
+  void a_charge_path_statement_reads_the_clock_a_fixed_number_of_times_not_once_per_invoice(
+      String file) {
+    var sql = SqlFiles.get(file);
+    var args = arguments();
+    var literal =
+        PARAM.matcher(sql).replaceAll(r -> Matcher.quoteReplacement(args.get(r.group(1))));
+    db.jdbi()
+        .useTransaction(
+            h -> {
+              h.execute("set local track_functions = 'all'");
+              int rows = h.createQuery(literal).mapToMap().list().size();
+              long reads =
+                  h.createQuery(
+                          "select coalesce(sum(calls), 0) from pg_stat_xact_user_functions where funcname = 'charon_now'")
+                      .mapTo(Long.class)
+                      .one();
+              assertThat(rows).as("%s: invoices the statement moved", file).isEqualTo(BATCH);
+              assertThat(reads)
+                  .as("%s: reads of charon_now() for %d invoices", file, BATCH)
+                  .isLessThan(BATCH / 3);
+              h.rollback();
+            });
+  }
+
   /** The parameters of a batch of 30 PROCESSING invoices: SQL literals by name. */
   private static Map<String, String> arguments() {
     var ids = array(invoices.stream().map(String::valueOf).toList(), "bigint");

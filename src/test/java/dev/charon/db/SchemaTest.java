@@ -112,6 +112,51 @@ class SchemaTest {
   }
 
   @Test
+  void history_and_event_of_a_change_carry_the_time_of_the_invoice_update_on_the_test_clock() {
+    long id = fixtures.invoice().create();
+    db.jdbi()
+        .useHandle(h -> h.execute("insert into test_clock (now) values ('2031-02-03T04:05:06Z')"));
+    try {
+      update(id, "status = 'PAID', paid_at = now(), status_reason = 'charged', status_actor = 'w'");
+      var frozen = java.sql.Timestamp.from(java.time.Instant.parse("2031-02-03T04:05:06Z"));
+      assertThat(row(id).get("updated_at")).isEqualTo(frozen);
+      assertThat(history(id).getLast().get("at")).isEqualTo(frozen);
+      var occurred =
+          db.jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery(
+                              "select occurred_at from event_outbox where subject = :s and type = 'invoice.paid'")
+                          .bind("s", "invoices/" + id)
+                          .mapTo(java.sql.Timestamp.class)
+                          .one());
+      assertThat(occurred).isEqualTo(frozen);
+    } finally {
+      db.jdbi().useHandle(h -> h.execute("delete from test_clock"));
+    }
+  }
+
+  @Test
+  void a_statement_that_sets_updated_at_keeps_its_one_clock_read_for_every_row() {
+    long customer = fixtures.customer(Currency.EUR);
+    long first = fixtures.invoice().forCustomer(customer).create();
+    long second = fixtures.invoice().forCustomer(customer).create();
+    long version = (Long) row(first).get("version");
+    db.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "update invoice set updated_at = timestamptz '2030-05-06T07:08:09Z',"
+                        + " status = 'PROCESSING', status_reason = 'enqueued'"));
+    var set = java.sql.Timestamp.from(java.time.Instant.parse("2030-05-06T07:08:09Z"));
+    assertThat(List.of(row(first).get("updated_at"), row(second).get("updated_at")))
+        .as("the trigger does not read the clock again for a statement that set the time")
+        .containsOnly(set);
+    assertThat(history(first).getLast().get("at")).isEqualTo(set);
+    assertThat((Long) row(first).get("version")).isEqualTo(version + 1);
+  }
+
+  @Test
   void history_is_append_only() {
     long id = fixtures.invoice().create();
     assertThatThrownBy(
