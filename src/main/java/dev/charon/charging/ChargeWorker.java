@@ -31,14 +31,12 @@ public final class ChargeWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChargeWorker.class);
   private static final int RECORD_BATCH = 256;
   private static final Duration TAKE_WAIT = Duration.ofMillis(500);
-  private static final Duration RECORD_LINGER = Duration.ofMillis(2);
 
   private record Finished(Delivery delivery, ChargeEngine.Call call) {}
 
   private final Intake intake;
   private final ChargeEngine engine;
   private final Duration linger;
-  private final Duration recordLinger;
   private final List<Pipeline> pipelines = new ArrayList<>();
   private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
   private volatile boolean taking = true;
@@ -50,8 +48,7 @@ public final class ChargeWorker implements AutoCloseable {
 
   /**
    * {@code linger}: how long a taker with fewer than half its pipeline's slots free waits for more
-   * to free up before it takes, so that a claim and its commit serve a full batch. The recorder
-   * waits for more results too, at most 2 ms and never longer than {@code linger}.
+   * to free up before it takes, so that a claim and its commit serve a full batch.
    */
   public ChargeWorker(
       Intake intake,
@@ -66,7 +63,6 @@ public final class ChargeWorker implements AutoCloseable {
     this.intake = intake;
     this.engine = engine;
     this.linger = linger;
-    this.recordLinger = linger.compareTo(RECORD_LINGER) < 0 ? linger : RECORD_LINGER;
     int n = Math.min(pipelineCount, concurrency);
     for (int i = 0; i < n; i++) {
       pipelines.add(new Pipeline(i, concurrency / n + (i < concurrency % n ? 1 : 0)));
@@ -198,31 +194,12 @@ public final class ChargeWorker implements AutoCloseable {
           }
           batch.add(first);
           finished.drainTo(batch, RECORD_BATCH - 1);
-          fill(batch);
           record(batch);
         } catch (InterruptedException e) {
           return;
         } finally {
           batch.clear();
         }
-      }
-    }
-
-    // Few results ready while many calls are in flight: wait up to RECORD_LINGER (never longer
-    // than the claim linger, so 0 ms turns both off) for half of them, so that one settle
-    // statement and one commit serve a batch. At zero latency calls finish one by one, and without
-    // this a record served 17.9 of 64 in flight (bench/analysis.md, issue 26). Not while draining.
-    private void fill(List<Finished> batch) throws InterruptedException {
-      int target = Math.min(RECORD_BATCH, (inFlight.get() + 1) / 2);
-      long until = System.nanoTime() + recordLinger.toNanos();
-      while (taking && batch.size() < target) {
-        long left = until - System.nanoTime();
-        var next = left > 0 ? finished.poll(left, TimeUnit.NANOSECONDS) : null;
-        if (next == null) {
-          return;
-        }
-        batch.add(next);
-        finished.drainTo(batch, RECORD_BATCH - batch.size());
       }
     }
 
