@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -139,6 +140,13 @@ public final class Bench implements Callable<Integer> {
       description = "Runs of each scenario per commit (default: 3 with --baseline, else 1).")
   Integer repeats;
 
+  @Option(
+      names = "--charon-env",
+      description =
+          "NAME=VALUE for every Charon process the harness starts, both sides of an A/B (e.g."
+              + " CHARON_WORKER_PIPELINES=2); repeatable, recorded in the results under run.charon_env.")
+  List<String> charonEnv = new ArrayList<>();
+
   @Option(names = "--e2e-invoices")
   Integer e2eInvoices;
 
@@ -234,7 +242,18 @@ public final class Bench implements Callable<Integer> {
     }
     int rounds = or(repeats, baseline == null ? 1 : 3);
     run.put("repeats", rounds);
-    try (var procs = new Procs(out, Map.of("CHARON_LOG_LEVEL", "WARN"))) {
+    var env = new java.util.TreeMap<String, String>(Map.of("CHARON_LOG_LEVEL", "WARN"));
+    var envNode = run.putObject("charon_env");
+    for (var pair : charonEnv) {
+      int eq = pair.indexOf('=');
+      if (eq < 1 || !pair.startsWith("CHARON_")) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--charon-env wants CHARON_NAME=VALUE, got: " + pair);
+      }
+      env.put(pair.substring(0, eq), pair.substring(eq + 1));
+      envNode.put(pair.substring(0, eq), pair.substring(eq + 1));
+    }
+    try (var procs = new Procs(out, env)) {
       var ctx = new Context(root, out, build.jar(), cluster, procs);
       ctx.profile = profile == null ? mode != Mode.quick && rounds == 1 : profile;
       run.put("jfr_profile", ctx.profile);
