@@ -12,6 +12,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -242,17 +243,18 @@ public final class Bench implements Callable<Integer> {
     }
     int rounds = or(repeats, baseline == null ? 1 : 3);
     run.put("repeats", rounds);
-    var env = new java.util.TreeMap<String, String>(Map.of("CHARON_LOG_LEVEL", "WARN"));
-    var envNode = run.putObject("charon_env");
+    var settings = new TreeMap<String, String>();
     for (var pair : charonEnv) {
       int eq = pair.indexOf('=');
       if (eq < 1 || !pair.startsWith("CHARON_")) {
         throw new CommandLine.ParameterException(
             new CommandLine(this), "--charon-env wants CHARON_NAME=VALUE, got: " + pair);
       }
-      env.put(pair.substring(0, eq), pair.substring(eq + 1));
-      envNode.put(pair.substring(0, eq), pair.substring(eq + 1));
+      settings.put(pair.substring(0, eq), pair.substring(eq + 1));
     }
+    run.set("charon_env", JSON.valueToTree(settings));
+    var env = new TreeMap<String, String>(Map.of("CHARON_LOG_LEVEL", "WARN"));
+    env.putAll(settings);
     try (var procs = new Procs(out, env)) {
       var ctx = new Context(root, out, build.jar(), cluster, procs);
       ctx.profile = profile == null ? mode != Mode.quick && rounds == 1 : profile;
