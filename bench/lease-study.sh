@@ -48,30 +48,38 @@ produce() {
       select count(*) from moved")" != 0 ]; do :; done
 }
 
+# Every invoice back to PENDING and no attempt, the tables rewritten at fillfactor $1, then produced.
+reset() {
+  q -c "update invoice set status = 'PENDING', billing_run_id = null, charge_available_at = null, charge_lease_owner = null"
+  q -c "delete from charge_attempt"
+  q -c "alter table invoice set (fillfactor = $1)" -c "alter table charge_attempt set (fillfactor = $1)"
+  q -c "vacuum full invoice" -c "vacuum full charge_attempt" -c "analyze"
+  produce
+}
+
+# Runs one statement in a transaction of its own and prints the rows it updated in table $1 and
+# how many of those updates were HOT (a transaction's statistics are read before it commits).
+updates() {
+  q -F ' ' -c "begin" -c "$2" \
+    -c "select n_tup_upd, n_tup_hot_upd from pg_stat_xact_user_tables where relname = '$1'" -c "commit"
+}
+
 say ""
 say "## 1. HOT share of a batched update of an unindexed column, right after the batch was written"
 say "fillfactor | invoice: claim-like update of 60 produced rows (HOT/updated) | charge_attempt: outcome-like update of 60 inserted rows (HOT/updated)"
 for ff in 100 90 80 70; do
-  q -c "update invoice set status = 'PENDING', billing_run_id = null, charge_available_at = null"
-  q -c "delete from charge_attempt"
-  q -c "alter table invoice set (fillfactor = $ff)" -c "alter table charge_attempt set (fillfactor = $ff)"
-  q -c "vacuum full invoice" -c "vacuum full charge_attempt" -c "analyze"
-  produce
+  reset "$ff"
   # 20 claims of 60 consecutive produced invoices, each its own transaction, updating only
-  # updated_at (no index holds it); the statistics of a transaction are read before it commits.
+  # updated_at (no index holds it), each followed by the batch's attempts and their outcome.
   inv_hot=0; inv_upd=0; att_hot=0; att_upd=0
   for i in $(seq 0 19); do
-    read -r u h < <(q -F ' ' -c "begin" \
-      -c "update invoice set updated_at = now() where id in (select id from invoice where status = 'PROCESSING' order by charge_available_at, id offset $((i * 60)) limit 60)" \
-      -c "select n_tup_upd, n_tup_hot_upd from pg_stat_xact_user_tables where relname = 'invoice'" -c "commit")
+    batch="select id from invoice where status = 'PROCESSING' order by charge_available_at, id offset $((i * 60)) limit 60"
+    read -r u h < <(updates invoice "update invoice set updated_at = now() where id in ($batch)")
     inv_upd=$((inv_upd + u)); inv_hot=$((inv_hot + h))
     q -c "insert into charge_attempt (invoice_id, attempt_no, idempotency_key, amount_minor, currency, worker, calls, created_at)
-          select id, 1, 'study-' || id, amount_minor, currency, 'study', 1, now()
-          from invoice where status = 'PROCESSING' order by charge_available_at, id offset $((i * 60)) limit 60"
-    read -r u h < <(q -F ' ' -c "begin" \
-      -c "update charge_attempt set detail = 'charged', provider_reference = 'ch_' || id, completed_at = now()
-          where invoice_id in (select id from invoice where status = 'PROCESSING' order by charge_available_at, id offset $((i * 60)) limit 60)" \
-      -c "select n_tup_upd, n_tup_hot_upd from pg_stat_xact_user_tables where relname = 'charge_attempt'" -c "commit")
+          select id, 1, 'study-' || id, amount_minor, currency, 'study', 1, now() from invoice where id in ($batch) order by id"
+    read -r u h < <(updates charge_attempt "update charge_attempt set detail = 'charged', provider_reference = 'ch_' || id,
+                                             completed_at = now() where invoice_id in ($batch)")
     att_upd=$((att_upd + u)); att_hot=$((att_hot + h))
   done
   say "$ff | $inv_hot/$inv_upd | $att_hot/$att_upd"
@@ -79,12 +87,8 @@ done
 
 say ""
 say "## 2. The claim of 60 with N invoices in flight: the current claim against a lease held by the attempt"
-q -c "alter table invoice set (fillfactor = 100)" -c "alter table charge_attempt set (fillfactor = 100)"
-q -c "update invoice set status = 'PENDING', billing_run_id = null, charge_available_at = null"
-q -c "delete from charge_attempt" -c "alter table charge_attempt add column lease_until timestamptz"
-q -c "vacuum full invoice" -c "vacuum full charge_attempt"
-produce
-q -c "vacuum analyze"
+q -c "alter table charge_attempt add column lease_until timestamptz"
+reset 100
 CLAIM="$(sed -e 's/charon_now()/now()/g' "$ROOT/src/main/resources/sql/charging/claim.sql")"
 current="$(mktemp)"; antijoin="$(mktemp)"
 printf 'begin;\n%s;\nrollback;\n' "$CLAIM" >"$current"

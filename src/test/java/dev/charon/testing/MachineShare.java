@@ -2,7 +2,6 @@ package dev.charon.testing;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -33,24 +32,21 @@ public final class MachineShare implements BeforeAllCallback, AfterAllCallback {
         FileChannel.open(
             path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     long started = System.nanoTime();
-    FileLock lock = channel.lock(0, Long.MAX_VALUE, !alone);
+    channel.lock(0, Long.MAX_VALUE, !alone); // released when the channel closes
     long waited = (System.nanoTime() - started) / 1_000_000;
     if (waited > 100) {
       System.err.printf(
           "%s waited %d ms for the machine (%s)%n",
           type.getSimpleName(), waited, alone ? "alone" : "shared");
     }
-    context.getStore(NAMESPACE).put("lock", new Held(channel, lock));
+    context.getStore(NAMESPACE).put("lock", channel);
   }
 
   @Override
   public void afterAll(ExtensionContext context) throws IOException {
-    var held = context.getStore(NAMESPACE).remove("lock", Held.class);
-    if (held != null) {
-      held.lock().release();
-      held.channel().close();
+    var channel = context.getStore(NAMESPACE).remove("lock", FileChannel.class);
+    if (channel != null) {
+      channel.close();
     }
   }
-
-  private record Held(FileChannel channel, FileLock lock) {}
 }
